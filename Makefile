@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: MIT
+# sgxemu: the one build entry point.  See doc/build.md.
+
+.SUFFIXES:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
+
+MODE ?= debug
+
+# The default (debug) build lives directly under build/ so that the CLI is at
+# build/bin/sgxemu; every other mode gets its own tree and they coexist.
+ifeq ($(MODE),debug)
+O := build
+else
+O := build/$(MODE)
+endif
+
+include mk/modes.mk
+include mk/rules.mk
+
+LAYERS := base arch cpu api
+base_SRCS := $(wildcard src/base/*.c)
+arch_SRCS := $(wildcard src/arch/*.c)
+cpu_SRCS := $(wildcard src/cpu/*.c src/cpu/*/*.c)
+api_SRCS := $(wildcard src/api/*.c)
+
+$(foreach l,$(LAYERS),$(eval $(l)_OBJS := $(patsubst %.c,$(O)/obj/%.o,$($(l)_SRCS))))
+$(foreach l,$(LAYERS),$(eval $(O)/lib/lib$(l).a: $($(l)_OBJS)))
+
+# Bottom-up link order; a binary of layer L links L and everything to its right.
+LINK_api := $(O)/lib/libapi.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_cpu := $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_arch := $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_base := $(O)/lib/libbase.a
+
+# --- the CLI ------------------------------------------------------------------
+SGXEMU_SRCS := $(wildcard tools/sgxemu/*.c)
+SGXEMU_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(SGXEMU_SRCS))
+$(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(LINK_api) $(LDLIBS)
+
+# --- tests --------------------------------------------------------------------
+HARNESS_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
+$(O)/lib/libharness.a: $(HARNESS_OBJS)
+
+UNIT_LAYERS := base arch cpu api
+$(foreach l,$(UNIT_LAYERS),$(eval UNIT_$(l) := $(patsubst tests/unit/$(l)/%.c,$(O)/tests/unit/$(l)/%,$(wildcard tests/unit/$(l)/*_test.c))))
+UNIT_TESTS := $(foreach l,$(UNIT_LAYERS),$(UNIT_$(l)))
+INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(wildcard tests/integration/*_test.c))
+TESTS := $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+# A unit test of layer L may link only L and the layers below it, so a
+# layering violation is a link error.
+define unit_rule
+$(O)/tests/unit/$(1)/%: $(O)/obj/tests/unit/$(1)/%.o $(O)/lib/libharness.a $(LINK_$(1))
+	@mkdir -p $$(@D)
+	$$(Q_LD)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$< $(O)/lib/libharness.a $(LINK_$(1)) $$(LDLIBS)
+endef
+$(foreach l,$(UNIT_LAYERS),$(eval $(call unit_rule,$(l))))
+
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(O)/lib/libharness.a $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
+
+# --- benchmarks ---------------------------------------------------------------
+BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
+$(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_api) $(LDLIBS)
+
+# --- header self-containment --------------------------------------------------
+HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h)
+HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
+
+# --- phony targets ------------------------------------------------------------
+.PHONY: all check bench clean headers lint help
+.DEFAULT_GOAL := all
+
+all: $(O)/bin/sgxemu headers
+
+headers: $(HDR_OKS)
+
+check: all $(TESTS)
+	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
+		tests/harness/run-tests $(TESTS)
+
+bench: $(O)/bin/sgxemu $(BENCHES)
+	@mkdir -p build/bench
+	@: > build/bench/results.jsonl
+	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done
+
+lint:
+	@scripts/check-layering
+
+clean:
+	rm -rf build
+
+help:
+	@echo 'make [MODE=debug|release|asan] [all|check|bench|lint|clean]'
+	@echo '  all    build build/bin/sgxemu (MODE=debug) or build/MODE/bin/sgxemu'
+	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
+	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
+
+VECTORS ?= ../shared/vectors
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

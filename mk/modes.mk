@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MIT
+# Flag sets per MODE.  Keep comments off assignment lines: trailing spaces
+# would become part of the value.
+
+CC ?= cc
+AR ?= ar
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	-Wformat=2 -Wundef -Wimplicit-fallthrough -Wcast-align -Wwrite-strings \
+	-Wno-missing-field-initializers -Werror
+CFLAGS := -std=c11 -g -fPIC -fno-common -fvisibility=hidden -pthread $(WARN)
+CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Itests/harness
+LDFLAGS := -pthread
+LDLIBS := -lcrypto
+
+ifeq ($(MODE),debug)
+CFLAGS += -O0
+CPPFLAGS += -DSGXEMU_DEBUG=1
+else ifeq ($(MODE),release)
+CFLAGS += -O2
+CPPFLAGS += -DNDEBUG
+else ifeq ($(MODE),asan)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS += -O1 $(SAN)
+LDFLAGS += $(SAN)
+CPPFLAGS += -DSGXEMU_DEBUG=1
+else
+$(error MODE must be debug, release or asan (got '$(MODE)'))
+endif
+
+# V=1 shows the full commands.
+V ?= 0
+ifeq ($(V),1)
+Q_CC :=
+Q_LD :=
+Q_AR :=
+else
+Q_CC = @printf '  CC      %s\n' $@;
+Q_LD = @printf '  LD      %s\n' $@;
+Q_AR = @printf '  AR      %s\n' $@;
+endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulated SGX processor: what the layers above (drv, virt, api, tools)
+ * may use.  A struct platform is a whole machine: EPC and EPCM, logical
+ * processors with their MSRs, the CPUID 0x12 view and the fused secrets.
+ * There is no global state, so one process can hold several platforms.
+ *
+ * Leaves return what hardware returns, in Linux's encoding: 0, a positive
+ * SGX status (enum sgx_status), or ENCLS_FAULT_FLAG | vector with the fault
+ * record in lp->fault.  They never return -errno.
+ */
+#ifndef SGXEMU_CPU_CPU_H
+#define SGXEMU_CPU_CPU_H
+
+#include "arch/sgx_arch.h"
+#include "base/compiler.h"
+#include "base/types.h"
+
+struct platform;
+struct lp;
+
+/* Same encoding as Linux's SGX_ENCLS_FAULT_FLAG. */
+#define ENCLS_FAULT_FLAG 0x40000000
+
+static inline bool encls_faulted(int ret)
+{
+	return (ret & ENCLS_FAULT_FLAG) != 0;
+}
+
+static inline int encls_trapnr(int ret)
+{
+	return ret & ~ENCLS_FAULT_FLAG;
+}
+
+/* The fault a leaf raised, valid when it returned ENCLS_FAULT_FLAG | vector. */
+struct lp_fault {
+	u8 vector;
+	u32 error_code;
+	u64 addr;
+};
+
+#define PLATFORM_DEFAULT_EPC_SIZE (128ULL << 20)
+#define PLATFORM_MAX_LPS 256
+
+struct platform_config {
+	u64 epc_size;          /* bytes; a multiple of 4096 */
+	unsigned int nr_lps;   /* logical processors */
+	bool sgx2;             /* CPUID.(12H,0).EAX[1] */
+	bool lc_locked;        /* IA32_FEATURE_CONTROL.SGX_LC clear: hash MSRs read-only */
+	u8 cpusvn[SGX_CPUSVN_SIZE];
+	u32 max_enclave_size_log2; /* CPUID.(12H,0).EDX[15:8] */
+	/* Where the fused secrets persist; NULL means $SGXEMU_STATE_DIR, then
+	 * $XDG_STATE_HOME/sgxemu, then ~/.local/state/sgxemu. */
+	const char *state_dir;
+};
+
+/* Intel's reset value of IA32_SGXLEPUBKEYHASH0-3 (the hash of Intel's LE key). */
+extern const u64 platform_intel_lehash[4];
+
+void platform_config_default(struct platform_config *cfg);
+
+/*
+ * Create a platform.  Loads (or on first use creates, mode 0700/0600) the
+ * fused secrets in the state directory.  @why receives a one-line reason on
+ * failure.
+ * Return: 0, -EINVAL for a bad configuration, or -errno from the state dir.
+ */
+int platform_create(const struct platform_config *cfg, struct platform **out, char *why,
+		    size_t whylen) __must_check;
+void platform_destroy(struct platform *plat);
+
+const struct platform_config *platform_config(const struct platform *plat);
+const char *platform_state_dir(const struct platform *plat);
+struct lp *platform_lp(struct platform *plat, unsigned int id);
+unsigned int lp_id(const struct lp *lp);
+const struct lp_fault *lp_last_fault(const struct lp *lp);
+/* Make the next EINIT on @lp see a pending interrupt (SGX_UNMASKED_EVENT). */
+void lp_inject_event(struct lp *lp);
+
+/* EPC: pages are addressed like the kernel's direct map of EPC. */
+u64 platform_epc_pages(const struct platform *plat);
+void *platform_epc_page(const struct platform *plat, u64 index);
+/* Index of the EPC page at @addr, or -1 when @addr is not an EPC page address. */
+s64 platform_epc_index(const struct platform *plat, const void *addr);
+/*
+ * Store the contents of the (invalid) EPC page @addr in @mem instead of its
+ * home storage, so that the OS can back enclave pages with memory it maps
+ * at their linear addresses.  @mem NULL restores the home storage.
+ * Return: 0, or -EBUSY when the page is valid.
+ */
+int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check;
+/* Run the EPCM invariant checker after every leaf (default: on in debug builds). */
+void platform_set_epcm_check(struct platform *plat, bool on);
+
+/* RDMSR/WRMSR for the SGX MSRs.  Return: 0 or ENCLS_FAULT_FLAG | #GP. */
+int lp_rdmsr(struct lp *lp, u32 msr, u64 *value) __must_check;
+int lp_wrmsr(struct lp *lp, u32 msr, u64 value) __must_check;
+
+/* CPUID leaves 7 (SGX bits only) and 0x12 as this platform reports them. */
+void platform_cpuid(const struct platform *plat, u32 leaf, u32 subleaf, u32 regs[4]);
+
+/* ENCLS, one entry point per leaf, operands as the kernel passes them. */
+int encls_ecreate(struct lp *lp, struct sgx_pageinfo *pginfo, void *secs) __must_check;
+int encls_eadd(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc) __must_check;
+int encls_eextend(struct lp *lp, void *secs, void *addr) __must_check;
+int encls_einit(struct lp *lp, struct sgx_sigstruct *sigstruct, void *secs,
+		struct sgx_einittoken *token) __must_check;
+int encls_eremove(struct lp *lp, void *epc) __must_check;
+int encls_edbgrd(struct lp *lp, void *addr, u64 *data) __must_check;
+int encls_edbgwr(struct lp *lp, void *addr, u64 data) __must_check;
+
+/*
+ * The EINITTOKEN key a launch enclave with these identities would get from
+ * EGETKEY(EINITTOKEN), as EINIT derives it from the token's fields and the
+ * LP's LEPUBKEYHASH.
+ */
+void platform_einittoken_key(const struct platform *plat, const struct sgx_einittoken *token,
+			     const u8 le_mrsigner[SGX_HASH_SIZE], u8 key[16]);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * EPC pages and their EPCM entries.  Internal to src/cpu.
+ *
+ * Each EPC page has an address in the platform's EPC window (the analogue
+ * of the kernel's direct map of EPC) and host storage for its contents,
+ * @mem, which is the window page itself unless the OS bound other memory.
+ */
+#ifndef SGXEMU_CPU_EPC_H
+#define SGXEMU_CPU_EPC_H
+
+#include <stdatomic.h>
+
+#include "arch/sgx_arch.h"
+#include "base/types.h"
+
+/* EPCM permission and state bits use the SECINFO.FLAGS positions. */
+#define EPCM_R SGX_SECINFO_R
+#define EPCM_W SGX_SECINFO_W
+#define EPCM_X SGX_SECINFO_X
+#define EPCM_PENDING SGX_SECINFO_PENDING
+#define EPCM_MODIFIED SGX_SECINFO_MODIFIED
+#define EPCM_PR SGX_SECINFO_PR
+#define EPCM_BLOCKED BIT(8)
+
+struct epc_page;
+
+/* The architectural EPCM entry (SDM "EPCM"), plus nothing else. */
+struct epcm_entry {
+	bool valid;
+	u8 pt;                   /* enum sgx_page_type */
+	u16 flags;               /* EPCM_* */
+	struct epc_page *secs;   /* ENCLAVESECS; NULL for SECS and VA pages */
+	u64 enclave_address;     /* ENCLAVEADDRESS */
+};
+
+struct epc_page {
+	u8 *mem;
+	struct epcm_entry epcm;
+	/* The EPCM entry lock that SGX leaves take shared or exclusive: 0 free,
+	 * n > 0 shared holders, -1 exclusive.  Leaves never wait on it; a
+	 * conflict is a #GP or SGX_EPC_PAGE_CONFLICT, as on hardware. */
+	atomic_int lock;
+	/* For SECS pages: child pages in EPC, threads inside, and the lock on
+	 * MRENCLAVE/initialized state (EADD, EEXTEND and EINIT take it). */
+	atomic_uint nr_children;
+	atomic_uint nr_active;
+	atomic_int mr_lock;
+};
+
+bool epc_trylock_shared(atomic_int *lock);
+bool epc_trylock_exclusive(atomic_int *lock);
+void epc_unlock_shared(atomic_int *lock);
+void epc_unlock_exclusive(atomic_int *lock);
+
+#endif

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/* The EPCM invariant checker and the bracket around every ENCLS leaf. */
+#include "cpu/epcm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/bug.h"
+#include "cpu/leaf.h"
+#include "cpu/secs.h"
+
+static bool is_child_type(u8 pt)
+{
+	return pt == SGX_PT_TCS || pt == SGX_PT_REG || pt == SGX_PT_TRIM;
+}
+
+/* Check one valid page; return NULL or what is wrong with it. */
+static const char *check_page(const struct platform *plat, const struct epc_page *page)
+{
+	const struct epcm_entry *e = &page->epcm;
+	const struct epc_page *secs = e->secs;
+	const struct sgx_secs *s;
+
+	if (e->pt == SGX_PT_SECS || e->pt == SGX_PT_VA) {
+		if (secs)
+			return "SECS or VA page belongs to an enclave";
+		if (e->flags & SGX_SECINFO_PERM_MASK)
+			return "SECS or VA page has permissions";
+		return NULL;
+	}
+	if (!is_child_type(e->pt))
+		return "page has an unknown type";
+	if (!secs || secs < plat->epc || secs >= plat->epc + plat->nr_epc_pages)
+		return "child page has no SECS";
+	if (!secs->epcm.valid || secs->epcm.pt != SGX_PT_SECS)
+		return "child page's SECS is not a valid SECS";
+	s = secs_of(secs->mem);
+	if (!is_aligned(e->enclave_address, SGX_PAGE_SIZE) || e->enclave_address < s->baseaddr ||
+	    e->enclave_address - s->baseaddr >= s->size)
+		return "child page is outside its enclave's ELRANGE";
+	if (e->pt == SGX_PT_TCS && (e->flags & SGX_SECINFO_PERM_MASK))
+		return "TCS page has permissions";
+	if ((e->flags & SGX_SECINFO_W) && !(e->flags & SGX_SECINFO_R))
+		return "page is writable but not readable";
+	return NULL;
+}
+
+const char *epcm_check(const struct platform *plat, u64 *index)
+{
+	const char *bad = NULL;
+	u64 i, *counts;
+
+	counts = calloc(plat->nr_epc_pages, sizeof(*counts));
+	if (!counts)
+		return NULL; /* cannot check without memory; not a violation */
+	for (i = 0; i < plat->nr_epc_pages && !bad; i++) {
+		const struct epc_page *page = &plat->epc[i];
+
+		*index = i;
+		if (!page->epcm.valid) {
+			if (atomic_load(&page->nr_children))
+				bad = "invalid page has children";
+			continue;
+		}
+		bad = check_page(plat, page);
+		if (!bad && is_child_type(page->epcm.pt))
+			counts[page->epcm.secs - plat->epc]++;
+	}
+	for (i = 0; i < plat->nr_epc_pages && !bad; i++) {
+		const struct epc_page *page = &plat->epc[i];
+
+		if (page->epcm.valid && page->epcm.pt == SGX_PT_SECS &&
+		    atomic_load(&page->nr_children) != counts[i]) {
+			*index = i;
+			bad = "SECS child count does not match its children";
+		}
+	}
+	free(counts);
+	return bad;
+}
+
+void leaf_begin(struct platform *plat)
+{
+	if (plat->epcm_check)
+		pthread_rwlock_rdlock(&plat->check_lock);
+}
+
+int leaf_end(struct platform *plat, int ret)
+{
+	const char *bad;
+	u64 index;
+
+	if (!plat->epcm_check)
+		return ret;
+	pthread_rwlock_unlock(&plat->check_lock);
+	/* Another leaf in flight means the EPCM is mid-update; skip this one. */
+	if (pthread_rwlock_trywrlock(&plat->check_lock))
+		return ret;
+	bad = epcm_check(plat, &index);
+	pthread_rwlock_unlock(&plat->check_lock);
+	if (bad) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "EPCM invariant broken at page %llu: %s",
+			 (unsigned long long)index, bad);
+		bug_fail(__FILE__, __LINE__, msg);
+	}
+	return ret;
+}
+
+void leaf_read_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len)
+{
+	uintptr_t s = (uintptr_t)src, base = (uintptr_t)plat->epc_window;
+
+	if (s + len > base && s < base + plat->cfg.epc_size)
+		memset(dst, 0xFF, len);
+	else
+		memcpy(dst, src, len);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the leaf implementations.  Internal to src/cpu. */
+#ifndef SGXEMU_CPU_LEAF_H
+#define SGXEMU_CPU_LEAF_H
+
+#include "arch/sgx_status.h"
+#include "arch/x86.h"
+#include "base/mem.h"
+#include "cpu/platform.h"
+
+static inline int lp_raise(struct lp *lp, u8 vector, u32 error_code, u64 addr)
+{
+	lp->fault.vector = vector;
+	lp->fault.error_code = error_code;
+	lp->fault.addr = addr;
+	return ENCLS_FAULT_FLAG | vector;
+}
+
+static inline int lp_gp(struct lp *lp)
+{
+	return lp_raise(lp, X86_VEC_GP, 0, 0);
+}
+
+/* An EPC-related #PF as the leaf sees it: present, with the SGX bit. */
+static inline int lp_pf(struct lp *lp, const void *addr, bool write)
+{
+	return lp_raise(lp, X86_VEC_PF, X86_PF_P | X86_PF_SGX | (write ? X86_PF_W : 0),
+			(u64)(uintptr_t)addr);
+}
+
+static inline bool ptr_aligned(const void *p, u64 a)
+{
+	return is_aligned((u64)(uintptr_t)p, a);
+}
+
+/* ENCLS and ENCLU #GP(0) unless IA32_FEATURE_CONTROL is locked with SGX enabled. */
+static inline bool lp_sgx_enabled(const struct lp *lp)
+{
+	return (lp->feature_control & (FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED)) ==
+	       (FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED);
+}
+
+static inline u8 secinfo_pt(u64 flags)
+{
+	return (u8)((flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+}
+
+/* Bracket every ENCLS leaf: the EPCM checker runs after it in debug builds. */
+void leaf_begin(struct platform *plat);
+int leaf_end(struct platform *plat, int ret);
+
+/*
+ * A non-enclave read of @len bytes at @src.  The EPC is not readable from
+ * outside an enclave: such reads see the abort page (all ones), as on
+ * hardware.
+ */
+void leaf_read_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len);
+
+#endif

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/* The platform object: configuration, EPC, logical processors, CPUID, MSRs. */
+#include "cpu/platform.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "arch/x86.h"
+#include "cpu/leaf.h"
+#include "cpu/state.h"
+
+/* 0xa6053e051270b7ac, ...: SHA-256 of Intel's launch enclave signing key. */
+const u64 platform_intel_lehash[4] = {
+	0xa6053e051270b7acULL,
+	0x6cfbe8ba8b3b413dULL,
+	0xc4916d99f2b3735dULL,
+	0xd4f8c05909f9bb3bULL,
+};
+
+/* Where CPUID.(12H,2) says the EPC section starts; never dereferenced. */
+#define PLATFORM_EPC_PA 0x0000000080000000ULL
+#define PLATFORM_MAX_EPC_SIZE (64ULL << 30)
+
+void platform_config_default(struct platform_config *cfg)
+{
+	static const u8 cpusvn[SGX_CPUSVN_SIZE] = { 0x0e, 0x0e, 0x02, 0x04, 0x01, 0x80, 0x00, 0x00,
+						    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->epc_size = PLATFORM_DEFAULT_EPC_SIZE;
+	cfg->nr_lps = 2;
+	cfg->sgx2 = true;
+	cfg->max_enclave_size_log2 = 36;
+	memcpy(cfg->cpusvn, cpusvn, sizeof(cpusvn));
+}
+
+static u64 host_xcr0(void)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (u64)hi << 32 | lo;
+}
+
+static void read_xsave_layout(struct platform *plat)
+{
+	unsigned int i, a, b, c, d;
+
+	for (i = 2; i < 64; i++) {
+		if (!(plat->xfrm_mask & BIT_ULL(i)))
+			continue;
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xD), "c"(i));
+		plat->xsave_off[i] = b;
+		plat->xsave_len[i] = a;
+	}
+}
+
+u64 platform_xsave_size(const struct platform *plat, u64 xfrm)
+{
+	u64 size = 512 + 64; /* legacy region and XSAVE header */
+	unsigned int i;
+
+	for (i = 2; i < 64; i++) {
+		if ((xfrm & BIT_ULL(i)) && plat->xsave_off[i] + plat->xsave_len[i] > size)
+			size = plat->xsave_off[i] + plat->xsave_len[i];
+	}
+	return size;
+}
+
+static int check_config(const struct platform_config *cfg, char *why, size_t whylen)
+{
+	if (cfg->epc_size < 16 * SGX_PAGE_SIZE || cfg->epc_size % SGX_PAGE_SIZE ||
+	    cfg->epc_size > PLATFORM_MAX_EPC_SIZE) {
+		snprintf(why, whylen,
+			 "EPC size %llu is not a multiple of 4096 between 64 KiB and 64 GiB",
+			 (unsigned long long)cfg->epc_size);
+		return -EINVAL;
+	}
+	if (cfg->nr_lps < 1 || cfg->nr_lps > PLATFORM_MAX_LPS) {
+		snprintf(why, whylen, "%u logical processors: need 1 to %d", cfg->nr_lps,
+			 PLATFORM_MAX_LPS);
+		return -EINVAL;
+	}
+	if (cfg->max_enclave_size_log2 < 13 || cfg->max_enclave_size_log2 > 47) {
+		snprintf(why, whylen, "maximum enclave size 2^%u: need 2^13 to 2^47",
+			 cfg->max_enclave_size_log2);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int platform_create(const struct platform_config *cfg, struct platform **out, char *why,
+		    size_t whylen)
+{
+	struct platform *plat;
+	unsigned int i;
+	u64 p;
+	int err;
+
+	err = check_config(cfg, why, whylen);
+	if (err)
+		return err;
+	plat = calloc(1, sizeof(*plat));
+	if (!plat)
+		goto err_nomem;
+	plat->cfg = *cfg;
+	err = state_dir_open(cfg->state_dir, plat->state_dir, sizeof(plat->state_dir), why,
+			     whylen);
+	if (err)
+		goto err_free;
+	plat->cfg.state_dir = plat->state_dir;
+	err = state_load_secrets(plat->state_dir, &plat->secrets, why, whylen);
+	if (err)
+		goto err_free;
+
+	plat->miscselect_mask = SGX_MISC_EXINFO;
+	plat->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
+				SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
+	plat->xfrm_mask = host_xcr0();
+	read_xsave_layout(plat);
+	plat->epc_pa = PLATFORM_EPC_PA;
+	plat->nr_epc_pages = cfg->epc_size / SGX_PAGE_SIZE;
+	/* The window is the EPC's home storage; NORESERVE so untouched pages
+	 * cost nothing. */
+	plat->epc_window = mmap(NULL, cfg->epc_size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (plat->epc_window == MAP_FAILED) {
+		plat->epc_window = NULL;
+		goto err_nomem;
+	}
+	plat->epc = calloc(plat->nr_epc_pages, sizeof(*plat->epc));
+	plat->lps = calloc(cfg->nr_lps, sizeof(*plat->lps));
+	if (!plat->epc || !plat->lps)
+		goto err_nomem;
+	for (p = 0; p < plat->nr_epc_pages; p++)
+		plat->epc[p].mem = plat->epc_window + p * SGX_PAGE_SIZE;
+	atomic_init(&plat->next_eid, 1);
+	pthread_rwlock_init(&plat->check_lock, NULL);
+#ifdef SGXEMU_DEBUG
+	plat->epcm_check = true;
+#endif
+	for (i = 0; i < cfg->nr_lps; i++) {
+		struct lp *lp = &plat->lps[i];
+
+		lp->plat = plat;
+		lp->id = i;
+		lp->feature_control = FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED;
+		if (!cfg->lc_locked)
+			lp->feature_control |= FEAT_CTL_SGX_LC_ENABLED;
+		memcpy(lp->lepubkeyhash, platform_intel_lehash, sizeof(lp->lepubkeyhash));
+	}
+	*out = plat;
+	return 0;
+
+err_nomem:
+	err = -ENOMEM;
+	snprintf(why, whylen, "out of memory for a %llu-byte EPC",
+		 (unsigned long long)cfg->epc_size);
+err_free:
+	platform_destroy(plat);
+	return err;
+}
+
+void platform_destroy(struct platform *plat)
+{
+	if (!plat)
+		return;
+	if (plat->epc_window)
+		munmap(plat->epc_window, plat->cfg.epc_size);
+	if (plat->lps)
+		pthread_rwlock_destroy(&plat->check_lock);
+	memset(&plat->secrets, 0, sizeof(plat->secrets));
+	free(plat->epc);
+	free(plat->lps);
+	free(plat);
+}
+
+const struct platform_config *platform_config(const struct platform *plat)
+{
+	return &plat->cfg;
+}
+
+const char *platform_state_dir(const struct platform *plat)
+{
+	return plat->state_dir;
+}
+
+struct lp *platform_lp(struct platform *plat, unsigned int id)
+{
+	return id < plat->cfg.nr_lps ? &plat->lps[id] : NULL;
+}
+
+unsigned int lp_id(const struct lp *lp)
+{
+	return lp->id;
+}
+
+const struct lp_fault *lp_last_fault(const struct lp *lp)
+{
+	return &lp->fault;
+}
+
+void lp_inject_event(struct lp *lp)
+{
+	lp->pending_event = true;
+}
+
+u64 platform_epc_pages(const struct platform *plat)
+{
+	return plat->nr_epc_pages;
+}
+
+void *platform_epc_page(const struct platform *plat, u64 index)
+{
+	return index < plat->nr_epc_pages ? plat->epc_window + index * SGX_PAGE_SIZE : NULL;
+}
+
+s64 platform_epc_index(const struct platform *plat, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)plat->epc_window;
+
+	if (a < base || a - base >= plat->cfg.epc_size)
+		return -1;
+	return (s64)((a - base) / SGX_PAGE_SIZE);
+}
+
+int platform_epc_bind(struct platform *plat, void *addr, void *mem)
+{
+	struct epc_page *page = epc_page_at(plat, addr);
+	int err = 0;
+
+	if (!page || !ptr_aligned(addr, SGX_PAGE_SIZE))
+		return -EINVAL;
+	if (!epc_trylock_exclusive(&page->lock))
+		return -EBUSY;
+	if (page->epcm.valid)
+		err = -EBUSY;
+	else
+		page->mem = mem ? mem : addr;
+	epc_unlock_exclusive(&page->lock);
+	return err;
+}
+
+void platform_set_epcm_check(struct platform *plat, bool on)
+{
+	plat->epcm_check = on;
+}
+
+void platform_cpuid(const struct platform *plat, u32 leaf, u32 subleaf, u32 regs[4])
+{
+	memset(regs, 0, 4 * sizeof(u32));
+	if (leaf == 7 && subleaf == 0) {
+		regs[1] = X86_CPUID7_EBX_SGX;
+		regs[2] = X86_CPUID7_ECX_SGX_LC;
+		return;
+	}
+	if (leaf != SGX_CPUID)
+		return;
+	switch (subleaf) {
+	case 0:
+		regs[0] = SGX_CPUID_EAX_SGX1 | (plat->cfg.sgx2 ? SGX_CPUID_EAX_SGX2 : 0);
+		regs[1] = plat->miscselect_mask;
+		regs[3] = plat->cfg.max_enclave_size_log2 << 8 | 31;
+		break;
+	case 1:
+		regs[0] = (u32)plat->attributes_mask;
+		regs[1] = (u32)(plat->attributes_mask >> 32);
+		regs[2] = (u32)plat->xfrm_mask;
+		regs[3] = (u32)(plat->xfrm_mask >> 32);
+		break;
+	case SGX_CPUID_EPC_FIRST:
+		/* One section; ECX[3:0] = 1: confidentiality and integrity protected. */
+		regs[0] = (u32)(plat->epc_pa & 0xFFFFF000) | SGX_CPUID_EPC_SECTION;
+		regs[1] = (u32)(plat->epc_pa >> 32) & 0xFFFFF;
+		regs[2] = (u32)(plat->cfg.epc_size & 0xFFFFF000) | 1;
+		regs[3] = (u32)(plat->cfg.epc_size >> 32) & 0xFFFFF;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The hash MSRs are writable while FEATURE_CONTROL is unlocked, or when it
+ * is locked with SGX_LC_ENABLED (SDM "Launch Control"). */
+static bool lehash_writable(const struct lp *lp)
+{
+	return !(lp->feature_control & FEAT_CTL_LOCKED) ||
+	       (lp->feature_control & FEAT_CTL_SGX_LC_ENABLED);
+}
+
+int lp_rdmsr(struct lp *lp, u32 msr, u64 *value)
+{
+	if (msr == MSR_IA32_FEATURE_CONTROL) {
+		*value = lp->feature_control;
+		return 0;
+	}
+	if (msr >= MSR_IA32_SGXLEPUBKEYHASH0 && msr <= MSR_IA32_SGXLEPUBKEYHASH3) {
+		*value = lp->lepubkeyhash[msr - MSR_IA32_SGXLEPUBKEYHASH0];
+		return 0;
+	}
+	return lp_gp(lp);
+}
+
+int lp_wrmsr(struct lp *lp, u32 msr, u64 value)
+{
+	if (msr == MSR_IA32_FEATURE_CONTROL) {
+		if (lp->feature_control & FEAT_CTL_LOCKED)
+			return lp_gp(lp);
+		lp->feature_control = value;
+		return 0;
+	}
+	if (msr >= MSR_IA32_SGXLEPUBKEYHASH0 && msr <= MSR_IA32_SGXLEPUBKEYHASH3) {
+		if (!lehash_writable(lp))
+			return lp_gp(lp);
+		lp->lepubkeyhash[msr - MSR_IA32_SGXLEPUBKEYHASH0] = value;
+		return 0;
+	}
+	return lp_gp(lp);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The platform and logical-processor objects.  Internal to src/cpu. */
+#ifndef SGXEMU_CPU_PLATFORM_H
+#define SGXEMU_CPU_PLATFORM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cpu/cpu.h"
+#include "cpu/epc.h"
+
+/* Fused secrets, persisted in the state directory. */
+struct platform_secrets {
+	u8 seal_root[16];       /* root of SEAL, REPORT and EINITTOKEN keys */
+	u8 provision_root[16];  /* root of PROVISION and PROVISION_SEAL keys */
+	u8 owner_epoch[16];     /* OWNEREPOCH, as if set by the BIOS */
+};
+
+struct lp {
+	struct platform *plat;
+	unsigned int id;
+	u64 feature_control;    /* IA32_FEATURE_CONTROL */
+	u64 lepubkeyhash[4];    /* IA32_SGXLEPUBKEYHASH0-3 */
+	struct lp_fault fault;
+	bool pending_event;     /* test hook for SGX_UNMASKED_EVENT */
+};
+
+struct platform {
+	struct platform_config cfg;
+	char state_dir[4096];
+	struct platform_secrets secrets;
+	/* CPUID.(12H,*) view. */
+	u32 miscselect_mask;    /* (12H,0).EBX */
+	u64 attributes_mask;    /* (12H,1).EAX:EBX */
+	u64 xfrm_mask;          /* (12H,1).ECX:EDX */
+	u64 epc_pa;             /* physical base reported in (12H,2) */
+	/* Standard-format XSAVE layout of the host: offset and size of each
+	 * state component, from CPUID.(0DH,i) at creation. */
+	u32 xsave_off[64], xsave_len[64];
+	/* EPC */
+	u8 *epc_window;
+	u64 nr_epc_pages;
+	struct epc_page *epc;
+	atomic_ullong next_eid;
+	bool epcm_check;
+	/* Leaves hold this shared while the checker holds it exclusive, so the
+	 * checker only ever sees the EPCM between leaves. */
+	pthread_rwlock_t check_lock;
+	struct lp *lps;
+};
+
+static inline struct epc_page *epc_page_at(const struct platform *plat, const void *addr)
+{
+	s64 i = platform_epc_index(plat, addr);
+
+	return i < 0 ? NULL : &plat->epc[i];
+}
+
+static inline void *epc_page_addr(const struct platform *plat, const struct epc_page *page)
+{
+	return plat->epc_window + (u64)(page - plat->epc) * SGX_PAGE_SIZE;
+}
+
+/* Bytes an XSAVE of the components in @xfrm needs (standard format). */
+u64 platform_xsave_size(const struct platform *plat, u64 xfrm);
+
+#endif

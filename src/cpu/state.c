@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/* The platform state directory and its persisted secrets. */
+#include "cpu/state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "cpu/crypto.h"
+#include "cpu/platform.h"
+
+#define SECRETS_FILE "platform-secrets"
+#define SECRETS_MAGIC "SGXEMU-SECRETS-1"
+
+struct secrets_file {
+	char magic[16];
+	struct platform_secrets secrets;
+	u8 digest[32]; /* SHA-256 of the above, to detect damage */
+};
+
+/* mkdir -p, with 0700 for every directory we create. */
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+	size_t i, len = strlen(path);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (tmp[i] != '/' && tmp[i] != '\0')
+			continue;
+		tmp[i] = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+int state_dir_open(const char *configured, char *dir, size_t dirlen, char *why, size_t whylen)
+{
+	const char *env = getenv("SGXEMU_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	struct stat st;
+	int n, err;
+
+	if (configured && *configured)
+		n = snprintf(dir, dirlen, "%s", configured);
+	else if (env && *env)
+		n = snprintf(dir, dirlen, "%s", env);
+	else if (xdg && *xdg)
+		n = snprintf(dir, dirlen, "%s/sgxemu", xdg);
+	else if (home && *home)
+		n = snprintf(dir, dirlen, "%s/.local/state/sgxemu", home);
+	else {
+		snprintf(why, whylen, "no state directory: set SGXEMU_STATE_DIR or HOME");
+		return -ENOENT;
+	}
+	if (n < 0 || (size_t)n >= dirlen) {
+		snprintf(why, whylen, "state directory path is too long");
+		return -ENAMETOOLONG;
+	}
+	if (dir[0] != '/') {
+		snprintf(why, whylen, "state directory '%s' is not an absolute path", dir);
+		return -EINVAL;
+	}
+	err = mkdir_p(dir);
+	if (err) {
+		snprintf(why, whylen, "cannot create state directory %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "state directory %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+static void digest_of(const struct secrets_file *f, u8 out[32])
+{
+	crypto_sha256(f, offsetof(struct secrets_file, digest), out);
+}
+
+static int read_secrets(const char *path, struct platform_secrets *secrets, char *why,
+			size_t whylen)
+{
+	struct secrets_file f;
+	size_t len;
+	u8 *buf, d[32];
+	int err;
+
+	err = file_read_all(path, 4096, &buf, &len);
+	if (err)
+		return err;
+	if (len != sizeof(f)) {
+		free(buf);
+		goto damaged;
+	}
+	memcpy(&f, buf, sizeof(f));
+	free(buf);
+	digest_of(&f, d);
+	if (memcmp(f.magic, SECRETS_MAGIC, 16) || memcmp(d, f.digest, 32))
+		goto damaged;
+	*secrets = f.secrets;
+	memset(&f, 0, sizeof(f));
+	return 0;
+damaged:
+	snprintf(why, whylen,
+		 "%s is damaged; restore it from a backup, or remove it to start a new platform "
+		 "(keys sealed on the old one are then lost)",
+		 path);
+	return -EBADMSG;
+}
+
+int state_load_secrets(const char *dir, struct platform_secrets *secrets, char *why,
+		       size_t whylen)
+{
+	struct secrets_file f;
+	char path[4200];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SECRETS_FILE);
+	err = read_secrets(path, secrets, why, whylen);
+	if (err != -ENOENT) {
+		if (err && err != -EBADMSG)
+			snprintf(why, whylen, "cannot read %s: %s", path, strerror(-err));
+		return err;
+	}
+	memset(&f, 0, sizeof(f));
+	memcpy(f.magic, SECRETS_MAGIC, 16);
+	err = crypto_random(&f.secrets, sizeof(f.secrets));
+	if (err) {
+		snprintf(why, whylen, "cannot get random bytes: %s", strerror(-err));
+		return err;
+	}
+	digest_of(&f, f.digest);
+	err = file_write_atomic(path, &f, sizeof(f), 0600, true);
+	memset(&f, 0, sizeof(f));
+	if (err == -EEXIST)
+		/* Another process created them first: use theirs. */
+		return read_secrets(path, secrets, why, whylen);
+	if (err) {
+		snprintf(why, whylen, "cannot create %s: %s", path, strerror(-err));
+		return err;
+	}
+	return read_secrets(path, secrets, why, whylen);
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/* sgxemu sign: write a SIGSTRUCT for an .sgxs file. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/sgxs.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "cli.h"
+#include "cpu/crypto.h"
+#include "cpu/sigstruct.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sgxemu sign --key KEY.pem [OPTIONS] FILE.sgxs -o OUT.sig\n\n"
+		"Sign the enclave measured by FILE.sgxs: write a SIGSTRUCT whose\n"
+		"ENCLAVEHASH is its MRENCLAVE, signed with KEY.pem (RSA-3072, e = 3).\n\n"
+		"  -k, --key KEY.pem        signing key (required)\n"
+		"  -o, --output OUT.sig     where to write the SIGSTRUCT (required)\n"
+		"      --isvprodid N        ISVPRODID, 0..65535 (default 0)\n"
+		"      --isvsvn N           ISVSVN, 0..65535 (default 0)\n"
+		"      --debug              set ATTRIBUTES.DEBUG\n"
+		"      --attributes X       ATTRIBUTES.FLAGS (default 0x4, MODE64BIT)\n"
+		"      --xfrm X             ATTRIBUTES.XFRM (default 0x3)\n"
+		"      --attributemask X    ATTRIBUTEMASK.FLAGS (default ~DEBUG)\n"
+		"      --xfrmmask X         ATTRIBUTEMASK.XFRM (default 0xffffffffffffff1b)\n"
+		"      --miscselect X       MISCSELECT (default 0)\n"
+		"      --miscmask X         MISCMASK (default 0xffffffff)\n"
+		"      --date YYYYMMDD      DATE (default today, or $SOURCE_DATE_EPOCH)\n"
+		"      --intel              VENDOR = 0x8086 instead of 0\n"
+		"Numbers are decimal or 0x-prefixed hex.\n");
+}
+
+enum {
+	OPT_ISVPRODID = 256,
+	OPT_ISVSVN,
+	OPT_DEBUG,
+	OPT_ATTRIBUTES,
+	OPT_XFRM,
+	OPT_ATTRMASK,
+	OPT_XFRMMASK,
+	OPT_MISCSELECT,
+	OPT_MISCMASK,
+	OPT_DATE,
+	OPT_INTEL,
+};
+
+static u32 to_bcd(u32 v)
+{
+	u32 r = 0, shift = 0;
+
+	while (v) {
+		r |= (v % 10) << shift;
+		v /= 10;
+		shift += 4;
+	}
+	return r;
+}
+
+static u32 default_date(void)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = time(NULL);
+	struct tm tm;
+	u64 v;
+
+	if (sde && !cli_parse_u64(sde, UINT32_MAX, &v))
+		t = (time_t)v;
+	gmtime_r(&t, &tm);
+	return to_bcd((u32)(tm.tm_year + 1900) * 10000 + (u32)(tm.tm_mon + 1) * 100 +
+		      (u32)tm.tm_mday);
+}
+
+static int parse_date(const char *s, u32 *out)
+{
+	u64 v;
+
+	if (strlen(s) != 8 || cli_parse_u64(s, 99991231, &v) || v % 100 == 0 || v % 100 > 31 ||
+	    (v / 100) % 100 == 0 || (v / 100) % 100 > 12)
+		return -EINVAL;
+	*out = to_bcd((u32)v);
+	return 0;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "isvprodid", required_argument, NULL, OPT_ISVPRODID },
+		{ "isvsvn", required_argument, NULL, OPT_ISVSVN },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "attributes", required_argument, NULL, OPT_ATTRIBUTES },
+		{ "xfrm", required_argument, NULL, OPT_XFRM },
+		{ "attributemask", required_argument, NULL, OPT_ATTRMASK },
+		{ "xfrmmask", required_argument, NULL, OPT_XFRMMASK },
+		{ "miscselect", required_argument, NULL, OPT_MISCSELECT },
+		{ "miscmask", required_argument, NULL, OPT_MISCMASK },
+		{ "date", required_argument, NULL, OPT_DATE },
+		{ "intel", no_argument, NULL, OPT_INTEL },
+		{ 0 },
+	};
+	static const u8 header[16] = SGX_SIGSTRUCT_HEADER, header2[16] = SGX_SIGSTRUCT_HEADER2;
+	const char *key_path = NULL, *out_path = NULL;
+	struct crypto_rsa_key *key = NULL;
+	struct sigstruct_verdict v;
+	struct sgx_sigstruct sig;
+	struct crypto_sha256 ctx;
+	u8 digest[32], em[384];
+	char why[512];
+	struct sgxs s;
+	bool debug = false, have_date = false;
+	u64 n;
+	int opt, rc = EXIT_USAGE;
+
+	memset(&sig, 0, sizeof(sig));
+	sig.attributes.flags = SGX_ATTR_MODE64BIT;
+	sig.attributes.xfrm = SGX_XFRM_LEGACY;
+	sig.attributemask.flags = ~SGX_ATTR_DEBUG;
+	sig.attributemask.xfrm = 0xffffffffffffff1bULL;
+	sig.miscmask = 0xffffffff;
+	while ((opt = getopt_long(argc, argv, "hk:o:", opts, NULL)) != -1) {
+		const char *name = NULL;
+		u64 max = UINT64_MAX;
+
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'k':
+			key_path = optarg;
+			continue;
+		case 'o':
+			out_path = optarg;
+			continue;
+		case OPT_DEBUG:
+			debug = true;
+			continue;
+		case OPT_INTEL:
+			sig.vendor = SGX_SIGSTRUCT_VENDOR_INTEL;
+			continue;
+		case OPT_DATE:
+			if (parse_date(optarg, &sig.date)) {
+				log_err("--date '%s' is not a date YYYYMMDD", optarg);
+				return EXIT_USAGE;
+			}
+			have_date = true;
+			continue;
+		case OPT_ISVPRODID:
+			name = "--isvprodid";
+			max = UINT16_MAX;
+			break;
+		case OPT_ISVSVN:
+			name = "--isvsvn";
+			max = UINT16_MAX;
+			break;
+		case OPT_MISCSELECT:
+			name = "--miscselect";
+			max = UINT32_MAX;
+			break;
+		case OPT_MISCMASK:
+			name = "--miscmask";
+			max = UINT32_MAX;
+			break;
+		case OPT_ATTRIBUTES:
+			name = "--attributes";
+			break;
+		case OPT_XFRM:
+			name = "--xfrm";
+			break;
+		case OPT_ATTRMASK:
+			name = "--attributemask";
+			break;
+		case OPT_XFRMMASK:
+			name = "--xfrmmask";
+			break;
+		default:
+			return cli_usage_error("sign", "unknown option");
+		}
+		if (cli_parse_u64(optarg, max, &n))
+			return cli_bad_number(name, optarg, max);
+		switch (opt) {
+		case OPT_ISVPRODID:
+			sig.isvprodid = (u16)n;
+			break;
+		case OPT_ISVSVN:
+			sig.isvsvn = (u16)n;
+			break;
+		case OPT_MISCSELECT:
+			sig.miscselect = (u32)n;
+			break;
+		case OPT_MISCMASK:
+			sig.miscmask = (u32)n;
+			break;
+		case OPT_ATTRIBUTES:
+			sig.attributes.flags = n;
+			break;
+		case OPT_XFRM:
+			sig.attributes.xfrm = n;
+			break;
+		case OPT_ATTRMASK:
+			sig.attributemask.flags = n;
+			break;
+		case OPT_XFRMMASK:
+			sig.attributemask.xfrm = n;
+			break;
+		}
+	}
+	if (!key_path)
+		return cli_usage_error("sign", "--key KEY.pem is required");
+	if (!out_path)
+		return cli_usage_error("sign", "-o OUT.sig is required");
+	if (argc - optind != 1)
+		return cli_usage_error("sign", "expected one FILE.sgxs");
+	if (debug)
+		sig.attributes.flags |= SGX_ATTR_DEBUG;
+	if (sig.attributes.flags & SGX_ATTR_INIT) {
+		log_err("--attributes: INIT (bit 0) is set by EINIT and cannot be signed");
+		return EXIT_USAGE;
+	}
+	if (!have_date)
+		sig.date = default_date();
+	if (sgxs_load_file(argv[optind], &s, why, sizeof(why))) {
+		log_err("%s", why);
+		return EXIT_USAGE;
+	}
+	memcpy(sig.enclavehash, s.mrenclave, sizeof(sig.enclavehash));
+	sgxs_free(&s);
+	if (crypto_rsa_key_load(key_path, &key, why, sizeof(why))) {
+		log_err("%s: %s", key_path, why);
+		return EXIT_USAGE;
+	}
+	memcpy(sig.header, header, sizeof(header));
+	memcpy(sig.header2, header2, sizeof(header2));
+	sig.exponent = SGX_SIGSTRUCT_EXPONENT;
+	crypto_rsa_key_modulus_le(key, sig.modulus);
+	crypto_sha256_init(&ctx);
+	crypto_sha256_update(&ctx, (u8 *)&sig + SGX_SIGSTRUCT_SIGNED1_OFF,
+			     SGX_SIGSTRUCT_SIGNED1_LEN);
+	crypto_sha256_update(&ctx, (u8 *)&sig + SGX_SIGSTRUCT_SIGNED2_OFF,
+			     SGX_SIGSTRUCT_SIGNED2_LEN);
+	crypto_sha256_final(&ctx, digest);
+	if (crypto_rsa_sign_sha256(key, digest, sig.signature) ||
+	    crypto_rsa3072_e3_public(sig.modulus, sig.signature, em, sig.q1, sig.q2)) {
+		log_err("%s: signing failed", key_path);
+		goto out;
+	}
+	/* Check our own work the way EINIT will. */
+	if (sigstruct_verify(&sig, &v) || !v.header_ok || !v.signature_ok || !v.q1_ok ||
+	    !v.q2_ok) {
+		log_err("internal error: the new SIGSTRUCT does not verify");
+		goto out;
+	}
+	n = (u64)-file_write_atomic(out_path, &sig, sizeof(sig), 0644, false);
+	if (n) {
+		log_err("%s: cannot write: %s", out_path, strerror((int)n));
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	crypto_rsa_key_free(key);
+	return rc;
+}
