@@ -3,6 +3,7 @@
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
 
 MODE ?= debug

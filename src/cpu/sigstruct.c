@@ -51,3 +51,23 @@ int sigstruct_verify(const struct sgx_sigstruct *sig, struct sigstruct_verdict *
 	v->q2_ok = !memcmp(q2, sig->q2, sizeof(q2));
 	return 0;
 }
+
+int sigstruct_sign(struct sgx_sigstruct *sig, const struct crypto_rsa_key *key)
+{
+	struct crypto_sha256 ctx;
+	u8 digest[32], em[384];
+	int err;
+
+	memcpy(sig->header, sig_header, sizeof(sig_header));
+	memcpy(sig->header2, sig_header2, sizeof(sig_header2));
+	sig->exponent = SGX_SIGSTRUCT_EXPONENT;
+	crypto_rsa_key_modulus_le(key, sig->modulus);
+	crypto_sha256_init(&ctx);
+	crypto_sha256_update(&ctx, (u8 *)sig + SGX_SIGSTRUCT_SIGNED1_OFF, SGX_SIGSTRUCT_SIGNED1_LEN);
+	crypto_sha256_update(&ctx, (u8 *)sig + SGX_SIGSTRUCT_SIGNED2_OFF, SGX_SIGSTRUCT_SIGNED2_LEN);
+	crypto_sha256_final(&ctx, digest);
+	err = crypto_rsa_sign_sha256(key, digest, sig->signature);
+	if (err)
+		return err;
+	return crypto_rsa3072_e3_public(sig->modulus, sig->signature, em, sig->q1, sig->q2);
+}

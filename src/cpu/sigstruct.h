@@ -24,4 +24,14 @@ struct sigstruct_verdict {
  */
 int sigstruct_verify(const struct sgx_sigstruct *sig, struct sigstruct_verdict *v) __must_check;
 
+struct crypto_rsa_key;
+
+/*
+ * Sign @sig: fill HEADER, HEADER2 and EXPONENT with their constants, then
+ * MODULUS, SIGNATURE, Q1 and Q2 from @key over the body fields already set
+ * (VENDOR, DATE, ATTRIBUTES, ENCLAVEHASH, ISVPRODID, ...).
+ * Return: 0, -EIO if signing fails, or -ENOMEM.
+ */
+int sigstruct_sign(struct sgx_sigstruct *sig, const struct crypto_rsa_key *key) __must_check;
+
 #endif

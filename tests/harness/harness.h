@@ -46,11 +46,11 @@ const char *harness_tmpdir(void);
 
 #define CHECK_CMP_(fail, a, op, b, fmt, cast)                                       \
 	do {                                                                        \
-		__typeof__(a) a_ = (a);                                             \
-		__typeof__(b) b_ = (b);                                             \
+		cast a_ = (cast)(a);                                                \
+		cast b_ = (cast)(b);                                                \
 		if (!(a_ op b_))                                                    \
 			fail(__FILE__, __LINE__, "%s %s %s (" fmt " vs " fmt ")", #a, \
-			     #op, #b, (cast)a_, (cast)b_);                          \
+			     #op, #b, a_, b_);                                      \
 	} while (0)
 
 #define ASSERT_EQ(a, b) CHECK_CMP_(harness_fail, a, ==, b, "%#llx", unsigned long long)

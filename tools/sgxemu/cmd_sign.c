@@ -106,13 +106,10 @@ int cmd_sign(int argc, char **argv)
 		{ "intel", no_argument, NULL, OPT_INTEL },
 		{ 0 },
 	};
-	static const u8 header[16] = SGX_SIGSTRUCT_HEADER, header2[16] = SGX_SIGSTRUCT_HEADER2;
 	const char *key_path = NULL, *out_path = NULL;
 	struct crypto_rsa_key *key = NULL;
 	struct sigstruct_verdict v;
 	struct sgx_sigstruct sig;
-	struct crypto_sha256 ctx;
-	u8 digest[32], em[384];
 	char why[512];
 	struct sgxs s;
 	bool debug = false, have_date = false;
@@ -236,18 +233,7 @@ int cmd_sign(int argc, char **argv)
 		log_err("%s: %s", key_path, why);
 		return EXIT_USAGE;
 	}
-	memcpy(sig.header, header, sizeof(header));
-	memcpy(sig.header2, header2, sizeof(header2));
-	sig.exponent = SGX_SIGSTRUCT_EXPONENT;
-	crypto_rsa_key_modulus_le(key, sig.modulus);
-	crypto_sha256_init(&ctx);
-	crypto_sha256_update(&ctx, (u8 *)&sig + SGX_SIGSTRUCT_SIGNED1_OFF,
-			     SGX_SIGSTRUCT_SIGNED1_LEN);
-	crypto_sha256_update(&ctx, (u8 *)&sig + SGX_SIGSTRUCT_SIGNED2_OFF,
-			     SGX_SIGSTRUCT_SIGNED2_LEN);
-	crypto_sha256_final(&ctx, digest);
-	if (crypto_rsa_sign_sha256(key, digest, sig.signature) ||
-	    crypto_rsa3072_e3_public(sig.modulus, sig.signature, em, sig.q1, sig.q2)) {
+	if (sigstruct_sign(&sig, key)) {
 		log_err("%s: signing failed", key_path);
 		goto out;
 	}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/* The sgxemu CLI end to end: known answers, round trips, bad input. */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "harness.h"
+
+extern char **environ;
+
+struct run {
+	int status;
+	char out[16384];
+	char err[4096];
+};
+
+static void slurp_into(const char *path, char *buf, size_t cap)
+{
+	size_t len = 0;
+	u8 *data;
+
+	buf[0] = '\0';
+	if (file_read_all(path, 1 << 20, &data, &len))
+		return;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, data, len);
+	buf[len] = '\0';
+	free(data);
+}
+
+/* Run sgxemu with a NULL-terminated argument list. */
+static void run(struct run *r, ...)
+{
+	char *argv[32], outp[512], errp[512];
+	posix_spawn_file_actions_t fa;
+	va_list ap;
+	int n = 0, st;
+	pid_t pid;
+
+	argv[n++] = (char *)TEST_SGXEMU;
+	va_start(ap, r);
+	while ((argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	snprintf(outp, sizeof(outp), "%s/out", harness_tmpdir());
+	snprintf(errp, sizeof(errp), "%s/err", harness_tmpdir());
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_EQ(posix_spawn(&pid, TEST_SGXEMU, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFEXITED(st));
+	r->status = WEXITSTATUS(st);
+	slurp_into(outp, r->out, sizeof(r->out));
+	slurp_into(errp, r->err, sizeof(r->err));
+}
+
+static const char *vec(const char *rel)
+{
+	static char path[4][1024];
+	static int i;
+	const char *v = getenv("VECTORS");
+	struct stat st;
+
+	if (!v || !*v)
+		v = TEST_VECTORS;
+	if (stat(v, &st) < 0)
+		SKIP("known-answer vectors not found (set VECTORS=path/to/shared/vectors)");
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", v, rel);
+	return path[i];
+}
+
+static const char *tmp(const char *name)
+{
+	static char path[4][1024];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", harness_tmpdir(), name);
+	return path[i];
+}
+
+/* Copy a file, flipping one byte at @off (off < 0: no change). */
+static void copy_flip(const char *from, const char *to, long off)
+{
+	size_t len;
+	u8 *buf;
+
+	ASSERT_EQ(file_read_all(from, 1 << 24, &buf, &len), 0);
+	if (off >= 0)
+		buf[off] ^= 0x01;
+	ASSERT_EQ(file_write_atomic(to, buf, len, 0600, false), 0);
+	free(buf);
+}
+
+#define TE_SGXS "fortanix-sgx-detect-test-enclave/test_enclave.sgxs"
+#define TE_SIG "fortanix-sgx-detect-test-enclave/test_enclave.sig"
+#define MRE "784acfd7d5096a8f0fbd3265760bff21b120f62407a9a9e5ba31aa3c8ed198fc"
+#define MRS "fb4bab3d6036ac1d730fa83d7366df1dd2dfeac194ef335d6854d8a6c6475542"
+
+TEST(cli, help)
+{
+	static const char *const cmds[] = { "measure", "sigstruct", "sign", "load" };
+	struct run r;
+	size_t i;
+
+	run(&r, "--help", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "usage: sgxemu COMMAND");
+	for (i = 0; i < 4; i++) {
+		run(&r, cmds[i], "--help", NULL);
+		ASSERT_EQ(r.status, 0);
+		ASSERT_STR_CONTAINS(r.out, "usage: sgxemu ");
+		ASSERT_STR_CONTAINS(r.out, cmds[i]);
+	}
+	run(&r, NULL);
+	ASSERT_EQ(r.status, 2);
+	run(&r, "frobnicate", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "unknown command 'frobnicate'");
+	run(&r, "measure", "--bogus", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--help");
+}
+
+TEST(cli, measure_vector)
+{
+	struct run r;
+
+	run(&r, "measure", vec(TE_SGXS), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STREQ(r.out, MRE "\n");
+}
+
+TEST(cli, sigstruct_vector)
+{
+	struct run r;
+
+	run(&r, "sigstruct", vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "mrsigner:      " MRS);
+	ASSERT_STR_CONTAINS(r.out, "enclavehash:   " MRE);
+	ASSERT_STR_CONTAINS(r.out, "isvprodid:     65535");
+	ASSERT_STR_CONTAINS(r.out, "signature:     ok");
+	ASSERT_STR_CONTAINS(r.out, "q1:            ok");
+	ASSERT_STR_CONTAINS(r.out, "q2:            ok");
+	run(&r, "sigstruct", vec("fortanix-sgxs-tools-sig1/sig1.sigstruct.bin"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out,
+			    "mrsigner:      "
+			    "83d719e77deaca1470f6baf62a4d774303c899db69020f9c70ee1dfc08c7ce9e");
+}
+
+TEST(cli, sigstruct_tampered)
+{
+	struct run r;
+
+	copy_flip(vec(TE_SIG), tmp("sig"), 600);
+	run(&r, "sigstruct", tmp("sig"), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "signature:     FAILED");
+	copy_flip(vec(TE_SIG), tmp("sig"), 1100);
+	run(&r, "sigstruct", tmp("sig"), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "q1:            FAILED");
+	ASSERT_STR_CONTAINS(r.out, "signature:     ok");
+	run(&r, "sigstruct", vec(TE_SGXS), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "exactly 1808 bytes");
+	run(&r, "sigstruct", tmp("missing"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "No such file");
+}
+
+TEST(cli, load_vector)
+{
+	struct run r;
+
+	run(&r, "load", vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STREQ(r.out, "MRENCLAVE: " MRE "\nMRSIGNER:  " MRS "\nEINIT: SUCCESS\n");
+}
+
+TEST(cli, load_launch_control)
+{
+	struct run r;
+
+	run(&r, "load", "--lehash", "00000000000000000000000000000000000000000000000000000000000000ff",
+	    vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "EINIT: SGX_INVALID_EINITTOKEN (16)\n");
+	run(&r, "load", "--lehash", MRS, vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "load", "--lehash", "xyz", vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "not 64 hex digits");
+}
+
+/* A measured byte changed in the image: SGX_INVALID_MEASUREMENT. */
+TEST(cli, load_changed_measured_byte)
+{
+	struct run r;
+
+	/* Byte 64 + 64 + 10 is inside the first EEXTEND's data. */
+	copy_flip(vec(TE_SGXS), tmp("x.sgxs"), 64 + 64 + 64 + 10);
+	run(&r, "load", tmp("x.sgxs"), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "EINIT: SGX_INVALID_MEASUREMENT (4)\n");
+}
+
+TEST(cli, load_tampered_sigstruct)
+{
+	struct run r;
+
+	copy_flip(vec(TE_SIG), tmp("sig"), 520);
+	run(&r, "load", vec(TE_SGXS), tmp("sig"), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "EINIT: SGX_INVALID_SIGNATURE (8)\n");
+	copy_flip(vec(TE_SIG), tmp("sig"), 1);
+	run(&r, "load", vec(TE_SGXS), tmp("sig"), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "EINIT: SGX_INVALID_SIG_STRUCT (1)\n");
+}
+
+TEST(cli, sign_then_load)
+{
+	struct run r;
+
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--isvprodid", "0x1234",
+	    "--isvsvn", "9", "--date", "20260101", vec(TE_SGXS), "-o", tmp("s.sig"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "sigstruct", tmp("s.sig"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "isvprodid:     4660");
+	ASSERT_STR_CONTAINS(r.out, "isvsvn:        9");
+	ASSERT_STR_CONTAINS(r.out, "date:          2026-01-01");
+	ASSERT_STR_CONTAINS(r.out, "enclavehash:   " MRE);
+	run(&r, "load", vec(TE_SGXS), tmp("s.sig"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EINIT: SUCCESS");
+	/* Signed for another image: the measurement does not match. */
+	copy_flip(vec(TE_SGXS), tmp("x.sgxs"), 64 + 64 + 64 + 10);
+	run(&r, "load", tmp("x.sgxs"), tmp("s.sig"), NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "SGX_INVALID_MEASUREMENT");
+}
+
+TEST(cli, sign_debug)
+{
+	struct run r;
+
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--debug", vec(TE_SGXS), "-o",
+	    tmp("d.sig"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "sigstruct", tmp("d.sig"), NULL);
+	ASSERT_STR_CONTAINS(r.out, "attributes:    flags 0x0000000000000006");
+	run(&r, "load", vec(TE_SGXS), tmp("d.sig"), NULL);
+	ASSERT_EQ(r.status, 0);
+}
+
+TEST(cli, sign_bad_input)
+{
+	struct run r;
+	size_t len;
+	u8 *buf;
+
+	/* An existing output survives a failed signing untouched. */
+	ASSERT_EQ(file_write_atomic(tmp("keep.sig"), "precious", 8, 0600, false), 0);
+	run(&r, "sign", "--key", TEST_DATA "/rsa2048-key.pem", vec(TE_SGXS), "-o",
+	    tmp("keep.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "rsa2048-key.pem: RSA modulus is 2048 bits; SGX needs 3072");
+	ASSERT_EQ(file_read_all(tmp("keep.sig"), 100, &buf, &len), 0);
+	ASSERT_EQ(len, 8);
+	ASSERT_MEMEQ(buf, "precious", 8);
+	free(buf);
+	run(&r, "sign", "--key", TEST_DATA "/rsa3072-e65537-key.pem", vec(TE_SGXS), "-o",
+	    tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "exponent is not 3");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--isvprodid", "70000",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--isvprodid '70000' is not a number from 0 to 65535");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--date", "20261301",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	run(&r, "sign", vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--key KEY.pem is required");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--attributes", "1",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "INIT");
+}
+
+TEST(cli, malformed_sgxs)
+{
+	struct run r;
+	size_t len;
+	u8 *buf;
+
+	ASSERT_EQ(file_read_all(vec(TE_SGXS), 1 << 20, &buf, &len), 0);
+	ASSERT_EQ(file_write_atomic(tmp("t.sgxs"), buf, len - 100, 0600, false), 0);
+	run(&r, "measure", tmp("t.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "t.sgxs: record");
+	ASSERT_STR_CONTAINS(r.err, "truncated");
+	run(&r, "load", tmp("t.sgxs"), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "truncated");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", tmp("t.sgxs"), "-o", tmp("x.sig"),
+	    NULL);
+	ASSERT_EQ(r.status, 2);
+	/* An unknown tag in the second record. */
+	memcpy(buf + 64, "BOGUSTAG", 8);
+	ASSERT_EQ(file_write_atomic(tmp("u.sgxs"), buf, len, 0600, false), 0);
+	run(&r, "measure", tmp("u.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "record 1 at byte 64: unknown tag 'BOGUSTAG'");
+	free(buf);
+	run(&r, "measure", TEST_DATA, NULL);
+	ASSERT_EQ(r.status, 2);
+}
