@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# sgxemu: the one build entry point.  See doc/build.md.
+# sgxemu: the one build entry point.  See doc/development.md.
 
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -66,7 +66,7 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(O)/lib/libharness.a $
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
-$(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api)
+$(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api) bench/bench.h
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_api) $(LDLIBS)
 
@@ -75,7 +75,7 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check bench clean headers lint help
+.PHONY: all check bench bench-run clean demo headers lint help
 .DEFAULT_GOAL := all
 
 all: $(O)/bin/sgxemu headers
@@ -86,12 +86,20 @@ check: all $(TESTS)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 
-bench: $(O)/bin/sgxemu $(BENCHES)
+# Benchmarks run from a release build unless MODE is given.
+BENCH_MODE ?= release
+bench:
+	@$(MAKE) --no-print-directory MODE=$(BENCH_MODE) bench-run
+
+bench-run: $(O)/bin/sgxemu $(BENCHES)
 	@mkdir -p build/bench
 	@: > build/bench/results.jsonl
 	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done
 
-lint:
+demo: $(O)/bin/sgxemu
+	@SGXEMU=$(O)/bin/sgxemu VECTORS=$(VECTORS) scripts/demo
+
+lint: headers
 	@scripts/check-layering
 
 clean:
@@ -102,6 +110,8 @@ help:
 	@echo '  all    build build/bin/sgxemu (MODE=debug) or build/MODE/bin/sgxemu'
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
+	@echo '  demo   launch a real enclave on the emulated platform'
+	@echo '  lint   header self-containment and layering checks'
 
 VECTORS ?= ../shared/vectors
 
