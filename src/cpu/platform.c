@@ -32,7 +32,9 @@ void platform_config_default(struct platform_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->epc_size = PLATFORM_DEFAULT_EPC_SIZE;
 	cfg->nr_lps = 2;
-	cfg->sgx2 = true;
+	/* SGX2 leaves come with EDMM support; until then the platform reports
+	 * SGX1 only, as hardware without SGX2 does. */
+	cfg->sgx2 = false;
 	cfg->max_enclave_size_log2 = 36;
 	memcpy(cfg->cpusvn, cpusvn, sizeof(cpusvn));
 }
