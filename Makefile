@@ -19,17 +19,19 @@ endif
 include mk/modes.mk
 include mk/rules.mk
 
-LAYERS := base arch cpu api
+LAYERS := base arch cpu drv api
 base_SRCS := $(wildcard src/base/*.c)
 arch_SRCS := $(wildcard src/arch/*.c)
-cpu_SRCS := $(wildcard src/cpu/*.c src/cpu/*/*.c)
+cpu_SRCS := $(wildcard src/cpu/*.c src/cpu/*/*.c src/cpu/*/*.S)
+drv_SRCS := $(wildcard src/drv/*.c)
 api_SRCS := $(wildcard src/api/*.c)
 
-$(foreach l,$(LAYERS),$(eval $(l)_OBJS := $(patsubst %.c,$(O)/obj/%.o,$($(l)_SRCS))))
+$(foreach l,$(LAYERS),$(eval $(l)_OBJS := $(patsubst %.S,$(O)/obj/%.o,$(patsubst %.c,$(O)/obj/%.o,$($(l)_SRCS)))))
 $(foreach l,$(LAYERS),$(eval $(O)/lib/lib$(l).a: $($(l)_OBJS)))
 
 # Bottom-up link order; a binary of layer L links L and everything to its right.
-LINK_api := $(O)/lib/libapi.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_api := $(O)/lib/libapi.a $(O)/lib/libdrv.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_drv := $(O)/lib/libdrv.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
 LINK_cpu := $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
 LINK_arch := $(O)/lib/libarch.a $(O)/lib/libbase.a
 LINK_base := $(O)/lib/libbase.a
@@ -41,11 +43,40 @@ $(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(LINK_api) $(LDLIBS)
 
+# --- test enclaves ------------------------------------------------------------
+# Freestanding, position independent, linked at 0; never built with the
+# sanitizers.  Turned into .sgxs and signed by the CLI we just built.
+ENCL_DIR := $(O)/enclaves
+ENCL_CFLAGS := -std=gnu11 -O2 -ffreestanding -nostdlib -fPIC -fno-stack-protector \
+	-fvisibility=hidden -fno-asynchronous-unwind-tables -fcf-protection=none -mfsgsbase \
+	-Wall -Wextra -Werror -Itests/enclaves
+ENCL_LDFLAGS := -static -nostdlib -Wl,-T,tests/enclaves/enclave.lds -Wl,--build-id=none \
+	-Wl,-z,noexecstack
+ENCL_SRCS := tests/enclaves/entry.S tests/enclaves/test_enclave.c
+ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/enclave.lds
+SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
+ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
+	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig)
+
+$(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -DENCLAVE_VARIANT=ENCLAVE_VARIANT_$(shell echo $* | tr a-z A-Z) \
+		$(ENCL_LDFLAGS) -o $@ $(ENCL_SRCS)
+
+$(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
+
+$(ENCL_DIR)/%.sig: $(ENCL_DIR)/%.sgxs tests/data/signing-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(SIGN) --key tests/data/signing-key.pem $< -o $@
+
+$(ENCL_DIR)/%.other.sig: $(ENCL_DIR)/%.sgxs tests/data/other-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(SIGN) --key tests/data/other-key.pem $< -o $@
+
 # --- tests --------------------------------------------------------------------
 HARNESS_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
 $(O)/lib/libharness.a: $(HARNESS_OBJS)
 
-UNIT_LAYERS := base arch cpu api
+UNIT_LAYERS := base arch cpu drv api
 $(foreach l,$(UNIT_LAYERS),$(eval UNIT_$(l) := $(patsubst tests/unit/$(l)/%.c,$(O)/tests/unit/$(l)/%,$(wildcard tests/unit/$(l)/*_test.c))))
 UNIT_TESTS := $(foreach l,$(UNIT_LAYERS),$(UNIT_$(l)))
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(wildcard tests/integration/*_test.c))
@@ -78,11 +109,11 @@ HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 .PHONY: all check bench bench-run clean demo headers lint help
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu headers
+all: $(O)/bin/sgxemu headers $(ENCLAVES)
 
 headers: $(HDR_OKS)
 
-check: all $(TESTS)
+check: all $(TESTS) $(ENCLAVES)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 

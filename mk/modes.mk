@@ -9,7 +9,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 	-Wformat=2 -Wundef -Wimplicit-fallthrough -Wcast-align -Wwrite-strings \
 	-Wno-missing-field-initializers -Werror
 CFLAGS := -std=c11 -g -fPIC -fno-common -fvisibility=hidden -pthread $(WARN)
-CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Itests/harness -DTEST_DATA=\"$(abspath tests/data)\" -DTEST_VECTORS=\"$(abspath ../shared/vectors)\"
+CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Itests/harness -Itests/enclaves -DTEST_DATA=\"$(abspath tests/data)\" -DTEST_VECTORS=\"$(abspath ../shared/vectors)\"
 LDFLAGS := -pthread
 LDLIBS := -lcrypto
 
@@ -41,4 +41,5 @@ Q_AR = @printf '  AR      %s\n' $@;
 endif
 
 # Tests find the CLI of their own build mode.
-CPPFLAGS += -DTEST_SGXEMU=\"$(abspath $(O)/bin/sgxemu)\"
+CPPFLAGS += -DTEST_SGXEMU=\"$(abspath $(O)/bin/sgxemu)\" \
+	-DTEST_ENCLAVES=\"$(abspath $(O)/enclaves)\"

@@ -5,6 +5,10 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(O)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
 $(O)/lib/%.a:
 	@mkdir -p $(@D)
 	@rm -f $@

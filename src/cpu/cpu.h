@@ -92,6 +92,24 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check
 /* Run the EPCM invariant checker after every leaf (default: on in debug builds). */
 void platform_set_epcm_check(struct platform *plat, bool on);
 
+/*
+ * The OS's page tables, as the processor walks them: translate @linaddr to
+ * the EPC page mapped there and the PTE's permissions (PROT_READ, PROT_WRITE,
+ * PROT_EXEC).  Return 0, or -EFAULT when nothing is mapped.  The processor
+ * calls it from signal handlers, so it must be async-signal-safe.
+ */
+struct platform_mmu {
+	int (*walk)(void *ctx, u64 linaddr, void **epc, unsigned int *prot);
+	void *ctx;
+};
+
+/*
+ * Install the MMU and let threads of this process run the platform's
+ * enclaves (EENTER/ERESUME through a raw ENCLU or exec_vdso_enter()).
+ * Return: 0 or -errno if the process-wide signal handlers cannot be set up.
+ */
+int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu) __must_check;
+
 /* RDMSR/WRMSR for the SGX MSRs.  Return: 0 or ENCLS_FAULT_FLAG | #GP. */
 int lp_rdmsr(struct lp *lp, u32 msr, u64 *value) __must_check;
 int lp_wrmsr(struct lp *lp, u32 msr, u64 value) __must_check;

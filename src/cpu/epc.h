@@ -46,6 +46,8 @@ struct epc_page {
 	atomic_uint nr_children;
 	atomic_uint nr_active;
 	atomic_int mr_lock;
+	/* For TCS pages: a thread is inside through this TCS. */
+	atomic_bool tcs_active;
 };
 
 bool epc_trylock_shared(atomic_int *lock);

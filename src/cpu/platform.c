@@ -10,6 +10,8 @@
 
 #include "arch/x86.h"
 #include "cpu/leaf.h"
+#include "cpu/crypto.h"
+#include "cpu/exec/exec.h"
 #include "cpu/state.h"
 
 /* 0xa6053e051270b7ac, ...: SHA-256 of Intel's launch enclave signing key. */
@@ -140,6 +142,11 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	for (p = 0; p < plat->nr_epc_pages; p++)
 		plat->epc[p].mem = plat->epc_window + p * SGX_PAGE_SIZE;
 	atomic_init(&plat->next_eid, 1);
+	err = crypto_random(plat->report_keyid, sizeof(plat->report_keyid));
+	if (err) {
+		snprintf(why, whylen, "cannot get random bytes: %s", strerror(-err));
+		goto err_free;
+	}
 	pthread_rwlock_init(&plat->check_lock, NULL);
 #ifdef SGXEMU_DEBUG
 	plat->epcm_check = true;
@@ -170,6 +177,8 @@ void platform_destroy(struct platform *plat)
 {
 	if (!plat)
 		return;
+	if (plat->mmu.walk)
+		exec_unregister(plat);
 	if (plat->epc_window)
 		munmap(plat->epc_window, plat->cfg.epc_size);
 	if (plat->lps)
@@ -244,6 +253,17 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 		page->mem = mem ? mem : addr;
 	epc_unlock_exclusive(&page->lock);
 	return err;
+}
+
+int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu)
+{
+	int err = exec_init();
+
+	if (err)
+		return err;
+	plat->mmu = *mmu;
+	exec_register(plat);
+	return 0;
 }
 
 void platform_set_epcm_check(struct platform *plat, bool on)

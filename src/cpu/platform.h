@@ -47,6 +47,8 @@ struct platform {
 	 * checker only ever sees the EPCM between leaves. */
 	pthread_rwlock_t check_lock;
 	struct lp *lps;
+	struct platform_mmu mmu;
+	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, random per boot */
 };
 
 static inline struct epc_page *epc_page_at(const struct platform *plat, const void *addr)

@@ -20,6 +20,7 @@ static const struct command {
 	{ "sigstruct", cmd_sigstruct, "show a SIGSTRUCT and check its signature" },
 	{ "sign", cmd_sign, "write a SIGSTRUCT for an .sgxs file" },
 	{ "load", cmd_load, "build an enclave on a fresh emulated platform and run EINIT" },
+	{ "elf2sgxs", cmd_elf2sgxs, "lay out an enclave ELF as an .sgxs measurement stream" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsgxemu: Intel SGX in software, for programs that link it directly.
+ *
+ * A platform is an emulated SGX machine (EPC, logical processors, fused
+ * keys).  Enclaves built for hardware load onto it from an SGXS stream and
+ * a SIGSTRUCT, are mapped into this process at their ELRANGE, and run here
+ * natively: enter them with sgxemu_enter_enclave(), which has the ABI of
+ * Linux's __vdso_sgx_enter_enclave, or with a raw ENCLU instruction.
+ *
+ * Every function returns 0 or a negative errno value unless it says
+ * otherwise; sgxemu_last_error() then has a one-line explanation.
+ */
+#ifndef SGXEMU_SGXEMU_H
+#define SGXEMU_SGXEMU_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SGXEMU_API __attribute__((visibility("default")))
+
+struct sgxemu_platform;
+struct sgxemu_enclave;
+/* Linux's struct sgx_enclave_run, from <asm/sgx.h>. */
+struct sgx_enclave_run;
+
+struct sgxemu_platform_options {
+	uint64_t epc_size;       /* bytes; 0: 128 MiB */
+	unsigned int nr_lps;     /* logical processors; 0: 2 */
+	const char *state_dir;   /* NULL: $SGXEMU_STATE_DIR, $XDG_STATE_HOME/sgxemu, ... */
+};
+
+SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
+				      struct sgxemu_platform **out);
+SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
+
+/*
+ * Load an enclave: replay @sgxs_path (ECREATE, EADD, EEXTEND), EINIT with
+ * the SIGSTRUCT in @sig_path, and map it at a naturally aligned ELRANGE in
+ * this process.  EINIT refusing the enclave is -EPERM.
+ */
+SGXEMU_API int sgxemu_enclave_load(struct sgxemu_platform *plat, const char *sgxs_path,
+				   const char *sig_path, struct sgxemu_enclave **out);
+SGXEMU_API void sgxemu_enclave_destroy(struct sgxemu_enclave *encl);
+
+SGXEMU_API uint64_t sgxemu_enclave_base(const struct sgxemu_enclave *encl);
+SGXEMU_API uint64_t sgxemu_enclave_size(const struct sgxemu_enclave *encl);
+SGXEMU_API unsigned int sgxemu_enclave_nr_tcs(const struct sgxemu_enclave *encl);
+/* Linear address of the @index'th TCS, in address order; 0 if none. */
+SGXEMU_API uint64_t sgxemu_enclave_tcs(const struct sgxemu_enclave *encl, unsigned int index);
+
+/*
+ * Change the process's mapping of part of ELRANGE, as mprotect() of an
+ * enclave mapping would: never above what the pages' SECINFO allows.
+ */
+SGXEMU_API int sgxemu_enclave_mprotect(struct sgxemu_enclave *encl, uint64_t addr, uint64_t len,
+				       int prot);
+
+/*
+ * The __vdso_sgx_enter_enclave ABI (see <asm/sgx.h>): @function is EENTER
+ * (2) or ERESUME (3); exceptions are reported in @run and return 0.
+ */
+SGXEMU_API int sgxemu_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned long rdx,
+				    unsigned int function, unsigned long r8, unsigned long r9,
+				    struct sgx_enclave_run *run);
+
+/*
+ * sigaction() for programs that run enclaves.  A signal can arrive while a
+ * thread is inside an enclave; the handler then runs after the AEX, in host
+ * mode, as if the signal had arrived at the AEP.  Use this instead of
+ * sigaction() (the preload shim does so for unmodified programs).
+ */
+SGXEMU_API int sgxemu_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/* The reason for the calling thread's last failure, or "". */
+SGXEMU_API const char *sgxemu_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/* libsgxemu: platforms, enclave loading, entry and signals. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "api/sgxs.h"
+#include "base/file.h"
+#include "arch/sgx_status.h"
+#include "cpu/exec/exec.h"
+#include "drv/drv.h"
+#include "sgxemu/sgxemu.h"
+
+struct sgxemu_platform {
+	struct platform *plat;
+	struct drv *drv;
+};
+
+struct sgxemu_enclave {
+	struct sgxemu_platform *p;
+	struct encl *encl;
+	void *reserve;          /* the mapping that reserved ELRANGE */
+	u64 reserve_len;
+	unsigned int nr_tcs;
+	u64 *tcs;
+};
+
+static __thread char last_error[512];
+
+__printf(2, 3) static int fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *sgxemu_last_error(void)
+{
+	return last_error;
+}
+
+int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
+			   struct sgxemu_platform **out)
+{
+	struct platform_config cfg;
+	struct sgxemu_platform *p;
+	char why[256];
+	int err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return fail(-ENOMEM, "out of memory");
+	platform_config_default(&cfg);
+	if (opts && opts->epc_size)
+		cfg.epc_size = opts->epc_size;
+	if (opts && opts->nr_lps)
+		cfg.nr_lps = opts->nr_lps;
+	if (opts)
+		cfg.state_dir = opts->state_dir;
+	err = platform_create(&cfg, &p->plat, why, sizeof(why));
+	if (err) {
+		free(p);
+		return fail(err, "%s", why);
+	}
+	err = drv_create(p->plat, &p->drv);
+	if (err) {
+		platform_destroy(p->plat);
+		free(p);
+		return fail(err, "cannot set up the driver: %s", strerror(-err));
+	}
+	*out = p;
+	return 0;
+}
+
+void sgxemu_platform_destroy(struct sgxemu_platform *p)
+{
+	if (!p)
+		return;
+	drv_destroy(p->drv);
+	platform_destroy(p->plat);
+	free(p);
+}
+
+/* ELRANGE must be naturally aligned: reserve twice the size and trim. */
+static int reserve_elrange(struct sgxemu_enclave *e, u64 size, u64 *base)
+{
+	u8 *p = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	u64 start, end;
+
+	if (p == MAP_FAILED)
+		return -errno;
+	start = align_up((u64)(uintptr_t)p, size);
+	end = start + size;
+	if (start > (u64)(uintptr_t)p)
+		munmap(p, start - (u64)(uintptr_t)p);
+	if ((u64)(uintptr_t)p + 2 * size > end)
+		munmap((void *)(uintptr_t)end, (u64)(uintptr_t)p + 2 * size - end);
+	e->reserve = (void *)(uintptr_t)start;
+	e->reserve_len = size;
+	*base = start;
+	return 0;
+}
+
+/* The driver adds whole pages, measured or not, as Linux's ADD_PAGES does:
+ * the stream must be each EADD followed by none or all 16 of its EEXTENDs. */
+static int check_canonical(const struct sgxs *s, const char *path)
+{
+	u64 i = 0;
+
+	while (i < s->nr_ops) {
+		u64 page = s->ops[i].page, c;
+
+		if (s->ops[i].type != SGXS_OP_EADD)
+			return fail(-EINVAL, "%s: EEXTEND away from its EADD (op %llu)", path,
+				    (unsigned long long)i);
+		i++;
+		if (i >= s->nr_ops || s->ops[i].type != SGXS_OP_EEXTEND)
+			continue;
+		for (c = 0; c < 16; c++, i++)
+			if (i >= s->nr_ops || s->ops[i].type != SGXS_OP_EEXTEND ||
+			    s->ops[i].page != page ||
+			    s->ops[i].offset != s->pages[page].offset + c * SGX_EEXTEND_CHUNK)
+				return fail(-EINVAL,
+					    "%s: page %#llx is not measured whole and in order", path,
+					    (unsigned long long)s->pages[page].offset);
+	}
+	return 0;
+}
+
+static int add_pages(struct sgxemu_enclave *e, const struct sgxs *s)
+{
+	struct sgx_secinfo si __aligned(64);
+	u64 i, count;
+	int err;
+
+	for (i = 0; i < s->nr_ops; i++) {
+		const struct sgxs_page *pg;
+		bool measure;
+
+		if (s->ops[i].type != SGXS_OP_EADD)
+			continue;
+		pg = &s->pages[s->ops[i].page];
+		measure = i + 1 < s->nr_ops && s->ops[i + 1].type == SGXS_OP_EEXTEND;
+		memset(&si, 0, sizeof(si));
+		si.flags = pg->secinfo_flags;
+		err = encl_add_pages(e->encl, pg->data, pg->offset, SGX_PAGE_SIZE, &si, measure,
+				     &count);
+		if (err)
+			return fail(err, "EADD of page %#llx: %s", (unsigned long long)pg->offset,
+				    strerror(-err));
+	}
+	return 0;
+}
+
+static int map_pages(struct sgxemu_enclave *e, const struct sgxs *s, u64 base)
+{
+	u64 i;
+	int err, n = 0;
+
+	e->tcs = calloc(s->nr_pages, sizeof(*e->tcs));
+	if (!e->tcs)
+		return fail(-ENOMEM, "out of memory");
+	for (i = 0; i < s->nr_pages; i++) {
+		const struct sgxs_page *pg = &s->pages[i];
+		u64 f = pg->secinfo_flags;
+		int prot = ((f & SGX_SECINFO_R) ? PROT_READ : 0) |
+			   ((f & SGX_SECINFO_W) ? PROT_WRITE : 0) |
+			   ((f & SGX_SECINFO_X) ? PROT_EXEC : 0);
+
+		if ((f & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT == SGX_PT_TCS) {
+			prot = PROT_READ | PROT_WRITE;
+			e->tcs[n++] = base + pg->offset;
+		}
+		err = encl_map(e->encl, base + pg->offset, SGX_PAGE_SIZE, prot);
+		if (err)
+			return fail(err, "mapping page %#llx: %s", (unsigned long long)pg->offset,
+				    strerror(-err));
+	}
+	e->nr_tcs = (unsigned int)n;
+	/* TCSs in address order: the page list is in stream order. */
+	for (i = 1; i < (u64)n; i++) {
+		u64 v = e->tcs[i], j = i;
+
+		for (; j > 0 && e->tcs[j - 1] > v; j--)
+			e->tcs[j] = e->tcs[j - 1];
+		e->tcs[j] = v;
+	}
+	return 0;
+}
+
+int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const char *sig_path,
+			struct sgxemu_enclave **out)
+{
+	struct sgx_sigstruct sig;
+	struct sgx_secs *secs = NULL;
+	struct sgxemu_enclave *e;
+	char why[512];
+	struct sgxs s;
+	size_t len;
+	u8 *buf;
+	u64 base;
+	int err, status;
+
+	err = sgxs_load_file(sgxs_path, &s, why, sizeof(why));
+	if (err)
+		return fail(err, "%s", why);
+	err = file_read_all(sig_path, 1 << 20, &buf, &len);
+	if (err) {
+		sgxs_free(&s);
+		return fail(err, "%s: %s", sig_path, strerror(-err));
+	}
+	if (len != sizeof(sig)) {
+		free(buf);
+		sgxs_free(&s);
+		return fail(-EINVAL, "%s: %zu bytes; a SIGSTRUCT is 1808", sig_path, len);
+	}
+	memcpy(&sig, buf, sizeof(sig));
+	free(buf);
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		sgxs_free(&s);
+		return fail(-ENOMEM, "out of memory");
+	}
+	e->p = p;
+	err = check_canonical(&s, sgxs_path);
+	if (err)
+		goto err_free;
+	err = reserve_elrange(e, s.size, &base);
+	if (err) {
+		fail(err, "cannot reserve a %#llx-byte ELRANGE: %s", (unsigned long long)s.size,
+		     strerror(-err));
+		goto err_free;
+	}
+	secs = aligned_alloc(SGX_PAGE_SIZE, sizeof(*secs));
+	if (!secs) {
+		err = fail(-ENOMEM, "out of memory");
+		goto err_free;
+	}
+	memset(secs, 0, sizeof(*secs));
+	secs->size = s.size;
+	secs->baseaddr = base;
+	secs->ssaframesize = s.ssaframesize;
+	secs->miscselect = sig.miscselect;
+	secs->attributes.flags = sig.attributes.flags & ~SGX_ATTR_INIT;
+	secs->attributes.xfrm = sig.attributes.xfrm;
+	err = encl_create(p->drv, secs, &e->encl);
+	free(secs);
+	if (err) {
+		fail(err, "ECREATE failed: the platform does not accept this SECS");
+		goto err_free;
+	}
+	err = add_pages(e, &s);
+	if (err)
+		goto err_free;
+	err = encl_init(e->encl, &sig, &status);
+	if (err) {
+		fail(err, "EINIT failed: %s",
+		     status ? sgx_status_name(status) : strerror(-err));
+		goto err_free;
+	}
+	err = map_pages(e, &s, base);
+	if (err)
+		goto err_free;
+	sgxs_free(&s);
+	*out = e;
+	return 0;
+err_free:
+	sgxs_free(&s);
+	sgxemu_enclave_destroy(e);
+	return err;
+}
+
+void sgxemu_enclave_destroy(struct sgxemu_enclave *e)
+{
+	if (!e)
+		return;
+	encl_destroy(e->encl);
+	if (e->reserve)
+		munmap(e->reserve, e->reserve_len);
+	free(e->tcs);
+	free(e);
+}
+
+uint64_t sgxemu_enclave_base(const struct sgxemu_enclave *e)
+{
+	return encl_base(e->encl);
+}
+
+uint64_t sgxemu_enclave_size(const struct sgxemu_enclave *e)
+{
+	return encl_size(e->encl);
+}
+
+unsigned int sgxemu_enclave_nr_tcs(const struct sgxemu_enclave *e)
+{
+	return e->nr_tcs;
+}
+
+uint64_t sgxemu_enclave_tcs(const struct sgxemu_enclave *e, unsigned int index)
+{
+	return index < e->nr_tcs ? e->tcs[index] : 0;
+}
+
+int sgxemu_enclave_mprotect(struct sgxemu_enclave *e, uint64_t addr, uint64_t len, int prot)
+{
+	int err = encl_map(e->encl, addr, len, prot);
+
+	return err ? fail(err, "cannot map %#llx+%#llx: %s", (unsigned long long)addr,
+			  (unsigned long long)len, strerror(-err)) :
+		     0;
+}
+
+int sgxemu_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned long rdx,
+			 unsigned int function, unsigned long r8, unsigned long r9,
+			 struct sgx_enclave_run *run)
+{
+	return exec_vdso_enter(rdi, rsi, rdx, function, r8, r9, run);
+}
+
+int sgxemu_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	int err = exec_init();
+
+	if (!err)
+		err = sig_action(sig, act, old);
+	return err ? fail(err, "sigaction(%d): %s", sig, strerror(-err)) : 0;
+}

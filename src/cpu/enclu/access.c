@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/* How ENCLU leaves reach enclave memory: the OS's page walk, then the EPCM. */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "cpu/enclu/enclu.h"
+#include "cpu/leaf.h"
+#include "cpu/secs.h"
+
+int enclu_raise(struct tcb *t, u8 vector, u32 ec, u64 addr)
+{
+	t->fault.vector = vector;
+	t->fault.error_code = ec;
+	t->fault.addr = addr;
+	return ENCLS_FAULT_FLAG | vector;
+}
+
+static int raise_pf(struct tcb *t, u64 la, u32 ec)
+{
+	t->fault.vector = X86_VEC_PF;
+	t->fault.error_code = ec;
+	t->fault.addr = la;
+	return ENCLS_FAULT_FLAG | X86_VEC_PF;
+}
+
+static int raise_gp(struct tcb *t)
+{
+	t->fault.vector = X86_VEC_GP;
+	t->fault.error_code = 0;
+	t->fault.addr = 0;
+	return ENCLS_FAULT_FLAG | X86_VEC_GP;
+}
+
+void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
+{
+	struct platform *plat = t->plat;
+	struct epc_page *page;
+	unsigned int prot;
+	void *epc;
+	u32 ec = X86_PF_U | (write ? X86_PF_W : 0);
+
+	/* SDM EREPORT/EGETKEY: "IF (DS:RBX is not within CR_ELRANGE) #GP(0)". */
+	if (la < t->base || la - t->base >= t->size || len > t->base + t->size - la) {
+		raise_gp(t);
+		return NULL;
+	}
+	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, &prot)) {
+		raise_pf(t, la, ec);
+		return NULL;
+	}
+	if (!(prot & (write ? PROT_WRITE : PROT_READ))) {
+		raise_pf(t, la, ec | X86_PF_P);
+		return NULL;
+	}
+	page = epc_page_at(plat, epc);
+	/* The EPCM must agree: a valid, unblocked REG page of this enclave at
+	 * this address, with the access allowed and not pending. */
+	if (!page || !page->epcm.valid || page->epcm.pt != SGX_PT_REG ||
+	    page->epcm.secs != t->secs || page->epcm.enclave_address != (la & PAGE_MASK) ||
+	    (page->epcm.flags & (EPCM_BLOCKED | EPCM_PENDING | EPCM_MODIFIED)) ||
+	    !(page->epcm.flags & (write ? EPCM_W : EPCM_R))) {
+		raise_pf(t, la, ec | X86_PF_P | X86_PF_SGX);
+		return NULL;
+	}
+	return page->mem + (la & (SGX_PAGE_SIZE - 1));
+}
+
+u32 enclu_classify_pf(struct tcb *t, u64 la, u32 kernel_ec)
+{
+	struct platform *plat = t->plat;
+	struct epc_page *page;
+	unsigned int prot;
+	void *epc;
+	u32 ec = kernel_ec & (X86_PF_P | X86_PF_W | X86_PF_U | X86_PF_I | X86_PF_PK);
+	u16 need;
+
+	ec |= X86_PF_U;
+	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, &prot))
+		return ec;
+	/* The PTE refused the access: an ordinary #PF. */
+	if ((ec & X86_PF_W) ? !(prot & PROT_WRITE) :
+	    (ec & X86_PF_I) ? !(prot & PROT_EXEC) : !(prot & (PROT_READ | PROT_EXEC)))
+		return ec | X86_PF_P;
+	page = epc_page_at(plat, epc);
+	if (!page)
+		return ec;
+	need = (ec & X86_PF_W) ? EPCM_W : (ec & X86_PF_I) ? EPCM_X : EPCM_R;
+	/* The PTE allowed it, so the EPCM refused: the SGX bit (SDM "Page
+	 * Faults in an Enclave"). */
+	if (!page->epcm.valid || page->epcm.secs != t->secs ||
+	    page->epcm.enclave_address != (la & PAGE_MASK) ||
+	    (page->epcm.flags & (EPCM_BLOCKED | EPCM_PENDING | EPCM_MODIFIED)) ||
+	    page->epcm.pt != SGX_PT_REG || !(page->epcm.flags & need))
+		return ec | X86_PF_P | X86_PF_SGX;
+	return ec;
+}
+
+int enclu_find_tcs(struct tcb *t, struct platform **platp, u64 la, struct enclu_entry *e)
+{
+	struct platform *plat;
+	struct epc_page *page;
+	struct sgx_secs *secs;
+	unsigned int prot;
+	void *epc;
+
+	/* SDM EENTER/ERESUME: "IF (DS:RBX is not 4KByte Aligned) THEN #GP(0)". */
+	if (!is_aligned(la, SGX_PAGE_SIZE))
+		return raise_gp(t);
+	plat = *platp ? *platp : exec_platform_for(la, &epc, &prot);
+	if (!plat || plat->mmu.walk(plat->mmu.ctx, la, &epc, &prot))
+		return raise_pf(t, la, X86_PF_U);
+	*platp = plat;
+	page = epc_page_at(plat, epc);
+	if (!page || !page->epcm.valid || page->epcm.pt != SGX_PT_TCS ||
+	    (page->epcm.flags & (EPCM_BLOCKED | EPCM_PENDING | EPCM_MODIFIED)))
+		return raise_pf(t, la, X86_PF_U | X86_PF_P | X86_PF_SGX);
+	if (page->epcm.enclave_address != la)
+		return raise_gp(t);
+	secs = secs_of(page->epcm.secs->mem);
+	/* Only initialized 64-bit enclaves run here. */
+	if (!(secs->attributes.flags & SGX_ATTR_INIT) ||
+	    !(secs->attributes.flags & SGX_ATTR_MODE64BIT))
+		return raise_gp(t);
+	e->tcs_page = page;
+	e->tcs = (struct sgx_tcs *)(void *)page->mem;
+	e->secs_page = page->epcm.secs;
+	e->secs = secs;
+	if (!is_aligned(e->tcs->ossa, SGX_PAGE_SIZE) || !is_aligned(e->tcs->ofsbase, SGX_PAGE_SIZE) ||
+	    !is_aligned(e->tcs->ogsbase, SGX_PAGE_SIZE))
+		return raise_gp(t);
+	/* FLAGS bits other than DBGOPTIN, and AEXNOTIFY without the attribute. */
+	if (e->tcs->flags & ~(SGX_TCS_DBGOPTIN | SGX_TCS_AEXNOTIFY) ||
+	    ((e->tcs->flags & SGX_TCS_AEXNOTIFY) && !(secs->attributes.flags & SGX_ATTR_AEXNOTIFY)))
+		return raise_gp(t);
+	/* XFRM must be enabled in XCR0 (ECREATE guaranteed it was then). */
+	if (secs->attributes.xfrm & ~plat->xfrm_mask)
+		return raise_gp(t);
+	/* The enclave the next checks are against; harmless outside enclave
+	 * mode, which only enclu_enter_mode() turns on. */
+	t->plat = plat;
+	t->secs = e->secs_page;
+	t->base = secs->baseaddr;
+	t->size = secs->size;
+	t->ssaframesize = secs->ssaframesize;
+	t->xfrm = secs->attributes.xfrm;
+	t->miscselect = secs->miscselect;
+	return 0;
+}
+
+int enclu_check_ssa(struct tcb *t, const struct enclu_entry *e, u32 frame)
+{
+	u64 la = e->secs->baseaddr + e->tcs->ossa +
+		 (u64)frame * e->secs->ssaframesize * SGX_PAGE_SIZE;
+	u32 i;
+
+	for (i = 0; i < e->secs->ssaframesize; i++)
+		if (!enclu_operand(t, la + (u64)i * SGX_PAGE_SIZE, SGX_PAGE_SIZE, true))
+			return ENCLS_FAULT_FLAG | t->fault.vector;
+	return 0;
+}
+
+u64 enclu_frame_la(const struct tcb *t, const struct sgx_tcs *tcs, u32 frame)
+{
+	return t->base + tcs->ossa + (u64)frame * t->ssaframesize * SGX_PAGE_SIZE;
+}
+
+void *enclu_gprsgx(struct tcb *t, const struct sgx_tcs *tcs, u32 frame)
+{
+	u64 la = enclu_frame_la(t, tcs, frame + 1) - SGX_SSA_GPRS_SIZE;
+
+	return enclu_operand(t, la, SGX_SSA_GPRS_SIZE, true);
+}
+
+bool enclu_copy(struct tcb *t, u64 la, void *buf, size_t len, bool to_enclave)
+{
+	u8 *p = buf;
+
+	while (len) {
+		size_t n = SGX_PAGE_SIZE - (la & (SGX_PAGE_SIZE - 1));
+		u8 *m;
+
+		if (n > len)
+			n = len;
+		m = enclu_operand(t, la, n, to_enclave);
+		if (!m)
+			return false;
+		if (to_enclave)
+			memcpy(m, p, n);
+		else
+			memcpy(p, m, n);
+		la += n;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_entry *e,
+		      u64 tcs_la, u64 aep)
+{
+	(void)plat;
+	t->tcs = e->tcs_page;
+	t->tcs_linaddr = tcs_la;
+	t->aep = aep;
+	atomic_fetch_add(&e->secs_page->nr_active, 1);
+	/* The caller turns on t->in_enclave at the point where it can no longer
+	 * be interrupted by a signal in host code (see entry.S). */
+}
+
+void enclu_leave_mode(struct tcb *t)
+{
+	t->in_enclave = 0;
+	t->load_encl = 0;
+	atomic_store(&t->tcs->tcs_active, false);
+	atomic_fetch_sub(&t->secs->nr_active, 1);
+}

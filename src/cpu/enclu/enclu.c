@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+/* ENCLU in enclave mode: the leaf in EAX. */
+#include "cpu/enclu/enclu.h"
+#include "cpu/leaf.h"
+
+/**
+ * enclu_in_enclave() - execute ENCLU for code running inside an enclave.
+ * @t: the thread's control block, in enclave mode
+ * @r: registers at the ENCLU, r->rip already past it
+ *
+ * EENTER and ERESUME inside an enclave, leaves this platform does not
+ * enumerate and unknown leaves are #GP(0), as on hardware (SDM "ENCLU").
+ *
+ * Return: 0, an SGX status (then RAX holds it), or ENCLS_FAULT_FLAG | vector.
+ */
+int enclu_in_enclave(struct tcb *t, struct cpu_regs *r)
+{
+	switch ((u32)r->rax) {
+	case SGX_ENCLU_EREPORT:
+		return enclu_ereport(t, r);
+	case SGX_ENCLU_EGETKEY:
+		return enclu_egetkey(t, r);
+	case SGX_ENCLU_EEXIT:
+		return enclu_eexit(t, r);
+	default:
+		return enclu_raise(t, X86_VEC_GP, 0, 0);
+	}
+}

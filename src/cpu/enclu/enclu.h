@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ENCLU leaves and AEX.  They operate on a thread's register state: the
+ * signal frame's, or the direct path's frame.  Internal to src/cpu.
+ *
+ * The caller sets regs->rip to the instruction after ENCLU before calling a
+ * leaf.  Leaves return 0, an SGX status for the status-returning leaves, or
+ * ENCLS_FAULT_FLAG | vector with t->fault filled in; on a fault nothing
+ * architectural has changed.
+ */
+#ifndef SGXEMU_CPU_ENCLU_ENCLU_H
+#define SGXEMU_CPU_ENCLU_ENCLU_H
+
+#include "arch/sgx_leaf.h"
+#include "cpu/exec/exec.h"
+
+/* Extended state the leaf may read or write (XSAVE standard format). */
+struct xstate {
+	u8 *area;        /* NULL when the path has none */
+	size_t len;
+};
+
+int enclu_eenter(struct tcb *t, struct cpu_regs *r);
+/* @xs receives the restored extended state. */
+int enclu_eresume(struct tcb *t, struct cpu_regs *r, struct xstate *xs);
+int enclu_eexit(struct tcb *t, struct cpu_regs *r);
+int enclu_ereport(struct tcb *t, struct cpu_regs *r);
+int enclu_egetkey(struct tcb *t, struct cpu_regs *r);
+
+/* The exception an AEX reports, or none for an interrupt. */
+struct aex_exception {
+	u8 vector;
+	u32 error_code;
+	u64 addr;
+};
+
+/*
+ * AEX: save @r and @xs into the current SSA frame, CSSA += 1, load the
+ * synthetic state into @r and @xs, leave enclave mode.
+ */
+void enclu_aex(struct tcb *t, struct cpu_regs *r, struct xstate *xs,
+	       const struct aex_exception *exc);
+
+/* The REPORT key of the enclave @ti describes (EREPORT and EGETKEY agree). */
+void enclu_report_key(const struct platform *plat, const struct sgx_targetinfo *ti,
+		      const u8 keyid[SGX_KEYID_SIZE], u8 key[16]);
+
+/* Dispatch ENCLU in enclave mode (leaf in r->rax); see above for returns. */
+int enclu_in_enclave(struct tcb *t, struct cpu_regs *r);
+
+/*
+ * Resolve an operand of @len bytes at enclave linear address @la: inside
+ * ELRANGE, mapped, a valid REG page of the current enclave with the access
+ * allowed.  Return: the host pointer, or NULL with t->fault set.
+ */
+void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write);
+
+/* Record a fault in @t; returns ENCLS_FAULT_FLAG | @vector. */
+int enclu_raise(struct tcb *t, u8 vector, u32 ec, u64 addr);
+
+/* What EENTER and ERESUME learn from a TCS. */
+struct enclu_entry {
+	struct epc_page *tcs_page, *secs_page;
+	struct sgx_tcs *tcs;
+	struct sgx_secs *secs;
+};
+
+/*
+ * The checks EENTER and ERESUME share on the TCS at @la: alignment, the
+ * OS's mapping, the EPCM, an initialized 64-bit enclave, the TCS's fields.
+ * *@platp may be NULL (host mode: any registered platform).
+ */
+int enclu_find_tcs(struct tcb *t, struct platform **platp, u64 la, struct enclu_entry *e);
+/* Every page of SSA frame @frame must be a writable REG page of the enclave. */
+int enclu_check_ssa(struct tcb *t, const struct enclu_entry *e, u32 frame);
+/* Linear address of SSA frame @frame, and its GPRSGX (NULL + fault if unmapped). */
+u64 enclu_frame_la(const struct tcb *t, const struct sgx_tcs *tcs, u32 frame);
+void *enclu_gprsgx(struct tcb *t, const struct sgx_tcs *tcs, u32 frame);
+/* Copy to or from enclave memory page by page; false with t->fault set. */
+bool enclu_copy(struct tcb *t, u64 la, void *buf, size_t len, bool to_enclave);
+/* Enter and leave enclave mode (CR_ENCLAVE_MODE and the CR_* registers). */
+void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_entry *e, u64 tcs_la,
+		      u64 aep);
+void enclu_leave_mode(struct tcb *t);
+
+/* #PF error code for an access the MMU or EPCM refused (SGX bit for EPCM). */
+u32 enclu_classify_pf(struct tcb *t, u64 la, u32 kernel_ec);
+
+#endif

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Enclave execution in the calling process: the direct (vDSO) entry, and
+ * every signal that reaches the emulator's handlers: ENCLU in host or
+ * enclave mode, exceptions and interrupts in enclave mode (AEX).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <asm/prctl.h>
+
+#include "cpu/enclu/enclu.h"
+#include "cpu/exec/exec.h"
+#include "cpu/leaf.h"
+
+bool exec_have_fsgsbase;
+
+#define MAX_PLATFORMS 64
+static _Atomic(struct platform *) platforms[MAX_PLATFORMS];
+
+void exec_register(struct platform *plat)
+{
+	int i;
+
+	for (i = 0; i < MAX_PLATFORMS; i++) {
+		struct platform *none = NULL;
+
+		if (atomic_load(&platforms[i]) == plat)
+			return;
+		if (atomic_compare_exchange_strong(&platforms[i], &none, plat))
+			return;
+	}
+}
+
+void exec_unregister(struct platform *plat)
+{
+	int i;
+
+	for (i = 0; i < MAX_PLATFORMS; i++) {
+		struct platform *p = plat;
+
+		atomic_compare_exchange_strong(&platforms[i], &p, NULL);
+	}
+}
+
+struct platform *exec_platform_for(u64 linaddr, void **epc, unsigned int *prot)
+{
+	int i;
+
+	for (i = 0; i < MAX_PLATFORMS; i++) {
+		struct platform *p = atomic_load(&platforms[i]);
+
+		if (p && p->mmu.walk && !p->mmu.walk(p->mmu.ctx, linaddr, epc, prot))
+			return p;
+	}
+	return NULL;
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_err;
+
+static void init(void)
+{
+	static const int sync_sigs[] = { SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP };
+	size_t i;
+
+	exec_have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0;
+	for (i = 0; i < ARRAY_SIZE(sync_sigs); i++) {
+		sig_adopt(sync_sigs[i]);
+		init_err = exec_install(sync_sigs[i],
+					(void (*)(int, siginfo_t *, void *))exec_signal_entry, NULL, 0);
+		if (init_err)
+			return;
+	}
+}
+
+int exec_init(void)
+{
+	pthread_once(&init_once, init);
+	return init_err;
+}
+
+static void read_bases(u64 *fs, u64 *gs)
+{
+	if (exec_have_fsgsbase) {
+		__asm__ volatile("rdfsbase %0" : "=r"(*fs));
+		__asm__ volatile("rdgsbase %0" : "=r"(*gs));
+	} else {
+		syscall(SYS_arch_prctl, ARCH_GET_FS, fs);
+		syscall(SYS_arch_prctl, ARCH_GET_GS, gs);
+	}
+}
+
+/**
+ * exec_direct() - EENTER or ERESUME for exec_enclu_direct (the vDSO path).
+ * @f: the registers at the call; on return the state to IRETQ into, which is
+ *     the vDSO's exception fixup if the leaf faulted
+ *
+ * Context: host mode, normal (non-signal) context.
+ */
+void exec_direct(struct exec_frame *f)
+{
+	struct tcb *t = tcb_current();
+	struct xstate xs;
+	u32 leaf = (u32)f->regs.rax;
+	int ret;
+
+	f->xrstor_area = 0;
+	f->load_bases = 0;
+	f->tcb = (u64)(uintptr_t)t;
+	if (!t) {
+		/* No memory for a TCB: the entry cannot happen; report #GP. */
+		f->regs.rdi = X86_VEC_GP;
+		f->regs.rsi = 0;
+		f->regs.rdx = 0;
+		f->regs.rip = (u64)(uintptr_t)exec_vdso_handle_exception;
+		return;
+	}
+	read_bases(&t->host_fsbase, &t->host_gsbase);
+	xs.area = t->xsave;
+	xs.len = TCB_XSAVE_MAX;
+	if (leaf == SGX_ENCLU_EENTER)
+		ret = enclu_eenter(t, &f->regs);
+	else
+		ret = enclu_eresume(t, &f->regs, &xs);
+	if (ret) {
+		/* As the kernel's fixup does for a faulting ENCLU in the vDSO. */
+		f->regs.rdi = t->fault.vector;
+		f->regs.rsi = t->fault.error_code;
+		f->regs.rdx = t->fault.addr;
+		f->regs.rip = (u64)(uintptr_t)exec_vdso_handle_exception;
+		return;
+	}
+	if (leaf == SGX_ENCLU_ERESUME) {
+		f->xrstor_area = (u64)(uintptr_t)t->xsave;
+		f->xrstor_mask = t->xfrm;
+	}
+	f->load_bases = 1;
+	f->fsbase = t->encl_fsbase;
+	f->gsbase = t->encl_gsbase;
+	/* entry.S turns enclave mode on inside its window. */
+	t->load_encl = 0;
+}
+
+static void regs_from_uc(struct cpu_regs *r, const ucontext_t *uc)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+
+	r->rax = (u64)g[REG_RAX];
+	r->rcx = (u64)g[REG_RCX];
+	r->rdx = (u64)g[REG_RDX];
+	r->rbx = (u64)g[REG_RBX];
+	r->rsp = (u64)g[REG_RSP];
+	r->rbp = (u64)g[REG_RBP];
+	r->rsi = (u64)g[REG_RSI];
+	r->rdi = (u64)g[REG_RDI];
+	r->r8 = (u64)g[REG_R8];
+	r->r9 = (u64)g[REG_R9];
+	r->r10 = (u64)g[REG_R10];
+	r->r11 = (u64)g[REG_R11];
+	r->r12 = (u64)g[REG_R12];
+	r->r13 = (u64)g[REG_R13];
+	r->r14 = (u64)g[REG_R14];
+	r->r15 = (u64)g[REG_R15];
+	r->rflags = (u64)g[REG_EFL];
+	r->rip = (u64)g[REG_RIP];
+}
+
+static void regs_to_uc(ucontext_t *uc, const struct cpu_regs *r)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+
+	g[REG_RAX] = (greg_t)r->rax;
+	g[REG_RCX] = (greg_t)r->rcx;
+	g[REG_RDX] = (greg_t)r->rdx;
+	g[REG_RBX] = (greg_t)r->rbx;
+	g[REG_RSP] = (greg_t)r->rsp;
+	g[REG_RBP] = (greg_t)r->rbp;
+	g[REG_RSI] = (greg_t)r->rsi;
+	g[REG_RDI] = (greg_t)r->rdi;
+	g[REG_R8] = (greg_t)r->r8;
+	g[REG_R9] = (greg_t)r->r9;
+	g[REG_R10] = (greg_t)r->r10;
+	g[REG_R11] = (greg_t)r->r11;
+	g[REG_R12] = (greg_t)r->r12;
+	g[REG_R13] = (greg_t)r->r13;
+	g[REG_R14] = (greg_t)r->r14;
+	g[REG_R15] = (greg_t)r->r15;
+	g[REG_EFL] = (greg_t)r->rflags;
+	g[REG_RIP] = (greg_t)r->rip;
+}
+
+/* The XSAVE image the kernel put in the signal frame. */
+static void frame_xstate(ucontext_t *uc, struct xstate *xs)
+{
+	u8 *fp = (u8 *)uc->uc_mcontext.fpregs;
+	u32 magic, size;
+
+	xs->area = fp;
+	xs->len = 0;
+	if (!fp)
+		return;
+	memcpy(&magic, fp + 464, 4);
+	memcpy(&size, fp + 464 + 16, 4);
+	/* FP_XSTATE_MAGIC1: an XSAVE header and extended state follow. */
+	xs->len = magic == 0x46505853U ? size : 512;
+}
+
+/* Put ERESUME's extended state into the signal frame, keeping the kernel's
+ * description of the frame (bytes 464-511) and its feature set. */
+static void frame_load_xstate(ucontext_t *uc, const u8 *src, size_t len)
+{
+	struct xstate fx;
+	u64 bv, frame_bv;
+
+	frame_xstate(uc, &fx);
+	if (!fx.area)
+		return;
+	memcpy(fx.area, src, 464);
+	if (fx.len > 512 && len > 512) {
+		size_t n = (len < fx.len ? len : fx.len) - 512;
+
+		memcpy(&frame_bv, fx.area + 464 + 8, 8);
+		memcpy(fx.area + 512, src + 512, n);
+		memcpy(&bv, fx.area + 512, 8);
+		bv &= frame_bv;
+		memcpy(fx.area + 512, &bv, 8);
+	}
+}
+
+static bool is_enclu(u64 rip)
+{
+	const u8 *p = (const u8 *)(uintptr_t)rip;
+
+	return p[0] == 0x0F && p[1] == 0x01 && p[2] == 0xD7;
+}
+
+/* A synchronous fault the kernel raised (not a signal someone sent). */
+static bool is_fault(int sig, const siginfo_t *info)
+{
+	return (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+		sig == SIGTRAP) &&
+	       info->si_code > 0;
+}
+
+static void set_status_flags(struct cpu_regs *r, int status)
+{
+	/* CF PF AF OF SF cleared; ZF set on error (SDM ENCLU flag rules). */
+	r->rflags &= ~0x8D5ULL;
+	if (status)
+		r->rflags |= 0x40;
+}
+
+/* ENCLU executed by host code: EENTER or ERESUME, anything else is #GP. */
+static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+{
+	struct cpu_regs r;
+	struct xstate xs;
+	u32 leaf;
+	int ret;
+
+	if (!t)
+		t = tcb_current();
+	regs_from_uc(&r, uc);
+	leaf = (u32)r.rax;
+	r.rip += 3;
+	if (!t) {
+		ret = ENCLS_FAULT_FLAG | X86_VEC_GP;
+	} else if (leaf == SGX_ENCLU_EENTER) {
+		read_bases(&t->host_fsbase, &t->host_gsbase);
+		ret = enclu_eenter(t, &r);
+	} else if (leaf == SGX_ENCLU_ERESUME) {
+		read_bases(&t->host_fsbase, &t->host_gsbase);
+		xs.area = t->xsave;
+		xs.len = TCB_XSAVE_MAX;
+		ret = enclu_eresume(t, &r, &xs);
+		if (!ret)
+			frame_load_xstate(uc, t->xsave, xs.len);
+	} else {
+		ret = enclu_raise(t, X86_VEC_GP, 0, 0);
+	}
+	if (ret) {
+		/* The ENCLU itself faulted, in host mode: a plain signal at it. */
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		si.si_signo = SIGSEGV;
+		if (t && t->fault.vector == X86_VEC_PF) {
+			si.si_code = SEGV_ACCERR;
+			si.si_addr = (void *)(uintptr_t)t->fault.addr;
+		} else {
+			si.si_code = SI_KERNEL;
+		}
+		(void)sig;
+		(void)info;
+		if (t)
+			sig_requeue(t, SIGSEGV, &si);
+		return;
+	}
+	regs_to_uc(uc, &r);
+	t->load_encl = 1;
+	t->in_enclave = 1;
+}
+
+/* A signal in enclave mode: ENCLU, or an exception or interrupt (AEX). */
+static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+{
+	u64 rip = (u64)uc->uc_mcontext.gregs[REG_RIP];
+	struct aex_exception exc, *excp = NULL;
+	struct cpu_regs r;
+	struct xstate xs;
+	siginfo_t si;
+
+	regs_from_uc(&r, uc);
+	frame_xstate(uc, &xs);
+	if (rip >= (u64)(uintptr_t)exec_window_start && rip < (u64)(uintptr_t)exec_window_end) {
+		/* Mid-entry on the direct path: finish the entry, then take the
+		 * signal as arriving at the enclave's first instruction. */
+		const struct exec_frame *f =
+			(const struct exec_frame *)(uintptr_t)(r.rsp + 40);
+
+		r = f->regs;
+	} else if (rip >= t->base && rip - t->base < t->size) {
+		/* The enclave may have moved its own bases (WRFSBASE). */
+		t->encl_fsbase = t->sig_fsbase;
+		t->encl_gsbase = t->sig_gsbase;
+	}
+	if (sig == SIGILL && info->si_code == ILL_ILLOPN && is_enclu(r.rip)) {
+		int ret;
+
+		r.rip += 3;
+		ret = enclu_in_enclave(t, &r);
+		if (!encls_faulted(ret)) {
+			if (t->in_enclave) {
+				r.rax = (u64)ret;
+				set_status_flags(&r, ret);
+				t->load_encl = 1;
+			}
+			regs_to_uc(uc, &r);
+			return;
+		}
+		r.rip -= 3;
+		exc.vector = t->fault.vector;
+		exc.error_code = t->fault.error_code;
+		exc.addr = t->fault.addr;
+		excp = &exc;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = exc.vector == X86_VEC_PF ? SIGSEGV : SIGSEGV;
+		si.si_code = exc.vector == X86_VEC_PF ? SEGV_ACCERR : SI_KERNEL;
+		si.si_addr = (void *)(uintptr_t)(exc.addr & PAGE_MASK);
+		sig = SIGSEGV;
+	} else if (is_fault(sig, info)) {
+		const greg_t *g = uc->uc_mcontext.gregs;
+
+		exc.vector = (u8)g[REG_TRAPNO];
+		exc.error_code = (u32)g[REG_ERR];
+		exc.addr = (u64)(uintptr_t)info->si_addr;
+		if (exc.vector == X86_VEC_PF)
+			exc.error_code = enclu_classify_pf(t, exc.addr, exc.error_code);
+		excp = &exc;
+		si = *info;
+		/* AEX clears the low 12 bits of CR2. */
+		if (exc.vector == X86_VEC_PF)
+			si.si_addr = (void *)(uintptr_t)(exc.addr & PAGE_MASK);
+	} else {
+		si = *info;
+	}
+	enclu_aex(t, &r, &xs, excp);
+	if (excp && t->aep == (u64)(uintptr_t)exec_vdso_aep && excp->vector != X86_VEC_DB &&
+	    excp->vector != X86_VEC_BP) {
+		/* Linux reports exceptions at the vDSO's ENCLU through the
+		 * fixup, not as a signal. */
+		r.rdi = excp->vector;
+		r.rsi = excp->error_code;
+		r.rdx = excp->vector == X86_VEC_PF ? excp->addr & PAGE_MASK : excp->addr;
+		r.rip = (u64)(uintptr_t)exec_vdso_handle_exception;
+		regs_to_uc(uc, &r);
+		return;
+	}
+	regs_to_uc(uc, &r);
+	sig_requeue(t, sig, &si);
+}
+
+/**
+ * exec_signal() - every signal that reaches an emulator handler.
+ * @t: the TCB entry.S found, or NULL
+ *
+ * Context: signal handler on the sigaltstack, every signal blocked, host
+ * FS/GS already restored by entry.S.
+ */
+void exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+{
+	if (t && t->in_enclave) {
+		enclave_signal(sig, info, uc, t);
+		return;
+	}
+	if (sig == SIGILL && info->si_code == ILL_ILLOPN &&
+	    is_enclu((u64)uc->uc_mcontext.gregs[REG_RIP])) {
+		host_enclu(sig, info, uc, t);
+		return;
+	}
+	sig_dispatch(sig, info, uc);
+}

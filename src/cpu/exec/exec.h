@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running enclave code natively: the per-thread control block, the register
+ * frame the entry paths share, and the process-wide pieces (signal handlers,
+ * the registry of platforms that ENCLU can reach).  Internal to src/cpu.
+ *
+ * A host thread is "in enclave mode" between EENTER/ERESUME and EEXIT/AEX.
+ * In enclave mode FS and GS hold the enclave's bases, so code reachable from
+ * a signal never touches TLS before entry.S has restored the host's.
+ */
+#ifndef SGXEMU_CPU_EXEC_EXEC_H
+#define SGXEMU_CPU_EXEC_EXEC_H
+
+#define TCB_MAGIC 0x3142435445584753 /* "SGXETCB1" */
+/* The TCB sits at the base of this region; the rest is the thread's
+ * sigaltstack, where every emulator handler runs. */
+#define TCB_REGION_SIZE (256UL << 10)
+#define TCB_XSAVE_MAX 16384
+
+/* Offsets entry.S relies on; asserted in tcb.c. */
+#define TCB_OFF_MAGIC 0
+#define TCB_OFF_IN_ENCLAVE 8
+#define TCB_OFF_HOST_FS 16
+#define TCB_OFF_HOST_GS 24
+#define TCB_OFF_ENCL_FS 32
+#define TCB_OFF_ENCL_GS 40
+#define TCB_OFF_LOAD_ENCL 48
+#define TCB_OFF_SIG_FS 56
+#define TCB_OFF_SIG_GS 64
+
+#define FRAME_OFF_XRSTOR 144
+#define FRAME_OFF_XMASK 152
+#define FRAME_OFF_LOADB 160
+#define FRAME_OFF_FS 168
+#define FRAME_OFF_GS 176
+#define FRAME_OFF_TCB 184
+#define FRAME_SIZE 192
+
+/* ENCLU leaf numbers, for entry.S (src/arch/sgx_leaf.h is C). */
+#define SGX_ENCLU_EENTER_NR 2
+#define SGX_ENCLU_ERESUME_NR 3
+#define SGX_ENCLU_EEXIT_NR 4
+
+#ifndef __ASSEMBLER__
+
+#include <signal.h>
+#include <ucontext.h>
+
+#include "cpu/cpu.h"
+
+struct epc_page;
+
+struct tcb {
+	u64 magic;
+	u8 in_enclave;          /* CR_ENCLAVE_MODE */
+	u8 pad[7];
+	u64 host_fsbase;        /* saved by EENTER/ERESUME, restored at exit */
+	u64 host_gsbase;
+	u64 encl_fsbase;        /* the enclave's bases while in enclave mode */
+	u64 encl_gsbase;
+	u64 load_encl;          /* entry.S loads encl_* on the way out of a handler */
+	u64 sig_fsbase;         /* FS/GS as a signal found them */
+	u64 sig_gsbase;
+	/* Enclave-mode state, valid while in_enclave (the SDM's CR_* registers). */
+	struct platform *plat;
+	struct epc_page *secs;
+	struct epc_page *tcs;
+	u64 tcs_linaddr;        /* CR_TCS_LA */
+	u64 aep;                /* CR_SAVE_AEP... the AEP of the last EENTER/ERESUME */
+	u64 base, size;         /* ELRANGE */
+	u32 ssaframesize;
+	u64 xfrm;
+	u32 miscselect;
+	struct lp_fault fault;  /* the last ENCLU fault */
+	u64 requeued;           /* signals we queued to ourselves, by bit */
+	/* Scratch for ERESUME on the direct path: XRSTOR needs contiguous,
+	 * 64-byte aligned memory. */
+	u8 xsave[TCB_XSAVE_MAX] __aligned(64);
+};
+
+/*
+ * General-purpose registers in GPRSGX order, plus RFLAGS and RIP, so that
+ * AEX and ERESUME copy them as one block.
+ */
+struct cpu_regs {
+	u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rflags, rip;
+};
+
+/*
+ * The frame entry.S builds for the direct (vDSO) path.  C fills in the
+ * target state; entry.S loads the bases, XRSTORs, and IRETQs into it.
+ */
+struct exec_frame {
+	struct cpu_regs regs;
+	u64 xrstor_area;        /* 0: no XRSTOR */
+	u64 xrstor_mask;
+	u64 load_bases;         /* load fsbase/gsbase below */
+	u64 fsbase, gsbase;
+	u64 tcb;
+};
+
+/* The thread's TCB in normal (host-mode) context; created on first use. */
+struct tcb *tcb_current(void);
+/* The TCB a signal handler runs for, found from the ucontext's sigaltstack
+ * without TLS; NULL when the thread has none. */
+struct tcb *tcb_from_ucontext(const ucontext_t *uc);
+
+/* Process-wide setup: our handlers for the synchronous signals.  Idempotent. */
+int exec_init(void);
+/* Platforms whose MMU ENCLU can walk; a TCS address is looked up in each. */
+void exec_register(struct platform *plat);
+void exec_unregister(struct platform *plat);
+struct platform *exec_platform_for(u64 linaddr, void **epc, unsigned int *prot);
+
+extern bool exec_have_fsgsbase;
+
+/* The C side of the direct path and of signals (called from entry.S). */
+void exec_direct(struct exec_frame *f);
+void exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
+
+/* entry.S symbols. */
+void exec_signal_entry(int sig, siginfo_t *info, void *uc);
+void exec_sigreturn(void);
+void exec_enclu_direct(void);
+extern const char exec_window_start[], exec_window_end[];
+extern const char exec_vdso_aep[], exec_vdso_handle_exception[];
+int exec_vdso_enter(unsigned long rdi, unsigned long rsi, unsigned long rdx, unsigned int function,
+		    unsigned long r8, unsigned long r9, void *run);
+
+/* Install @handler for @sig (raw rt_sigaction, our restorer, SA_ONSTACK). */
+int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigset_t *mask,
+		 int flags);
+
+/* Applications' own signal dispositions, which sgxemu wraps (sig.c). */
+int sig_action(int sig, const struct sigaction *act, struct sigaction *old);
+/* Deliver a signal that arrived in host mode to the application. */
+void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc);
+/* Queue @sig with @info to this thread, blocked until the handler returns. */
+void sig_requeue(struct tcb *t, int sig, const siginfo_t *info);
+/* Record the disposition @sig had before the emulator took it over. */
+void sig_adopt(int sig);
+bool sig_is_ours(int sig);
+
+#endif /* __ASSEMBLER__ */
+#endif

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Applications' signal dispositions.  sgxemu owns the real handlers for the
+ * signals that can arrive in enclave mode (they must run on the sigaltstack
+ * and perform an AEX first); the application's handlers are recorded here
+ * and called in host mode, as if the signal had arrived at the AEP.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cpu/exec/exec.h"
+
+/* The kernel's struct sigaction (rt_sigaction), not glibc's. */
+struct ksigaction {
+	void *handler;
+	unsigned long flags;
+	void (*restorer)(void);
+	u64 mask;
+};
+
+#define SA_RESTORER_ 0x04000000
+
+struct app_action {
+	void *handler;
+	int flags;
+	sigset_t mask;
+};
+
+static struct app_action apps[NSIG];
+static atomic_bool owned[NSIG];
+
+static long raw(long nr, long a, long b, long c, long d)
+{
+	return syscall(nr, a, b, c, d);
+}
+
+static u64 kmask_of(const sigset_t *set)
+{
+	u64 m = 0;
+	int s;
+
+	for (s = 1; s < 65 && s < NSIG; s++)
+		if (sigismember(set, s))
+			m |= 1ULL << (s - 1);
+	return m;
+}
+
+int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigset_t *mask,
+		 int flags)
+{
+	struct ksigaction ka = {
+		.handler = (void *)handler,
+		.flags = (unsigned long)flags | SA_SIGINFO | SA_ONSTACK | SA_RESTORER_,
+		.restorer = exec_sigreturn,
+		.mask = mask ? kmask_of(mask) : ~0ULL,
+	};
+
+	if (raw(SYS_rt_sigaction, sig, (long)&ka, 0, 8))
+		return -errno;
+	atomic_store(&owned[sig], true);
+	return 0;
+}
+
+bool sig_is_ours(int sig)
+{
+	return sig > 0 && sig < NSIG && atomic_load(&owned[sig]);
+}
+
+/* The synchronous signals are always ours: an enclave can raise them. */
+static bool always_ours(int sig)
+{
+	return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP;
+}
+
+/**
+ * sig_action() - sigaction() for applications that run enclaves.
+ *
+ * The disposition is recorded and the real handler becomes the emulator's,
+ * running on the sigaltstack with every signal blocked; the application's
+ * handler then runs in host mode with the mask it asked for.
+ *
+ * Return: 0 or -errno (-EINVAL for SIGKILL, SIGSTOP or a bad number).
+ */
+int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct app_action prev;
+	int err = 0;
+
+	if (sig < 1 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
+		return -EINVAL;
+	prev = apps[sig];
+	if (act) {
+		void *h = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction :
+							  (void *)act->sa_handler;
+
+		if ((h == SIG_DFL || h == SIG_IGN) && !always_ours(sig)) {
+			struct ksigaction ka = { .handler = h,
+						 .flags = (unsigned long)act->sa_flags | SA_RESTORER_,
+						 .restorer = exec_sigreturn,
+						 .mask = kmask_of(&act->sa_mask) };
+
+			if (raw(SYS_rt_sigaction, sig, (long)&ka, 0, 8))
+				return -errno;
+			atomic_store(&owned[sig], false);
+		} else {
+			err = exec_install(sig, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
+					   NULL, act->sa_flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
+			if (err)
+				return err;
+		}
+		apps[sig].handler = h;
+		apps[sig].flags = act->sa_flags;
+		apps[sig].mask = act->sa_mask;
+	}
+	if (old) {
+		memset(old, 0, sizeof(*old));
+		if (prev.flags & SA_SIGINFO)
+			old->sa_sigaction = (void (*)(int, siginfo_t *, void *))prev.handler;
+		else
+			old->sa_handler = (void (*)(int))prev.handler;
+		old->sa_flags = prev.flags;
+		old->sa_mask = prev.mask;
+	}
+	return 0;
+}
+
+/* Record the disposition a signal had before sgxemu took it over. */
+void sig_adopt(int sig)
+{
+	struct sigaction cur;
+
+	if (sigaction(sig, NULL, &cur) == 0) {
+		apps[sig].flags = cur.sa_flags;
+		apps[sig].mask = cur.sa_mask;
+		apps[sig].handler = (cur.sa_flags & SA_SIGINFO) ? (void *)cur.sa_sigaction :
+								  (void *)cur.sa_handler;
+	}
+}
+
+void sig_requeue(struct tcb *t, int sig, const siginfo_t *info)
+{
+	u64 one = 1ULL << (sig - 1);
+	siginfo_t copy = *info;
+
+	/* Blocked now, delivered when the handler's sigreturn restores the
+	 * interrupted mask, i.e. at the AEP. */
+	raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&one, 0, 8);
+	raw(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), sig, (long)&copy);
+	t->requeued |= one;
+}
+
+static bool default_ignores(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+/* The default action, for a signal the application left at SIG_DFL. */
+static void take_default(int sig, const siginfo_t *info, bool refault)
+{
+	struct ksigaction ka = { .handler = SIG_DFL };
+
+	if (default_ignores(sig))
+		return;
+	raw(SYS_rt_sigaction, sig, (long)&ka, 0, 8);
+	atomic_store(&owned[sig], false);
+	/* A fault in host code faults again on return and takes the default
+	 * action there; anything else is raised again, still blocked until the
+	 * handler returns. */
+	if (!refault)
+		raw(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), sig, (long)info);
+}
+
+/**
+ * sig_dispatch() - hand a host-mode signal to the application.
+ *
+ * Context: signal handler, host mode, every signal blocked.
+ */
+void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc)
+{
+	struct tcb *t = tcb_from_ucontext(uc);
+	struct app_action a = apps[sig];
+	u64 one = 1ULL << (sig - 1), mask;
+	bool requeued = t && (t->requeued & one);
+
+	if (t)
+		t->requeued &= ~one;
+	if (a.handler == SIG_IGN)
+		return;
+	if (a.handler == SIG_DFL) {
+		take_default(sig, info, !requeued && info->si_code > 0 && always_ours(sig));
+		return;
+	}
+	if (a.flags & SA_RESETHAND)
+		apps[sig].handler = SIG_DFL;
+	/* The mask the application asked for, not the emulator's. */
+	mask = kmask_of(&uc->uc_sigmask) | kmask_of(&a.mask);
+	if (!(a.flags & SA_NODEFER))
+		mask |= one;
+	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
+	if (a.flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))a.handler)(sig, info, uc);
+	else
+		((void (*)(int))a.handler)(sig);
+}

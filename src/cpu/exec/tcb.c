@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+/* Thread control blocks: one per thread that runs enclave code. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include "cpu/exec/exec.h"
+
+STATIC_ASSERT_OFFSET(struct tcb, magic, TCB_OFF_MAGIC);
+STATIC_ASSERT_OFFSET(struct tcb, in_enclave, TCB_OFF_IN_ENCLAVE);
+STATIC_ASSERT_OFFSET(struct tcb, host_fsbase, TCB_OFF_HOST_FS);
+STATIC_ASSERT_OFFSET(struct tcb, host_gsbase, TCB_OFF_HOST_GS);
+STATIC_ASSERT_OFFSET(struct tcb, encl_fsbase, TCB_OFF_ENCL_FS);
+STATIC_ASSERT_OFFSET(struct tcb, encl_gsbase, TCB_OFF_ENCL_GS);
+STATIC_ASSERT_OFFSET(struct tcb, load_encl, TCB_OFF_LOAD_ENCL);
+STATIC_ASSERT_OFFSET(struct tcb, sig_fsbase, TCB_OFF_SIG_FS);
+STATIC_ASSERT_OFFSET(struct tcb, sig_gsbase, TCB_OFF_SIG_GS);
+STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_area, FRAME_OFF_XRSTOR);
+STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_mask, FRAME_OFF_XMASK);
+STATIC_ASSERT_OFFSET(struct exec_frame, load_bases, FRAME_OFF_LOADB);
+STATIC_ASSERT_OFFSET(struct exec_frame, fsbase, FRAME_OFF_FS);
+STATIC_ASSERT_OFFSET(struct exec_frame, gsbase, FRAME_OFF_GS);
+STATIC_ASSERT_OFFSET(struct exec_frame, tcb, FRAME_OFF_TCB);
+STATIC_ASSERT_SIZE(struct exec_frame, FRAME_SIZE);
+_Static_assert(sizeof(struct tcb) < TCB_REGION_SIZE / 4, "TCB leaves too little stack");
+/* entry.S reads uc->uc_stack.ss_sp at offset 16. */
+STATIC_ASSERT_OFFSET(ucontext_t, uc_stack.ss_sp, 16);
+
+static __thread struct tcb *tcb_self;
+static pthread_key_t tcb_key;
+static pthread_once_t tcb_once = PTHREAD_ONCE_INIT;
+
+/* At thread exit: stop using the sigaltstack, then free it. */
+static void tcb_destroy(void *p)
+{
+	stack_t off = { .ss_flags = SS_DISABLE };
+
+	sigaltstack(&off, NULL);
+	munmap(p, TCB_REGION_SIZE);
+}
+
+static void tcb_key_init(void)
+{
+	pthread_key_create(&tcb_key, tcb_destroy);
+}
+
+/**
+ * tcb_current() - the calling thread's TCB, created on first use.
+ *
+ * The TCB lives at the base of a fresh sigaltstack, which this installs; the
+ * emulator's handlers find it there from the ucontext.
+ *
+ * Context: host mode (uses TLS).
+ * Return: the TCB, or NULL if memory or the sigaltstack cannot be had.
+ */
+struct tcb *tcb_current(void)
+{
+	stack_t ss;
+	struct tcb *t;
+	void *p;
+
+	if (tcb_self)
+		return tcb_self;
+	pthread_once(&tcb_once, tcb_key_init);
+	p = mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	t = p;
+	t->magic = TCB_MAGIC;
+	ss.ss_sp = p;
+	ss.ss_size = TCB_REGION_SIZE;
+	ss.ss_flags = 0;
+	if (sigaltstack(&ss, NULL)) {
+		munmap(p, TCB_REGION_SIZE);
+		return NULL;
+	}
+	pthread_setspecific(tcb_key, p);
+	tcb_self = t;
+	return t;
+}
+
+struct tcb *tcb_from_ucontext(const ucontext_t *uc)
+{
+	struct tcb *t = uc->uc_stack.ss_sp;
+
+	if (!t || (uc->uc_stack.ss_flags & SS_DISABLE) || t->magic != TCB_MAGIC)
+		return NULL;
+	return t;
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/* The driver object: EPC page allocation and the page tables the processor walks. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "drv/encl.h"
+
+int drv_create(struct platform *plat, struct drv **out)
+{
+	struct platform_mmu mmu;
+	struct drv *drv;
+	u64 i, n = platform_epc_pages(plat);
+	int err;
+
+	drv = calloc(1, sizeof(*drv));
+	if (!drv)
+		return -ENOMEM;
+	drv->plat = plat;
+	drv->free = malloc(n * sizeof(*drv->free));
+	if (!drv->free) {
+		free(drv);
+		return -ENOMEM;
+	}
+	/* Lowest index on top, so allocation order is predictable in tests. */
+	for (i = 0; i < n; i++)
+		drv->free[i] = n - 1 - i;
+	drv->nr_free = n;
+	pthread_mutex_init(&drv->lock, NULL);
+	mmu.walk = drv_walk;
+	mmu.ctx = drv;
+	err = platform_set_mmu(plat, &mmu);
+	if (err) {
+		drv_destroy(drv);
+		return err;
+	}
+	*out = drv;
+	return 0;
+}
+
+void drv_destroy(struct drv *drv)
+{
+	if (!drv)
+		return;
+	pthread_mutex_destroy(&drv->lock);
+	free(drv->free);
+	free(drv);
+}
+
+struct platform *drv_platform(const struct drv *drv)
+{
+	return drv->plat;
+}
+
+u64 drv_epc_free_pages(struct drv *drv)
+{
+	u64 n;
+
+	pthread_mutex_lock(&drv->lock);
+	n = drv->nr_free;
+	pthread_mutex_unlock(&drv->lock);
+	return n;
+}
+
+void *drv_epc_alloc(struct drv *drv)
+{
+	void *page = NULL;
+
+	pthread_mutex_lock(&drv->lock);
+	if (drv->nr_free)
+		page = platform_epc_page(drv->plat, drv->free[--drv->nr_free]);
+	pthread_mutex_unlock(&drv->lock);
+	return page;
+}
+
+void drv_epc_free(struct drv *drv, void *page)
+{
+	s64 i = platform_epc_index(drv->plat, page);
+
+	if (i < 0)
+		return;
+	/* Back to its home storage before anyone else gets it. */
+	if (platform_epc_bind(drv->plat, page, NULL))
+		return;
+	pthread_mutex_lock(&drv->lock);
+	drv->free[drv->nr_free++] = (u64)i;
+	pthread_mutex_unlock(&drv->lock);
+}
+
+int drv_add_encl(struct drv *drv, struct encl *encl)
+{
+	int i;
+
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct encl *none = NULL;
+
+		if (atomic_compare_exchange_strong(&drv->encls[i], &none, encl))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+void drv_remove_encl(struct drv *drv, struct encl *encl)
+{
+	int i;
+
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct encl *e = encl;
+
+		atomic_compare_exchange_strong(&drv->encls[i], &e, NULL);
+	}
+}
+
+/* The processor's page walk: which EPC page is mapped at @la, and how. */
+int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot)
+{
+	struct drv *drv = ctx;
+	int i;
+
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct encl *e = atomic_load(&drv->encls[i]);
+
+		if (e && la >= e->base && la - e->base < e->size)
+			return encl_walk(e, la, epc, prot);
+	}
+	return -EFAULT;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver: what Linux's arch/x86/kernel/cpu/sgx/ does for its users, on
+ * top of the emulated processor, which it reaches only through leaves.  It
+ * owns EPC allocation, enclave objects and their memory, and the page
+ * tables the processor walks.  Functions return 0 or -errno (Linux's values).
+ */
+#ifndef SGXEMU_DRV_DRV_H
+#define SGXEMU_DRV_DRV_H
+
+#include "arch/sgx_arch.h"
+#include "base/compiler.h"
+#include "cpu/cpu.h"
+
+struct drv;
+struct encl;
+
+/* A driver instance for @plat (one per platform).  Return: 0 or -errno. */
+int drv_create(struct platform *plat, struct drv **out) __must_check;
+void drv_destroy(struct drv *drv);
+struct platform *drv_platform(const struct drv *drv);
+u64 drv_epc_free_pages(struct drv *drv);
+
+/*
+ * SGX_IOC_ENCLAVE_CREATE: ECREATE a copy of @secs.  The enclave's memory is
+ * a file as large as ELRANGE; pages are stored in it at their offsets, so
+ * mapping it at ELRANGE shows each page at its linear address.
+ * Return: 0, -EINVAL (SIZE not a power of two), -ENOMEM, -EIO (ECREATE
+ * faulted; the processor rejected the SECS).
+ */
+int encl_create(struct drv *drv, const struct sgx_secs *secs, struct encl **out) __must_check;
+void encl_destroy(struct encl *encl);
+
+/*
+ * SGX_IOC_ENCLAVE_ADD_PAGES: EADD @length bytes at ELRANGE offset @offset
+ * from @src with @secinfo, EEXTENDing them when @measure.  *@count is the
+ * number of bytes added, also on error.
+ * Return: 0, -EINVAL, -ENOMEM, -EBUSY (page already added), -EIO.
+ */
+int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
+		   const struct sgx_secinfo *secinfo, bool measure, u64 *count) __must_check;
+
+/*
+ * SGX_IOC_ENCLAVE_INIT: EINIT with @sigstruct, after writing its MRSIGNER to
+ * the LP's IA32_SGXLEPUBKEYHASH (flexible launch control), retrying while
+ * EINIT reports an unmasked event.  *@status gets EINIT's SGX status.
+ * Return: 0, -EPERM (EINIT refused: see *@status), -EIO (EINIT faulted),
+ * -EINVAL (already initialized).
+ */
+int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *status) __must_check;
+
+/*
+ * Map [@addr, @addr + @len) of ELRANGE into this process with @prot, as
+ * mmap(MAP_SHARED | MAP_FIXED) of the enclave would.  Pages the EPCM denies
+ * stay inaccessible to host and enclave alike, as on hardware.
+ * Return: 0, -EINVAL (outside ELRANGE or unaligned), -EACCES (@prot above
+ * what an added page allows), or -errno from mmap.
+ */
+int encl_map(struct encl *encl, u64 addr, u64 len, int prot) __must_check;
+
+u64 encl_base(const struct encl *encl);
+u64 encl_size(const struct encl *encl);
+
+#endif

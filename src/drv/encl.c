@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/* Enclave objects: creation, adding pages, EINIT, mapping, teardown. */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arch/sgx_status.h"
+#include "arch/x86.h"
+#include "base/overflow.h"
+#include "cpu/crypto.h"
+#include "drv/encl.h"
+
+static struct lp *drv_lp(struct drv *drv)
+{
+	int cpu = sched_getcpu();
+
+	return platform_lp(drv->plat, (unsigned int)(cpu < 0 ? 0 : cpu) %
+					      platform_config(drv->plat)->nr_lps);
+}
+
+int encl_create(struct drv *drv, const struct sgx_secs *secs, struct encl **out)
+{
+	static const struct sgx_secinfo secinfo_secs __aligned(64);
+	struct sgx_secs *copy;
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	struct encl *encl;
+	int err, ret;
+
+	/* ECREATE checks the rest; this keeps the sizes below from overflowing. */
+	if (!is_power_of_2(secs->size) || secs->size < 2 * SGX_PAGE_SIZE ||
+	    secs->size > (1ULL << 47))
+		return -EINVAL;
+	encl = calloc(1, sizeof(*encl));
+	if (!encl)
+		return -ENOMEM;
+	encl->drv = drv;
+	encl->base = secs->baseaddr;
+	encl->size = secs->size;
+	encl->memfd = -1;
+	pthread_mutex_init(&encl->lock, NULL);
+	err = -ENOMEM;
+	encl->pages = calloc(secs->size / SGX_PAGE_SIZE, sizeof(*encl->pages));
+	copy = aligned_alloc(SGX_PAGE_SIZE, sizeof(*copy));
+	if (!encl->pages || !copy)
+		goto err_free;
+	encl->memfd = memfd_create("sgxemu-enclave", MFD_CLOEXEC);
+	if (encl->memfd < 0 || ftruncate(encl->memfd, (off_t)secs->size)) {
+		err = -errno;
+		goto err_free;
+	}
+	encl->view = mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+			  encl->memfd, 0);
+	if (encl->view == MAP_FAILED) {
+		encl->view = NULL;
+		err = -errno;
+		goto err_free;
+	}
+	encl->secs = drv_epc_alloc(drv);
+	if (!encl->secs)
+		goto err_free;
+	memcpy(copy, secs, sizeof(*copy));
+	pginfo.srcpge = (u64)(uintptr_t)copy;
+	pginfo.secinfo = (u64)(uintptr_t)&secinfo_secs;
+	ret = encls_ecreate(drv_lp(drv), &pginfo, encl->secs);
+	free(copy);
+	copy = NULL;
+	if (ret) {
+		err = -EIO;
+		goto err_free;
+	}
+	err = drv_add_encl(drv, encl);
+	if (err)
+		goto err_free;
+	*out = encl;
+	return 0;
+err_free:
+	free(copy);
+	encl_destroy(encl);
+	return err;
+}
+
+/* SECINFO as Linux validates it for ADD_PAGES (sgx_validate_secinfo). */
+static bool secinfo_valid(const struct sgx_secinfo *si)
+{
+	u64 pt = (si->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT;
+	u64 perm = si->flags & SGX_SECINFO_PERM_MASK;
+	size_t i;
+
+	if (si->flags & ~(SGX_SECINFO_PERM_MASK | SGX_SECINFO_PT_MASK))
+		return false;
+	for (i = 0; i < sizeof(si->reserved); i++)
+		if (si->reserved[i])
+			return false;
+	if (pt != SGX_PT_REG && pt != SGX_PT_TCS)
+		return false;
+	if ((perm & SGX_SECINFO_W) && !(perm & SGX_SECINFO_R))
+		return false;
+	/* The CPU clears a TCS's permissions; asking for any would measure a
+	 * page other than the one added. */
+	return !(pt == SGX_PT_TCS && perm);
+}
+
+static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct sgx_secinfo *si,
+		    bool measure)
+{
+	struct drv *drv = encl->drv;
+	struct encl_page *p = &encl->pages[offset / SGX_PAGE_SIZE];
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	struct lp *lp = drv_lp(drv);
+	void *epc;
+	int i, ret;
+
+	if (atomic_load(&p->epc))
+		return -EBUSY;
+	epc = drv_epc_alloc(drv);
+	if (!epc)
+		return -ENOMEM;
+	if (platform_epc_bind(drv->plat, epc, encl->view + offset)) {
+		drv_epc_free(drv, epc);
+		return -EIO;
+	}
+	pginfo.linaddr = encl->base + offset;
+	pginfo.srcpge = (u64)(uintptr_t)src;
+	pginfo.secinfo = (u64)(uintptr_t)si;
+	pginfo.secs = (u64)(uintptr_t)encl->secs;
+	ret = encls_eadd(lp, &pginfo, epc);
+	if (ret) {
+		drv_epc_free(drv, epc);
+		return -EIO;
+	}
+	if (measure) {
+		for (i = 0; i < SGX_PAGE_SIZE / SGX_EEXTEND_CHUNK; i++) {
+			if (encls_eextend(lp, encl->secs, (u8 *)epc + i * SGX_EEXTEND_CHUNK)) {
+				/* The page is in, unmeasured: remove it again. */
+				if (!encls_eremove(lp, epc))
+					drv_epc_free(drv, epc);
+				return -EIO;
+			}
+		}
+	}
+	p->type = (u8)((si->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+	/* Linux lets a TCS be mapped read-write (vm_max_prot_bits). */
+	p->max_prot = p->type == SGX_PT_TCS ? PROT_READ | PROT_WRITE :
+		      (u8)(((si->flags & SGX_SECINFO_R) ? PROT_READ : 0) |
+			   ((si->flags & SGX_SECINFO_W) ? PROT_WRITE : 0) |
+			   ((si->flags & SGX_SECINFO_X) ? PROT_EXEC : 0));
+	atomic_store(&p->epc, (u64)(uintptr_t)epc);
+	return 0;
+}
+
+int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
+		   const struct sgx_secinfo *secinfo, bool measure, u64 *count)
+{
+	struct sgx_secinfo si __aligned(64);
+	u8 *bounce;
+	u64 end, done = 0;
+	int err = 0;
+
+	*count = 0;
+	if (!is_aligned(offset, SGX_PAGE_SIZE) || !length || !is_aligned(length, SGX_PAGE_SIZE) ||
+	    check_add_overflow_u64(offset, length, &end) || end > encl->size)
+		return -EINVAL;
+	memcpy(&si, secinfo, sizeof(si));
+	if (!secinfo_valid(&si))
+		return -EINVAL;
+	/* EADD reads a page-aligned source. */
+	bounce = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	if (!bounce)
+		return -ENOMEM;
+	pthread_mutex_lock(&encl->lock);
+	if (encl->initialized) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (done = 0; done < length; done += SGX_PAGE_SIZE) {
+		memcpy(bounce, (const u8 *)src + done, SGX_PAGE_SIZE);
+		err = add_page(encl, bounce, offset + done, &si, measure);
+		if (err)
+			break;
+	}
+out:
+	pthread_mutex_unlock(&encl->lock);
+	free(bounce);
+	*count = done;
+	return err;
+}
+
+int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *status)
+{
+	static const struct sgx_einittoken zero_token __aligned(512);
+	struct sgx_sigstruct *sig;
+	u8 mrsigner[SGX_HASH_SIZE];
+	int ret = 0, err, tries;
+	u64 v;
+	u32 i;
+
+	*status = 0;
+	sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
+	if (!sig)
+		return -ENOMEM;
+	memcpy(sig, sigstruct, sizeof(*sig));
+	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
+	pthread_mutex_lock(&encl->lock);
+	if (encl->initialized) {
+		err = -EINVAL;
+		goto out;
+	}
+	/* Linux retries an interrupted EINIT (SGX_UNMASKED_EVENT). */
+	for (tries = 0; tries < 1000; tries++) {
+		struct lp *lp = drv_lp(encl->drv);
+
+		for (i = 0; i < 4; i++) {
+			memcpy(&v, mrsigner + 8 * i, sizeof(v));
+			if (lp_wrmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, v))
+				break;
+		}
+		ret = encls_einit(lp, sig, encl->secs, (struct sgx_einittoken *)&zero_token);
+		if (ret != SGX_UNMASKED_EVENT)
+			break;
+	}
+	if (encls_faulted(ret)) {
+		err = -EIO;
+	} else if (ret) {
+		*status = ret;
+		err = -EPERM;
+	} else {
+		encl->initialized = true;
+		err = 0;
+	}
+out:
+	pthread_mutex_unlock(&encl->lock);
+	free(sig);
+	return err;
+}
+
+/* Host permissions for a page: the mapping's, less what the EPCM denies. */
+static int effective_prot(const struct encl_page *p, int prot)
+{
+	if (!atomic_load(&p->epc))
+		return prot;
+	if (p->type == SGX_PT_TCS)
+		return PROT_NONE;
+	return prot & p->max_prot;
+}
+
+int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
+{
+	u64 end, off, run;
+	int err = 0;
+
+	if (!is_aligned(addr, SGX_PAGE_SIZE) || !len || check_add_overflow_u64(addr, len, &end) ||
+	    addr < encl->base || end > encl->base + encl->size)
+		return -EINVAL;
+	len = align_up(len, SGX_PAGE_SIZE);
+	pthread_mutex_lock(&encl->lock);
+	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE) {
+		const struct encl_page *p = &encl->pages[off / SGX_PAGE_SIZE];
+
+		if (atomic_load(&p->epc) && (prot & ~p->max_prot)) {
+			err = -EACCES;
+			goto out;
+		}
+	}
+	/* One mmap per run of pages with the same effective permissions. */
+	for (off = addr - encl->base; off < end - encl->base; off += run) {
+		int eff = effective_prot(&encl->pages[off / SGX_PAGE_SIZE], prot);
+
+		for (run = SGX_PAGE_SIZE; off + run < end - encl->base &&
+					  effective_prot(&encl->pages[(off + run) / SGX_PAGE_SIZE],
+							 prot) == eff;
+		     run += SGX_PAGE_SIZE)
+			;
+		if (mmap((void *)(uintptr_t)(encl->base + off), run, eff,
+			 MAP_SHARED | MAP_FIXED, encl->memfd, (off_t)off) == MAP_FAILED) {
+			err = -errno;
+			goto out;
+		}
+	}
+	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE)
+		atomic_store(&encl->pages[off / SGX_PAGE_SIZE].prot, (u8)prot);
+out:
+	pthread_mutex_unlock(&encl->lock);
+	return err;
+}
+
+int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
+{
+	struct encl_page *p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
+	u64 page = atomic_load(&p->epc);
+	u8 pr = atomic_load(&p->prot);
+
+	if (!page || !pr)
+		return -EFAULT;
+	*epc = (void *)(uintptr_t)page;
+	*prot = pr;
+	return 0;
+}
+
+void encl_destroy(struct encl *encl)
+{
+	struct lp *lp;
+	u64 i;
+
+	if (!encl)
+		return;
+	drv_remove_encl(encl->drv, encl);
+	lp = drv_lp(encl->drv);
+	if (encl->pages) {
+		for (i = 0; i < encl->size / SGX_PAGE_SIZE; i++) {
+			void *epc = (void *)(uintptr_t)atomic_load(&encl->pages[i].epc);
+
+			/* A page a thread is still inside stays allocated; leaking
+			 * it is safer than reusing it. */
+			if (epc && !encls_eremove(lp, epc))
+				drv_epc_free(encl->drv, epc);
+		}
+	}
+	if (encl->secs && !encls_eremove(lp, encl->secs))
+		drv_epc_free(encl->drv, encl->secs);
+	if (encl->view)
+		munmap(encl->view, encl->size);
+	if (encl->memfd >= 0)
+		close(encl->memfd);
+	pthread_mutex_destroy(&encl->lock);
+	free(encl->pages);
+	free(encl);
+}
+
+u64 encl_base(const struct encl *encl)
+{
+	return encl->base;
+}
+
+u64 encl_size(const struct encl *encl)
+{
+	return encl->size;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The test enclave's calling convention, shared by the enclave and the
+ * tests: on EENTER, RDI points to a struct encl_op in untrusted memory; the
+ * enclave reads it, does the work and writes the results back.
+ */
+#ifndef SGXEMU_TESTS_ENCLAVES_ENCLAVE_H
+#define SGXEMU_TESTS_ENCLAVES_ENCLAVE_H
+
+/* Identifies which build of the enclave this is (it is measured). */
+#define ENCLAVE_VARIANT_A 0x0A
+#define ENCLAVE_VARIANT_B 0x0B
+
+#define ENCL_NR_TCS 4
+#define ENCL_NSSA 3
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+enum encl_op_type {
+	ENCL_OP_NOP,
+	ENCL_OP_PUT,          /* buffer[0] = a */
+	ENCL_OP_GET,          /* r0 = buffer[0] */
+	ENCL_OP_READ,         /* r0 = *(u64 *)(base + a) */
+	ENCL_OP_WRITE,        /* *(u64 *)(base + a) = b */
+	ENCL_OP_INFO,         /* r0 = FS base, r1 = GS base, r2 = CSSA, r3 = base, r4 = %fs:0 */
+	ENCL_OP_COMPUTE,      /* r0 = a rounds of a fixed integer mix of b */
+	ENCL_OP_UD2,          /* ud2; r12-r15 must survive an AEX; r0 = 1 after */
+	ENCL_OP_INT3,         /* int3 */
+	ENCL_OP_DIV0,         /* divide by zero */
+	ENCL_OP_SPIN,         /* spin until *(u64 *)a != 0; r0 = iterations */
+	ENCL_OP_COUNTER,      /* per-TCS counter: expect a, store a + 1; r0 = 0 or 1 on mismatch */
+	ENCL_OP_REPORT,       /* EREPORT: in = TARGETINFO, data = REPORTDATA; out = REPORT */
+	ENCL_OP_GETKEY,       /* EGETKEY: in = KEYREQUEST; out = key; r0 = status */
+	ENCL_OP_EREPORT_AT,   /* EREPORT with RBX = a (to fault) */
+	ENCL_OP_SYSCALL,      /* a raw syscall instruction */
+};
+
+struct encl_op {
+	uint64_t type;
+	uint64_t a, b;
+	uint64_t r0, r1, r2, r3, r4;
+	uint8_t in[512];      /* TARGETINFO or KEYREQUEST */
+	uint8_t data[64];     /* REPORTDATA */
+	uint8_t out[512];     /* REPORT or key */
+	/* Set by the exception handler entry (CSSA > 0). */
+	uint64_t exc_exitinfo;
+	uint64_t exc_rip;
+	uint64_t exc_maddr;
+	uint64_t exc_errcd;
+	uint64_t exc_cssa;
+	uint64_t exc_skip;    /* bytes to advance GPRSGX.RIP by; 0: leave it */
+	uint64_t exc_count;
+};
+
+#endif /* __ASSEMBLER__ */
+#endif

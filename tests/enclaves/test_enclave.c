@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The test enclave: freestanding code that exercises every transition and
+ * ENCLU leaf the emulator implements.  See enclave.h for the operations.
+ */
+#include "enclave.h"
+
+/* Everything resolves inside the enclave: no GOT, no relocations. */
+#pragma GCC visibility push(hidden)
+
+typedef uint64_t u64;
+typedef uint8_t u8;
+
+#ifndef ENCLAVE_VARIANT
+#define ENCLAVE_VARIANT ENCLAVE_VARIANT_A
+#endif
+
+struct blk {
+	u64 self;
+	u64 ursp[ENCL_NSSA], urbp[ENCL_NSSA], ret[ENCL_NSSA], stack[ENCL_NSSA];
+	u64 ssa;
+	u64 counter;
+};
+
+struct gprsgx {
+	u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rflags, rip, ursp, urbp;
+	uint32_t exitinfo;
+	u8 reserved[3];
+	u8 aexnotify;
+	u64 fsbase, gsbase;
+};
+
+extern u8 encl_blk0[], encl_blk1[], encl_blk2[], encl_blk3[];
+extern u8 encl_ssa0[], encl_ssa1[], encl_ssa2[], encl_ssa3[];
+extern u8 __encl_base[];
+int encl_ud2(void);
+void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs);
+
+/* Measured, so each variant has its own MRENCLAVE. */
+const volatile u8 encl_variant = ENCLAVE_VARIANT;
+
+static u64 buffer[8];
+static u8 aligned_in[512] __attribute__((aligned(512)));
+static u8 aligned_data[64] __attribute__((aligned(128)));
+static u8 aligned_out[512] __attribute__((aligned(512)));
+
+void *memcpy(void *d, const void *s, unsigned long n);
+void *memset(void *d, int c, unsigned long n);
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	u8 *dp = d;
+	const u8 *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memset(void *d, int c, unsigned long n)
+{
+	u8 *dp = d;
+
+	while (n--)
+		*dp++ = (u8)c;
+	return d;
+}
+
+static struct blk *blk_of(u64 index)
+{
+	switch (index) {
+	case 0:
+		return (struct blk *)encl_blk0;
+	case 1:
+		return (struct blk *)encl_blk1;
+	case 2:
+		return (struct blk *)encl_blk2;
+	default:
+		return (struct blk *)encl_blk3;
+	}
+}
+
+static u8 *ssa_of(u64 index)
+{
+	switch (index) {
+	case 0:
+		return encl_ssa0;
+	case 1:
+		return encl_ssa1;
+	case 2:
+		return encl_ssa2;
+	default:
+		return encl_ssa3;
+	}
+}
+
+static u64 enclu(u64 leaf, u64 rbx, u64 rcx, u64 rdx)
+{
+	u64 rax = leaf;
+
+	__asm__ volatile("enclu" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory", "cc");
+	return rax;
+}
+
+/* Entered with CSSA > 0: an AEX happened at level cssa - 1. */
+static void handle_exception(struct encl_op *op, u64 cssa, u64 tcs_index)
+{
+	struct gprsgx *gpr = (struct gprsgx *)(ssa_of(tcs_index) + cssa * 4096 -
+					      sizeof(struct gprsgx));
+	u64 *exinfo = (u64 *)((u8 *)gpr - 16);
+
+	op->exc_count++;
+	op->exc_cssa = cssa;
+	op->exc_exitinfo = gpr->exitinfo;
+	op->exc_rip = gpr->rip;
+	op->exc_maddr = exinfo[0];
+	op->exc_errcd = exinfo[1] & 0xFFFFFFFF;
+	/* op->b = 1: fault again inside the first handler (a nested AEX). */
+	if (cssa == 1 && op->b == 1 && op->exc_count == 1)
+		__asm__ volatile("ud2");
+	if (op->exc_skip)
+		gpr->rip += op->exc_skip;
+}
+
+static u64 mix(u64 rounds, u64 x)
+{
+	u64 i;
+
+	for (i = 0; i < rounds; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		x ^= x >> 33;
+	}
+	return x;
+}
+
+void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
+{
+	u64 index = (tcs - base) / 4096;
+	struct blk *b = blk_of(index);
+	u64 v;
+
+	if (cssa > 0) {
+		handle_exception(op, cssa, index);
+		return;
+	}
+	switch (op->type) {
+	case ENCL_OP_NOP:
+		break;
+	case ENCL_OP_PUT:
+		buffer[0] = op->a;
+		break;
+	case ENCL_OP_GET:
+		op->r0 = buffer[0];
+		op->r1 = encl_variant;
+		break;
+	case ENCL_OP_READ:
+		op->r0 = *(volatile u64 *)(base + op->a);
+		break;
+	case ENCL_OP_WRITE:
+		*(volatile u64 *)(base + op->a) = op->b;
+		break;
+	case ENCL_OP_INFO:
+		__asm__ volatile("rdfsbase %0" : "=r"(v));
+		op->r0 = v;
+		__asm__ volatile("rdgsbase %0" : "=r"(v));
+		op->r1 = v;
+		op->r2 = cssa;
+		op->r3 = base;
+		op->r4 = (u64)(uintptr_t)b;
+		break;
+	case ENCL_OP_COMPUTE:
+		op->r0 = mix(op->a, op->b);
+		break;
+	case ENCL_OP_UD2:
+		op->r0 = (u64)encl_ud2();
+		break;
+	case ENCL_OP_INT3:
+		__asm__ volatile("int3");
+		op->r0 = 1;
+		break;
+	case ENCL_OP_DIV0:
+		v = 0;
+		__asm__ volatile("xor %%edx, %%edx\n\tmov $1, %%eax\n\tdivq %0" : : "r"(v) : "rax", "rdx");
+		op->r0 = 1;
+		break;
+	case ENCL_OP_SPIN:
+		v = 0;
+		while (!*(volatile u64 *)(uintptr_t)op->a)
+			v++;
+		op->r0 = v;
+		break;
+	case ENCL_OP_COUNTER:
+		op->r0 = b->counter != op->a;
+		b->counter = op->a + 1;
+		break;
+	case ENCL_OP_REPORT:
+		memcpy(aligned_in, op->in, sizeof(aligned_in));
+		memcpy(aligned_data, op->data, sizeof(aligned_data));
+		op->r0 = enclu(0, (u64)(uintptr_t)aligned_in, (u64)(uintptr_t)aligned_data,
+			       (u64)(uintptr_t)aligned_out);
+		memcpy(op->out, aligned_out, 432);
+		break;
+	case ENCL_OP_GETKEY:
+		memcpy(aligned_in, op->in, sizeof(aligned_in));
+		op->r0 = enclu(1, (u64)(uintptr_t)aligned_in, (u64)(uintptr_t)aligned_out, 0);
+		memcpy(op->out, aligned_out, 16);
+		break;
+	case ENCL_OP_EREPORT_AT:
+		op->r0 = enclu(0, op->a, (u64)(uintptr_t)aligned_data, (u64)(uintptr_t)aligned_out);
+		break;
+	case ENCL_OP_SYSCALL:
+		v = 39; /* getpid */
+		__asm__ volatile("syscall" : "+a"(v) : : "rcx", "r11", "memory");
+		op->r0 = v;
+		break;
+	}
+	(void)__encl_base;
+}
