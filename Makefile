@@ -24,7 +24,7 @@ base_SRCS := $(wildcard src/base/*.c)
 arch_SRCS := $(wildcard src/arch/*.c)
 cpu_SRCS := $(wildcard src/cpu/*.c src/cpu/*/*.c src/cpu/*/*.S)
 drv_SRCS := $(wildcard src/drv/*.c)
-api_SRCS := $(wildcard src/api/*.c)
+api_SRCS := $(wildcard src/api/*.c src/api/*.S)
 
 $(foreach l,$(LAYERS),$(eval $(l)_OBJS := $(patsubst %.S,$(O)/obj/%.o,$(patsubst %.c,$(O)/obj/%.o,$($(l)_SRCS)))))
 $(foreach l,$(LAYERS),$(eval $(O)/lib/lib$(l).a: $($(l)_OBJS)))
@@ -91,9 +91,10 @@ $(O)/tests/unit/$(1)/%: $(O)/obj/tests/unit/$(1)/%.o $(O)/lib/libharness.a $(LIN
 endef
 $(foreach l,$(UNIT_LAYERS),$(eval $(call unit_rule,$(l))))
 
-$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(O)/lib/libharness.a $(LINK_api)
+INTEGRATION_ASM := $(patsubst %.S,$(O)/obj/%.o,$(wildcard tests/integration/*.S))
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

@@ -62,7 +62,11 @@ SGXEMU_API int sgxemu_enclave_mprotect(struct sgxemu_enclave *encl, uint64_t add
 
 /*
  * The __vdso_sgx_enter_enclave ABI (see <asm/sgx.h>): @function is EENTER
- * (2) or ERESUME (3); exceptions are reported in @run and return 0.
+ * (2) or ERESUME (3); exceptions are reported in @run and return 0.  RDI,
+ * RSI, RDX, R8, R9 and the other registers reach the enclave as the caller
+ * set them.  Unlike the raw vDSO function, which keeps only RBX, RBP and
+ * RSP (an AEX clears R8-R15), this one also preserves R12-R15, so it is
+ * safe to call from C.
  */
 SGXEMU_API int sgxemu_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned long rdx,
 				    unsigned int function, unsigned long r8, unsigned long r9,

@@ -204,7 +204,7 @@ int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const 
 	struct sgxs s;
 	size_t len;
 	u8 *buf;
-	u64 base;
+	u64 base = 0;
 	int err, status;
 
 	err = sgxs_load_file(sgxs_path, &s, why, sizeof(why));
@@ -314,13 +314,6 @@ int sgxemu_enclave_mprotect(struct sgxemu_enclave *e, uint64_t addr, uint64_t le
 	return err ? fail(err, "cannot map %#llx+%#llx: %s", (unsigned long long)addr,
 			  (unsigned long long)len, strerror(-err)) :
 		     0;
-}
-
-int sgxemu_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned long rdx,
-			 unsigned int function, unsigned long r8, unsigned long r9,
-			 struct sgx_enclave_run *run)
-{
-	return exec_vdso_enter(rdi, rsi, rdx, function, r8, r9, run);
 }
 
 int sgxemu_sigaction(int sig, const struct sigaction *act, struct sigaction *old)

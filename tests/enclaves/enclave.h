@@ -28,12 +28,13 @@ enum encl_op_type {
 	ENCL_OP_UD2,          /* ud2; r12-r15 must survive an AEX; r0 = 1 after */
 	ENCL_OP_INT3,         /* int3 */
 	ENCL_OP_DIV0,         /* divide by zero */
-	ENCL_OP_SPIN,         /* spin until *(u64 *)a != 0; r0 = iterations */
+	ENCL_OP_SPIN,         /* set *(u64 *)(a + 8); spin until *(u64 *)a; r0 = iterations */
 	ENCL_OP_COUNTER,      /* per-TCS counter: expect a, store a + 1; r0 = 0 or 1 on mismatch */
 	ENCL_OP_REPORT,       /* EREPORT: in = TARGETINFO, data = REPORTDATA; out = REPORT */
 	ENCL_OP_GETKEY,       /* EGETKEY: in = KEYREQUEST; out = key; r0 = status */
 	ENCL_OP_EREPORT_AT,   /* EREPORT with RBX = a (to fault) */
 	ENCL_OP_SYSCALL,      /* a raw syscall instruction */
+	ENCL_OP_SCRATCH,      /* r0 = offset of the two scratch pages from the base */
 };
 
 struct encl_op {

@@ -42,6 +42,8 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs);
 const volatile u8 encl_variant = ENCLAVE_VARIANT;
 
 static u64 buffer[8];
+/* Pages the tests remap and write; nothing else lives there. */
+static u8 scratch[2][4096] __attribute__((aligned(4096)));
 static u8 aligned_in[512] __attribute__((aligned(512)));
 static u8 aligned_data[64] __attribute__((aligned(128)));
 static u8 aligned_out[512] __attribute__((aligned(512)));
@@ -117,8 +119,9 @@ static void handle_exception(struct encl_op *op, u64 cssa, u64 tcs_index)
 	op->exc_rip = gpr->rip;
 	op->exc_maddr = exinfo[0];
 	op->exc_errcd = exinfo[1] & 0xFFFFFFFF;
-	/* op->b = 1: fault again inside the first handler (a nested AEX). */
-	if (cssa == 1 && op->b == 1 && op->exc_count == 1)
+	/* op->b = 1: fault again inside the first handler (a nested AEX);
+	 * op->b = 2: fault in every handler, until CSSA reaches NSSA. */
+	if ((cssa == 1 && op->b == 1 && op->exc_count == 1) || op->b == 2)
 		__asm__ volatile("ud2");
 	if (op->exc_skip)
 		gpr->rip += op->exc_skip;
@@ -186,6 +189,8 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 		op->r0 = 1;
 		break;
 	case ENCL_OP_SPIN:
+		/* Tell the host we are inside, then wait for its flag. */
+		*(volatile u64 *)(uintptr_t)(op->a + 8) = 1;
 		v = 0;
 		while (!*(volatile u64 *)(uintptr_t)op->a)
 			v++;
@@ -209,6 +214,9 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 		break;
 	case ENCL_OP_EREPORT_AT:
 		op->r0 = enclu(0, op->a, (u64)(uintptr_t)aligned_data, (u64)(uintptr_t)aligned_out);
+		break;
+	case ENCL_OP_SCRATCH:
+		op->r0 = (u64)(uintptr_t)scratch - base;
 		break;
 	case ENCL_OP_SYSCALL:
 		v = 39; /* getpid */

@@ -1,32 +1,639 @@
 // SPDX-License-Identifier: MIT
-/* Running enclave code: every transition path of EENTER, EEXIT, AEX, ERESUME. */
+/*
+ * Running enclave code: every transition path of EENTER, EEXIT, AEX and
+ * ERESUME, through the vDSO ABI and through raw ENCLU, with exceptions and
+ * signals arriving in enclave mode.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <ucontext.h>
+
 #include "exec_fixture.h"
 
-TEST(exec, nop_ecall)
+void raw_eenter(struct encl_op *op, uint64_t tcs);
+extern char raw_aep[];
+
+static struct xf *cur;
+
+static bool in_elrange(uint64_t a)
+{
+	uint64_t base = sgxemu_enclave_base(cur->encl);
+
+	return a >= base && a - base < sgxemu_enclave_size(cur->encl);
+}
+
+static uint64_t scratch_off;
+
+/* A page of the enclave that only the tests use (ENCL_OP_SCRATCH). */
+static uint64_t data_page(struct xf *x)
+{
+	struct encl_op op = { .type = ENCL_OP_SCRATCH };
+	struct sgx_enclave_run run;
+
+	if (!scratch_off) {
+		ASSERT_EQ(xf_call(xf_tcs(x, 0), &op, &run), 0);
+		scratch_off = op.r0;
+	}
+	return sgxemu_enclave_base(x->encl) + scratch_off;
+}
+
+#define DATA_OFF (data_page(&x) - sgxemu_enclave_base(x.encl))
+
+/*
+ * Run @op on @tcs through the vDSO, handling exceptions the way an SDK does:
+ * enter again (CSSA + 1) so the enclave's handler sees the AEX, then
+ * ERESUME.  Every entry is made from this one frame: the enclave returns
+ * (EEXIT) to the stack its first EENTER came from, as Linux's selftests
+ * arrange too.  Returns the number of exceptions seen.
+ */
+static int call_handling(uint64_t tcs, struct encl_op *op)
+{
+	struct sgx_enclave_run run;
+	unsigned int leaf = EENTER;
+	int depth = 0, n = 0;
+
+	for (;;) {
+		memset(&run, 0, sizeof(run));
+		run.tcs = tcs;
+		ASSERT_EQ(sgxemu_enter_enclave((unsigned long)op, 0, 0, leaf, 0, 0, &run), 0);
+		if (run.function == EEXIT) {
+			if (!depth)
+				return n;
+			depth--;
+			leaf = ERESUME;
+			continue;
+		}
+		ASSERT_EQ(run.function, ERESUME);
+		n++;
+		depth++;
+		leaf = EENTER;
+	}
+}
+
+TEST(exec, nop_ecall_every_tcs)
 {
 	struct sgx_enclave_run run;
 	struct encl_op op = { .type = ENCL_OP_NOP };
-	struct xf x;
+	static struct xf x;
+	unsigned int i;
 
 	xf_setup(&x);
 	ASSERT_EQ(sgxemu_enclave_nr_tcs(x.encl), ENCL_NR_TCS);
-	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
-	ASSERT_EQ(run.function, EEXIT);
-	ASSERT_EQ(run.exception_vector, 0);
+	for (i = 0; i < ENCL_NR_TCS; i++) {
+		ASSERT_EQ(xf_call(xf_tcs(&x, i), &op, &run), 0);
+		ASSERT_EQ(run.function, EEXIT);
+		ASSERT_EQ(run.exception_vector, 0);
+		ASSERT_EQ(run.exception_addr, 0);
+	}
 }
 
-TEST(exec, put_get)
+TEST(exec, put_get_across_tcs)
 {
 	struct sgx_enclave_run run;
 	struct encl_op op = { .type = ENCL_OP_PUT, .a = 0x1122334455667788ULL };
-	struct xf x;
+	static struct xf x;
 
 	xf_setup(&x);
 	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
-	ASSERT_EQ(run.function, EEXIT);
 	memset(&op, 0, sizeof(op));
 	op.type = ENCL_OP_GET;
 	ASSERT_EQ(xf_call(xf_tcs(&x, 1), &op, &run), 0);
 	ASSERT_EQ(op.r0, 0x1122334455667788ULL);
 	ASSERT_EQ(op.r1, ENCLAVE_VARIANT_A);
+}
+
+/* SDM EENTER: FS/GS bases = BASEADDR + OFSBASE/OGSBASE, RAX = CSSA. */
+TEST(exec, eenter_state)
+{
+	struct sgx_enclave_run run;
+	struct encl_op op = { .type = ENCL_OP_INFO };
+	static struct xf x;
+	unsigned int i;
+
+	if (!(getauxval(AT_HWCAP2) & 2))
+		SKIP("the enclave reads its bases with RDFSBASE, which this kernel does not enable");
+	xf_setup(&x);
+	cur = &x;
+	for (i = 0; i < ENCL_NR_TCS; i++) {
+		ASSERT_EQ(xf_call(xf_tcs(&x, i), &op, &run), 0);
+		ASSERT_EQ(op.r3, sgxemu_enclave_base(x.encl));
+		ASSERT_EQ(op.r0, op.r4);
+		ASSERT_EQ(op.r1, op.r4);
+		ASSERT_EQ(op.r2, 0);
+		ASSERT_TRUE(in_elrange(op.r0));
+	}
+}
+
+/* The vDSO's argument checks: EENTER or ERESUME only, reserved bytes zero. */
+TEST(exec, vdso_einval)
+{
+	struct sgx_enclave_run run;
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	static struct xf x;
+
+	xf_setup(&x);
+	memset(&run, 0, sizeof(run));
+	run.tcs = xf_tcs(&x, 0);
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, EEXIT, 0, 0, &run), -EINVAL);
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 1, 0, 0, &run), -EINVAL);
+	run.reserved[100] = 1;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, EENTER, 0, 0, &run), -EINVAL);
+	run.reserved[100] = 0;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, EENTER, 0, 0, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+}
+
+static int user_handler_calls;
+
+static int user_handler(long rdi, long rsi, long rdx, long ursp, long r8, long r9,
+			struct sgx_enclave_run *run)
+{
+	(void)rsi;
+	(void)rdx;
+	(void)ursp;
+	(void)r8;
+	(void)r9;
+	user_handler_calls++;
+	ASSERT_EQ(run->function, EEXIT);
+	/* After EEXIT the handler sees what the enclave left in RDI: its
+	 * register scrub zeroes it. */
+	ASSERT_EQ(rdi, 0);
+	run->user_data = 0;
+	return 0;
+}
+
+/* clobbered_vdso_and_user_function's scenario: the handler runs after EEXIT. */
+TEST(exec, vdso_user_handler)
+{
+	struct sgx_enclave_run run;
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	static struct xf x;
+
+	xf_setup(&x);
+	memset(&run, 0, sizeof(run));
+	run.tcs = xf_tcs(&x, 0);
+	run.user_handler = (uint64_t)(uintptr_t)user_handler;
+	run.user_data = 0xdeadbeef;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, EENTER, 0, 0, &run), 0);
+	ASSERT_EQ(user_handler_calls, 1);
+	ASSERT_EQ(run.user_data, 0);
+	ASSERT_EQ(run.function, EEXIT);
+}
+
+/* A raw ENCLU in host code enters through SIGILL emulation. */
+TEST(exec, raw_enclu)
+{
+	struct encl_op op = { .type = ENCL_OP_PUT, .a = 77 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	raw_eenter(&op, xf_tcs(&x, 2));
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_GET;
+	raw_eenter(&op, xf_tcs(&x, 3));
+	ASSERT_EQ(op.r0, 77);
+	/* And the vDSO path sees the same enclave. */
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_GET;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(op.r0, 77);
+}
+
+/* pte_permissions' scenario: a PTE-level denial is #PF without the SGX
+ * bit; after the mapping is fixed, ERESUME completes the write. */
+TEST(exec, pte_fault_then_eresume)
+{
+	struct encl_op op = { .type = ENCL_OP_WRITE, .b = 0x1111 };
+	struct sgx_enclave_run run;
+	unsigned int leaf = EENTER;
+	static struct xf x;
+	int faults = 0;
+
+	xf_setup(&x);
+	op.a = DATA_OFF;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_EQ(sgxemu_enclave_mprotect(x.encl, data_page(&x), 4096, PROT_READ), 0);
+	op.b = 0x2222;
+	for (;;) {
+		memset(&run, 0, sizeof(run));
+		run.tcs = xf_tcs(&x, 0);
+		ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, leaf, 0, 0, &run), 0);
+		if (run.function == EEXIT)
+			break;
+		ASSERT_EQ(faults++, 0);
+		ASSERT_EQ(run.function, ERESUME);
+		ASSERT_EQ(run.exception_vector, 14);
+		ASSERT_EQ(run.exception_error_code, 0x7);
+		ASSERT_EQ(run.exception_addr, data_page(&x));
+		/* Raising a page above its SECINFO is refused. */
+		ASSERT_EQ(sgxemu_enclave_mprotect(x.encl, data_page(&x), 4096,
+						  PROT_READ | PROT_EXEC),
+			  -EACCES);
+		ASSERT_EQ(sgxemu_enclave_mprotect(x.encl, data_page(&x), 4096,
+						  PROT_READ | PROT_WRITE),
+			  0);
+		leaf = ERESUME;
+	}
+	ASSERT_EQ(faults, 1);
+	ASSERT_EQ(run.exception_vector, 0);
+	op.type = ENCL_OP_READ;
+	op.r0 = 0;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 1), &op, &run), 0);
+	ASSERT_EQ(op.r0, 0x2222);
+}
+
+/* The EPCM denies what the PTE allows: #PF with the SGX bit.  A TCS is
+ * mapped read-write (as Linux allows) but the EPCM gives it no access. */
+TEST(exec, epcm_fault_sgx_bit)
+{
+	struct encl_op op = { .type = ENCL_OP_READ, .a = 8 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, ERESUME);
+	ASSERT_EQ(run.exception_vector, 14);
+	ASSERT_EQ(run.exception_error_code, 0x8005);
+	ASSERT_EQ(run.exception_addr, sgxemu_enclave_base(x.encl));
+}
+
+/* AEX then the enclave's own handler (EENTER at CSSA 1) and ERESUME: the
+ * SSA frame holds EXITINFO and the state, and execution continues with
+ * every register intact. */
+TEST(exec, aex_handler_eresume)
+{
+	struct encl_op op = { .type = ENCL_OP_UD2, .exc_skip = 2 };
+	static struct xf x;
+
+	xf_setup(&x);
+	ASSERT_EQ(call_handling(xf_tcs(&x, 0), &op), 1);
+	ASSERT_EQ(op.exc_count, 1);
+	ASSERT_EQ(op.exc_cssa, 1);
+	/* VALID | EXIT_TYPE hardware exception (3) | vector #UD (6). */
+	ASSERT_EQ(op.exc_exitinfo, 0x80000306);
+	ASSERT_TRUE(op.exc_rip > sgxemu_enclave_base(x.encl));
+	/* r12-r15 survived the AEX and ERESUME. */
+	ASSERT_EQ(op.r0, 1);
+	/* CSSA is back to 0: a fresh entry sees RAX = 0. */
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_INFO;
+	if (getauxval(AT_HWCAP2) & 2) {
+		struct sgx_enclave_run run;
+
+		ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+		ASSERT_EQ(op.r2, 0);
+	}
+}
+
+/* A second AEX while CSSA > 0 uses the next SSA frame. */
+TEST(exec, nested_aex)
+{
+	struct encl_op op = { .type = ENCL_OP_UD2, .b = 1, .exc_skip = 2 };
+	static struct xf x;
+
+	xf_setup(&x);
+	ASSERT_EQ(call_handling(xf_tcs(&x, 1), &op), 2);
+	ASSERT_EQ(op.exc_count, 2);
+	ASSERT_EQ(op.r0, 1);
+}
+
+/* SDM EENTER: "IF (TCS.CSSA >= TCS.NSSA) THEN #GP(0)"; ERESUME: "IF (TCS.CSSA
+ * = 0) THEN #GP(0)". */
+TEST(exec, cssa_limits)
+{
+	struct encl_op op = { .type = ENCL_OP_UD2, .b = 2 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+	int i;
+
+	xf_setup(&x);
+	memset(&run, 0, sizeof(run));
+	run.tcs = xf_tcs(&x, 3);
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, ERESUME, 0, 0, &run), 0);
+	ASSERT_EQ(run.function, ERESUME);
+	ASSERT_EQ(run.exception_vector, 13);
+	for (i = 0; i < ENCL_NSSA; i++) {
+		ASSERT_EQ(xf_call(xf_tcs(&x, 3), &op, &run), 0);
+		ASSERT_EQ(run.function, ERESUME);
+		ASSERT_EQ(run.exception_vector, 6);
+	}
+	ASSERT_EQ(xf_call(xf_tcs(&x, 3), &op, &run), 0);
+	ASSERT_EQ(run.function, EENTER);
+	ASSERT_EQ(run.exception_vector, 13);
+	/* Other TCSs are unaffected. */
+	op.type = ENCL_OP_NOP;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+}
+
+/* EXINFO (MISCSELECT bit 0): the full fault address and error code. */
+TEST(exec, exinfo)
+{
+	struct encl_op op = { .type = ENCL_OP_READ, .a = 0x10 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.exception_vector, 14);
+	/* The handler entry sees the SSA frame of the AEX. */
+	op.type = ENCL_OP_NOP;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_EQ(op.exc_exitinfo, 0x8000030e);
+	ASSERT_EQ(op.exc_maddr, sgxemu_enclave_base(x.encl) + 0x10);
+	ASSERT_EQ(op.exc_errcd, 0x8005);
+}
+
+TEST(exec, divide_error)
+{
+	struct encl_op op = { .type = ENCL_OP_DIV0 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, ERESUME);
+	ASSERT_EQ(run.exception_vector, 0);
+}
+
+/* A busy TCS: "IF (TCS is not available) THEN #GP(0)". */
+struct spinner {
+	uint64_t tcs;
+	volatile uint64_t flag[2];
+	struct encl_op op;
+	struct sgx_enclave_run run;
+	int ret;
+};
+
+static void *spin_thread(void *p)
+{
+	struct spinner *s = p;
+
+	s->op.type = ENCL_OP_SPIN;
+	s->op.a = (uint64_t)(uintptr_t)s->flag;
+	s->ret = xf_call(s->tcs, &s->op, &s->run);
+	return NULL;
+}
+
+static void wait_inside(struct spinner *s)
+{
+	while (!s->flag[1])
+		sched_yield();
+}
+
+TEST(exec, busy_tcs)
+{
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	struct sgx_enclave_run run;
+	struct spinner s = { 0 };
+	pthread_t t;
+	static struct xf x;
+
+	xf_setup(&x);
+	s.tcs = xf_tcs(&x, 0);
+	ASSERT_EQ(pthread_create(&t, NULL, spin_thread, &s), 0);
+	wait_inside(&s);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, EENTER);
+	ASSERT_EQ(run.exception_vector, 13);
+	/* Another TCS of the same enclave is free. */
+	ASSERT_EQ(xf_call(xf_tcs(&x, 1), &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	s.flag[0] = 1;
+	pthread_join(t, NULL);
+	ASSERT_EQ(s.ret, 0);
+	ASSERT_EQ(s.run.function, EEXIT);
+	ASSERT_GT(s.op.r0, 0);
+}
+
+static struct spinner *sig_spinner;
+static atomic_int sig_calls;
+static volatile int sig_bad;
+static __thread int tls_counter;
+
+/* An application handler: it must run in host mode, off the enclave's
+ * stack, with working TLS. */
+static void usr1_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)info;
+	tls_counter++;
+	if (sig != SIGUSR1 || in_elrange((uint64_t)uc->uc_mcontext.gregs[REG_RIP]) ||
+	    in_elrange((uint64_t)uc->uc_mcontext.gregs[REG_RSP]) ||
+	    in_elrange((uint64_t)(uintptr_t)&sig))
+		sig_bad = 1;
+	atomic_fetch_add(&sig_calls, 1);
+	sig_spinner->flag[0] = 1;
+}
+
+/* A signal from another thread arrives in enclave mode: AEX, the handler,
+ * then ERESUME through the AEP; the enclave carries on. */
+TEST(exec, signal_from_other_thread)
+{
+	struct sigaction sa = { 0 };
+	struct spinner s = { 0 };
+	pthread_t t;
+	static struct xf x;
+
+	xf_setup(&x);
+	cur = &x;
+	sig_spinner = &s;
+	sa.sa_sigaction = usr1_handler;
+	sa.sa_flags = SA_SIGINFO;
+	ASSERT_EQ(sgxemu_sigaction(SIGUSR1, &sa, NULL), 0);
+	s.tcs = xf_tcs(&x, 1);
+	ASSERT_EQ(pthread_create(&t, NULL, spin_thread, &s), 0);
+	wait_inside(&s);
+	ASSERT_EQ(pthread_kill(t, SIGUSR1), 0);
+	pthread_join(t, NULL);
+	ASSERT_EQ(atomic_load(&sig_calls), 1);
+	ASSERT_EQ(sig_bad, 0);
+	ASSERT_EQ(s.ret, 0);
+	ASSERT_EQ(s.run.function, EEXIT);
+	ASSERT_GT(s.op.r0, 0);
+}
+
+static volatile uint64_t alarm_flag[2];
+static atomic_int alarms;
+
+static void alarm_handler(int sig)
+{
+	(void)sig;
+	if (atomic_fetch_add(&alarms, 1) + 1 >= 3)
+		alarm_flag[0] = 1;
+}
+
+/* A timer interrupts the enclave again and again. */
+TEST(exec, timer_signal)
+{
+	struct itimerval it = { { 0, 2000 }, { 0, 2000 } }, off = { 0 };
+	struct encl_op op = { .type = ENCL_OP_SPIN };
+	struct sigaction sa = { 0 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	sa.sa_handler = alarm_handler;
+	ASSERT_EQ(sgxemu_sigaction(SIGALRM, &sa, NULL), 0);
+	op.a = (uint64_t)(uintptr_t)alarm_flag;
+	ASSERT_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 2), &op, &run), 0);
+	setitimer(ITIMER_REAL, &off, NULL);
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_GE(atomic_load(&alarms), 3);
+	ASSERT_GT(op.r0, 0);
+}
+
+static volatile int segv_calls;
+static volatile uint64_t segv_addr, segv_rip;
+
+static void segv_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	segv_calls++;
+	segv_addr = (uint64_t)(uintptr_t)info->si_addr;
+	segv_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	/* Fix the cause; returning resumes at the AEP, whose ENCLU is ERESUME. */
+	sgxemu_enclave_mprotect(cur->encl, data_page(cur), 4096, PROT_READ | PROT_WRITE);
+}
+
+/* The raw path: a fault in the enclave is a signal to the application's
+ * handler at the AEP, with the page-aligned address. */
+TEST(exec, raw_fault_signal_at_aep)
+{
+	struct encl_op op = { .type = ENCL_OP_WRITE, .b = 0x3333 };
+	struct sigaction sa = { 0 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	op.a = DATA_OFF + 0x18;
+	cur = &x;
+	sa.sa_sigaction = segv_handler;
+	sa.sa_flags = SA_SIGINFO;
+	ASSERT_EQ(sgxemu_sigaction(SIGSEGV, &sa, NULL), 0);
+	ASSERT_EQ(sgxemu_enclave_mprotect(x.encl, data_page(&x), 4096, PROT_READ), 0);
+	raw_eenter(&op, xf_tcs(&x, 0));
+	ASSERT_EQ(segv_calls, 1);
+	ASSERT_EQ(segv_addr, data_page(&x));
+	ASSERT_EQ(segv_rip, (uint64_t)(uintptr_t)raw_aep);
+	op.type = ENCL_OP_READ;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(op.r0, 0x3333);
+}
+
+static volatile int trap_calls;
+static volatile uint64_t trap_rip;
+
+static void trap_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)info;
+	trap_calls++;
+	trap_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* #BP is never reported through the vDSO (Linux does not fix up #DB/#BP):
+ * it is SIGTRAP at the AEP, and ERESUME continues after the INT3. */
+TEST(exec, int3_is_sigtrap)
+{
+	struct encl_op op = { .type = ENCL_OP_INT3 };
+	struct sigaction sa = { 0 };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	xf_setup(&x);
+	cur = &x;
+	sa.sa_sigaction = trap_handler;
+	sa.sa_flags = SA_SIGINFO;
+	ASSERT_EQ(sgxemu_sigaction(SIGTRAP, &sa, NULL), 0);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(trap_calls, 1);
+	ASSERT_FALSE(in_elrange(trap_rip));
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_EQ(op.r0, 1);
+}
+
+/* An enclave fault nobody handles kills the process, as on hardware. */
+TEST(exec, unhandled_fault_kills)
+{
+	struct encl_op op = { .type = ENCL_OP_READ, .a = 8 };
+	static struct xf x;
+	pid_t pid;
+	int st;
+
+	xf_setup(&x);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+		/* Sanitizers install their own SIGSEGV handler; take it away. */
+		sgxemu_sigaction(SIGSEGV, &dfl, NULL);
+		raw_eenter(&op, xf_tcs(&x, 0));
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_TRUE(WIFSIGNALED(st));
+	ASSERT_EQ(WTERMSIG(st), SIGSEGV);
+}
+
+struct counter_arg {
+	uint64_t tcs;
+	int bad;
+};
+
+static void *counter_thread(void *p)
+{
+	struct counter_arg *c = p;
+	struct sgx_enclave_run run;
+	struct encl_op op;
+	uint64_t i;
+
+	for (i = 0; i < 100000; i++) {
+		memset(&op, 0, sizeof(op));
+		op.type = ENCL_OP_COUNTER;
+		op.a = i;
+		if (xf_call(c->tcs, &op, &run) || run.function != EEXIT || op.r0) {
+			c->bad = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Two threads, 100,000 ECALLs each, each on its own TCS: every call finds
+ * its TCS's counter where its own previous call left it. */
+TEST_T(exec, two_threads_100k, 120)
+{
+	struct counter_arg c[2];
+	pthread_t t[2];
+	static struct xf x;
+	int i;
+
+	xf_setup(&x);
+	for (i = 0; i < 2; i++) {
+		c[i].tcs = xf_tcs(&x, (unsigned int)i);
+		c[i].bad = 0;
+		ASSERT_EQ(pthread_create(&t[i], NULL, counter_thread, &c[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		ASSERT_EQ(c[i].bad, 0);
+	}
 }

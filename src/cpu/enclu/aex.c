@@ -115,10 +115,19 @@ void enclu_aex(struct tcb *t, struct cpu_regs *r, struct xstate *xs,
 		}
 		if (xs->area) {
 			size_t n = platform_xsave_size(t->plat, t->xfrm);
+			u64 hdr[2] = { 0, 0 };
 
 			if (n > xs->len)
 				n = xs->len;
 			enclu_copy(t, frame, xs->area, n, true);
+			/* XSAVE of the XFRM components only: the host's other
+			 * state is not the enclave's (standard format, so
+			 * XCOMP_BV = 0). */
+			if (n >= 576) {
+				memcpy(hdr, xs->area + 512, 8);
+				hdr[0] &= t->xfrm;
+				enclu_copy(t, frame + 512, hdr, sizeof(hdr), true);
+			}
 		}
 		tcs->cssa = cssa + 1;
 	}

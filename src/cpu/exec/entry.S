@@ -100,6 +100,7 @@ exec_signal_entry:
 	mov %r14, %rdx
 	mov %rbx, %rcx
 	call exec_signal
+	mov %rax, %rbx
 	test %rbx, %rbx
 	jz 3f
 	cmpq $0, TCB_OFF_LOAD_ENCL(%rbx)
@@ -184,6 +185,9 @@ exec_enclu_direct:
 	mov %ss, %ax
 	mov %rax, 32(%rsp)
 	mov 40+FRAME_OFF_TCB(%rsp), %rax
+	/* A leaf that faulted returns to the vDSO's fixup, in host mode. */
+	cmpq $0, 40+FRAME_OFF_LOADB(%rsp)
+	je 3f
 	/*
 	 * From here to exec_window_end the thread is in enclave mode with RSP
 	 * fixed at the IRETQ frame; a signal arriving here is treated as
@@ -193,8 +197,6 @@ exec_enclu_direct:
 	.hidden exec_window_start
 exec_window_start:
 	movb $1, TCB_OFF_IN_ENCLAVE(%rax)
-	cmpq $0, 40+FRAME_OFF_LOADB(%rsp)
-	je 3f
 	mov 40+FRAME_OFF_FS(%rsp), %rdi
 	mov 40+FRAME_OFF_GS(%rsp), %rsi
 	cmpb $0, exec_have_fsgsbase(%rip)

@@ -83,7 +83,12 @@ static void init(void)
 int exec_init(void)
 {
 	pthread_once(&init_once, init);
-	return init_err;
+	if (init_err)
+		return init_err;
+	/* The calling thread gets its TCB and sigaltstack now, in normal
+	 * context: a signal handler that already runs on another sigaltstack
+	 * (a sanitizer's, say) could not install ours. */
+	return tcb_current() ? 0 : -ENOMEM;
 }
 
 static void read_bases(u64 *fs, u64 *gs)
@@ -265,8 +270,6 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	u32 leaf;
 	int ret;
 
-	if (!t)
-		t = tcb_current();
 	regs_from_uc(&r, uc);
 	leaf = (u32)r.rax;
 	r.rip += 3;
@@ -287,6 +290,9 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	}
 	if (ret) {
 		/* The ENCLU itself faulted, in host mode: a plain signal at it. */
+		static const char msg[] = "sgxemu: a thread running on a foreign sigaltstack "
+					  "cannot enter an enclave with a raw ENCLU before its "
+					  "first sgxemu_enter_enclave()\n";
 		siginfo_t si;
 
 		memset(&si, 0, sizeof(si));
@@ -299,8 +305,18 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		}
 		(void)sig;
 		(void)info;
-		if (t)
+		if (t) {
 			sig_requeue(t, SIGSEGV, &si);
+		} else {
+			/* Without a TCB there is no way in: say why, then take
+			 * SIGSEGV's default action rather than fault forever. */
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+				(void)0;
+			sigaction(SIGSEGV, &dfl, NULL);
+			syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGSEGV);
+		}
 		return;
 	}
 	regs_to_uc(uc, &r);
@@ -393,17 +409,22 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
  *
  * Context: signal handler on the sigaltstack, every signal blocked, host
  * FS/GS already restored by entry.S.
+ * Return: the thread's TCB (a first raw EENTER creates it), for entry.S to
+ * load the enclave's bases from on the way out.
  */
-void exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
 	if (t && t->in_enclave) {
 		enclave_signal(sig, info, uc, t);
-		return;
+		return t;
 	}
 	if (sig == SIGILL && info->si_code == ILL_ILLOPN &&
 	    is_enclu((u64)uc->uc_mcontext.gregs[REG_RIP])) {
+		if (!t)
+			t = tcb_current();
 		host_enclu(sig, info, uc, t);
-		return;
+		return t;
 	}
 	sig_dispatch(sig, info, uc);
+	return t;
 }

@@ -118,7 +118,7 @@ extern bool exec_have_fsgsbase;
 
 /* The C side of the direct path and of signals (called from entry.S). */
 void exec_direct(struct exec_frame *f);
-void exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
+struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
 
 /* entry.S symbols. */
 void exec_signal_entry(int sig, siginfo_t *info, void *uc);
