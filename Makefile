@@ -53,7 +53,7 @@ ENCL_CFLAGS := -std=gnu11 -O2 -ffreestanding -nostdlib -fPIC -fno-stack-protecto
 ENCL_LDFLAGS := -static -nostdlib -Wl,-T,tests/enclaves/enclave.lds -Wl,--build-id=none \
 	-Wl,-z,noexecstack
 ENCL_SRCS := tests/enclaves/entry.S tests/enclaves/test_enclave.c
-ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/enclave.lds
+ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/enclaves/enclave.lds
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig)
@@ -123,7 +123,7 @@ BENCH_MODE ?= release
 bench:
 	@$(MAKE) --no-print-directory MODE=$(BENCH_MODE) bench-run
 
-bench-run: $(O)/bin/sgxemu $(BENCHES)
+bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES)
 	@mkdir -p build/bench
 	@: > build/bench/results.jsonl
 	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done

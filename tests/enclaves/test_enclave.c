@@ -4,6 +4,7 @@
  * ENCLU leaf the emulator implements.  See enclave.h for the operations.
  */
 #include "enclave.h"
+#include "mix.h"
 
 /* Everything resolves inside the enclave: no GOT, no relocations. */
 #pragma GCC visibility push(hidden)
@@ -127,17 +128,6 @@ static void handle_exception(struct encl_op *op, u64 cssa, u64 tcs_index)
 		gpr->rip += op->exc_skip;
 }
 
-static u64 mix(u64 rounds, u64 x)
-{
-	u64 i;
-
-	for (i = 0; i < rounds; i++) {
-		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		x ^= x >> 33;
-	}
-	return x;
-}
-
 void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 {
 	u64 index = (tcs - base) / 4096;
@@ -174,7 +164,7 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 		op->r4 = (u64)(uintptr_t)b;
 		break;
 	case ENCL_OP_COMPUTE:
-		op->r0 = mix(op->a, op->b);
+		op->r0 = encl_mix(op->a, op->b);
 		break;
 	case ENCL_OP_UD2:
 		op->r0 = (u64)encl_ud2();

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Enclave transitions and enclave compute, each next to its baseline from
+ * the same run:
+ *  - ecall_roundtrip_ns: EENTER then EEXIT of an empty enclave function
+ *    through the vDSO ABI; target <= 1.3 x signal_roundtrip_ns, one SIGILL
+ *    trap and return (EEXIT is one such trap; EENTER is a direct call);
+ *  - function_call_ns: a plain call, the floor;
+ *  - ecall_raw_roundtrip_ns: EENTER and EEXIT both by raw ENCLU (two traps);
+ *  - enclave_compute_ratio: a fixed loop outside / inside the enclave;
+ *    target >= 0.97.
+ */
+#include <asm/sgx.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "bench.h"
+#include "enclave.h"
+#include "mix.h"
+#include "sgxemu/sgxemu.h"
+
+#define N_CALLS 200000
+#define N_SIGNALS 200000
+#define COMPUTE_ROUNDS 200000000ULL
+
+static void ud2_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)info;
+	uc->uc_mcontext.gregs[REG_RIP] += 2;
+}
+
+/* One SIGILL trap and return, with an ordinary handler. */
+static double signal_roundtrip_ns(void)
+{
+	struct sigaction sa = { 0 }, old;
+	double t0;
+	int i;
+
+	sa.sa_sigaction = ud2_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGILL, &sa, &old);
+	for (i = 0; i < 1000; i++)
+		__asm__ volatile("ud2");
+	t0 = bench_now();
+	for (i = 0; i < N_SIGNALS; i++)
+		__asm__ volatile("ud2");
+	t0 = bench_now() - t0;
+	sigaction(SIGILL, &old, NULL);
+	return t0 / N_SIGNALS * 1e9;
+}
+
+__attribute__((noinline)) static uint64_t empty_function(uint64_t x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x;
+}
+
+static double function_call_ns(void)
+{
+	volatile uint64_t sink = 0;
+	double t0 = bench_now();
+	int i;
+
+	for (i = 0; i < N_CALLS * 50; i++)
+		sink += empty_function((uint64_t)i);
+	return (bench_now() - t0) / (N_CALLS * 50) * 1e9;
+}
+
+static double ecall_ns(uint64_t tcs)
+{
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	struct sgx_enclave_run run;
+	double t0;
+	int i;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = tcs;
+	for (i = 0; i < 1000; i++)
+		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+	t0 = bench_now();
+	for (i = 0; i < N_CALLS; i++)
+		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+	t0 = bench_now() - t0;
+	if (run.function != 4) {
+		fprintf(stderr, "ecall: the enclave did not EEXIT\n");
+		exit(1);
+	}
+	return t0 / N_CALLS * 1e9;
+}
+
+/* EENTER by a raw ENCLU: both transitions trap. */
+static void raw_eenter(struct encl_op *op, uint64_t tcs)
+{
+	__asm__ volatile("push %%rbp\n\t"
+			 "lea 1f(%%rip), %%rcx\n\t"
+			 "mov $2, %%eax\n\t"
+			 "enclu\n\t"
+			 "1: pop %%rbp"
+			 : "+D"(op), "+b"(tcs)
+			 :
+			 : "rax", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13",
+			   "r14", "r15", "memory", "cc");
+}
+
+static double raw_ecall_ns(uint64_t tcs)
+{
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	double t0;
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		raw_eenter(&op, tcs);
+	t0 = bench_now();
+	for (i = 0; i < N_CALLS / 4; i++)
+		raw_eenter(&op, tcs);
+	return (bench_now() - t0) / (N_CALLS / 4) * 1e9;
+}
+
+static double compute_ratio(uint64_t tcs)
+{
+	struct encl_op op = { .type = ENCL_OP_COMPUTE, .a = COMPUTE_ROUNDS, .b = 12345 };
+	struct sgx_enclave_run run;
+	volatile uint64_t rounds = COMPUTE_ROUNDS;
+	double inside, outside, t0;
+	uint64_t out;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = tcs;
+	t0 = bench_now();
+	sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+	inside = bench_now() - t0;
+	t0 = bench_now();
+	out = encl_mix(rounds, 12345);
+	outside = bench_now() - t0;
+	if (out != op.r0) {
+		fprintf(stderr, "compute: results differ inside and outside\n");
+		exit(1);
+	}
+	return outside / inside;
+}
+
+int main(int argc, char **argv)
+{
+	struct sgxemu_platform_options opts = { 0 };
+	struct sgxemu_enclave *encl;
+	struct sgxemu_platform *plat;
+	char dir[] = "/tmp/sgxemu-bench.XXXXXX", cmd[64];
+	double sig, call, ecall, raw, ratio;
+
+	bench_open(argc, argv);
+	/* The baseline first, before the emulator owns SIGILL. */
+	sig = signal_roundtrip_ns();
+	call = function_call_ns();
+	if (!mkdtemp(dir))
+		return 1;
+	opts.state_dir = dir;
+	if (sgxemu_platform_create(&opts, &plat) ||
+	    sgxemu_enclave_load(plat, TEST_ENCLAVES "/test_enclave_a.sgxs",
+				TEST_ENCLAVES "/test_enclave_a.sig", &encl)) {
+		fprintf(stderr, "ecall: %s\n", sgxemu_last_error());
+		return 1;
+	}
+	ecall = ecall_ns(sgxemu_enclave_tcs(encl, 0));
+	raw = raw_ecall_ns(sgxemu_enclave_tcs(encl, 1));
+	ratio = compute_ratio(sgxemu_enclave_tcs(encl, 2));
+	bench_metric("function_call_ns", call, "ns");
+	bench_metric("signal_roundtrip_ns", sig, "ns");
+	bench_metric("ecall_roundtrip_ns", ecall, "ns");
+	bench_metric("ecall_over_signal_ratio", ecall / sig, "ratio");
+	bench_metric("ecall_raw_roundtrip_ns", raw, "ns");
+	bench_metric("enclave_compute_ratio", ratio, "ratio");
+	sgxemu_enclave_destroy(encl);
+	sgxemu_platform_destroy(plat);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) ? 1 : 0;
+}
