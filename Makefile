@@ -72,6 +72,30 @@ $(ENCL_DIR)/%.sig: $(ENCL_DIR)/%.sgxs tests/data/signing-key.pem $(O)/bin/sgxemu
 $(ENCL_DIR)/%.other.sig: $(ENCL_DIR)/%.sgxs tests/data/other-key.pem $(O)/bin/sgxemu
 	$(Q_CC)$(SIGN) --key tests/data/other-key.pem $< -o $@
 
+# --- examples -------------------------------------------------------------------
+HELLO_DIR := $(O)/examples/hello
+HELLO_ENCLAVES := $(addprefix $(HELLO_DIR)/,hello_prover.sgxs hello_prover.sig \
+	hello_verifier.sgxs hello_verifier.sig)
+
+$(HELLO_DIR)/hello_%.elf: examples/hello/hello_enclave.c examples/hello/hello.h $(ENCL_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iexamples/hello \
+		-DHELLO_ROLE=$(if $(filter prover,$*),1,2) $(ENCL_LDFLAGS) -o $@ \
+		tests/enclaves/entry.S examples/hello/hello_enclave.c
+
+$(HELLO_DIR)/%.sgxs: $(HELLO_DIR)/%.elf $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
+
+$(HELLO_DIR)/%.sig: $(HELLO_DIR)/%.sgxs tests/data/signing-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu sign --key tests/data/signing-key.pem --date 20260101 $< -o $@
+
+$(HELLO_DIR)/hello: $(O)/obj/examples/hello/hello.o $(LINK_api) $(HELLO_ENCLAVES)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_api) $(LDLIBS)
+
+$(O)/obj/examples/hello/hello.o: CPPFLAGS += -DHELLO_ENCLAVES=\"$(abspath $(HELLO_DIR))\" \
+	-Iexamples/hello
+
 # --- tests --------------------------------------------------------------------
 HARNESS_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
 $(O)/lib/libharness.a: $(HARNESS_OBJS)
@@ -107,14 +131,14 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check bench bench-run clean demo headers lint help
+.PHONY: all check bench bench-run clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu headers $(ENCLAVES)
+all: $(O)/bin/sgxemu headers $(ENCLAVES) $(HELLO_DIR)/hello
 
 headers: $(HDR_OKS)
 
-check: all $(TESTS) $(ENCLAVES)
+check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 
@@ -128,8 +152,14 @@ bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES)
 	@: > build/bench/results.jsonl
 	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done
 
-demo: $(O)/bin/sgxemu
-	@SGXEMU=$(O)/bin/sgxemu VECTORS=$(VECTORS) scripts/demo
+# The main job: an enclave that seals a secret, unseals it in a second run
+# and attests itself to a second enclave, on a fresh emulated platform.
+demo: $(HELLO_DIR)/hello
+	@HELLO=$(HELLO_DIR)/hello scripts/demo
+
+# Real hardware-built enclaves measured, signed and launched.
+demo-vectors: $(O)/bin/sgxemu
+	@SGXEMU=$(O)/bin/sgxemu VECTORS=$(VECTORS) scripts/demo-vectors
 
 lint: headers
 	@scripts/check-layering

@@ -42,4 +42,5 @@ endif
 
 # Tests find the CLI of their own build mode.
 CPPFLAGS += -DTEST_SGXEMU=\"$(abspath $(O)/bin/sgxemu)\" \
-	-DTEST_ENCLAVES=\"$(abspath $(O)/enclaves)\"
+	-DTEST_ENCLAVES=\"$(abspath $(O)/enclaves)\" \
+	-DTEST_HELLO=\"$(abspath $(O)/examples/hello/hello)\"
