@@ -52,7 +52,8 @@ ENCL_CFLAGS := -std=gnu11 -O2 -ffreestanding -nostdlib -fPIC -fno-stack-protecto
 	-Wall -Wextra -Werror -Itests/enclaves
 ENCL_LDFLAGS := -static -nostdlib -Wl,-T,tests/enclaves/enclave.lds -Wl,--build-id=none \
 	-Wl,-z,noexecstack
-ENCL_SRCS := tests/enclaves/entry.S tests/enclaves/test_enclave.c
+ENCL_RT := tests/enclaves/entry.S tests/enclaves/rt.c
+ENCL_SRCS := $(ENCL_RT) tests/enclaves/test_enclave.c
 ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/enclaves/enclave.lds
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
@@ -81,7 +82,7 @@ $(HELLO_DIR)/hello_%.elf: examples/hello/hello_enclave.c examples/hello/hello.h 
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iexamples/hello \
 		-DHELLO_ROLE=$(if $(filter prover,$*),1,2) $(ENCL_LDFLAGS) -o $@ \
-		tests/enclaves/entry.S examples/hello/hello_enclave.c
+		$(ENCL_RT) examples/hello/hello_enclave.c
 
 $(HELLO_DIR)/%.sgxs: $(HELLO_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@

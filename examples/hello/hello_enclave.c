@@ -12,32 +12,14 @@
 
 #pragma GCC visibility push(hidden)
 
+/* From rt.c. */
+void *memcpy(void *d, const void *s, unsigned long n);
+void *memset(void *d, int c, unsigned long n);
+
 typedef uint8_t u8;
 typedef uint64_t u64;
 
 void encl_body(struct hello_call *c, u64 cssa, u64 base, u64 tcs);
-void *memcpy(void *d, const void *s, unsigned long n);
-void *memset(void *d, int v, unsigned long n);
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	u8 *dp = d;
-	const u8 *sp = s;
-
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-
-void *memset(void *d, int v, unsigned long n)
-{
-	u8 *dp = d;
-
-	while (n--)
-		*dp++ = (u8)v;
-	return d;
-}
-
 /* Compare without an early exit, so timing says nothing about the tag. */
 static int differ(const u8 *a, const u8 *b, unsigned long n)
 {

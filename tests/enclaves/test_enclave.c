@@ -9,6 +9,10 @@
 /* Everything resolves inside the enclave: no GOT, no relocations. */
 #pragma GCC visibility push(hidden)
 
+/* From rt.c. */
+void *memcpy(void *d, const void *s, unsigned long n);
+void *memset(void *d, int c, unsigned long n);
+
 typedef uint64_t u64;
 typedef uint8_t u8;
 
@@ -48,28 +52,6 @@ static u8 scratch[2][4096] __attribute__((aligned(4096)));
 static u8 aligned_in[512] __attribute__((aligned(512)));
 static u8 aligned_data[64] __attribute__((aligned(128)));
 static u8 aligned_out[512] __attribute__((aligned(512)));
-
-void *memcpy(void *d, const void *s, unsigned long n);
-void *memset(void *d, int c, unsigned long n);
-
-void *memcpy(void *d, const void *s, unsigned long n)
-{
-	u8 *dp = d;
-	const u8 *sp = s;
-
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-
-void *memset(void *d, int c, unsigned long n)
-{
-	u8 *dp = d;
-
-	while (n--)
-		*dp++ = (u8)c;
-	return d;
-}
 
 static struct blk *blk_of(u64 index)
 {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -68,6 +69,60 @@ void harness_skip(const char *reason)
 const char *harness_tmpdir(void)
 {
 	return tmpdir;
+}
+
+extern char **environ;
+
+const char *harness_vectors(void)
+{
+	const char *v = getenv("VECTORS");
+	struct stat st;
+
+	if (!v || !*v)
+		v = TEST_VECTORS;
+	if (stat(v, &st) < 0)
+		harness_skip("known-answer vectors not found (set VECTORS=path/to/shared/vectors)");
+	return v;
+}
+
+static void slurp(const char *path, char *buf, size_t cap)
+{
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	n = read(fd, buf, cap - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+int harness_run(char *const argv[], char *out, size_t outcap, char *err, size_t errcap)
+{
+	char outp[4200], errp[4200];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	snprintf(outp, sizeof(outp), "%s/.run-out", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/.run-err", tmpdir);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (err)
+		posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	else
+		posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ))
+		harness_fail(__FILE__, __LINE__, "cannot run %s: %s", argv[0], strerror(errno));
+	posix_spawn_file_actions_destroy(&fa);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			harness_fail(__FILE__, __LINE__, "waitpid: %s", strerror(errno));
+	slurp(outp, out, outcap);
+	if (err)
+		slurp(errp, err, errcap);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static void rm_rf(const char *path)

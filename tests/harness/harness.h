@@ -27,6 +27,15 @@ void harness_expect_fail(const char *file, int line, const char *fmt, ...)
 void harness_skip(const char *reason) __attribute__((noreturn));
 /* A fresh private directory for this test (removed afterwards). */
 const char *harness_tmpdir(void);
+/* The known-answer vectors ($VECTORS, else TEST_VECTORS); skips the test
+ * when they are not there. */
+const char *harness_vectors(void);
+/*
+ * Run @argv (argv[0] a path) to completion with stdout and stderr in @out
+ * and @err (NUL-terminated, truncated to the buffers; @err may be NULL to
+ * merge it into @out).  Return: the exit status, or 128 + signal.
+ */
+int harness_run(char *const argv[], char *out, size_t outcap, char *err, size_t errcap);
 
 #define TEST_TIMEOUT_DEFAULT 30
 

@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The sgxemu CLI end to end: known answers, round trips, bad input. */
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/file.h"
 #include "harness.h"
-
-extern char **environ;
 
 struct run {
 	int status;
@@ -19,62 +12,28 @@ struct run {
 	char err[4096];
 };
 
-static void slurp_into(const char *path, char *buf, size_t cap)
-{
-	size_t len = 0;
-	u8 *data;
-
-	buf[0] = '\0';
-	if (file_read_all(path, 1 << 20, &data, &len))
-		return;
-	if (len >= cap)
-		len = cap - 1;
-	memcpy(buf, data, len);
-	buf[len] = '\0';
-	free(data);
-}
-
 /* Run sgxemu with a NULL-terminated argument list. */
 static void run(struct run *r, ...)
 {
-	char *argv[32], outp[512], errp[512];
-	posix_spawn_file_actions_t fa;
+	char *argv[32];
 	va_list ap;
-	int n = 0, st;
-	pid_t pid;
+	int n = 0;
 
 	argv[n++] = (char *)TEST_SGXEMU;
 	va_start(ap, r);
 	while ((argv[n] = va_arg(ap, char *)))
 		n++;
 	va_end(ap);
-	snprintf(outp, sizeof(outp), "%s/out", harness_tmpdir());
-	snprintf(errp, sizeof(errp), "%s/err", harness_tmpdir());
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ASSERT_EQ(posix_spawn(&pid, TEST_SGXEMU, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	ASSERT_EQ(waitpid(pid, &st, 0), pid);
-	ASSERT_TRUE(WIFEXITED(st));
-	r->status = WEXITSTATUS(st);
-	slurp_into(outp, r->out, sizeof(r->out));
-	slurp_into(errp, r->err, sizeof(r->err));
+	r->status = harness_run(argv, r->out, sizeof(r->out), r->err, sizeof(r->err));
 }
 
 static const char *vec(const char *rel)
 {
 	static char path[4][1024];
 	static int i;
-	const char *v = getenv("VECTORS");
-	struct stat st;
 
-	if (!v || !*v)
-		v = TEST_VECTORS;
-	if (stat(v, &st) < 0)
-		SKIP("known-answer vectors not found (set VECTORS=path/to/shared/vectors)");
 	i = (i + 1) % 4;
-	snprintf(path[i], sizeof(path[i]), "%s/%s", v, rel);
+	snprintf(path[i], sizeof(path[i]), "%s/%s", harness_vectors(), rel);
 	return path[i];
 }
 

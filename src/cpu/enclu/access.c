@@ -214,3 +214,38 @@ void enclu_leave_mode(struct tcb *t)
 	atomic_store(&t->tcs->tcs_active, false);
 	atomic_fetch_sub(&t->secs->nr_active, 1);
 }
+
+int enclu_claim_tcs(struct tcb *t, u64 tcs_la, bool resume, struct platform **platp,
+		    struct enclu_entry *e, u32 *frame, struct sgx_gprsgx **gpr)
+{
+	u32 cssa;
+	int ret;
+
+	if (t->in_enclave)
+		return raise_gp(t);
+	*platp = NULL;
+	ret = enclu_find_tcs(t, platp, tcs_la, e);
+	if (ret)
+		return ret;
+	/* SDM: "IF (TCS is not available) THEN #GP(0)": one thread per TCS. */
+	if (atomic_exchange(&e->tcs_page->tcs_active, true))
+		return raise_gp(t);
+	cssa = e->tcs->cssa;
+	/* EENTER: "IF (TCS.CSSA >= TCS.NSSA) THEN #GP(0)"; ERESUME: "IF
+	 * (TCS.CSSA = 0) THEN #GP(0)", nothing to resume. */
+	if (resume ? cssa == 0 || cssa > e->tcs->nssa : cssa >= e->tcs->nssa) {
+		ret = raise_gp(t);
+		goto err_release;
+	}
+	*frame = resume ? cssa - 1 : cssa;
+	ret = enclu_check_ssa(t, e, *frame);
+	if (ret)
+		goto err_release;
+	*gpr = enclu_gprsgx(t, e->tcs, *frame);
+	if (*gpr)
+		return 0;
+	ret = ENCLS_FAULT_FLAG | t->fault.vector;
+err_release:
+	atomic_store(&e->tcs_page->tcs_active, false);
+	return ret;
+}

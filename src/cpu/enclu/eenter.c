@@ -17,32 +17,15 @@
  */
 int enclu_eenter(struct tcb *t, struct cpu_regs *r)
 {
-	struct platform *plat = NULL;
+	struct platform *plat;
 	struct enclu_entry e;
 	struct sgx_gprsgx *gpr;
 	u32 cssa;
 	int ret;
 
-	if (t->in_enclave)
-		return enclu_raise(t, X86_VEC_GP, 0, 0);
-	ret = enclu_find_tcs(t, &plat, r->rbx, &e);
+	ret = enclu_claim_tcs(t, r->rbx, false, &plat, &e, &cssa, &gpr);
 	if (ret)
 		return ret;
-	/* SDM: "IF (TCS is not available) THEN #GP(0)": one thread per TCS. */
-	if (atomic_exchange(&e.tcs_page->tcs_active, true))
-		return enclu_raise(t, X86_VEC_GP, 0, 0);
-	cssa = e.tcs->cssa;
-	ret = enclu_raise(t, X86_VEC_GP, 0, 0);
-	if (cssa >= e.tcs->nssa)
-		goto err_release;
-	ret = enclu_check_ssa(t, &e, cssa);
-	if (ret)
-		goto err_release;
-	gpr = enclu_gprsgx(t, e.tcs, cssa);
-	if (!gpr) {
-		ret = ENCLS_FAULT_FLAG | t->fault.vector;
-		goto err_release;
-	}
 	/* The untrusted stack, for the enclave to return to. */
 	gpr->ursp = r->rsp;
 	gpr->urbp = r->rbp;
@@ -53,7 +36,4 @@ int enclu_eenter(struct tcb *t, struct cpu_regs *r)
 	r->rcx = r->rip;
 	r->rip = e.secs->baseaddr + e.tcs->oentry;
 	return 0;
-err_release:
-	atomic_store(&e.tcs_page->tcs_active, false);
-	return ret;
 }

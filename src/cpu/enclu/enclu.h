@@ -71,6 +71,14 @@ struct enclu_entry {
  * *@platp may be NULL (host mode: any registered platform).
  */
 int enclu_find_tcs(struct tcb *t, struct platform **platp, u64 la, struct enclu_entry *e);
+/*
+ * What EENTER (@resume false) and ERESUME share: the TCS checks, taking the
+ * TCS (busy is #GP), the CSSA limits, and the SSA frame they will use
+ * (@frame: CSSA, or CSSA - 1 to resume) with its GPRSGX.  On failure the
+ * TCS is released again.
+ */
+int enclu_claim_tcs(struct tcb *t, u64 tcs_la, bool resume, struct platform **platp,
+		    struct enclu_entry *e, u32 *frame, struct sgx_gprsgx **gpr);
 /* Every page of SSA frame @frame must be a writable REG page of the enclave. */
 int enclu_check_ssa(struct tcb *t, const struct enclu_entry *e, u32 frame);
 /* Linear address of SSA frame @frame, and its GPRSGX (NULL + fault if unmapped). */

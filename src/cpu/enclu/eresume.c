@@ -20,37 +20,20 @@
  */
 int enclu_eresume(struct tcb *t, struct cpu_regs *r, struct xstate *xs)
 {
-	struct platform *plat = NULL;
 	u64 tcs_la = r->rbx, aep = r->rcx;
+	struct platform *plat;
 	struct enclu_entry e;
 	struct sgx_gprsgx *gpr;
 	u64 xstate_bv, xsize;
-	u32 cssa;
+	u32 frame;
 	int ret;
 
-	if (t->in_enclave)
-		return enclu_raise(t, X86_VEC_GP, 0, 0);
-	ret = enclu_find_tcs(t, &plat, r->rbx, &e);
+	ret = enclu_claim_tcs(t, tcs_la, true, &plat, &e, &frame, &gpr);
 	if (ret)
 		return ret;
-	if (atomic_exchange(&e.tcs_page->tcs_active, true))
-		return enclu_raise(t, X86_VEC_GP, 0, 0);
-	cssa = e.tcs->cssa;
-	ret = enclu_raise(t, X86_VEC_GP, 0, 0);
-	/* SDM: "IF (TCS.CSSA = 0) THEN #GP(0)": nothing to resume. */
-	if (cssa == 0 || cssa > e.tcs->nssa)
-		goto err_release;
-	ret = enclu_check_ssa(t, &e, cssa - 1);
-	if (ret)
-		goto err_release;
-	gpr = enclu_gprsgx(t, e.tcs, cssa - 1);
-	if (!gpr) {
-		ret = ENCLS_FAULT_FLAG | t->fault.vector;
-		goto err_release;
-	}
 	/* The XSAVE header must describe state this enclave may have. */
 	xsize = platform_xsave_size(plat, e.secs->attributes.xfrm);
-	if (!enclu_copy(t, enclu_frame_la(t, e.tcs, cssa - 1) + 512, &xstate_bv, 8, false)) {
+	if (!enclu_copy(t, enclu_frame_la(t, e.tcs, frame) + 512, &xstate_bv, 8, false)) {
 		ret = ENCLS_FAULT_FLAG | t->fault.vector;
 		goto err_release;
 	}
@@ -61,7 +44,7 @@ int enclu_eresume(struct tcb *t, struct cpu_regs *r, struct xstate *xs)
 	if (xs->area) {
 		size_t n = xsize < xs->len ? xsize : xs->len;
 
-		if (!enclu_copy(t, enclu_frame_la(t, e.tcs, cssa - 1), xs->area, n, false)) {
+		if (!enclu_copy(t, enclu_frame_la(t, e.tcs, frame), xs->area, n, false)) {
 			ret = ENCLS_FAULT_FLAG | t->fault.vector;
 			goto err_release;
 		}
@@ -87,7 +70,7 @@ int enclu_eresume(struct tcb *t, struct cpu_regs *r, struct xstate *xs)
 	r->rip = gpr->rip;
 	t->encl_fsbase = gpr->fsbase;
 	t->encl_gsbase = gpr->gsbase;
-	e.tcs->cssa = cssa - 1;
+	e.tcs->cssa = frame;
 	enclu_enter_mode(t, plat, &e, tcs_la, aep);
 	return 0;
 err_release:

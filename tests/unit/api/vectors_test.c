@@ -6,7 +6,6 @@
  * README lists, never computed by our code.
  */
 #include <stdlib.h>
-#include <sys/stat.h>
 
 #include "api/sgxs.h"
 #include "base/file.h"
@@ -15,24 +14,12 @@
 #include "cpu/sigstruct.h"
 #include "harness.h"
 
-static const char *vectors(void)
-{
-	const char *v = getenv("VECTORS");
-	struct stat st;
-
-	if (!v || !*v)
-		v = TEST_VECTORS;
-	if (stat(v, &st) < 0)
-		SKIP("known-answer vectors not found (set VECTORS=path/to/shared/vectors)");
-	return v;
-}
-
 static u8 *slurp(const char *rel, size_t *len)
 {
 	char path[1024];
 	u8 *buf;
 
-	snprintf(path, sizeof(path), "%s/%s", vectors(), rel);
+	snprintf(path, sizeof(path), "%s/%s", harness_vectors(), rel);
 	if (file_read_all(path, 1 << 24, &buf, len))
 		harness_fail(__FILE__, __LINE__, "cannot read %s", path);
 	return buf;
@@ -196,7 +183,7 @@ TEST(vectors, sig1_key_loads)
 	size_t nl;
 	u8 *n = slurp("fortanix-sgxs-crypto-sig1/sig1.key_n.bin", &nl), m[384];
 
-	snprintf(path, sizeof(path), "%s/fortanix-sgxs-crypto-sig1/sig1.key.pem", vectors());
+	snprintf(path, sizeof(path), "%s/fortanix-sgxs-crypto-sig1/sig1.key.pem", harness_vectors());
 	ASSERT_EQ(crypto_rsa_key_load(path, &key, why, sizeof(why)), 0);
 	crypto_rsa_key_modulus_le(key, m);
 	ASSERT_MEMEQ(m, n, 384);
