@@ -289,3 +289,52 @@ TEST(cli, malformed_sgxs)
 	run(&r, "measure", TEST_DATA, NULL);
 	ASSERT_EQ(r.status, 2);
 }
+
+TEST(cli, elf2sgxs_round_trip)
+{
+	struct run r;
+
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "measure", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "load", tmp("a.sgxs"), TEST_ENCLAVES "/test_enclave_a.sig", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EINIT: SUCCESS");
+	/* A larger ELRANGE is another enclave (SIZE is measured). */
+	run(&r, "elf2sgxs", "--size", "0x200000", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("b.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "load", tmp("b.sgxs"), TEST_ENCLAVES "/test_enclave_a.sig", NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.out, "SGX_INVALID_MEASUREMENT");
+}
+
+TEST(cli, elf2sgxs_bad_input)
+{
+	struct run r;
+	size_t len;
+	u8 *buf;
+
+	run(&r, "elf2sgxs", TEST_DATA "/signing-key.pem", "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "not an ELF file");
+	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.elf", 1 << 24, &buf, &len), 0);
+	/* Truncated: the program headers are still there, the segments not. */
+	ASSERT_EQ(file_write_atomic(tmp("t.elf"), buf, 2048, 0600, false), 0);
+	run(&r, "elf2sgxs", tmp("t.elf"), "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "out of bounds");
+	run(&r, "elf2sgxs", "--size", "0x3000", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "not a power of two");
+	run(&r, "elf2sgxs", "--size", "0x4000", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "too small");
+	free(buf);
+	run(&r, "elf2sgxs", TEST_HELLO, "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "dynamically linked");
+}

@@ -637,3 +637,38 @@ TEST_T(exec, two_threads_100k, 120)
 		ASSERT_EQ(c[i].bad, 0);
 	}
 }
+
+static volatile int gp_calls, gp_code;
+
+static void gp_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	gp_calls++;
+	gp_code = info->si_code;
+	uc->uc_mcontext.gregs[REG_RIP] += 3; /* past the ENCLU */
+}
+
+/* ENCLU leaves other than EENTER/ERESUME outside an enclave are #GP(0):
+ * SIGSEGV at the ENCLU, as the kernel reports a #GP. */
+TEST(exec, host_enclu_other_leaves_gp)
+{
+	struct sigaction sa = { 0 };
+	static const uint64_t leaves[] = { 0, 1, 4, 5, 9, 100 };
+	size_t i;
+	static struct xf x;
+
+	xf_setup(&x);
+	sa.sa_sigaction = gp_handler;
+	sa.sa_flags = SA_SIGINFO;
+	ASSERT_EQ(sgxemu_sigaction(SIGSEGV, &sa, NULL), 0);
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		uint64_t rax = leaves[i];
+
+		gp_calls = 0;
+		__asm__ volatile("enclu" : "+a"(rax) : "b"(0), "c"(0) : "rdx", "memory");
+		ASSERT_EQ(gp_calls, 1);
+		ASSERT_EQ(gp_code, SI_KERNEL);
+	}
+}

@@ -67,6 +67,12 @@ static int parse(const char *path, struct image *im)
 	    eh->e_shstrndx >= eh->e_shnum)
 		return bad(path, "section headers out of bounds (the .tcs section is needed)");
 	im->eh = eh;
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(const void *)(im->buf + eh->e_phoff) + i;
+
+		if (ph->p_type == PT_DYNAMIC || ph->p_type == PT_INTERP)
+			return bad(path, "dynamically linked; link the enclave statically");
+	}
 	sh = (const Elf64_Shdr *)(const void *)(im->buf + eh->e_shoff);
 	if (sh[eh->e_shstrndx].sh_offset > im->len ||
 	    sh[eh->e_shstrndx].sh_size > im->len - sh[eh->e_shstrndx].sh_offset)
@@ -100,8 +106,6 @@ static int check_segments(const char *path, struct image *im)
 	for (i = 0; i < im->eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = phdr(im, i);
 
-		if (ph->p_type == PT_DYNAMIC || ph->p_type == PT_INTERP)
-			return bad(path, "dynamically linked; link the enclave statically");
 		if (ph->p_type != PT_LOAD)
 			continue;
 		snprintf(msg, sizeof(msg), "segment %llu at %#llx", (unsigned long long)i,
