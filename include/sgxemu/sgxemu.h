@@ -15,6 +15,7 @@
 #define SGXEMU_SGXEMU_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -79,6 +80,22 @@ SGXEMU_API int sgxemu_enter_enclave(unsigned long rdi, unsigned long rsi, unsign
  * sigaction() (the preload shim does so for unmodified programs).
  */
 SGXEMU_API int sgxemu_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/*
+ * Emulated device files, for programs that drive the Linux uAPI themselves
+ * (<asm/sgx.h>): "/dev/sgx_enclave", "/dev/sgx_provision", and the seed
+ * design's "/dev/sgx" (<sgxemu/sgx_seed.h>).  sgxemu_open() returns a file
+ * descriptor; the others take it.  ioctl results and errno values are Linux
+ * 6.1's, negated.
+ */
+SGXEMU_API int sgxemu_open(struct sgxemu_platform *plat, const char *path, int flags);
+SGXEMU_API int sgxemu_ioctl(int fd, unsigned long cmd, unsigned long arg);
+/* mmap() of a device file: MAP_SHARED only; *@out gets the address. */
+SGXEMU_API int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off,
+			   void **out);
+SGXEMU_API int sgxemu_mprotect(void *addr, size_t len, int prot);
+SGXEMU_API int sgxemu_munmap(void *addr, size_t len);
+SGXEMU_API int sgxemu_close(int fd);
 
 /* The reason for the calling thread's last failure, or "". */
 SGXEMU_API const char *sgxemu_last_error(void);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "api/api.h"
 #include "api/sgxs.h"
 #include "base/file.h"
 #include "arch/sgx_status.h"
@@ -38,6 +39,11 @@ __printf(2, 3) static int fail(int err, const char *fmt, ...)
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+struct drv *api_drv(struct sgxemu_platform *p)
+{
+	return p->drv;
 }
 
 const char *sgxemu_last_error(void)
@@ -249,7 +255,9 @@ int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const 
 	secs->miscselect = sig.miscselect;
 	secs->attributes.flags = sig.attributes.flags & ~SGX_ATTR_INIT;
 	secs->attributes.xfrm = sig.attributes.xfrm;
-	err = encl_create(p->drv, secs, &e->encl);
+	err = encl_alloc(p->drv, &e->encl);
+	if (!err)
+		err = encl_create(e->encl, secs);
 	free(secs);
 	if (err) {
 		fail(err, "ECREATE failed: the platform does not accept this SECS");

@@ -21,14 +21,17 @@ void drv_destroy(struct drv *drv);
 struct platform *drv_platform(const struct drv *drv);
 u64 drv_epc_free_pages(struct drv *drv);
 
+/* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
+int encl_alloc(struct drv *drv, struct encl **out) __must_check;
+
 /*
  * SGX_IOC_ENCLAVE_CREATE: ECREATE a copy of @secs.  The enclave's memory is
  * a file as large as ELRANGE; pages are stored in it at their offsets, so
  * mapping it at ELRANGE shows each page at its linear address.
- * Return: 0, -EINVAL (SIZE not a power of two), -ENOMEM, -EIO (ECREATE
- * faulted; the processor rejected the SECS).
+ * Return: 0, -EINVAL (created already, or SIZE not a power of two),
+ * -ENOMEM, -EIO (ECREATE faulted: the processor rejected the SECS).
  */
-int encl_create(struct drv *drv, const struct sgx_secs *secs, struct encl **out) __must_check;
+int encl_create(struct encl *encl, const struct sgx_secs *secs) __must_check;
 void encl_destroy(struct encl *encl);
 
 /*
@@ -57,6 +60,15 @@ int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *sta
  * what an added page allows), or -errno from mmap.
  */
 int encl_map(struct encl *encl, u64 addr, u64 len, int prot) __must_check;
+
+/* The uAPI ioctls of /dev/sgx_enclave (src/drv/ioctl.c). */
+int encl_ioctl(struct encl *encl, unsigned int cmd, u64 arg) __must_check;
+/* SGX_IOC_ENCLAVE_PROVISION with a /dev/sgx_provision file: PROVISIONKEY. */
+void encl_allow_provision(struct encl *encl);
+
+/* munmap() of part of ELRANGE: the processor's page walk finds nothing there. */
+void encl_unmap(struct encl *encl, u64 addr, u64 len);
+bool encl_initialized(const struct encl *encl);
 
 u64 encl_base(const struct encl *encl);
 u64 encl_size(const struct encl *encl);

@@ -13,7 +13,7 @@
 #include "cpu/crypto.h"
 #include "drv/encl.h"
 
-static struct lp *drv_lp(struct drv *drv)
+struct lp *drv_lp(struct drv *drv)
 {
 	int cpu = sched_getcpu();
 
@@ -21,26 +21,56 @@ static struct lp *drv_lp(struct drv *drv)
 					      platform_config(drv->plat)->nr_lps);
 }
 
-int encl_create(struct drv *drv, const struct sgx_secs *secs, struct encl **out)
+int encl_alloc(struct drv *drv, struct encl **out)
+{
+	struct encl *encl = calloc(1, sizeof(*encl));
+
+	if (!encl)
+		return -ENOMEM;
+	encl->drv = drv;
+	encl->memfd = -1;
+	encl->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS;
+	pthread_mutex_init(&encl->lock, NULL);
+	*out = encl;
+	return 0;
+}
+
+/* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
+static void encl_uncreate(struct encl *encl)
+{
+	if (encl->secs)
+		drv_epc_free(encl->drv, encl->secs);
+	if (encl->view)
+		munmap(encl->view, encl->size);
+	if (encl->memfd >= 0)
+		close(encl->memfd);
+	free(encl->pages);
+	encl->secs = NULL;
+	encl->view = NULL;
+	encl->memfd = -1;
+	encl->pages = NULL;
+	encl->base = encl->size = 0;
+}
+
+int encl_create(struct encl *encl, const struct sgx_secs *secs)
 {
 	static const struct sgx_secinfo secinfo_secs __aligned(64);
-	struct sgx_secs *copy;
+	struct drv *drv = encl->drv;
 	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
-	struct encl *encl;
+	struct sgx_secs *copy;
 	int err, ret;
 
 	/* ECREATE checks the rest; this keeps the sizes below from overflowing. */
 	if (!is_power_of_2(secs->size) || secs->size < 2 * SGX_PAGE_SIZE ||
 	    secs->size > (1ULL << 47))
 		return -EINVAL;
-	encl = calloc(1, sizeof(*encl));
-	if (!encl)
-		return -ENOMEM;
-	encl->drv = drv;
+	pthread_mutex_lock(&encl->lock);
+	if (encl->created) {
+		err = -EINVAL;
+		goto out_unlock;
+	}
 	encl->base = secs->baseaddr;
 	encl->size = secs->size;
-	encl->memfd = -1;
-	pthread_mutex_init(&encl->lock, NULL);
 	err = -ENOMEM;
 	encl->pages = calloc(secs->size / SGX_PAGE_SIZE, sizeof(*encl->pages));
 	copy = aligned_alloc(SGX_PAGE_SIZE, sizeof(*copy));
@@ -67,6 +97,7 @@ int encl_create(struct drv *drv, const struct sgx_secs *secs, struct encl **out)
 	ret = encls_ecreate(drv_lp(drv), &pginfo, encl->secs);
 	free(copy);
 	copy = NULL;
+	/* Linux: "a failure gives -EIO"; the processor judged the SECS. */
 	if (ret) {
 		err = -EIO;
 		goto err_free;
@@ -74,11 +105,15 @@ int encl_create(struct drv *drv, const struct sgx_secs *secs, struct encl **out)
 	err = drv_add_encl(drv, encl);
 	if (err)
 		goto err_free;
-	*out = encl;
+	encl->attributes = secs->attributes.flags;
+	encl->created = true;
+	pthread_mutex_unlock(&encl->lock);
 	return 0;
 err_free:
 	free(copy);
-	encl_destroy(encl);
+	encl_uncreate(encl);
+out_unlock:
+	pthread_mutex_unlock(&encl->lock);
 	return err;
 }
 
@@ -171,7 +206,7 @@ int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
 	if (!bounce)
 		return -ENOMEM;
 	pthread_mutex_lock(&encl->lock);
-	if (encl->initialized) {
+	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -204,7 +239,7 @@ int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *sta
 	memcpy(sig, sigstruct, sizeof(*sig));
 	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	pthread_mutex_lock(&encl->lock);
-	if (encl->initialized) {
+	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -251,8 +286,9 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 	u64 end, off, run;
 	int err = 0;
 
-	if (!is_aligned(addr, SGX_PAGE_SIZE) || !len || check_add_overflow_u64(addr, len, &end) ||
-	    addr < encl->base || end > encl->base + encl->size)
+	if (!encl->created || !is_aligned(addr, SGX_PAGE_SIZE) || !len ||
+	    check_add_overflow_u64(addr, len, &end) || addr < encl->base ||
+	    end > encl->base + encl->size)
 		return -EINVAL;
 	len = align_up(len, SGX_PAGE_SIZE);
 	pthread_mutex_lock(&encl->lock);
@@ -306,7 +342,8 @@ void encl_destroy(struct encl *encl)
 
 	if (!encl)
 		return;
-	drv_remove_encl(encl->drv, encl);
+	if (encl->created)
+		drv_remove_encl(encl->drv, encl);
 	lp = drv_lp(encl->drv);
 	if (encl->pages) {
 		for (i = 0; i < encl->size / SGX_PAGE_SIZE; i++) {
@@ -327,6 +364,22 @@ void encl_destroy(struct encl *encl)
 	pthread_mutex_destroy(&encl->lock);
 	free(encl->pages);
 	free(encl);
+}
+
+void encl_unmap(struct encl *encl, u64 addr, u64 len)
+{
+	u64 a, end = addr + len;
+
+	if (!encl->created)
+		return;
+	for (a = addr & PAGE_MASK; a < end; a += SGX_PAGE_SIZE)
+		if (a >= encl->base && a - encl->base < encl->size)
+			atomic_store(&encl->pages[(a - encl->base) / SGX_PAGE_SIZE].prot, 0);
+}
+
+bool encl_initialized(const struct encl *encl)
+{
+	return encl->initialized;
 }
 
 u64 encl_base(const struct encl *encl)

@@ -31,7 +31,11 @@ struct encl {
 	struct drv *drv;
 	pthread_mutex_t lock;       /* serialises the operations below */
 	u64 base, size;
-	bool initialized;
+	bool created;               /* ECREATE done */
+	bool initialized;           /* EINIT done */
+	u64 attributes;             /* SECS.ATTRIBUTES.FLAGS */
+	u64 attributes_mask;        /* the attributes this enclave may have */
+	atomic_bool in_ioctl;       /* Linux's SGX_ENCL_IOCTL */
 	void *secs;                 /* SECS EPC page */
 	int memfd;                  /* enclave pages, at their ELRANGE offsets */
 	u8 *view;                   /* the driver's own mapping of memfd */
@@ -44,5 +48,6 @@ int drv_add_encl(struct drv *drv, struct encl *encl);
 void drv_remove_encl(struct drv *drv, struct encl *encl);
 int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot);
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
+struct lp *drv_lp(struct drv *drv);
 
 #endif

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Emulated SGX device files for programs linked with libsgxemu:
+ * /dev/sgx_enclave and /dev/sgx_provision as Linux 6.1 has them, and the
+ * seed design's /dev/sgx.  Each open file is a real file descriptor (a
+ * memfd holds the number) with the device object behind it.
+ */
+#include <asm/sgx.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "drv/drv.h"
+#include "drv/uaccess.h"
+#include "sgxemu/sgx_seed.h"
+#include "sgxemu/sgxemu.h"
+
+enum dev_type { DEV_ENCLAVE = 1, DEV_PROVISION, DEV_SEED, DEV_SEED_ENCLAVE };
+
+struct dev_file {
+	enum dev_type type;
+	struct sgxemu_platform *p;
+	struct encl *encl;
+};
+
+#define MAX_FDS 4096
+static _Atomic(struct dev_file *) files[MAX_FDS];
+
+static int install(struct sgxemu_platform *p, enum dev_type type)
+{
+	struct dev_file *f = calloc(1, sizeof(*f));
+	int fd, err;
+
+	if (!f)
+		return -ENOMEM;
+	f->type = type;
+	f->p = p;
+	if (type == DEV_ENCLAVE || type == DEV_SEED_ENCLAVE) {
+		err = encl_alloc(api_drv(p), &f->encl);
+		if (err) {
+			free(f);
+			return err;
+		}
+	}
+	fd = memfd_create(type == DEV_PROVISION ? "sgx_provision" : "sgx_enclave", MFD_CLOEXEC);
+	if (fd < 0 || fd >= MAX_FDS) {
+		err = fd < 0 ? -errno : -EMFILE;
+		if (fd >= 0)
+			close(fd);
+		encl_destroy(f->encl);
+		free(f);
+		return err;
+	}
+	atomic_store(&files[fd], f);
+	return fd;
+}
+
+static struct dev_file *file_of(int fd)
+{
+	return fd >= 0 && fd < MAX_FDS ? atomic_load(&files[fd]) : NULL;
+}
+
+int sgxemu_open(struct sgxemu_platform *p, const char *path, int flags)
+{
+	(void)flags;
+	if (!strcmp(path, "/dev/sgx_enclave"))
+		return install(p, DEV_ENCLAVE);
+	if (!strcmp(path, "/dev/sgx_provision"))
+		return install(p, DEV_PROVISION);
+	if (!strcmp(path, "/dev/sgx"))
+		return install(p, DEV_SEED);
+	return -ENOENT;
+}
+
+int sgxemu_close(int fd)
+{
+	struct dev_file *f = fd >= 0 && fd < MAX_FDS ? atomic_exchange(&files[fd], NULL) : NULL;
+
+	if (!f)
+		return -EBADF;
+	encl_destroy(f->encl);
+	free(f);
+	return close(fd) ? -errno : 0;
+}
+
+int sgxemu_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	struct dev_file *f = file_of(fd), *prov;
+	struct sgx_enclave_provision pv;
+
+	if (!f)
+		return -EBADF;
+	switch (f->type) {
+	case DEV_SEED:
+		/* One /dev/sgx file makes any number of enclaves. */
+		if (cmd == SGX_IOC_CREATE_ENCLAVE)
+			return install(f->p, DEV_SEED_ENCLAVE);
+		/* Virtual EPC arrives with virtualization (SGX_IOC_CREATE_VIRTUAL_EPC). */
+		return -ENOTTY;
+	case DEV_PROVISION:
+		return -ENOTTY;
+	default:
+		break;
+	}
+	if (cmd == SGX_IOC_ENCLAVE_PROVISION) {
+		if (uaccess_copy_from(&pv, arg, sizeof(pv)))
+			return -EFAULT;
+		prov = pv.fd <= (u64)INT32_MAX ? file_of((int)pv.fd) : NULL;
+		if (!prov || prov->type != DEV_PROVISION)
+			return -EINVAL;
+		encl_allow_provision(f->encl);
+		return 0;
+	}
+	return encl_ioctl(f->encl, (unsigned int)cmd, arg);
+}
+
+/* Keep a range reserved but inaccessible (an enclave mapping without
+ * pages). */
+static void *placeholder(void *addr, size_t len, int flags)
+{
+	return mmap(addr, len, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (flags & MAP_FIXED), -1, 0);
+}
+
+int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, void **out)
+{
+	struct dev_file *f = file_of(fd);
+	u64 a = (u64)(uintptr_t)addr, base, size;
+	void *m;
+	int err;
+
+	(void)off;
+	if (!f)
+		return -EBADF;
+	/* The seed: "/dev/sgx: mmap() { return -EINVAL; }"; /dev/sgx_provision
+	 * has no mmap at all. */
+	if (f->type == DEV_SEED)
+		return -EINVAL;
+	if (f->type == DEV_PROVISION)
+		return -ENODEV;
+	if (!(flags & MAP_SHARED) || (flags & MAP_PRIVATE))
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	len = align_up(len, SGX_PAGE_SIZE);
+	base = encl_base(f->encl);
+	size = encl_size(f->encl);
+	if (!size) {
+		/* Before ECREATE.  The seed's get_unmapped_area: a power-of-two
+		 * length, and an address aligned to it, for ECREATE to use. */
+		if (f->type == DEV_SEED_ENCLAVE && !(flags & MAP_FIXED)) {
+			u8 *r;
+			u64 start;
+
+			if (!is_power_of_2(len))
+				return -EINVAL;
+			r = placeholder(NULL, 2 * len, 0);
+			if (r == MAP_FAILED)
+				return -errno;
+			start = align_up((u64)(uintptr_t)r, len);
+			if (start > (u64)(uintptr_t)r)
+				munmap(r, start - (u64)(uintptr_t)r);
+			munmap((void *)(uintptr_t)(start + len), (u64)(uintptr_t)r + len - start);
+			*out = (void *)(uintptr_t)start;
+			return 0;
+		}
+		m = placeholder(addr, len, flags);
+		if (m == MAP_FAILED)
+			return -errno;
+		*out = m;
+		return 0;
+	}
+	/* The seed: without an address, the enclave's base. */
+	if (!(flags & MAP_FIXED) && f->type == DEV_SEED_ENCLAVE) {
+		if (a && (a < base || a + len > base + size))
+			return -EINVAL;
+		if (!a)
+			a = base;
+		if (a + len > base + size)
+			return -EINVAL;
+	}
+	if (a < base || a - base >= size || len > base + size - a) {
+		/* Outside ELRANGE: Linux refuses it once the enclave runs. */
+		if (encl_initialized(f->encl))
+			return -EACCES;
+		m = placeholder(addr, len, flags);
+		if (m == MAP_FAILED)
+			return -errno;
+		*out = m;
+		return 0;
+	}
+	err = encl_map(f->encl, a, len, prot);
+	if (err)
+		return err;
+	*out = (void *)(uintptr_t)a;
+	return 0;
+}
+
+/* The enclave whose ELRANGE holds @a, if any. */
+static struct encl *encl_at(u64 a)
+{
+	int fd;
+
+	for (fd = 0; fd < MAX_FDS; fd++) {
+		struct dev_file *f = atomic_load(&files[fd]);
+
+		if (f && f->encl && encl_size(f->encl) && a >= encl_base(f->encl) &&
+		    a - encl_base(f->encl) < encl_size(f->encl))
+			return f->encl;
+	}
+	return NULL;
+}
+
+int sgxemu_mprotect(void *addr, size_t len, int prot)
+{
+	struct encl *e = encl_at((u64)(uintptr_t)addr);
+
+	if (!e)
+		return mprotect(addr, len, prot) ? -errno : 0;
+	return encl_map(e, (u64)(uintptr_t)addr, len, prot);
+}
+
+int sgxemu_munmap(void *addr, size_t len)
+{
+	struct encl *e = encl_at((u64)(uintptr_t)addr);
+
+	if (e)
+		encl_unmap(e, (u64)(uintptr_t)addr, len);
+	return munmap(addr, len) ? -errno : 0;
+}

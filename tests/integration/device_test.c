@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Linux uAPI through libsgxemu's device files, in the order Linux's
+ * selftests use it, and every errno the driver returns for bad input.
+ */
+#include <asm/sgx.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "api/sgxs.h"
+#include "base/file.h"
+#include "enclave.h"
+#include "harness.h"
+#include "sgxemu/sgx_seed.h"
+#include "sgxemu/sgxemu.h"
+
+struct dev {
+	struct sgxemu_platform *plat;
+	int fd;
+	struct sgxs s;
+	struct sgx_sigstruct sig __aligned(4096);
+	struct sgx_secs secs __aligned(4096);
+	u64 base;
+};
+
+static void dev_open(struct dev *d)
+{
+	char why[256];
+	size_t len;
+	u8 *buf;
+
+	memset(d, 0, sizeof(*d));
+	ASSERT_EQ(sgxemu_platform_create(NULL, &d->plat), 0);
+	d->fd = sgxemu_open(d->plat, "/dev/sgx_enclave", 0);
+	ASSERT_GE(d->fd, 0);
+	if (sgxs_load_file(TEST_ENCLAVES "/test_enclave_a.sgxs", &d->s, why, sizeof(why)))
+		harness_fail(__FILE__, __LINE__, "%s", why);
+	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.sig", 4096, &buf, &len), 0);
+	ASSERT_EQ(len, sizeof(d->sig));
+	memcpy(&d->sig, buf, len);
+	free(buf);
+}
+
+/* A naturally aligned ELRANGE, reserved the way the selftests do it. */
+static void dev_secs(struct dev *d)
+{
+	u64 size = d->s.size;
+	u8 *p = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	d->base = align_up((u64)(uintptr_t)p, size);
+	memset(&d->secs, 0, sizeof(d->secs));
+	d->secs.size = size;
+	d->secs.baseaddr = d->base;
+	d->secs.ssaframesize = d->s.ssaframesize;
+	d->secs.miscselect = d->sig.miscselect;
+	d->secs.attributes.flags = d->sig.attributes.flags;
+	d->secs.attributes.xfrm = d->sig.attributes.xfrm;
+}
+
+static int create(struct dev *d)
+{
+	struct sgx_enclave_create c = { .src = (u64)(uintptr_t)&d->secs };
+
+	return sgxemu_ioctl(d->fd, SGX_IOC_ENCLAVE_CREATE, (unsigned long)&c);
+}
+
+static int add_page(struct dev *d, u64 i, u64 *count)
+{
+	struct sgx_secinfo si __aligned(64);
+	struct sgx_enclave_add_pages a = { 0 };
+	int ret;
+
+	memset(&si, 0, sizeof(si));
+	si.flags = d->s.pages[i].secinfo_flags;
+	a.src = (u64)(uintptr_t)d->s.pages[i].data;
+	a.offset = d->s.pages[i].offset;
+	a.length = 4096;
+	a.secinfo = (u64)(uintptr_t)&si;
+	a.flags = SGX_PAGE_MEASURE;
+	ret = sgxemu_ioctl(d->fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a);
+	if (count)
+		*count = a.count;
+	return ret;
+}
+
+static int init(struct dev *d)
+{
+	struct sgx_enclave_init in = { .sigstruct = (u64)(uintptr_t)&d->sig };
+
+	return sgxemu_ioctl(d->fd, SGX_IOC_ENCLAVE_INIT, (unsigned long)&in);
+}
+
+static void build(struct dev *d)
+{
+	u64 i;
+
+	dev_secs(d);
+	ASSERT_EQ(create(d), 0);
+	for (i = 0; i < d->s.nr_pages; i++)
+		ASSERT_EQ(add_page(d, i, NULL), 0);
+	ASSERT_EQ(init(d), 0);
+}
+
+static int prot_of(u64 flags)
+{
+	if ((flags >> 8) == SGX_PT_TCS)
+		return PROT_READ | PROT_WRITE;
+	return ((flags & 1) ? PROT_READ : 0) | ((flags & 2) ? PROT_WRITE : 0) |
+	       ((flags & 4) ? PROT_EXEC : 0);
+}
+
+/* The selftests' sequence: probe mmaps, CREATE, ADD_PAGES, INIT, mmap the
+ * pages MAP_FIXED, and enter through the vDSO ABI. */
+TEST(device, selftest_flow)
+{
+	struct encl_op op = { .type = ENCL_OP_PUT, .a = 0x5a5a };
+	struct sgx_enclave_run run;
+	static struct dev d;
+	u64 i, tcs = 0;
+	void *m;
+
+	dev_open(&d);
+	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_SHARED, d.fd, 0, &m), 0);
+	ASSERT_EQ(sgxemu_munmap(m, 4096), 0);
+	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_EXEC, MAP_SHARED, d.fd, 0, &m), 0);
+	ASSERT_EQ(sgxemu_munmap(m, 4096), 0);
+	build(&d);
+	for (i = 0; i < d.s.nr_pages; i++) {
+		u64 a = d.base + d.s.pages[i].offset;
+
+		ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)a, 4096,
+				      prot_of(d.s.pages[i].secinfo_flags), MAP_SHARED | MAP_FIXED,
+				      d.fd, 0, &m),
+			  0);
+		ASSERT_EQ((u64)(uintptr_t)m, a);
+		if (!tcs && (d.s.pages[i].secinfo_flags >> 8) == SGX_PT_TCS)
+			tcs = a;
+	}
+	memset(&run, 0, sizeof(run));
+	run.tcs = tcs;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	ASSERT_EQ(run.function, 4);
+	op.type = ENCL_OP_GET;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	ASSERT_EQ(op.r0, 0x5a5a);
+	/* munmap: the processor no longer finds the TCS. */
+	ASSERT_EQ(sgxemu_munmap((void *)(uintptr_t)tcs, 4096), 0);
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	ASSERT_EQ(run.function, 2);
+	ASSERT_EQ(run.exception_vector, 14);
+	ASSERT_EQ(sgxemu_close(d.fd), 0);
+	ASSERT_EQ(sgxemu_close(d.fd), -EBADF);
+}
+
+TEST(device, create_errors)
+{
+	struct sgx_enclave_create c = { .src = 16 };
+	static struct dev d;
+
+	dev_open(&d);
+	dev_secs(&d);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_CREATE, 8), -EFAULT);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_CREATE, (unsigned long)&c), -EFAULT);
+	d.secs.size = 0x30000;
+	ASSERT_EQ(create(&d), -EINVAL);
+	/* The processor rejects the SECS (XFRM without x87/SSE). */
+	d.secs.size = d.s.size;
+	d.secs.attributes.xfrm = 0;
+	ASSERT_EQ(create(&d), -EIO);
+	d.secs.attributes.xfrm = 3;
+	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(create(&d), -EINVAL);
+}
+
+TEST(device, add_pages_errors)
+{
+	struct sgx_secinfo si __aligned(64);
+	struct sgx_enclave_add_pages a = { 0 };
+	static struct dev d;
+	u64 count;
+	u8 *two;
+
+	dev_open(&d);
+	ASSERT_EQ(add_page(&d, 0, NULL), -EINVAL); /* before CREATE */
+	dev_secs(&d);
+	ASSERT_EQ(create(&d), 0);
+	memset(&si, 0, sizeof(si));
+	si.flags = 0x203;
+	a.src = (u64)(uintptr_t)d.s.pages[1].data;
+	a.secinfo = (u64)(uintptr_t)&si;
+	a.length = 4096;
+	a.offset = 0x1000;
+	a.src += 8;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EINVAL);
+	a.src -= 8;
+	a.offset = d.s.size;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EINVAL);
+	a.offset = 0x1000;
+	a.length = 0;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EINVAL);
+	a.length = 4096;
+	a.flags = 2;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EINVAL);
+	a.flags = 0;
+	si.flags = 0x103; /* a TCS with permissions */
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EINVAL);
+	si.flags = 0x202; /* W without R */
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EINVAL);
+	si.flags = 0x203;
+	a.secinfo = 24;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EFAULT);
+	a.secinfo = (u64)(uintptr_t)&si;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), 0);
+	ASSERT_EQ(a.count, 4096);
+	/* The same page again: -EBUSY, nothing added. */
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EBUSY);
+	ASSERT_EQ(a.count, 0);
+	/* Two pages whose second source page is not readable: one added. */
+	two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(two != MAP_FAILED);
+	ASSERT_EQ(mprotect(two + 4096, 4096, PROT_NONE), 0);
+	a.src = (u64)(uintptr_t)two;
+	a.offset = 0x2000;
+	a.length = 8192;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a), -EFAULT);
+	ASSERT_EQ(a.count, 4096);
+	(void)count;
+}
+
+TEST(device, init_errors)
+{
+	struct sgx_enclave_init in = { .sigstruct = 64 };
+	static struct dev d;
+	u64 i;
+
+	dev_open(&d);
+	ASSERT_EQ(init(&d), -EINVAL); /* before CREATE */
+	dev_secs(&d);
+	ASSERT_EQ(create(&d), 0);
+	for (i = 0; i < d.s.nr_pages; i++)
+		ASSERT_EQ(add_page(&d, i, NULL), 0);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_INIT, (unsigned long)&in), -EFAULT);
+	d.sig.vendor = 7;
+	ASSERT_EQ(init(&d), -EINVAL);
+	d.sig.vendor = 0;
+	d.sig.signature[9] ^= 1;
+	ASSERT_EQ(init(&d), -EPERM); /* EINIT: SGX_INVALID_SIGNATURE */
+	d.sig.signature[9] ^= 1;
+	ASSERT_EQ(init(&d), 0);
+	ASSERT_EQ(init(&d), -EINVAL);
+	ASSERT_EQ(add_page(&d, 0, NULL), -EINVAL);
+}
+
+/* PROVISIONKEY is a privileged attribute: INIT is -EACCES until the enclave
+ * is given a /dev/sgx_provision file. */
+TEST(device, provision)
+{
+	struct sgx_enclave_provision pv;
+	static struct dev d;
+	int pfd;
+
+	dev_open(&d);
+	dev_secs(&d);
+	d.secs.attributes.flags |= SGX_ATTR_PROVISIONKEY;
+	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(init(&d), -EACCES);
+	pv.fd = (u64)d.fd;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&pv), -EINVAL);
+	pfd = sgxemu_open(d.plat, "/dev/sgx_provision", 0);
+	ASSERT_GE(pfd, 0);
+	pv.fd = (u64)pfd;
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&pv), 0);
+	/* Allowed now; EINIT itself refuses this SIGSTRUCT (its ATTRIBUTES
+	 * do not have PROVISIONKEY under the mask): -EPERM, not -EACCES. */
+	ASSERT_EQ(init(&d), -EPERM);
+	ASSERT_EQ(sgxemu_ioctl(pfd, SGX_IOC_ENCLAVE_INIT, 0), -ENOTTY);
+}
+
+TEST(device, sgx2_ioctls_without_sgx2)
+{
+	struct sgx_enclave_modify_types mt = { 0 };
+	static struct dev d;
+
+	dev_open(&d);
+	build(&d);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, (unsigned long)&mt), -ENODEV);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, (unsigned long)&mt),
+		  -ENODEV);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_REMOVE_PAGES, (unsigned long)&mt), -ENODEV);
+	ASSERT_EQ(sgxemu_ioctl(d.fd, 0xA4FF, 0), -ENOTTY);
+	ASSERT_EQ(sgxemu_ioctl(d.fd + 1000, SGX_IOC_ENCLAVE_INIT, 0), -EBADF);
+}
+
+TEST(device, mmap_rules)
+{
+	static struct dev d;
+	void *m;
+	u64 text = 0, i;
+
+	dev_open(&d);
+	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, d.fd, 0, &m), -EINVAL);
+	build(&d);
+	for (i = 0; i < d.s.nr_pages; i++)
+		if (prot_of(d.s.pages[i].secinfo_flags) == (PROT_READ | PROT_EXEC))
+			text = d.base + d.s.pages[i].offset;
+	ASSERT_NE(text, 0);
+	/* Never above what the page's SECINFO allows. */
+	ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)text, 4096, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_FIXED, d.fd, 0, &m),
+		  -EACCES);
+	ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)text, 4096, PROT_READ, MAP_SHARED | MAP_FIXED,
+			      d.fd, 0, &m),
+		  0);
+	/* Outside ELRANGE, once initialized. */
+	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_SHARED, d.fd, 0, &m), -EACCES);
+}
+
+/* The seed's /dev/sgx: many enclaves per file, no mmap of its own, and
+ * get_unmapped_area rules for enclave files. */
+TEST(device, seed_dev_sgx)
+{
+	static struct dev d;
+	int sgx, e1, e2;
+	void *m;
+
+	dev_open(&d);
+	sgx = sgxemu_open(d.plat, "/dev/sgx", 0);
+	ASSERT_GE(sgx, 0);
+	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_SHARED, sgx, 0, &m), -EINVAL);
+	e1 = sgxemu_ioctl(sgx, SGX_IOC_CREATE_ENCLAVE, 0);
+	e2 = sgxemu_ioctl(sgx, SGX_IOC_CREATE_ENCLAVE, 0);
+	ASSERT_GE(e1, 0);
+	ASSERT_GE(e2, 0);
+	ASSERT_NE(e1, e2);
+	ASSERT_EQ(sgxemu_ioctl(sgx, SGX_IOC_CREATE_VIRTUAL_EPC, 0), -ENOTTY);
+	/* Before ECREATE: a power-of-two length, an address aligned to it. */
+	ASSERT_EQ(sgxemu_mmap(NULL, 0x3000, PROT_READ, MAP_SHARED, e1, 0, &m), -EINVAL);
+	ASSERT_EQ(sgxemu_mmap(NULL, d.s.size, PROT_READ, MAP_SHARED, e1, 0, &m), 0);
+	ASSERT_EQ((u64)(uintptr_t)m % d.s.size, 0);
+	/* ECREATE there, through the enclave file. */
+	d.fd = e1;
+	dev_secs(&d);
+	d.secs.baseaddr = (u64)(uintptr_t)m;
+	ASSERT_EQ(create(&d), 0);
+	/* After ECREATE: mmap(NULL) maps at the base; past the end is -EINVAL. */
+	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_SHARED, e1, 0, &m), 0);
+	ASSERT_EQ((u64)(uintptr_t)m, d.secs.baseaddr);
+	ASSERT_EQ(sgxemu_mmap(NULL, 2 * d.s.size, PROT_READ, MAP_SHARED, e1, 0, &m), -EINVAL);
+	ASSERT_EQ(sgxemu_close(e2), 0);
+	ASSERT_EQ(sgxemu_close(e1), 0);
+	ASSERT_EQ(sgxemu_close(sgx), 0);
+}
