@@ -43,6 +43,24 @@ $(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(LINK_api) $(LDLIBS)
 
+# --- the preload shim -----------------------------------------------------------
+PRELOAD := $(O)/lib/libsgxemu-preload.so
+PRELOAD_OBJS := $(O)/obj/src/preload/preload.o $(O)/obj/src/preload/vdso_blob.o
+
+$(O)/preload/vdso.so: src/preload/vdso.S src/preload/vdso.lds
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) -nostdlib -shared -fPIC -Wl,-T,src/preload/vdso.lds -Wl,--hash-style=both \
+		-Wl,-soname,linux-vdso.so.1 -Wl,--build-id=none -Wl,-z,noexecstack -o $@ $<
+
+$(O)/obj/src/preload/vdso_blob.o: src/preload/vdso_blob.S $(O)/preload/vdso.so
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -DVDSO_IMAGE=\"$(abspath $(O)/preload/vdso.so)\" -c -o $@ $<
+
+$(PRELOAD): $(PRELOAD_OBJS) $(LINK_api) src/preload/preload.map
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map \
+		-Wl,-z,noexecstack -o $@ $(PRELOAD_OBJS) $(LINK_api) $(LDLIBS)
+
 # --- test enclaves ------------------------------------------------------------
 # Freestanding, position independent, linked at 0; never built with the
 # sanitizers.  Turned into .sgxs and signed by the CLI we just built.
@@ -135,11 +153,11 @@ HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 .PHONY: all check bench bench-run clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu headers $(ENCLAVES) $(HELLO_DIR)/hello
+all: $(O)/bin/sgxemu $(PRELOAD) headers $(ENCLAVES) $(HELLO_DIR)/hello
 
 headers: $(HDR_OKS)
 
-check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello
+check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 

@@ -23,7 +23,7 @@ else ifeq ($(MODE),asan)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS += -O1 $(SAN)
 LDFLAGS += $(SAN)
-CPPFLAGS += -DSGXEMU_DEBUG=1
+CPPFLAGS += -DSGXEMU_DEBUG=1 -DSGXEMU_ASAN=1
 else
 $(error MODE must be debug, release or asan (got '$(MODE)'))
 endif
@@ -43,4 +43,5 @@ endif
 # Tests find the CLI of their own build mode.
 CPPFLAGS += -DTEST_SGXEMU=\"$(abspath $(O)/bin/sgxemu)\" \
 	-DTEST_ENCLAVES=\"$(abspath $(O)/enclaves)\" \
-	-DTEST_HELLO=\"$(abspath $(O)/examples/hello/hello)\"
+	-DTEST_HELLO=\"$(abspath $(O)/examples/hello/hello)\" \
+	-DTEST_PRELOAD=\"$(abspath $(O)/lib/libsgxemu-preload.so)\"

@@ -33,6 +33,7 @@ struct sgxemu_platform_options {
 	uint64_t epc_size;       /* bytes; 0: 128 MiB */
 	unsigned int nr_lps;     /* logical processors; 0: 2 */
 	const char *state_dir;   /* NULL: $SGXEMU_STATE_DIR, $XDG_STATE_HOME/sgxemu, ... */
+	int sgx2;                /* 1: enumerate SGX2 (not implemented yet: leave 0) */
 };
 
 SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,

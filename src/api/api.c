@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/sys.h"
 #include "api/api.h"
 #include "api/sgxs.h"
 #include "base/file.h"
@@ -67,8 +68,10 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		cfg.epc_size = opts->epc_size;
 	if (opts && opts->nr_lps)
 		cfg.nr_lps = opts->nr_lps;
-	if (opts)
+	if (opts) {
 		cfg.state_dir = opts->state_dir;
+		cfg.sgx2 = opts->sgx2 != 0;
+	}
 	err = platform_create(&cfg, &p->plat, why, sizeof(why));
 	if (err) {
 		free(p);
@@ -96,17 +99,18 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 /* ELRANGE must be naturally aligned: reserve twice the size and trim. */
 static int reserve_elrange(struct sgxemu_enclave *e, u64 size, u64 *base)
 {
-	u8 *p = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	u8 *p = sys_mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
 	u64 start, end;
 
-	if (p == MAP_FAILED)
-		return -errno;
+	if (sys_failed(p))
+		return (int)(long)p;
 	start = align_up((u64)(uintptr_t)p, size);
 	end = start + size;
 	if (start > (u64)(uintptr_t)p)
-		munmap(p, start - (u64)(uintptr_t)p);
+		sys_munmap(p, start - (u64)(uintptr_t)p);
 	if ((u64)(uintptr_t)p + 2 * size > end)
-		munmap((void *)(uintptr_t)end, (u64)(uintptr_t)p + 2 * size - end);
+		sys_munmap((void *)(uintptr_t)end, (u64)(uintptr_t)p + 2 * size - end);
 	e->reserve = (void *)(uintptr_t)start;
 	e->reserve_len = size;
 	*base = start;
@@ -290,7 +294,7 @@ void sgxemu_enclave_destroy(struct sgxemu_enclave *e)
 		return;
 	encl_destroy(e->encl);
 	if (e->reserve)
-		munmap(e->reserve, e->reserve_len);
+		sys_munmap(e->reserve, e->reserve_len);
 	free(e->tcs);
 	free(e);
 }

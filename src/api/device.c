@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/sys.h"
 #include "api/api.h"
 #include "drv/drv.h"
 #include "drv/uaccess.h"
@@ -51,7 +52,7 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 	if (fd < 0 || fd >= MAX_FDS) {
 		err = fd < 0 ? -errno : -EMFILE;
 		if (fd >= 0)
-			close(fd);
+			sys_close(fd);
 		encl_destroy(f->encl);
 		free(f);
 		return err;
@@ -85,7 +86,7 @@ int sgxemu_close(int fd)
 		return -EBADF;
 	encl_destroy(f->encl);
 	free(f);
-	return close(fd) ? -errno : 0;
+	return sys_close(fd);
 }
 
 int sgxemu_ioctl(int fd, unsigned long cmd, unsigned long arg)
@@ -123,8 +124,8 @@ int sgxemu_ioctl(int fd, unsigned long cmd, unsigned long arg)
  * pages). */
 static void *placeholder(void *addr, size_t len, int flags)
 {
-	return mmap(addr, len, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (flags & MAP_FIXED), -1, 0);
+	return sys_mmap(addr, len, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (flags & MAP_FIXED), -1, 0);
 }
 
 int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, void **out)
@@ -160,18 +161,18 @@ int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, v
 			if (!is_power_of_2(len))
 				return -EINVAL;
 			r = placeholder(NULL, 2 * len, 0);
-			if (r == MAP_FAILED)
-				return -errno;
+			if (sys_failed(r))
+				return (int)(long)r;
 			start = align_up((u64)(uintptr_t)r, len);
 			if (start > (u64)(uintptr_t)r)
-				munmap(r, start - (u64)(uintptr_t)r);
-			munmap((void *)(uintptr_t)(start + len), (u64)(uintptr_t)r + len - start);
+				sys_munmap(r, start - (u64)(uintptr_t)r);
+			sys_munmap((void *)(uintptr_t)(start + len), (u64)(uintptr_t)r + len - start);
 			*out = (void *)(uintptr_t)start;
 			return 0;
 		}
 		m = placeholder(addr, len, flags);
-		if (m == MAP_FAILED)
-			return -errno;
+		if (sys_failed(m))
+			return (int)(long)m;
 		*out = m;
 		return 0;
 	}
@@ -189,8 +190,8 @@ int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, v
 		if (encl_initialized(f->encl))
 			return -EACCES;
 		m = placeholder(addr, len, flags);
-		if (m == MAP_FAILED)
-			return -errno;
+		if (sys_failed(m))
+			return (int)(long)m;
 		*out = m;
 		return 0;
 	}
@@ -221,7 +222,7 @@ int sgxemu_mprotect(void *addr, size_t len, int prot)
 	struct encl *e = encl_at((u64)(uintptr_t)addr);
 
 	if (!e)
-		return mprotect(addr, len, prot) ? -errno : 0;
+		return sys_mprotect(addr, len, prot);
 	return encl_map(e, (u64)(uintptr_t)addr, len, prot);
 }
 
@@ -231,5 +232,5 @@ int sgxemu_munmap(void *addr, size_t len)
 
 	if (e)
 		encl_unmap(e, (u64)(uintptr_t)addr, len);
-	return munmap(addr, len) ? -errno : 0;
+	return sys_munmap(addr, len);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The platform object: configuration, EPC, logical processors, CPUID, MSRs. */
+#include "base/sys.h"
 #include "cpu/platform.h"
 
 #include <errno.h>
@@ -129,9 +130,9 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	plat->nr_epc_pages = cfg->epc_size / SGX_PAGE_SIZE;
 	/* The window is the EPC's home storage; NORESERVE so untouched pages
 	 * cost nothing. */
-	plat->epc_window = mmap(NULL, cfg->epc_size, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (plat->epc_window == MAP_FAILED) {
+	plat->epc_window = sys_mmap(NULL, cfg->epc_size, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (sys_failed(plat->epc_window)) {
 		plat->epc_window = NULL;
 		goto err_nomem;
 	}
@@ -180,7 +181,7 @@ void platform_destroy(struct platform *plat)
 	if (plat->mmu.walk)
 		exec_unregister(plat);
 	if (plat->epc_window)
-		munmap(plat->epc_window, plat->cfg.epc_size);
+		sys_munmap(plat->epc_window, plat->cfg.epc_size);
 	if (plat->lps)
 		pthread_rwlock_destroy(&plat->check_lock);
 	memset(&plat->secrets, 0, sizeof(plat->secrets));

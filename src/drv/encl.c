@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/sys.h"
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
 #include "base/overflow.h"
@@ -41,9 +42,9 @@ static void encl_uncreate(struct encl *encl)
 	if (encl->secs)
 		drv_epc_free(encl->drv, encl->secs);
 	if (encl->view)
-		munmap(encl->view, encl->size);
+		sys_munmap(encl->view, encl->size);
 	if (encl->memfd >= 0)
-		close(encl->memfd);
+		sys_close(encl->memfd);
 	free(encl->pages);
 	encl->secs = NULL;
 	encl->view = NULL;
@@ -81,11 +82,11 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 		err = -errno;
 		goto err_free;
 	}
-	encl->view = mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-			  encl->memfd, 0);
-	if (encl->view == MAP_FAILED) {
+	encl->view = sys_mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+			      encl->memfd, 0);
+	if (sys_failed(encl->view)) {
+		err = (int)(long)encl->view;
 		encl->view = NULL;
-		err = -errno;
 		goto err_free;
 	}
 	encl->secs = drv_epc_alloc(drv);
@@ -309,9 +310,11 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 							 prot) == eff;
 		     run += SGX_PAGE_SIZE)
 			;
-		if (mmap((void *)(uintptr_t)(encl->base + off), run, eff,
-			 MAP_SHARED | MAP_FIXED, encl->memfd, (off_t)off) == MAP_FAILED) {
-			err = -errno;
+		void *m = sys_mmap((void *)(uintptr_t)(encl->base + off), run, eff,
+				   MAP_SHARED | MAP_FIXED, encl->memfd, (long)off);
+
+		if (sys_failed(m)) {
+			err = (int)(long)m;
 			goto out;
 		}
 	}
@@ -358,9 +361,9 @@ void encl_destroy(struct encl *encl)
 	if (encl->secs && !encls_eremove(lp, encl->secs))
 		drv_epc_free(encl->drv, encl->secs);
 	if (encl->view)
-		munmap(encl->view, encl->size);
+		sys_munmap(encl->view, encl->size);
 	if (encl->memfd >= 0)
-		close(encl->memfd);
+		sys_close(encl->memfd);
 	pthread_mutex_destroy(&encl->lock);
 	free(encl->pages);
 	free(encl);

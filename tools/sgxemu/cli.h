@@ -14,6 +14,7 @@ int cmd_sigstruct(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Parse an unsigned number (decimal or 0x hex) no larger than @max. */
 int cli_parse_u64(const char *s, u64 max, u64 *out);

@@ -21,6 +21,7 @@ static const struct command {
 	{ "sign", cmd_sign, "write a SIGSTRUCT for an .sgxs file" },
 	{ "load", cmd_load, "build an enclave on a fresh emulated platform and run EINIT" },
 	{ "elf2sgxs", cmd_elf2sgxs, "lay out an enclave ELF as an .sgxs measurement stream" },
+	{ "run", cmd_run, "run an unmodified SGX program on the emulated platform" },
 };
 
 static void usage(FILE *f)

@@ -15,6 +15,7 @@
 
 #include <asm/prctl.h>
 
+#include "base/sys.h"
 #include "cpu/enclu/enclu.h"
 #include "cpu/exec/exec.h"
 #include "cpu/leaf.h"
@@ -310,11 +311,11 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		} else {
 			/* Without a TCB there is no way in: say why, then take
 			 * SIGSEGV's default action rather than fault forever. */
-			struct sigaction dfl = { .sa_handler = SIG_DFL };
+			struct sys_sigaction dfl = { .handler = SIG_DFL };
 
 			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
 				(void)0;
-			sigaction(SIGSEGV, &dfl, NULL);
+			sys_rt_sigaction(SIGSEGV, &dfl, NULL);
 			syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGSEGV);
 		}
 		return;

@@ -12,15 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/sys.h"
 #include "cpu/exec/exec.h"
-
-/* The kernel's struct sigaction (rt_sigaction), not glibc's. */
-struct ksigaction {
-	void *handler;
-	unsigned long flags;
-	void (*restorer)(void);
-	u64 mask;
-};
 
 #define SA_RESTORER_ 0x04000000
 
@@ -35,7 +28,7 @@ static atomic_bool owned[NSIG];
 
 static long raw(long nr, long a, long b, long c, long d)
 {
-	return syscall(nr, a, b, c, d);
+	return sys_call6(nr, a, b, c, d, 0, 0);
 }
 
 static u64 kmask_of(const sigset_t *set)
@@ -52,15 +45,16 @@ static u64 kmask_of(const sigset_t *set)
 int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigset_t *mask,
 		 int flags)
 {
-	struct ksigaction ka = {
+	struct sys_sigaction ka = {
 		.handler = (void *)handler,
 		.flags = (unsigned long)flags | SA_SIGINFO | SA_ONSTACK | SA_RESTORER_,
 		.restorer = exec_sigreturn,
 		.mask = mask ? kmask_of(mask) : ~0ULL,
 	};
+	int err = sys_rt_sigaction(sig, &ka, NULL);
 
-	if (raw(SYS_rt_sigaction, sig, (long)&ka, 0, 8))
-		return -errno;
+	if (err)
+		return err;
 	atomic_store(&owned[sig], true);
 	return 0;
 }
@@ -98,13 +92,14 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 							  (void *)act->sa_handler;
 
 		if ((h == SIG_DFL || h == SIG_IGN) && !always_ours(sig)) {
-			struct ksigaction ka = { .handler = h,
+			struct sys_sigaction ka = { .handler = h,
 						 .flags = (unsigned long)act->sa_flags | SA_RESTORER_,
 						 .restorer = exec_sigreturn,
 						 .mask = kmask_of(&act->sa_mask) };
 
-			if (raw(SYS_rt_sigaction, sig, (long)&ka, 0, 8))
-				return -errno;
+			err = sys_rt_sigaction(sig, &ka, NULL);
+			if (err)
+				return err;
 			atomic_store(&owned[sig], false);
 		} else {
 			err = exec_install(sig, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
@@ -131,14 +126,17 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 /* Record the disposition a signal had before sgxemu took it over. */
 void sig_adopt(int sig)
 {
-	struct sigaction cur;
+	struct sys_sigaction cur;
+	int s;
 
-	if (sigaction(sig, NULL, &cur) == 0) {
-		apps[sig].flags = cur.sa_flags;
-		apps[sig].mask = cur.sa_mask;
-		apps[sig].handler = (cur.sa_flags & SA_SIGINFO) ? (void *)cur.sa_sigaction :
-								  (void *)cur.sa_handler;
-	}
+	if (sys_rt_sigaction(sig, NULL, &cur))
+		return;
+	apps[sig].handler = cur.handler;
+	apps[sig].flags = (int)cur.flags;
+	sigemptyset(&apps[sig].mask);
+	for (s = 1; s < 65 && s < NSIG; s++)
+		if (cur.mask & (1ULL << (s - 1)))
+			sigaddset(&apps[sig].mask, s);
 }
 
 void sig_requeue(struct tcb *t, int sig, const siginfo_t *info)
@@ -161,11 +159,11 @@ static bool default_ignores(int sig)
 /* The default action, for a signal the application left at SIG_DFL. */
 static void take_default(int sig, const siginfo_t *info, bool refault)
 {
-	struct ksigaction ka = { .handler = SIG_DFL };
+	struct sys_sigaction ka = { .handler = SIG_DFL };
 
 	if (default_ignores(sig))
 		return;
-	raw(SYS_rt_sigaction, sig, (long)&ka, 0, 8);
+	sys_rt_sigaction(sig, &ka, NULL);
 	atomic_store(&owned[sig], false);
 	/* A fault in host code faults again on return and takes the default
 	 * action there; anything else is raised again, still blocked until the

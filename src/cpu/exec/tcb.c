@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/mman.h>
 
+#include "base/sys.h"
 #include "cpu/exec/exec.h"
 
 STATIC_ASSERT_OFFSET(struct tcb, magic, TCB_OFF_MAGIC);
@@ -37,8 +38,8 @@ static void tcb_destroy(void *p)
 {
 	stack_t off = { .ss_flags = SS_DISABLE };
 
-	sigaltstack(&off, NULL);
-	munmap(p, TCB_REGION_SIZE);
+	sys_sigaltstack(&off, NULL);
+	sys_munmap(p, TCB_REGION_SIZE);
 }
 
 static void tcb_key_init(void)
@@ -64,16 +65,17 @@ struct tcb *tcb_current(void)
 	if (tcb_self)
 		return tcb_self;
 	pthread_once(&tcb_once, tcb_key_init);
-	p = mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	p = sys_mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		     0);
+	if (sys_failed(p))
 		return NULL;
 	t = p;
 	t->magic = TCB_MAGIC;
 	ss.ss_sp = p;
 	ss.ss_size = TCB_REGION_SIZE;
 	ss.ss_flags = 0;
-	if (sigaltstack(&ss, NULL)) {
-		munmap(p, TCB_REGION_SIZE);
+	if (sys_sigaltstack(&ss, NULL)) {
+		sys_munmap(p, TCB_REGION_SIZE);
 		return NULL;
 	}
 	pthread_setspecific(tcb_key, p);

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/* sgxemu run: run an unmodified program against the emulated platform. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sgxemu run [--epc SIZE] [--state-dir DIR] -- PROG [ARGS...]\n\n"
+		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
+		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
+		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
+		"  --state-dir DIR   where the platform's fused secrets live\n"
+		"                    (default $SGXEMU_STATE_DIR, then ~/.local/state/sgxemu)\n"
+		"The program must reach the devices through the C library; raw system\n"
+		"calls are not seen yet.\n");
+}
+
+/* "64M", "1G", "4096": bytes. */
+static int parse_size(const char *s, u64 *out)
+{
+	u64 n, mult = 1;
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	n = strtoull(s, &end, 0);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ULL << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ULL << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ULL << 30;
+	else if (*end)
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	if (n > UINT64_MAX / mult)
+		return -EINVAL;
+	*out = n * mult;
+	return 0;
+}
+
+/* The shim sits next to the CLI: BIN/../lib/libsgxemu-preload.so. */
+static int find_shim(char *path, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(path, len, "%s/../lib/libsgxemu-preload.so", self);
+	return access(path, R_OK) ? -errno : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "epc", required_argument, NULL, 'E' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ 0 },
+	};
+	char shim[PATH_MAX + 64], preload[2 * PATH_MAX], num[32];
+	const char *old;
+	u64 epc;
+	int opt;
+
+	/* Stop at the first non-option: the rest is the program's. */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'E':
+			if (parse_size(optarg, &epc) || epc % 4096 || epc < 16 * 4096) {
+				log_err("--epc '%s' is not a size of at least 64K in whole pages",
+					optarg);
+				return EXIT_USAGE;
+			}
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)epc);
+			setenv("SGXEMU_EPC_SIZE", num, 1);
+			break;
+		case 'S':
+			setenv("SGXEMU_STATE_DIR", optarg, 1);
+			break;
+		default:
+			return cli_usage_error("run", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("run", "expected a program to run");
+	if (find_shim(shim, sizeof(shim))) {
+		log_err("cannot find %s; build it with 'make'", shim);
+		return EXIT_USAGE;
+	}
+	old = getenv("LD_PRELOAD");
+	snprintf(preload, sizeof(preload), "%s%s%s", shim, old && *old ? ":" : "",
+		 old ? old : "");
+	setenv("LD_PRELOAD", preload, 1);
+	execvp(argv[optind], argv + optind);
+	log_err("cannot run %s: %s", argv[optind], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
