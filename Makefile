@@ -150,7 +150,7 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check bench bench-run clean demo demo-vectors headers lint help
+.PHONY: all check check-external bench bench-run clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
 all: $(O)/bin/sgxemu $(PRELOAD) headers $(ENCLAVES) $(HELLO_DIR)/hello
@@ -160,6 +160,11 @@ headers: $(HDR_OKS)
 check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
+
+# The Linux kernel's SGX selftests, unmodified, under `sgxemu run`.
+check-external: $(O)/bin/sgxemu $(PRELOAD)
+	@SGXEMU=$(abspath $(O)/bin/sgxemu) WORK=$(abspath $(O)/external) \
+		tests/external/linux-selftests/run
 
 # Benchmarks run from a release build unless MODE is given.
 BENCH_MODE ?= release
@@ -191,7 +196,8 @@ help:
 	@echo '  all    build build/bin/sgxemu (MODE=debug) or build/MODE/bin/sgxemu'
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
-	@echo '  demo   launch a real enclave on the emulated platform'
+	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run'
+	@echo '  demo   an enclave seals, unseals and attests on the emulated platform'
 	@echo '  lint   header self-containment and layering checks'
 
 VECTORS ?= ../shared/vectors
