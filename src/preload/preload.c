@@ -119,22 +119,25 @@ static int open_node(const char *path, int flags)
 	return fd < 0 ? fail(fd) : fd;
 }
 
-static mode_t open_mode(int flags, va_list ap)
+/* open()'s third argument exists only when the flags create a file. */
+static int do_openat(int dirfd, const char *path, int flags, va_list ap)
 {
-	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+
+	if (node_of(path) >= 0)
+		return open_node(path, flags);
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
 __export int open(const char *path, int flags, ...)
 {
 	va_list ap;
-	mode_t mode;
+	int fd;
 
-	if (node_of(path) >= 0)
-		return open_node(path, flags);
 	va_start(ap, flags);
-	mode = open_mode(flags, ap);
+	fd = do_openat(AT_FDCWD, path, flags, ap);
 	va_end(ap);
-	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+	return fd;
 }
 
 __export int open64(const char *path, int flags, ...) __attribute__((alias("open")));
@@ -142,14 +145,12 @@ __export int open64(const char *path, int flags, ...) __attribute__((alias("open
 __export int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
-	mode_t mode;
+	int fd;
 
-	if (node_of(path) >= 0)
-		return open_node(path, flags);
 	va_start(ap, flags);
-	mode = open_mode(flags, ap);
+	fd = do_openat(dirfd, path, flags, ap);
 	va_end(ap);
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	return fd;
 }
 
 __export int openat64(int dirfd, const char *path, int flags, ...)

@@ -14,18 +14,6 @@ static void *epc(struct fx *fx, u64 index)
 	return platform_epc_page(fx->plat, index);
 }
 
-/* PAGEINFO/SECINFO for a good EADD of fx->page at FX_BASE + @offset, not issued. */
-static void eadd_prepare(struct fx *fx, u64 offset, u64 flags)
-{
-	memset(&fx->secinfo, 0, sizeof(fx->secinfo));
-	fx->secinfo.flags = flags;
-	memset(&fx->pginfo, 0, sizeof(fx->pginfo));
-	fx->pginfo.linaddr = FX_BASE + offset;
-	fx->pginfo.srcpge = (u64)(uintptr_t)fx->page;
-	fx->pginfo.secinfo = (u64)(uintptr_t)&fx->secinfo;
-	fx->pginfo.secs = (u64)(uintptr_t)fx->secs;
-}
-
 static int eadd_prepared(struct fx *fx, u64 index)
 {
 	return encls_eadd(fx->lp, &fx->pginfo, epc(fx, index));
@@ -73,7 +61,7 @@ TEST(eadd, gp_pageinfo_not_32_aligned)
 	struct sgx_pageinfo *misaligned = (struct sgx_pageinfo *)(void *)((u8 *)&buf + 8);
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	memcpy(misaligned, &fx.pginfo, sizeof(fx.pginfo));
 	ASSERT_FAULT(encls_eadd(fx.lp, misaligned, epc(&fx, TARGET)), fx.lp, X86_VEC_GP);
 	assert_no_trace(&fx, TARGET);
@@ -85,7 +73,7 @@ TEST(eadd, gp_epc_not_4k_aligned)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	ASSERT_FAULT(encls_eadd(fx.lp, &fx.pginfo, (u8 *)epc(&fx, TARGET) + 8), fx.lp,
 		     X86_VEC_GP);
 	assert_no_trace(&fx, TARGET);
@@ -100,7 +88,7 @@ TEST(eadd, pf_epc_not_in_epc)
 	static u8 host[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	ASSERT_FAULT(encls_eadd(fx.lp, &fx.pginfo, host), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)host);
 	assert_no_trace(&fx, TARGET);
@@ -113,7 +101,7 @@ TEST(eadd, order_pf_rcx_before_gp_fields)
 	static u8 host[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.linaddr += 8;
 	ASSERT_FAULT(encls_eadd(fx.lp, &fx.pginfo, host), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)host);
@@ -128,7 +116,7 @@ TEST(eadd, gp_srcpge_not_4k_aligned)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.srcpge += 64;
 	assert_gp_no_trace(&fx);
 }
@@ -139,7 +127,7 @@ TEST(eadd, gp_secs_not_4k_aligned)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.secs += 64;
 	assert_gp_no_trace(&fx);
 }
@@ -151,7 +139,7 @@ TEST(eadd, gp_secinfo_not_64_aligned)
 	u8 buf[2 * sizeof(struct sgx_secinfo)] __aligned(64);
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	/* A good SECINFO at a 32-byte misalignment. */
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf + 32, &fx.secinfo.flags, sizeof(fx.secinfo.flags));
@@ -165,7 +153,7 @@ TEST(eadd, gp_linaddr_not_4k_aligned)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.linaddr += 0x800;
 	assert_gp_no_trace(&fx);
 }
@@ -179,7 +167,7 @@ TEST(eadd, pf_secs_not_in_epc)
 	static u8 host[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.secs = (u64)(uintptr_t)host;
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)host);
@@ -193,7 +181,7 @@ TEST(eadd, order_pf_secs_before_gp_secinfo)
 	static u8 host[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, (u64)SGX_PT_SECS << SGX_SECINFO_PT_SHIFT);
+	fx_eadd_prepare(&fx, 0, (u64)SGX_PT_SECS << SGX_SECINFO_PT_SHIFT);
 	fx.pginfo.secs = (u64)(uintptr_t)host;
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)host);
@@ -208,7 +196,7 @@ TEST(eadd, gp_secinfo_reserved_flags_low)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW | BIT_ULL(7));
+	fx_eadd_prepare(&fx, 0, FX_REG_RW | BIT_ULL(7));
 	assert_gp_no_trace(&fx);
 }
 
@@ -218,7 +206,7 @@ TEST(eadd, gp_secinfo_reserved_flags_high)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW | BIT_ULL(16));
+	fx_eadd_prepare(&fx, 0, FX_REG_RW | BIT_ULL(16));
 	assert_gp_no_trace(&fx);
 }
 
@@ -228,7 +216,7 @@ TEST(eadd, gp_secinfo_reserved_bytes)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.secinfo.reserved[0] = 1;
 	assert_gp_no_trace(&fx);
 }
@@ -243,7 +231,7 @@ TEST(eadd, gp_secinfo_pt_not_reg_or_tcs)
 
 	fx_enclave(&fx, 16);
 	for (i = 0; i < sizeof(pts); i++) {
-		eadd_prepare(&fx, 0, (u64)pts[i] << SGX_SECINFO_PT_SHIFT | SGX_SECINFO_R);
+		fx_eadd_prepare(&fx, 0, (u64)pts[i] << SGX_SECINFO_PT_SHIFT | SGX_SECINFO_R);
 		if (encls_trapnr(eadd_prepared(&fx, TARGET)) != X86_VEC_GP)
 			harness_fail(__FILE__, __LINE__, "PT %u accepted", pts[i]);
 	}
@@ -257,7 +245,7 @@ TEST(eadd, order_gp_secinfo_before_pf_valid)
 
 	fx_enclave(&fx, 16);
 	ASSERT_STATUS(fx_eadd(&fx, TARGET, 0, FX_REG_RW), SGX_SUCCESS);
-	eadd_prepare(&fx, 0x1000, FX_REG_RW | BIT_ULL(6));
+	fx_eadd_prepare(&fx, 0x1000, FX_REG_RW | BIT_ULL(6));
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_GP);
 	platform_destroy(fx.plat);
 }
@@ -305,7 +293,7 @@ TEST(eadd, order_pf_valid_before_pf_secs)
 
 	fx_enclave(&fx, 16);
 	ASSERT_STATUS(fx_eadd(&fx, TARGET, 0, FX_REG_RW), SGX_SUCCESS);
-	eadd_prepare(&fx, 0x1000, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0x1000, FX_REG_RW);
 	fx.pginfo.secs = (u64)(uintptr_t)epc(&fx, 5);
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)epc(&fx, TARGET));
@@ -326,7 +314,7 @@ TEST(eadd, pf_secs_not_valid)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.secs = (u64)(uintptr_t)epc(&fx, 5);
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)epc(&fx, 5));
@@ -340,7 +328,7 @@ TEST(eadd, pf_secs_not_pt_secs_reg)
 
 	fx_enclave(&fx, 16);
 	ASSERT_STATUS(fx_eadd(&fx, 2, 0x1000, FX_REG_RW), SGX_SUCCESS);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.secs = (u64)(uintptr_t)epc(&fx, 2);
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)epc(&fx, 2));
@@ -357,7 +345,7 @@ TEST(eadd, pf_secs_not_pt_secs_tcs)
 	fx_enclave(&fx, 16);
 	memset(fx.page, 0, sizeof(fx.page));
 	ASSERT_STATUS(fx_eadd(&fx, 2, 0x1000, FX_TCS), SGX_SUCCESS);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.secs = (u64)(uintptr_t)epc(&fx, 2);
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)epc(&fx, 2));
@@ -382,7 +370,7 @@ TEST(eadd, order_pf_secs_before_gp_w_without_r)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, ((u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT) | SGX_SECINFO_W);
+	fx_eadd_prepare(&fx, 0, ((u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT) | SGX_SECINFO_W);
 	fx.pginfo.secs = (u64)(uintptr_t)epc(&fx, 5);
 	ASSERT_FAULT(eadd_prepared(&fx, TARGET), fx.lp, X86_VEC_PF);
 	ASSERT_EQ(lp_last_fault(fx.lp)->addr, (u64)(uintptr_t)epc(&fx, 5));
@@ -401,7 +389,7 @@ TEST(eadd, gp_tcs_reserved_nonzero)
 	fx_enclave(&fx, 16);
 	memset(fx.page, 0, sizeof(fx.page));
 	tcs->reserved[0] = 1;
-	eadd_prepare(&fx, 0, FX_TCS);
+	fx_eadd_prepare(&fx, 0, FX_TCS);
 	assert_gp_no_trace(&fx);
 }
 
@@ -413,7 +401,7 @@ TEST(eadd, gp_tcs_reserved_last_byte)
 	fx_enclave(&fx, 16);
 	memset(fx.page, 0, sizeof(fx.page));
 	fx.page[SGX_PAGE_SIZE - 1] = 0x80;
-	eadd_prepare(&fx, 0, FX_TCS);
+	fx_eadd_prepare(&fx, 0, FX_TCS);
 	assert_gp_no_trace(&fx);
 }
 
@@ -437,7 +425,7 @@ TEST(eadd, gp_tcs_fslimit_32bit)
 	memset(fx.page, 0, sizeof(fx.page));
 	tcs->fslimit = 0x1FFE;
 	tcs->gslimit = 0xFFF;
-	eadd_prepare(&fx, 0, FX_TCS);
+	fx_eadd_prepare(&fx, 0, FX_TCS);
 	assert_gp_no_trace(&fx);
 }
 
@@ -452,7 +440,7 @@ TEST(eadd, gp_tcs_gslimit_32bit)
 	memset(fx.page, 0, sizeof(fx.page));
 	tcs->fslimit = 0xFFF;
 	tcs->gslimit = 0x7FF;
-	eadd_prepare(&fx, 0, FX_TCS);
+	fx_eadd_prepare(&fx, 0, FX_TCS);
 	assert_gp_no_trace(&fx);
 }
 
@@ -485,7 +473,7 @@ TEST(eadd, gp_reg_w_without_r)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, ((u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT) | SGX_SECINFO_W);
+	fx_eadd_prepare(&fx, 0, ((u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT) | SGX_SECINFO_W);
 	assert_gp_no_trace(&fx);
 }
 
@@ -495,7 +483,7 @@ TEST(eadd, gp_reg_wx_without_r)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0,
+	fx_eadd_prepare(&fx, 0,
 		     ((u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT) | SGX_SECINFO_W | SGX_SECINFO_X);
 	assert_gp_no_trace(&fx);
 }
@@ -537,7 +525,7 @@ TEST(eadd, gp_linaddr_below_base)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, 0, FX_REG_RW);
+	fx_eadd_prepare(&fx, 0, FX_REG_RW);
 	fx.pginfo.linaddr = FX_BASE - SGX_PAGE_SIZE;
 	assert_gp_no_trace(&fx);
 }
@@ -548,7 +536,7 @@ TEST(eadd, gp_linaddr_at_end)
 	struct fx fx;
 
 	fx_enclave(&fx, 16);
-	eadd_prepare(&fx, FX_SIZE, FX_REG_RW);
+	fx_eadd_prepare(&fx, FX_SIZE, FX_REG_RW);
 	assert_gp_no_trace(&fx);
 }
 

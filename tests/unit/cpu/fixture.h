@@ -74,8 +74,8 @@ static inline void fx_enclave(struct fx *fx, u64 epc_pages)
 		harness_fail(__FILE__, __LINE__, "ECREATE failed: %#x", ret);
 }
 
-/* EADD fx->page at FX_BASE + @offset into EPC page @index with @flags. */
-static inline int fx_eadd(struct fx *fx, u64 index, u64 offset, u64 flags)
+/* PAGEINFO/SECINFO for a good EADD of fx->page at FX_BASE + @offset, not issued. */
+static inline void fx_eadd_prepare(struct fx *fx, u64 offset, u64 flags)
 {
 	memset(&fx->secinfo, 0, sizeof(fx->secinfo));
 	fx->secinfo.flags = flags;
@@ -84,6 +84,12 @@ static inline int fx_eadd(struct fx *fx, u64 index, u64 offset, u64 flags)
 	fx->pginfo.srcpge = (u64)(uintptr_t)fx->page;
 	fx->pginfo.secinfo = (u64)(uintptr_t)&fx->secinfo;
 	fx->pginfo.secs = (u64)(uintptr_t)fx->secs;
+}
+
+/* EADD fx->page at FX_BASE + @offset into EPC page @index with @flags. */
+static inline int fx_eadd(struct fx *fx, u64 index, u64 offset, u64 flags)
+{
+	fx_eadd_prepare(fx, offset, flags);
 	return encls_eadd(fx->lp, &fx->pginfo, platform_epc_page(fx->plat, index));
 }
 
