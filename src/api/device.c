@@ -31,6 +31,8 @@ struct dev_file {
 
 #define MAX_FDS 4096
 static _Atomic(struct dev_file *) files[MAX_FDS];
+/* Open enclave files: with none, mprotect and munmap are plain calls. */
+static atomic_int nr_enclaves;
 
 static int install(struct sgxemu_platform *p, enum dev_type type)
 {
@@ -47,12 +49,15 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 			free(f);
 			return err;
 		}
+		atomic_fetch_add(&nr_enclaves, 1);
 	}
 	fd = memfd_create(type == DEV_PROVISION ? "sgx_provision" : "sgx_enclave", MFD_CLOEXEC);
 	if (fd < 0 || fd >= MAX_FDS) {
 		err = fd < 0 ? -errno : -EMFILE;
 		if (fd >= 0)
 			sys_close(fd);
+		if (f->encl)
+			atomic_fetch_sub(&nr_enclaves, 1);
 		encl_destroy(f->encl);
 		free(f);
 		return err;
@@ -84,6 +89,8 @@ int sgxemu_close(int fd)
 
 	if (!f)
 		return -EBADF;
+	if (f->encl)
+		atomic_fetch_sub(&nr_enclaves, 1);
 	encl_destroy(f->encl);
 	free(f);
 	return sys_close(fd);
@@ -207,6 +214,8 @@ static struct encl *encl_at(u64 a)
 {
 	int fd;
 
+	if (!atomic_load(&nr_enclaves))
+		return NULL;
 	for (fd = 0; fd < MAX_FDS; fd++) {
 		struct dev_file *f = atomic_load(&files[fd]);
 

@@ -672,3 +672,15 @@ TEST(exec, host_enclu_other_leaves_gp)
 		ASSERT_EQ(gp_code, SI_KERNEL);
 	}
 }
+
+/* A disposition the process inherited is what sgxemu_sigaction reports
+ * until the program sets another (nohup's SIG_IGN, say). */
+TEST(exec, sigaction_reports_inherited)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+	ASSERT_EQ(sigaction(SIGHUP, &ign, NULL), 0);
+	ASSERT_EQ(sgxemu_sigaction(SIGHUP, NULL, &old), 0);
+	ASSERT_TRUE(old.sa_handler == SIG_IGN);
+	ASSERT_EQ(sgxemu_sigaction(SIGKILL, &ign, NULL), -EINVAL);
+}

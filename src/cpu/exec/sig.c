@@ -25,6 +25,8 @@ struct app_action {
 
 static struct app_action apps[NSIG];
 static atomic_bool owned[NSIG];
+/* apps[sig] holds the real disposition (adopted, or set through us). */
+static atomic_bool known[NSIG];
 
 static long raw(long nr, long a, long b, long c, long d)
 {
@@ -86,6 +88,10 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 
 	if (sig < 1 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
 		return -EINVAL;
+	/* What the process inherited (SIG_IGN under nohup, say) until it
+	 * sets something else. */
+	if (!atomic_load(&known[sig]))
+		sig_adopt(sig);
 	prev = apps[sig];
 	if (act) {
 		void *h = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction :
@@ -131,6 +137,7 @@ void sig_adopt(int sig)
 
 	if (sys_rt_sigaction(sig, NULL, &cur))
 		return;
+	atomic_store(&known[sig], true);
 	apps[sig].handler = cur.handler;
 	apps[sig].flags = (int)cur.flags;
 	sigemptyset(&apps[sig].mask);
