@@ -338,3 +338,59 @@ TEST(cli, elf2sgxs_bad_input)
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "dynamically linked");
 }
+
+TEST(cli, info)
+{
+	struct run r;
+
+	run(&r, "info", "--epc", "8M", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 8192 KiB (2048 pages)");
+	ASSERT_STR_CONTAINS(r.out, "SGX yes, SGX_LC yes");
+	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
+	/* CPUID.(12H,2): the one EPC section, 8 MiB. */
+	ASSERT_STR_CONTAINS(r.out, "ecx=0x00800001");
+	/* The reset value of IA32_SGXLEPUBKEYHASH: Intel's launch key hash. */
+	ASSERT_STR_CONTAINS(r.out,
+			    "lepubkeyhash acb77012053e05a63d413b8bbae8fb6c5d73b3f2996d91c43bbbf90959c0f8d4");
+	run(&r, "info", "--epc", "lots", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--epc 'lots' is not a size");
+	run(&r, "info", "--epc", "12345", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "EPC size");
+}
+
+TEST(cli, run_options)
+{
+	struct run r;
+
+	run(&r, "run", "--sgx2", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "not implemented yet");
+	run(&r, "run", "--epc", "3", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 2);
+	run(&r, "run", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "expected a program");
+	run(&r, "run", "--", "/nonexistent/program", NULL);
+	ASSERT_EQ(r.status, 127);
+}
+
+/* Under the shim the device nodes exist, as character devices, for any
+ * program that asks the C library. */
+TEST(cli, run_shows_devices)
+{
+	struct run r;
+
+#ifdef SGXEMU_ASAN
+	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
+#endif
+	run(&r, "run", "--", "/bin/ls", "-l", "/dev/sgx_enclave", "/dev/sgx_provision", "/dev/sgx",
+	    NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "crw------- 1 root root 10, 125");
+	ASSERT_STR_CONTAINS(r.out, "/dev/sgx_enclave");
+	ASSERT_STR_CONTAINS(r.out, "10, 126");
+	ASSERT_STR_CONTAINS(r.out, "10, 124");
+}

@@ -15,7 +15,10 @@ int cmd_sign(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
+/* "64M", "1G", "0x1000": a byte count with an optional K, M or G. */
+int cli_parse_size(const char *s, u64 *out);
 /* Parse an unsigned number (decimal or 0x hex) no larger than @max. */
 int cli_parse_u64(const char *s, u64 max, u64 *out);
 /* "--opt VALUE" number errors: one line naming the option, EXIT_USAGE. */

@@ -14,42 +14,16 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sgxemu run [--epc SIZE] [--state-dir DIR] -- PROG [ARGS...]\n\n"
+		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--state-dir DIR] -- PROG [ARGS...]\n\n"
 		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
 		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
 		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
+		"  --no-sgx2         report SGX1 only (the default: SGX2 leaves are not\n"
+		"                    implemented yet, so --sgx2 is refused)\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
 		"                    (default $SGXEMU_STATE_DIR, then ~/.local/state/sgxemu)\n"
 		"The program must reach the devices through the C library; raw system\n"
 		"calls are not seen yet.\n");
-}
-
-/* "64M", "1G", "4096": bytes. */
-static int parse_size(const char *s, u64 *out)
-{
-	u64 n, mult = 1;
-	char *end;
-
-	errno = 0;
-	if (!*s || *s == '-')
-		return -EINVAL;
-	n = strtoull(s, &end, 0);
-	if (errno)
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		mult = 1ULL << 10;
-	else if (*end == 'M' || *end == 'm')
-		mult = 1ULL << 20;
-	else if (*end == 'G' || *end == 'g')
-		mult = 1ULL << 30;
-	else if (*end)
-		return -EINVAL;
-	if (*end && end[1])
-		return -EINVAL;
-	if (n > UINT64_MAX / mult)
-		return -EINVAL;
-	*out = n * mult;
-	return 0;
 }
 
 /* The shim sits next to the CLI: BIN/../lib/libsgxemu-preload.so. */
@@ -76,6 +50,8 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "epc", required_argument, NULL, 'E' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "sgx2", no_argument, NULL, '2' },
+		{ "no-sgx2", no_argument, NULL, '1' },
 		{ 0 },
 	};
 	char shim[PATH_MAX + 64], preload[2 * PATH_MAX], num[32];
@@ -90,7 +66,7 @@ int cmd_run(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'E':
-			if (parse_size(optarg, &epc) || epc % 4096 || epc < 16 * 4096) {
+			if (cli_parse_size(optarg, &epc) || epc % 4096 || epc < 16 * 4096) {
 				log_err("--epc '%s' is not a size of at least 64K in whole pages",
 					optarg);
 				return EXIT_USAGE;
@@ -101,6 +77,13 @@ int cmd_run(int argc, char **argv)
 		case 'S':
 			setenv("SGXEMU_STATE_DIR", optarg, 1);
 			break;
+		case '1':
+			setenv("SGXEMU_SGX2", "0", 1);
+			break;
+		case '2':
+			log_err("--sgx2: the SGX2 leaves (EAUG, EACCEPT, EMODPR, ...) are not "
+				"implemented yet; run with --no-sgx2 (the default)");
+			return EXIT_USAGE;
 		default:
 			return cli_usage_error("run", "unknown option");
 		}

@@ -22,6 +22,7 @@ static const struct command {
 	{ "load", cmd_load, "build an enclave on a fresh emulated platform and run EINIT" },
 	{ "elf2sgxs", cmd_elf2sgxs, "lay out an enclave ELF as an .sgxs measurement stream" },
 	{ "run", cmd_run, "run an unmodified SGX program on the emulated platform" },
+	{ "info", cmd_info, "show what the emulated platform reports" },
 };
 
 static void usage(FILE *f)
@@ -69,6 +70,33 @@ int cli_bad_number(const char *opt, const char *val, u64 max)
 {
 	log_err("%s '%s' is not a number from 0 to %llu", opt, val, (unsigned long long)max);
 	return EXIT_USAGE;
+}
+
+int cli_parse_size(const char *s, u64 *out)
+{
+	u64 n, mult = 1;
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	n = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ULL << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ULL << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ULL << 30;
+	else if (*end)
+		return -EINVAL;
+	if (*end && end[1])
+		return -EINVAL;
+	if (n > UINT64_MAX / mult)
+		return -EINVAL;
+	*out = n * mult;
+	return 0;
 }
 
 void cli_print_hex(const char *label, const void *p, size_t len)

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+/* sgxemu info: what the emulated platform reports. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "cli.h"
+#include "cpu/cpu.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sgxemu info [--epc SIZE] [--state-dir DIR]\n\n"
+		   "Show what the emulated SGX platform reports: CPUID leaves 7 and 0x12,\n"
+		   "the EPC, the launch-control MSRs of each logical processor, and where\n"
+		   "its fused secrets live.  --epc and --state-dir as for 'sgxemu run'\n"
+		   "(and $SGXEMU_EPC_SIZE, $SGXEMU_STATE_DIR).\n");
+}
+
+static void print_cpuid(const struct platform *plat)
+{
+	u32 r[4], i;
+
+	platform_cpuid(plat, 7, 0, r);
+	printf("cpuid 7.0:    SGX %s, SGX_LC %s\n", (r[1] & X86_CPUID7_EBX_SGX) ? "yes" : "no",
+	       (r[2] & X86_CPUID7_ECX_SGX_LC) ? "yes" : "no");
+	for (i = 0; i < 4; i++) {
+		platform_cpuid(plat, SGX_CPUID, i, r);
+		printf("cpuid 12.%u:   eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n", i, r[0], r[1],
+		       r[2], r[3]);
+		if (i >= 2 && (r[0] & SGX_CPUID_EPC_MASK) != SGX_CPUID_EPC_SECTION)
+			break;
+	}
+	platform_cpuid(plat, SGX_CPUID, 0, r);
+	printf("leaves:       SGX1 %s, SGX2 %s\n", (r[0] & SGX_CPUID_EAX_SGX1) ? "yes" : "no",
+	       (r[0] & SGX_CPUID_EAX_SGX2) ? "yes" : "no");
+	printf("miscselect:   %#x\n", r[1]);
+	printf("max enclave:  2^%u bytes (64-bit)\n", (r[3] >> 8) & 0xFF);
+	platform_cpuid(plat, SGX_CPUID, 1, r);
+	printf("attributes:   %#llx, xfrm %#llx\n", (unsigned long long)r[1] << 32 | r[0],
+	       (unsigned long long)r[3] << 32 | r[2]);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "epc", required_argument, NULL, 'E' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ 0 },
+	};
+	struct platform_config cfg;
+	struct platform *plat;
+	const char *epc_env = getenv("SGXEMU_EPC_SIZE");
+	char why[512], hex[65];
+	u8 hash[32];
+	u64 v, fc;
+	unsigned int i, j;
+	int opt;
+
+	platform_config_default(&cfg);
+	if (epc_env && *epc_env && cli_parse_size(epc_env, &cfg.epc_size)) {
+		log_err("SGXEMU_EPC_SIZE='%s' is not a size", epc_env);
+		return EXIT_USAGE;
+	}
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'E':
+			if (cli_parse_size(optarg, &cfg.epc_size)) {
+				log_err("--epc '%s' is not a size", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'S':
+			cfg.state_dir = optarg;
+			break;
+		default:
+			return cli_usage_error("info", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("info", "unexpected argument '%s'", argv[optind]);
+	if (platform_create(&cfg, &plat, why, sizeof(why))) {
+		log_err("%s", why);
+		return EXIT_USAGE;
+	}
+	printf("platform:     %u logical processors, EPC %llu KiB (%llu pages)\n", cfg.nr_lps,
+	       (unsigned long long)(cfg.epc_size >> 10),
+	       (unsigned long long)platform_epc_pages(plat));
+	printf("state dir:    %s\n", platform_state_dir(plat));
+	hex_encode(hex, cfg.cpusvn, sizeof(cfg.cpusvn));
+	printf("cpusvn:       %s\n", hex);
+	print_cpuid(plat);
+	for (i = 0; i < cfg.nr_lps; i++) {
+		struct lp *lp = platform_lp(plat, i);
+
+		if (lp_rdmsr(lp, MSR_IA32_FEATURE_CONTROL, &fc))
+			continue;
+		for (j = 0; j < 4; j++) {
+			if (lp_rdmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + j, &v))
+				v = 0;
+			memcpy(hash + 8 * j, &v, 8);
+		}
+		hex_encode(hex, hash, sizeof(hash));
+		printf("lp %u:         feature_control %#llx (launch control %s), lepubkeyhash %s\n",
+		       i, (unsigned long long)fc,
+		       (fc & FEAT_CTL_SGX_LC_ENABLED) ? "writable" : "locked", hex);
+	}
+	platform_destroy(plat);
+	return EXIT_OK;
+}
