@@ -97,6 +97,16 @@ SGXEMU_API int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, 
 SGXEMU_API int sgxemu_mprotect(void *addr, size_t len, int prot);
 SGXEMU_API int sgxemu_munmap(void *addr, size_t len);
 SGXEMU_API int sgxemu_close(int fd);
+/*
+ * Duplicate a device file descriptor; both refer to the same device (one
+ * enclave, torn down when the last is closed).  @newfd >= 0 is dup3()'s
+ * target; @newfd < 0 asks for the lowest number >= -@newfd - 1, as
+ * fcntl(F_DUPFD) does.  @flags: O_CLOEXEC or 0.  -EBADF if @oldfd is not a
+ * device file.
+ */
+SGXEMU_API int sgxemu_dup(int oldfd, int newfd, int flags);
+/* The kernel closed @fd behind sgxemu's back (dup2() over it): forget it. */
+SGXEMU_API void sgxemu_forget_fd(int fd);
 
 /* The reason for the calling thread's last failure, or "". */
 SGXEMU_API const char *sgxemu_last_error(void);

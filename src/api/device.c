@@ -7,6 +7,7 @@
  */
 #include <asm/sgx.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -23,10 +24,12 @@
 
 enum dev_type { DEV_ENCLAVE = 1, DEV_PROVISION, DEV_SEED, DEV_SEED_ENCLAVE };
 
+/* An open file description: every descriptor dup'ed from one shares it. */
 struct dev_file {
 	enum dev_type type;
 	struct sgxemu_platform *p;
 	struct encl *encl;
+	atomic_int refs;
 };
 
 #define MAX_FDS 4096
@@ -43,6 +46,7 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 		return -ENOMEM;
 	f->type = type;
 	f->p = p;
+	atomic_init(&f->refs, 1);
 	if (type == DEV_ENCLAVE || type == DEV_SEED_ENCLAVE) {
 		err = encl_alloc(api_drv(p), &f->encl);
 		if (err) {
@@ -83,17 +87,62 @@ int sgxemu_open(struct sgxemu_platform *p, const char *path, int flags)
 	return -ENOENT;
 }
 
+/* Drop one descriptor's hold; the last one tears the enclave down. */
+static void put_file(struct dev_file *f)
+{
+	if (atomic_fetch_sub(&f->refs, 1) != 1)
+		return;
+	if (f->encl)
+		atomic_fetch_sub(&nr_enclaves, 1);
+	encl_destroy(f->encl);
+	free(f);
+}
+
 int sgxemu_close(int fd)
 {
 	struct dev_file *f = fd >= 0 && fd < MAX_FDS ? atomic_exchange(&files[fd], NULL) : NULL;
 
 	if (!f)
 		return -EBADF;
-	if (f->encl)
-		atomic_fetch_sub(&nr_enclaves, 1);
-	encl_destroy(f->encl);
-	free(f);
+	put_file(f);
 	return sys_close(fd);
+}
+
+void sgxemu_forget_fd(int fd)
+{
+	struct dev_file *f = fd >= 0 && fd < MAX_FDS ? atomic_exchange(&files[fd], NULL) : NULL;
+
+	if (f)
+		put_file(f);
+}
+
+int sgxemu_dup(int oldfd, int newfd, int flags)
+{
+	struct dev_file *f = file_of(oldfd), *prev;
+	int fd;
+
+	if (!f)
+		return -EBADF;
+	/* The kernel picks or replaces the number; the device follows it. */
+	if (newfd < 0)
+		fd = (int)sys_call6(SYS_fcntl, oldfd,
+				    (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, -newfd - 1, 0,
+				    0, 0);
+	else if (newfd == oldfd)
+		return newfd;
+	else
+		fd = (int)sys_call6(SYS_dup3, oldfd, newfd, flags & O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	if (fd >= MAX_FDS) {
+		sys_close(fd);
+		return -EMFILE;
+	}
+	atomic_fetch_add(&f->refs, 1);
+	prev = atomic_exchange(&files[fd], f);
+	if (prev)
+		put_file(prev);
+	return fd;
 }
 
 int sgxemu_ioctl(int fd, unsigned long cmd, unsigned long arg)

@@ -293,6 +293,54 @@ __export int close(int fd)
 	return ret < 0 ? fail(ret) : 0;
 }
 
+__export int dup(int oldfd)
+{
+	int fd = sgxemu_dup(oldfd, -1, 0);
+
+	if (fd == -EBADF)
+		return (int)syscall(SYS_dup, oldfd);
+	return fd < 0 ? fail(fd) : fd;
+}
+
+__export int dup3(int oldfd, int newfd, int flags)
+{
+	int fd = sgxemu_dup(oldfd, newfd, flags);
+
+	if (fd != -EBADF)
+		return fd < 0 ? fail(fd) : fd;
+	fd = (int)syscall(SYS_dup3, oldfd, newfd, flags);
+	/* A device file that stood at @newfd is gone now. */
+	if (fd >= 0)
+		sgxemu_forget_fd(newfd);
+	return fd;
+}
+
+__export int dup2(int oldfd, int newfd)
+{
+	if (oldfd == newfd)
+		return (int)syscall(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
+	return dup3(oldfd, newfd, 0);
+}
+
+__export int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+	int ret;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		ret = sgxemu_dup(fd, (int)(-arg - 1), cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+		if (ret != -EBADF)
+			return ret < 0 ? fail(ret) : ret;
+	}
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+
+__export int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
+
 __export int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int ret = sgxemu_sigaction(sig, act, old);

@@ -5,6 +5,8 @@
  */
 #include <asm/sgx.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -351,4 +353,41 @@ TEST(device, seed_dev_sgx)
 	ASSERT_EQ(sgxemu_close(e2), 0);
 	ASSERT_EQ(sgxemu_close(e1), 0);
 	ASSERT_EQ(sgxemu_close(sgx), 0);
+}
+
+/* A duplicate refers to the same enclave, which lives until the last
+ * descriptor is closed. */
+TEST(device, dup_shares_the_enclave)
+{
+	static struct dev d;
+	int fd2, fd3, high;
+	void *m;
+
+	dev_open(&d);
+	fd2 = sgxemu_dup(d.fd, -1, 0);
+	ASSERT_GE(fd2, 0);
+	ASSERT_NE(fd2, d.fd);
+	high = sgxemu_dup(d.fd, -501, O_CLOEXEC);
+	ASSERT_GE(high, 500);
+	fd3 = sgxemu_dup(fd2, 777, 0);
+	ASSERT_EQ(fd3, 777);
+	/* CREATE through one descriptor, seen through the others. */
+	dev_secs(&d);
+	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(sgxemu_close(d.fd), 0);
+	d.fd = fd3;
+	ASSERT_EQ(create(&d), -EINVAL); /* already created */
+	ASSERT_EQ(sgxemu_close(fd2), 0);
+	ASSERT_EQ(sgxemu_close(high), 0);
+	ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)d.base, 4096, PROT_READ, MAP_SHARED | MAP_FIXED,
+			      fd3, 0, &m),
+		  0);
+	ASSERT_EQ(sgxemu_close(fd3), 0);
+	ASSERT_EQ(sgxemu_dup(fd3, -1, 0), -EBADF);
+	/* Replacing a device descriptor behind its back is forgotten safely. */
+	fd2 = sgxemu_open(d.plat, "/dev/sgx_enclave", 0);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(dup2(0, fd2), fd2);
+	sgxemu_forget_fd(fd2);
+	ASSERT_EQ(sgxemu_ioctl(fd2, SGX_IOC_ENCLAVE_INIT, 0), -EBADF);
 }
