@@ -72,7 +72,8 @@ void enclu_aex(struct tcb *t, struct cpu_regs *r, struct xstate *xs,
 	u32 cssa = tcs->cssa;
 	struct sgx_gprsgx *gpr = enclu_gprsgx(t, tcs, cssa);
 	u64 frame = enclu_frame_la(t, tcs, cssa);
-	u64 ursp = 0, urbp = 0;
+	/* From the frame when it is still there; the OS may have unmapped it. */
+	u64 ursp = t->ursp, urbp = t->urbp;
 
 	if (gpr) {
 		ursp = gpr->ursp;

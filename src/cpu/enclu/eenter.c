@@ -27,8 +27,8 @@ int enclu_eenter(struct tcb *t, struct cpu_regs *r)
 	if (ret)
 		return ret;
 	/* The untrusted stack, for the enclave to return to. */
-	gpr->ursp = r->rsp;
-	gpr->urbp = r->rbp;
+	gpr->ursp = t->ursp = r->rsp;
+	gpr->urbp = t->urbp = r->rbp;
 	t->encl_fsbase = e.secs->baseaddr + e.tcs->ofsbase;
 	t->encl_gsbase = e.secs->baseaddr + e.tcs->ogsbase;
 	enclu_enter_mode(t, plat, &e, r->rbx, r->rcx);

@@ -368,7 +368,7 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		exc.addr = t->fault.addr;
 		excp = &exc;
 		memset(&si, 0, sizeof(si));
-		si.si_signo = exc.vector == X86_VEC_PF ? SIGSEGV : SIGSEGV;
+		si.si_signo = SIGSEGV;
 		si.si_code = exc.vector == X86_VEC_PF ? SEGV_ACCERR : SI_KERNEL;
 		si.si_addr = (void *)(uintptr_t)(exc.addr & PAGE_MASK);
 		sig = SIGSEGV;

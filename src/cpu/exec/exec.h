@@ -66,7 +66,8 @@ struct tcb {
 	struct epc_page *secs;
 	struct epc_page *tcs;
 	u64 tcs_linaddr;        /* CR_TCS_LA */
-	u64 aep;                /* CR_SAVE_AEP... the AEP of the last EENTER/ERESUME */
+	u64 aep;                /* the AEP of the last EENTER/ERESUME */
+	u64 ursp, urbp;         /* the untrusted stack of the last EENTER */
 	u64 base, size;         /* ELRANGE */
 	u32 ssaframesize;
 	u64 xfrm;
