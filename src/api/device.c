@@ -200,7 +200,7 @@ int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, v
 		return -EINVAL;
 	if (f->type == DEV_PROVISION)
 		return -ENODEV;
-	if (!(flags & MAP_SHARED) || (flags & MAP_PRIVATE))
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
 		return -EINVAL;
 	if (!len)
 		return -EINVAL;

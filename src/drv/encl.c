@@ -272,11 +272,12 @@ out:
 	return err;
 }
 
-/* Host permissions for a page: the mapping's, less what the EPCM denies. */
+/* Host permissions for a page: the mapping's, less what the EPCM denies.
+ * A page with no EPC page behind it is not there at all. */
 static int effective_prot(const struct encl_page *p, int prot)
 {
 	if (!atomic_load(&p->epc))
-		return prot;
+		return PROT_NONE;
 	if (p->type == SGX_PT_TCS)
 		return PROT_NONE;
 	return prot & p->max_prot;

@@ -391,3 +391,41 @@ TEST(device, dup_shares_the_enclave)
 	sgxemu_forget_fd(fd2);
 	ASSERT_EQ(sgxemu_ioctl(fd2, SGX_IOC_ENCLAVE_INIT, 0), -EBADF);
 }
+
+/* A page of ELRANGE that was never added has no EPC page: touching it from
+ * the enclave is a #PF, even when the program mapped it. */
+TEST(device, hole_is_not_memory)
+{
+	struct encl_op op = { .type = ENCL_OP_WRITE, .b = 1 };
+	struct sgx_enclave_run run;
+	static struct dev d;
+	u64 i, tcs = 0, hole;
+	void *m;
+
+	dev_open(&d);
+	build(&d);
+	for (i = 0; i < d.s.nr_pages; i++) {
+		u64 a = d.base + d.s.pages[i].offset;
+
+		ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)a, 4096,
+				      prot_of(d.s.pages[i].secinfo_flags),
+				      MAP_SHARED_VALIDATE | MAP_FIXED, d.fd, 0, &m),
+			  0);
+		if (!tcs && (d.s.pages[i].secinfo_flags >> 8) == SGX_PT_TCS)
+			tcs = a;
+	}
+	/* The image ends well before the end of ELRANGE. */
+	hole = d.base + d.s.size - 4096;
+	ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)hole, 4096, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_FIXED, d.fd, 0, &m),
+		  0);
+	op.a = hole - d.base;
+	memset(&run, 0, sizeof(run));
+	run.tcs = tcs;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	ASSERT_EQ(run.function, 3);
+	ASSERT_EQ(run.exception_vector, 14);
+	ASSERT_EQ(run.exception_addr, hole);
+	/* Not present: no P bit, no SGX bit (there is no EPCM entry). */
+	ASSERT_EQ(run.exception_error_code & 0x8001, 0);
+}
