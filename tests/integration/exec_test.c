@@ -684,3 +684,38 @@ TEST(exec, sigaction_reports_inherited)
 	ASSERT_TRUE(old.sa_handler == SIG_IGN);
 	ASSERT_EQ(sgxemu_sigaction(SIGKILL, &ign, NULL), -EINVAL);
 }
+
+/* Without FSGSBASE in user space the bases go through arch_prctl: entry,
+ * AEX, the enclave's handler and ERESUME still see the right FS/GS. */
+TEST(exec, without_fsgsbase)
+{
+	struct encl_op op = { .type = ENCL_OP_INFO };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	setenv("SGXEMU_NO_FSGSBASE", "1", 1);
+	xf_setup(&x);
+	cur = &x;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 1), &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	if (getauxval(AT_HWCAP2) & 2) {
+		/* The enclave itself may still read its base with RDFSBASE. */
+		ASSERT_EQ(op.r0, op.r4);
+		ASSERT_TRUE(in_elrange(op.r0));
+	}
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_UD2;
+	op.exc_skip = 2;
+	ASSERT_EQ(call_handling(xf_tcs(&x, 2), &op), 1);
+	ASSERT_EQ(op.r0, 1);
+	/* And host TLS is intact afterwards. */
+	tls_counter = 41;
+	ASSERT_EQ(++tls_counter, 42);
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_PUT;
+	op.a = 9;
+	raw_eenter(&op, xf_tcs(&x, 3));
+	op.type = ENCL_OP_GET;
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(op.r0, 9);
+}

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
@@ -71,7 +72,9 @@ static void init(void)
 	static const int sync_sigs[] = { SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP };
 	size_t i;
 
-	exec_have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0;
+	/* SGXEMU_NO_FSGSBASE=1 takes the arch_prctl path even where the kernel
+	 * lets user space use WRFSBASE, so that path can be tested anywhere. */
+	exec_have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0 && !getenv("SGXEMU_NO_FSGSBASE");
 	for (i = 0; i < ARRAY_SIZE(sync_sigs); i++) {
 		sig_adopt(sync_sigs[i]);
 		init_err = exec_install(sync_sigs[i],
