@@ -108,6 +108,14 @@ SGXEMU_API int sgxemu_dup(int oldfd, int newfd, int flags);
 /* The kernel closed @fd behind sgxemu's back (dup2() over it): forget it. */
 SGXEMU_API void sgxemu_forget_fd(int fd);
 
+/*
+ * sigaltstack() for programs that run enclaves.  A thread that has run
+ * enclave code keeps the emulator's own sigaltstack (its handlers need it);
+ * the program's is recorded and reported back, not installed, so a later
+ * SS_DISABLE cannot take the emulator's away.
+ */
+SGXEMU_API int sgxemu_sigaltstack(const stack_t *ss, stack_t *old);
+
 /* The reason for the calling thread's last failure, or "". */
 SGXEMU_API const char *sgxemu_last_error(void);
 

@@ -336,3 +336,10 @@ int sgxemu_sigaction(int sig, const struct sigaction *act, struct sigaction *old
 		err = sig_action(sig, act, old);
 	return err ? fail(err, "sigaction(%d): %s", sig, strerror(-err)) : 0;
 }
+
+int sgxemu_sigaltstack(const stack_t *ss, stack_t *old)
+{
+	int err = tcb_sigaltstack(ss, old);
+
+	return err ? fail(err, "sigaltstack: %s", strerror(-err)) : 0;
+}

@@ -348,6 +348,13 @@ __export int sigaction(int sig, const struct sigaction *act, struct sigaction *o
 	return ret < 0 ? fail(ret) : 0;
 }
 
+__export int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	int ret = sgxemu_sigaltstack(ss, old);
+
+	return ret < 0 ? fail(ret) : 0;
+}
+
 __export sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction sa, old;

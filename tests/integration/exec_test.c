@@ -12,7 +12,9 @@
 #include <stdatomic.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <ucontext.h>
 
 #include "exec_fixture.h"
@@ -718,4 +720,33 @@ TEST(exec, without_fsgsbase)
 	op.type = ENCL_OP_GET;
 	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
 	ASSERT_EQ(op.r0, 9);
+}
+
+/* The program's sigaltstack calls do not move the emulator's: an
+ * SS_DISABLE (as a runtime does at thread exit) leaves enclave signals
+ * working, and the program reads back what it set. */
+TEST(exec, sigaltstack_is_virtual)
+{
+	static char stack[65536];
+	struct encl_op op = { .type = ENCL_OP_UD2, .exc_skip = 2 };
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) }, old, real;
+	static struct xf x;
+
+	xf_setup(&x);
+	ASSERT_EQ(sgxemu_sigaltstack(&ss, &old), 0);
+	ASSERT_EQ(sgxemu_sigaltstack(NULL, &old), 0);
+	ASSERT_TRUE(old.ss_sp == stack);
+	ASSERT_EQ(old.ss_size, sizeof(stack));
+	ss.ss_flags = SS_DISABLE;
+	ASSERT_EQ(sgxemu_sigaltstack(&ss, NULL), 0);
+	ASSERT_EQ(sgxemu_sigaltstack(NULL, &old), 0);
+	ASSERT_EQ(old.ss_flags, SS_DISABLE);
+	ss.ss_flags = 0x77;
+	ASSERT_EQ(sgxemu_sigaltstack(&ss, NULL), -EINVAL);
+	/* The real one is still the emulator's ... */
+	ASSERT_EQ(syscall(SYS_sigaltstack, NULL, &real), 0);
+	ASSERT_TRUE(real.ss_sp != stack && real.ss_sp != NULL);
+	/* ... so an AEX still finds its way. */
+	ASSERT_EQ(call_handling(xf_tcs(&x, 0), &op), 1);
+	ASSERT_EQ(op.r0, 1);
 }

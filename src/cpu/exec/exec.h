@@ -68,6 +68,7 @@ struct tcb {
 	u64 tcs_linaddr;        /* CR_TCS_LA */
 	u64 aep;                /* the AEP of the last EENTER/ERESUME */
 	u64 ursp, urbp;         /* the untrusted stack of the last EENTER */
+	stack_t app_ss;         /* the sigaltstack the application believes it has */
 	u64 base, size;         /* ELRANGE */
 	u32 ssaframesize;
 	u64 xfrm;
@@ -104,6 +105,13 @@ struct exec_frame {
 
 /* The thread's TCB in normal (host-mode) context; created on first use. */
 struct tcb *tcb_current(void);
+/*
+ * sigaltstack() for applications: once a thread has a TCB, its real
+ * sigaltstack is the emulator's; the application's is recorded and
+ * reported, never installed.  Before that, the call goes to the kernel.
+ * Return: 0 or -errno.
+ */
+int tcb_sigaltstack(const stack_t *ss, stack_t *old);
 /* The TCB a signal handler runs for, found from the ucontext's sigaltstack
  * without TLS; NULL when the thread has none. */
 struct tcb *tcb_from_ucontext(const ucontext_t *uc);

@@ -74,7 +74,8 @@ struct tcb *tcb_current(void)
 	ss.ss_sp = p;
 	ss.ss_size = TCB_REGION_SIZE;
 	ss.ss_flags = 0;
-	if (sys_sigaltstack(&ss, NULL)) {
+	/* What the thread had is the application's from now on. */
+	if (sys_sigaltstack(&ss, &t->app_ss)) {
 		sys_munmap(p, TCB_REGION_SIZE);
 		return NULL;
 	}
@@ -90,4 +91,30 @@ struct tcb *tcb_from_ucontext(const ucontext_t *uc)
 	if (!t || (uc->uc_stack.ss_flags & SS_DISABLE) || t->magic != TCB_MAGIC)
 		return NULL;
 	return t;
+}
+
+/* Linux's flag for a stack that is disarmed while a handler runs on it. */
+#define SS_AUTODISARM_ (1U << 31)
+
+int tcb_sigaltstack(const stack_t *ss, stack_t *old)
+{
+	struct tcb *t = tcb_self;
+
+	if (!t)
+		return sys_sigaltstack(ss, old);
+	if (ss && (ss->ss_flags & ~(SS_DISABLE | (int)SS_AUTODISARM_)))
+		return -EINVAL;
+	if (ss && !(ss->ss_flags & SS_DISABLE) && ss->ss_size < (size_t)MINSIGSTKSZ)
+		return -ENOMEM;
+	if (old)
+		*old = t->app_ss;
+	if (ss) {
+		t->app_ss = *ss;
+		if (ss->ss_flags & SS_DISABLE) {
+			t->app_ss.ss_sp = NULL;
+			t->app_ss.ss_size = 0;
+			t->app_ss.ss_flags = SS_DISABLE;
+		}
+	}
+	return 0;
 }
