@@ -429,3 +429,40 @@ TEST(device, hole_is_not_memory)
 	/* Not present: no P bit, no SGX bit (there is no EPCM entry). */
 	ASSERT_EQ(run.exception_error_code & 0x8001, 0);
 }
+
+/* Hostile ioctl arguments: random pointers and random structures get
+ * -EFAULT or -EINVAL (or a refusal from the processor), never a crash, and
+ * the enclave still builds afterwards. */
+TEST_T(device, random_ioctl_arguments, 120)
+{
+	static const unsigned long cmds[] = { SGX_IOC_ENCLAVE_CREATE, SGX_IOC_ENCLAVE_ADD_PAGES,
+					      SGX_IOC_ENCLAVE_INIT, SGX_IOC_ENCLAVE_PROVISION };
+	static u8 junk[8192] __aligned(4096);
+	static struct dev d;
+	u64 r = 0x2545F4914F6CDD1DULL;
+	int i, ret;
+	size_t k;
+
+	dev_open(&d);
+	for (i = 0; i < 2000; i++) {
+		u64 *q = (u64 *)(void *)junk;
+
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		for (k = 0; k < sizeof(junk) / 8; k++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			q[k] = r;
+		}
+		/* Sometimes point the structure's pointers back into junk. */
+		if (i & 1)
+			for (k = 0; k < 6; k++)
+				q[k] = (u64)(uintptr_t)junk + (q[k] & 0x1000);
+		ret = sgxemu_ioctl(d.fd, cmds[i % 4], (i & 2) ? (unsigned long)junk : (unsigned long)r);
+		ASSERT_TRUE(ret == -EFAULT || ret == -EINVAL || ret == -EIO || ret == -EPERM ||
+			    ret == -EACCES || ret == -EBUSY || ret == -ENOMEM || ret == 0);
+	}
+	/* Whatever the junk did, a fresh enclave file still builds and runs. */
+	sgxemu_close(d.fd);
+	d.fd = sgxemu_open(d.plat, "/dev/sgx_enclave", 0);
+	ASSERT_GE(d.fd, 0);
+	build(&d);
+}
