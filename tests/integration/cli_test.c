@@ -393,4 +393,9 @@ TEST(cli, run_shows_devices)
 	ASSERT_STR_CONTAINS(r.out, "/dev/sgx_enclave");
 	ASSERT_STR_CONTAINS(r.out, "10, 126");
 	ASSERT_STR_CONTAINS(r.out, "10, 124");
+	/* Children the program forks and execs get the shim too. */
+	run(&r, "run", "--", "/bin/sh", "-c", "ls -l /dev/sgx_enclave && echo done", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "crw------- 1 root root 10, 125");
+	ASSERT_STR_CONTAINS(r.out, "done");
 }
