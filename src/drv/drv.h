@@ -36,8 +36,10 @@ void encl_destroy(struct encl *encl);
 
 /*
  * SGX_IOC_ENCLAVE_ADD_PAGES: EADD @length bytes at ELRANGE offset @offset
- * from @src with @secinfo, EEXTENDing them when @measure.  *@count is the
- * number of bytes added, also on error.
+ * from @src with @secinfo, EEXTENDing them when @measure.  @src is page
+ * aligned and owned by the caller (EADD reads it in place: the ioctl has
+ * already copied it from user memory).  *@count is the number of bytes
+ * added, also on error.
  * Return: 0, -EINVAL, -ENOMEM, -EBUSY (page already added), -EIO.
  */
 int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,

@@ -191,35 +191,30 @@ int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
 		   const struct sgx_secinfo *secinfo, bool measure, u64 *count)
 {
 	struct sgx_secinfo si __aligned(64);
-	u8 *bounce;
 	u64 end, done = 0;
 	int err = 0;
 
 	*count = 0;
-	if (!is_aligned(offset, SGX_PAGE_SIZE) || !length || !is_aligned(length, SGX_PAGE_SIZE) ||
+	/* EADD #GPs on an unaligned SRCPGE; the callers own aligned copies. */
+	if (!is_aligned((u64)(uintptr_t)src, SGX_PAGE_SIZE) ||
+	    !is_aligned(offset, SGX_PAGE_SIZE) || !length || !is_aligned(length, SGX_PAGE_SIZE) ||
 	    check_add_overflow_u64(offset, length, &end) || end > encl->size)
 		return -EINVAL;
 	memcpy(&si, secinfo, sizeof(si));
 	if (!secinfo_valid(&si))
 		return -EINVAL;
-	/* EADD reads a page-aligned source. */
-	bounce = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
-	if (!bounce)
-		return -ENOMEM;
 	pthread_mutex_lock(&encl->lock);
 	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
 	}
 	for (done = 0; done < length; done += SGX_PAGE_SIZE) {
-		memcpy(bounce, (const u8 *)src + done, SGX_PAGE_SIZE);
-		err = add_page(encl, bounce, offset + done, &si, measure);
+		err = add_page(encl, (const u8 *)src + done, offset + done, &si, measure);
 		if (err)
 			break;
 	}
 out:
 	pthread_mutex_unlock(&encl->lock);
-	free(bounce);
 	*count = done;
 	return err;
 }
