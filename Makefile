@@ -45,7 +45,9 @@ $(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
 
 # --- the preload shim -----------------------------------------------------------
 PRELOAD := $(O)/lib/libsgxemu-preload.so
-PRELOAD_OBJS := $(O)/obj/src/preload/preload.o $(O)/obj/src/preload/vdso_blob.o
+PRELOAD_OBJS := $(addprefix $(O)/obj/src/preload/,preload.o seccomp.o relaunch.o gate.o \
+	vdso_blob.o)
+HELPER := $(O)/lib/sgxemu-exec
 
 $(O)/preload/vdso.so: src/preload/vdso.S src/preload/vdso.lds
 	@mkdir -p $(@D)
@@ -60,6 +62,17 @@ $(PRELOAD): $(PRELOAD_OBJS) $(LINK_api) src/preload/preload.map
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map \
 		-Wl,-z,noexecstack -o $@ $(PRELOAD_OBJS) $(LINK_api) $(LDLIBS)
+
+# The exec helper runs before any C library: freestanding, static, linked
+# at the gate's address, never built with the sanitizers.
+HELPER_CFLAGS := -std=c11 -O2 -ffreestanding -nostdlib -fPIE -fno-stack-protector \
+	-fcf-protection=none -fno-asynchronous-unwind-tables $(WARN)
+HELPER_SRCS := src/preload/sgxemu_exec.c src/preload/relaunch.c src/preload/gate.S
+$(HELPER): $(HELPER_SRCS) src/preload/gate.h src/preload/sgxemu_exec.lds
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) -D_GNU_SOURCE -DSGXEMU_HELPER -Isrc $(HELPER_CFLAGS) -static -no-pie \
+		-Wl,-T,src/preload/sgxemu_exec.lds -Wl,--no-relax -Wl,--build-id=none -Wl,-z,noexecstack \
+		-o $@ $(HELPER_SRCS)
 
 # --- test enclaves ------------------------------------------------------------
 # Freestanding, position independent, linked at 0; never built with the
@@ -139,6 +152,18 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
 
+# Programs written for the Linux driver, run under `sgxemu run` by the
+# tests: plain C, no libsgxemu, never built with the sanitizers (the shim
+# they run under is not).
+PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog
+PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
+$(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $<
+$(O)/tests/prog/static_prog: tests/integration/prog/static_prog.c
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -static -o $@ $<
+
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
 $(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api) bench/bench.h
@@ -153,16 +178,16 @@ HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 .PHONY: all check check-external bench bench-run clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu $(PRELOAD) headers $(ENCLAVES) $(HELLO_DIR)/hello
+all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello
 
 headers: $(HDR_OKS)
 
-check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD)
+check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD) $(HELPER) $(PROGS)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 
 # The Linux kernel's SGX selftests, unmodified, under `sgxemu run`.
-check-external: $(O)/bin/sgxemu $(PRELOAD)
+check-external: $(O)/bin/sgxemu $(PRELOAD) $(HELPER)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) WORK=$(abspath $(O)/external) \
 		tests/external/linux-selftests/run
 
@@ -171,7 +196,7 @@ BENCH_MODE ?= release
 bench:
 	@$(MAKE) --no-print-directory MODE=$(BENCH_MODE) bench-run
 
-bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES)
+bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 	@mkdir -p build/bench
 	@: > build/bench/results.jsonl
 	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done

@@ -25,35 +25,6 @@
 #define N_SIGNALS 200000
 #define COMPUTE_ROUNDS 200000000ULL
 
-static void ud2_handler(int sig, siginfo_t *info, void *ucv)
-{
-	ucontext_t *uc = ucv;
-
-	(void)sig;
-	(void)info;
-	uc->uc_mcontext.gregs[REG_RIP] += 2;
-}
-
-/* One SIGILL trap and return, with an ordinary handler. */
-static double signal_roundtrip_ns(void)
-{
-	struct sigaction sa = { 0 }, old;
-	double t0;
-	int i;
-
-	sa.sa_sigaction = ud2_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGILL, &sa, &old);
-	for (i = 0; i < 1000; i++)
-		__asm__ volatile("ud2");
-	t0 = bench_now();
-	for (i = 0; i < N_SIGNALS; i++)
-		__asm__ volatile("ud2");
-	t0 = bench_now() - t0;
-	sigaction(SIGILL, &old, NULL);
-	return t0 / N_SIGNALS * 1e9;
-}
-
 __attribute__((noinline)) static uint64_t empty_function(uint64_t x)
 {
 	__asm__ volatile("" : "+r"(x));
@@ -154,7 +125,7 @@ int main(int argc, char **argv)
 
 	bench_open(argc, argv);
 	/* The baseline first, before the emulator owns SIGILL. */
-	sig = signal_roundtrip_ns();
+	sig = bench_signal_roundtrip_ns(N_SIGNALS);
 	call = function_call_ns();
 	if (!mkdtemp(dir))
 		return 1;

@@ -44,4 +44,5 @@ endif
 CPPFLAGS += -DTEST_SGXEMU=\"$(abspath $(O)/bin/sgxemu)\" \
 	-DTEST_ENCLAVES=\"$(abspath $(O)/enclaves)\" \
 	-DTEST_HELLO=\"$(abspath $(O)/examples/hello/hello)\" \
-	-DTEST_PRELOAD=\"$(abspath $(O)/lib/libsgxemu-preload.so)\"
+	-DTEST_PRELOAD=\"$(abspath $(O)/lib/libsgxemu-preload.so)\" \
+	-DTEST_PROGS=\"$(abspath $(O)/tests/prog)\"

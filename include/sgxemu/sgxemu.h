@@ -107,6 +107,31 @@ SGXEMU_API int sgxemu_close(int fd);
 SGXEMU_API int sgxemu_dup(int oldfd, int newfd, int flags);
 /* The kernel closed @fd behind sgxemu's back (dup2() over it): forget it. */
 SGXEMU_API void sgxemu_forget_fd(int fd);
+/* The device node @fd was opened from ("/dev/sgx_enclave" also for the
+ * seed's enclave files), or NULL if it is not a device file. */
+SGXEMU_API const char *sgxemu_fd_path(int fd);
+/*
+ * From now on device files get descriptor numbers >= @first (as
+ * fcntl(F_DUPFD) gives them, so dup() of one does too), falling back to the
+ * lowest free number when that fails; an interposer that must recognise
+ * them by number alone (a seccomp filter) reserves a range this way.
+ */
+SGXEMU_API void sgxemu_set_fd_floor(int first);
+
+/*
+ * What CPUID reports on the emulated platform: the host CPU's answer with
+ * leaf 7's SGX and SGX_LC bits, leaf 0x12 of @plat, and a maximum basic
+ * leaf of at least 0x12.  @regs: EAX, EBX, ECX, EDX.
+ */
+SGXEMU_API void sgxemu_cpuid(struct sgxemu_platform *plat, uint32_t leaf, uint32_t subleaf,
+			     uint32_t regs[4]);
+/*
+ * Make every CPUID the calling thread (and threads it creates later)
+ * executes outside an enclave answer as sgxemu_cpuid() does, through CPUID
+ * faulting.  -ENODEV where the CPU or the kernel does not offer CPUID
+ * faulting (/proc/cpuinfo flag cpuid_fault); CPUID then shows the host.
+ */
+SGXEMU_API int sgxemu_cpuid_faulting(struct sgxemu_platform *plat);
 
 /*
  * sigaltstack() for programs that run enclaves.  A thread that has run

@@ -343,3 +343,18 @@ int sgxemu_sigaltstack(const stack_t *ss, stack_t *old)
 
 	return err ? fail(err, "sigaltstack: %s", strerror(-err)) : 0;
 }
+
+void sgxemu_cpuid(struct sgxemu_platform *p, uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
+{
+	exec_cpuid_answer(p->plat, leaf, subleaf, regs);
+}
+
+int sgxemu_cpuid_faulting(struct sgxemu_platform *p)
+{
+	int err = exec_cpuid_enable(p->plat);
+
+	return err ? fail(err, "CPUID faulting: %s", err == -ENODEV ?
+			  "not offered by this CPU or kernel (no cpuid_fault in /proc/cpuinfo)" :
+			  strerror(-err)) :
+		     0;
+}

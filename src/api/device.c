@@ -36,6 +36,27 @@ struct dev_file {
 static _Atomic(struct dev_file *) files[MAX_FDS];
 /* Open enclave files: with none, mprotect and munmap are plain calls. */
 static atomic_int nr_enclaves;
+/* sgxemu_set_fd_floor(): where device file numbers start. */
+static atomic_int fd_floor;
+
+void sgxemu_set_fd_floor(int first)
+{
+	atomic_store(&fd_floor, first > 0 ? first : 0);
+}
+
+/* Renumber a new descriptor to the floor, if one is set and it can be. */
+static int to_floor(int fd)
+{
+	int floor = atomic_load(&fd_floor), moved;
+
+	if (fd < 0 || !floor || fd >= floor)
+		return fd;
+	moved = (int)sys_call6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor, 0, 0, 0);
+	if (moved < 0)
+		return fd;
+	sys_close(fd);
+	return moved;
+}
 
 static int install(struct sgxemu_platform *p, enum dev_type type)
 {
@@ -55,7 +76,8 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 		}
 		atomic_fetch_add(&nr_enclaves, 1);
 	}
-	fd = memfd_create(type == DEV_PROVISION ? "sgx_provision" : "sgx_enclave", MFD_CLOEXEC);
+	fd = to_floor(memfd_create(type == DEV_PROVISION ? "sgx_provision" : "sgx_enclave",
+				   MFD_CLOEXEC));
 	if (fd < 0 || fd >= MAX_FDS) {
 		err = fd < 0 ? -errno : -EMFILE;
 		if (fd >= 0)
@@ -73,6 +95,22 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 static struct dev_file *file_of(int fd)
 {
 	return fd >= 0 && fd < MAX_FDS ? atomic_load(&files[fd]) : NULL;
+}
+
+const char *sgxemu_fd_path(int fd)
+{
+	struct dev_file *f = file_of(fd);
+
+	if (!f)
+		return NULL;
+	switch (f->type) {
+	case DEV_PROVISION:
+		return "/dev/sgx_provision";
+	case DEV_SEED:
+		return "/dev/sgx";
+	default:
+		return "/dev/sgx_enclave";
+	}
 }
 
 int sgxemu_open(struct sgxemu_platform *p, const char *path, int flags)
@@ -124,10 +162,17 @@ int sgxemu_dup(int oldfd, int newfd, int flags)
 	if (!f)
 		return -EBADF;
 	/* The kernel picks or replaces the number; the device follows it. */
-	if (newfd < 0)
+	if (newfd < 0) {
+		int floor = atomic_load(&fd_floor);
+
 		fd = (int)sys_call6(SYS_fcntl, oldfd,
-				    (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, -newfd - 1, 0,
-				    0, 0);
+				    (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
+				    -newfd - 1 > floor ? -newfd - 1 : floor, 0, 0, 0);
+		if ((fd == -EINVAL || fd == -EMFILE) && floor)
+			fd = (int)sys_call6(SYS_fcntl, oldfd,
+					    (flags & O_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD,
+					    -newfd - 1, 0, 0, 0);
+	}
 	else if (newfd == oldfd)
 		return newfd;
 	else

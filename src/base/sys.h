@@ -13,6 +13,13 @@
 
 #include "base/types.h"
 
+/*
+ * Where the emulator's system calls go when the preload shim's seccomp
+ * filter is on: a gate at a fixed address that the filter lets through.
+ * NULL otherwise (programs linked with libsgxemu have no filter).
+ */
+extern long (*sys_gate)(long nr, long a, long b, long c, long d, long e, long f);
+
 static inline long sys_call6(long nr, long a, long b, long c, long d, long e, long f)
 {
 	register long r10 __asm__("r10") = d;
@@ -20,6 +27,8 @@ static inline long sys_call6(long nr, long a, long b, long c, long d, long e, lo
 	register long r9 __asm__("r9") = f;
 	long ret;
 
+	if (sys_gate)
+		return sys_gate(nr, a, b, c, d, e, f);
 	__asm__ volatile("syscall"
 			 : "=a"(ret)
 			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)

@@ -8,7 +8,8 @@
  * __vdso_sgx_enter_enclave (AT_SYSINFO_EHDR).
  *
  * Everything else goes straight to the kernel.  Programs that bypass the C
- * library with raw system calls need the seccomp path (not yet).
+ * library with raw system calls are seen by the seccomp path (seccomp.c);
+ * these entry points are its fast path.
  */
 #include <asm/sgx.h>
 #include <elf.h>
@@ -28,7 +29,10 @@
 #include <unistd.h>
 
 #include "base/compiler.h"
+#include "base/sys.h"
 #include "cpu/exec/exec.h"
+#include "preload/gate.h"
+#include "preload/shim.h"
 #include "sgxemu/sgxemu.h"
 
 extern const char preload_vdso_image[], preload_vdso_image_end[];
@@ -46,23 +50,49 @@ static const struct {
 	{ "/dev/sgx", 124 },
 };
 
+/*
+ * The node index of @path, or -1 (also for NULL).  @path is the program's
+ * pointer, read as the kernel would read it: a bad one is not a node (and
+ * the kernel then answers the call with EFAULT), never a crash here.
+ */
 static int node_of(const char *path)
 {
+	char buf[24];
+	long n;
 	size_t i;
 
 	if (!path)
 		return -1;
+	n = (long)exec_copy_user(buf, path, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
 	for (i = 0; i < ARRAY_SIZE(nodes); i++)
-		if (!strcmp(path, nodes[i].path))
+		if (!strcmp(buf, nodes[i].path))
 			return (int)i;
 	return -1;
 }
 
-static int fail(int err)
+static long ret(long r)
 {
-	errno = -err;
-	return -1;
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
 }
+
+__thread int shim_depth;
+
+/* Run @expr as shim code (see shim_depth) and return its -errno as errno. */
+#define SHIM(type, expr)                     \
+	({                                   \
+		long r_;                     \
+		shim_depth++;                \
+		r_ = (expr);                 \
+		shim_depth--;                \
+		(type) ret(r_);              \
+	})
 
 static void complain(const char *what)
 {
@@ -108,36 +138,43 @@ static struct sgxemu_platform *platform(void)
 	return plat;
 }
 
-static int open_node(const char *path, int flags)
+/* "" as AT_EMPTY_PATH means it, read safely. */
+static bool is_empty(const char *path)
+{
+	char c;
+
+	return path && exec_copy_user(&c, path, 1) == 1 && !c;
+}
+
+static long open_node(const char *path, int flags)
 {
 	struct sgxemu_platform *p = platform();
-	int fd;
 
-	if (!p)
-		return fail(-ENODEV);
-	fd = sgxemu_open(p, path, flags);
-	return fd < 0 ? fail(fd) : fd;
+	return p ? sgxemu_open(p, path, flags) : -ENODEV;
+}
+
+long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	if (node_of(path) >= 0)
+		return open_node(path, flags);
+	return sys_call6(SYS_openat, dirfd, (long)path, flags, mode, 0, 0);
 }
 
 /* open()'s third argument exists only when the flags create a file. */
-static int do_openat(int dirfd, const char *path, int flags, va_list ap)
+static mode_t mode_arg(int flags, va_list ap)
 {
-	mode_t mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
-
-	if (node_of(path) >= 0)
-		return open_node(path, flags);
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
 __export int open(const char *path, int flags, ...)
 {
 	va_list ap;
-	int fd;
+	mode_t mode;
 
 	va_start(ap, flags);
-	fd = do_openat(AT_FDCWD, path, flags, ap);
+	mode = mode_arg(flags, ap);
 	va_end(ap);
-	return fd;
+	return SHIM(int, shim_openat(AT_FDCWD, path, flags, mode));
 }
 
 __export int open64(const char *path, int flags, ...) __attribute__((alias("open")));
@@ -145,12 +182,12 @@ __export int open64(const char *path, int flags, ...) __attribute__((alias("open
 __export int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
-	int fd;
+	mode_t mode;
 
 	va_start(ap, flags);
-	fd = do_openat(dirfd, path, flags, ap);
+	mode = mode_arg(flags, ap);
 	va_end(ap);
-	return fd;
+	return SHIM(int, shim_openat(dirfd, path, flags, mode));
 }
 
 __export int openat64(int dirfd, const char *path, int flags, ...)
@@ -173,24 +210,42 @@ __export int __openat_2(int dirfd, const char *path, int flags)
 	return openat(dirfd, path, flags);
 }
 
-static void fake_node(int node, struct stat *st)
+/* stat() of a device node, into the program's buffer (-EFAULT if bad). */
+static long fake_node(int node, struct stat *ust)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFCHR | 0600;
-	st->st_rdev = makedev(10, nodes[node].minor);
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFCHR | 0600;
+	st.st_rdev = makedev(10, nodes[node].minor);
+	st.st_nlink = 1;
+	st.st_blksize = 4096;
+	return rl_copy_to(ust, &st, sizeof(st));
+}
+
+long shim_fstat(int fd, struct stat *st)
+{
+	int node = node_of(sgxemu_fd_path(fd));
+
+	if (node < 0)
+		return sys_call6(SYS_fstat, fd, (long)st, 0, 0, 0, 0);
+	return fake_node(node, st);
+}
+
+long shim_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	int node = node_of(path);
+
+	if (node < 0 && (flags & AT_EMPTY_PATH) && is_empty(path))
+		node = node_of(sgxemu_fd_path(dirfd));
+	if (node < 0)
+		return sys_call6(SYS_newfstatat, dirfd, (long)path, (long)st, flags, 0, 0);
+	return fake_node(node, st);
 }
 
 __export int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	int node = node_of(path);
-
-	if (node >= 0) {
-		fake_node(node, st);
-		return 0;
-	}
-	return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+	return SHIM(int, shim_fstatat(dirfd, path, st, flags));
 }
 
 /* On x86-64 struct stat64 is struct stat. */
@@ -221,138 +276,188 @@ __export int lstat64(const char *path, struct stat64 *st)
 	return fstatat(AT_FDCWD, path, (struct stat *)(void *)st, AT_SYMLINK_NOFOLLOW);
 }
 
-__export int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *st)
+__export int fstat(int fd, struct stat *st)
+{
+	return SHIM(int, shim_fstat(fd, st));
+}
+
+__export int fstat64(int fd, struct stat64 *st)
+{
+	return fstat(fd, (struct stat *)(void *)st);
+}
+
+long shim_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *st)
 {
 	int node = node_of(path);
 
-	if (node >= 0) {
-		memset(st, 0, sizeof(*st));
-		st->stx_mask = STATX_BASIC_STATS;
-		st->stx_mode = S_IFCHR | 0600;
-		st->stx_nlink = 1;
-		st->stx_blksize = 4096;
-		st->stx_rdev_major = 10;
-		st->stx_rdev_minor = nodes[node].minor;
-		return 0;
-	}
-	return (int)syscall(SYS_statx, dirfd, path, flags, mask, st);
+	struct statx sx;
+
+	if (node < 0 && (flags & AT_EMPTY_PATH) && is_empty(path))
+		node = node_of(sgxemu_fd_path(dirfd));
+	if (node < 0)
+		return sys_call6(SYS_statx, dirfd, (long)path, flags, mask, (long)st, 0);
+	memset(&sx, 0, sizeof(sx));
+	sx.stx_mask = STATX_BASIC_STATS;
+	sx.stx_mode = S_IFCHR | 0600;
+	sx.stx_nlink = 1;
+	sx.stx_blksize = 4096;
+	sx.stx_rdev_major = 10;
+	sx.stx_rdev_minor = nodes[node].minor;
+	return rl_copy_to(st, &sx, sizeof(sx));
+}
+
+__export int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *st)
+{
+	return SHIM(int, shim_statx(dirfd, path, flags, mask, st));
+}
+
+/* The nodes are root's, mode 0600, and we let the caller read and write
+ * them (that is what the emulation is for); nobody executes them. */
+long shim_faccessat(int dirfd, const char *path, int mode, int flags, long nr)
+{
+	if (node_of(path) >= 0)
+		return (mode & X_OK) ? -EACCES : 0;
+	return sys_call6(nr, dirfd, (long)path, mode, flags, 0, 0);
+}
+
+long shim_ioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	long r = sgxemu_ioctl(fd, cmd, arg);
+
+	return r == -EBADF ? sys_call6(SYS_ioctl, fd, (long)cmd, (long)arg, 0, 0, 0) : r;
 }
 
 __export int ioctl(int fd, unsigned long request, ...)
 {
 	va_list ap;
 	unsigned long arg;
-	int ret;
 
 	va_start(ap, request);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
-	ret = sgxemu_ioctl(fd, request, arg);
-	if (ret == -EBADF)
-		return (int)syscall(SYS_ioctl, fd, request, arg);
-	return ret < 0 ? fail(ret) : ret;
+	return SHIM(int, shim_ioctl(fd, request, arg));
+}
+
+long shim_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
+{
+	void *out;
+	int r = sgxemu_mmap(addr, len, prot, flags, fd, off, &out);
+
+	if (r == -EBADF)
+		return sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+	return r < 0 ? r : (long)out;
 }
 
 __export void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	void *out;
-	int ret = sgxemu_mmap(addr, len, prot, flags, fd, (long)off, &out);
-
-	if (ret == -EBADF)
-		return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
-	if (ret < 0) {
-		errno = -ret;
-		return MAP_FAILED;
-	}
-	return out;
+	return SHIM(void *, shim_mmap(addr, len, prot, flags, fd, off));
 }
 
 __export void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	__attribute__((alias("mmap")));
 
+long shim_munmap(void *addr, size_t len)
+{
+	return sgxemu_munmap(addr, len);
+}
+
 __export int munmap(void *addr, size_t len)
 {
-	int ret = sgxemu_munmap(addr, len);
+	return SHIM(int, shim_munmap(addr, len));
+}
 
-	return ret < 0 ? fail(ret) : 0;
+long shim_mprotect(void *addr, size_t len, int prot)
+{
+	return sgxemu_mprotect(addr, len, prot);
 }
 
 __export int mprotect(void *addr, size_t len, int prot)
 {
-	int ret = sgxemu_mprotect(addr, len, prot);
+	return SHIM(int, shim_mprotect(addr, len, prot));
+}
 
-	return ret < 0 ? fail(ret) : 0;
+long shim_close(int fd)
+{
+	int r = sgxemu_close(fd);
+
+	return r == -EBADF ? sys_call6(SYS_close, fd, 0, 0, 0, 0, 0) : r;
 }
 
 __export int close(int fd)
 {
-	int ret = sgxemu_close(fd);
+	return SHIM(int, shim_close(fd));
+}
 
-	if (ret == -EBADF)
-		return (int)syscall(SYS_close, fd);
-	return ret < 0 ? fail(ret) : 0;
+long shim_dup(int oldfd)
+{
+	int fd = sgxemu_dup(oldfd, -1, 0);
+
+	return fd == -EBADF ? sys_call6(SYS_dup, oldfd, 0, 0, 0, 0, 0) : fd;
 }
 
 __export int dup(int oldfd)
 {
-	int fd = sgxemu_dup(oldfd, -1, 0);
-
-	if (fd == -EBADF)
-		return (int)syscall(SYS_dup, oldfd);
-	return fd < 0 ? fail(fd) : fd;
+	return SHIM(int, shim_dup(oldfd));
 }
 
-__export int dup3(int oldfd, int newfd, int flags)
+long shim_dup3(int oldfd, int newfd, int flags)
 {
-	int fd = sgxemu_dup(oldfd, newfd, flags);
+	long fd = sgxemu_dup(oldfd, newfd, flags);
 
 	if (fd != -EBADF)
-		return fd < 0 ? fail(fd) : fd;
-	fd = (int)syscall(SYS_dup3, oldfd, newfd, flags);
+		return fd;
+	fd = sys_call6(SYS_dup3, oldfd, newfd, flags, 0, 0, 0);
 	/* A device file that stood at @newfd is gone now. */
 	if (fd >= 0)
 		sgxemu_forget_fd(newfd);
 	return fd;
 }
 
+__export int dup3(int oldfd, int newfd, int flags)
+{
+	return SHIM(int, shim_dup3(oldfd, newfd, flags));
+}
+
 __export int dup2(int oldfd, int newfd)
 {
 	if (oldfd == newfd)
-		return (int)syscall(SYS_fcntl, oldfd, F_GETFD) < 0 ? -1 : newfd;
+		return SHIM(int, sys_call6(SYS_fcntl, oldfd, F_GETFD, 0, 0, 0, 0) < 0 ? -EBADF : newfd);
 	return dup3(oldfd, newfd, 0);
+}
+
+long shim_fcntl(int fd, int cmd, long arg)
+{
+	long r;
+
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		r = sgxemu_dup(fd, (int)(-arg - 1), cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+		if (r != -EBADF)
+			return r;
+	}
+	return sys_call6(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
 }
 
 __export int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	long arg;
-	int ret;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
-		ret = sgxemu_dup(fd, (int)(-arg - 1), cmd == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
-		if (ret != -EBADF)
-			return ret < 0 ? fail(ret) : ret;
-	}
-	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+	return SHIM(int, shim_fcntl(fd, cmd, arg));
 }
 
 __export int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 __export int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	int ret = sgxemu_sigaction(sig, act, old);
-
-	return ret < 0 ? fail(ret) : 0;
+	return SHIM(int, sgxemu_sigaction(sig, act, old));
 }
 
 __export int sigaltstack(const stack_t *ss, stack_t *old)
 {
-	int ret = sgxemu_sigaltstack(ss, old);
-
-	return ret < 0 ? fail(ret) : 0;
+	return SHIM(int, sgxemu_sigaltstack(ss, old));
 }
 
 __export sighandler_t signal(int sig, sighandler_t handler)
@@ -377,9 +482,9 @@ static void install_vdso(char **envp)
 	u8 *img;
 	size_t i;
 
-	img = (u8 *)syscall(SYS_mmap, NULL, align_up(len, 4096), PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (img == MAP_FAILED)
+	img = sys_mmap(NULL, align_up(len, 4096), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sys_failed(img))
 		return;
 	memcpy(img, preload_vdso_image, len);
 	for (i = 0; i + 8 <= len; i += 8) {
@@ -388,7 +493,7 @@ static void install_vdso(char **envp)
 			break;
 		}
 	}
-	syscall(SYS_mprotect, img, align_up(len, 4096), PROT_READ | PROT_EXEC);
+	sys_mprotect(img, align_up(len, 4096), PROT_READ | PROT_EXEC);
 	while (*envp)
 		envp++;
 	for (av = (Elf64_auxv_t *)(void *)(envp + 1); av->a_type != AT_NULL; av++)
@@ -396,9 +501,34 @@ static void install_vdso(char **envp)
 			av->a_un.a_val = (u64)(uintptr_t)img;
 }
 
+/*
+ * CPUID faulting, where the host has it: then every CPUID in host code
+ * reports the emulated platform.  Probed first (ARCH_SET_CPUID fails with
+ * ENODEV on hosts without it), so that those do not pay for a platform
+ * before the program asks for a device.  `sgxemu run` tells the user when
+ * it is missing; SGXEMU_CPUID=off leaves CPUID alone.
+ */
+static void cpuid_init(void)
+{
+	const char *env = getenv("SGXEMU_CPUID");
+	struct sgxemu_platform *p;
+
+	if ((env && !strcmp(env, "off")) || sys_call6(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */,
+						      1, 0, 0, 0, 0))
+		return;
+	p = platform();
+	if (p && sgxemu_cpuid_faulting(p))
+		complain("CPUID faulting");
+}
+
 __attribute__((constructor)) static void preload_init(int argc, char **argv, char **envp)
 {
 	(void)argc;
 	(void)argv;
 	install_vdso(envp);
+	/* The emulator's fault handlers first: node_of() relies on them. */
+	if (exec_init_process())
+		complain("cannot install the emulator's signal handlers");
+	shim_seccomp_init();
+	cpuid_init();
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -22,8 +23,12 @@ static void usage(FILE *f)
 		"                    implemented yet, so --sgx2 is refused)\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
 		"                    (default $SGXEMU_STATE_DIR, then ~/.local/state/sgxemu)\n"
-		"The program must reach the devices through the C library; raw system\n"
-		"calls are not seen yet.\n");
+		"The program may reach the devices through the C library or with raw\n"
+		"system calls (a seccomp filter sees those); programs it executes are run\n"
+		"the same way.  Where the host offers CPUID faulting, CPUID in PROG reports\n"
+		"the emulated platform (SGX, SGX_LC, leaf 0x12).\n\n"
+		"Environment: SGXEMU_SECCOMP=off sees C library calls only;\n"
+		"SGXEMU_CPUID=off leaves CPUID alone.\n");
 }
 
 /* The shim sits next to the CLI: BIN/../lib/libsgxemu-preload.so. */
@@ -42,6 +47,21 @@ static int find_shim(char *path, size_t len)
 	*slash = '\0';
 	snprintf(path, len, "%s/../lib/libsgxemu-preload.so", self);
 	return access(path, R_OK) ? -errno : 0;
+}
+
+/* Say once when the program's CPUID will show the real CPU. */
+static void cpuid_note(const char *prog)
+{
+	const char *env = getenv("SGXEMU_CPUID");
+
+	if (env && !strcmp(env, "off"))
+		return;
+	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV)
+		fprintf(stderr,
+			"sgxemu run: note: no CPUID faulting on this host (cpuid_fault), so CPUID "
+			"in %s reports the real CPU; `sgxemu info` shows the emulated one "
+			"(SGXEMU_CPUID=off silences this)\n",
+			prog);
 }
 
 int cmd_run(int argc, char **argv)
@@ -94,6 +114,7 @@ int cmd_run(int argc, char **argv)
 		log_err("cannot find %s; build it with 'make'", shim);
 		return EXIT_USAGE;
 	}
+	cpuid_note(argv[optind]);
 	old = getenv("LD_PRELOAD");
 	snprintf(preload, sizeof(preload), "%s%s%s", shim, old && *old ? ":" : "",
 		 old ? old : "");

@@ -84,11 +84,39 @@ static void init(void)
 	}
 }
 
-int exec_init(void)
+int exec_init_process(void)
 {
 	pthread_once(&init_once, init);
-	if (init_err)
-		return init_err;
+	return init_err;
+}
+
+exec_syscall_hook *exec_syscall_hook_fn;
+
+int exec_set_syscall_hook(exec_syscall_hook *hook)
+{
+	sigset_t mask;
+	int err = exec_init_process();
+
+	if (err)
+		return err;
+	sig_adopt(SIGSYS);
+	exec_syscall_hook_fn = hook;
+	/* A call trapped inside the handler (the C library's, say) nests, and
+	 * exec_copy_user() inside it may fault. */
+	sigfillset(&mask);
+	sigdelset(&mask, SIGSYS);
+	sigdelset(&mask, SIGSEGV);
+	sigdelset(&mask, SIGBUS);
+	return exec_install(SIGSYS, (void (*)(int, siginfo_t *, void *))exec_signal_entry, &mask,
+			    SA_NODEFER);
+}
+
+int exec_init(void)
+{
+	int err = exec_init_process();
+
+	if (err)
+		return err;
 	/* The calling thread gets its TCB and sigaltstack now, in normal
 	 * context: a signal handler that already runs on another sigaltstack
 	 * (a sanitizer's, say) could not install ours. */
@@ -418,6 +446,23 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
  */
 struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
+	greg_t *ip = &uc->uc_mcontext.gregs[REG_RIP];
+
+	/* exec_copy_user() met an unreadable byte: it returns what it has. */
+	if ((sig == SIGSEGV || sig == SIGBUS) && *ip == (greg_t)(uintptr_t)exec_copy_user_load) {
+		*ip = (greg_t)(uintptr_t)exec_copy_user_fixup;
+		return t;
+	}
+	if (sig == SIGSYS && exec_syscall_hook_fn && exec_syscall_hook_fn(info, uc, t)) {
+		/* The enclave carries on after its system call, with its own
+		 * bases as the signal found them. */
+		if (t && t->in_enclave) {
+			t->encl_fsbase = t->sig_fsbase;
+			t->encl_gsbase = t->sig_gsbase;
+			t->load_encl = 1;
+		}
+		return t;
+	}
 	if (t && t->in_enclave) {
 		enclave_signal(sig, info, uc, t);
 		return t;
@@ -429,6 +474,8 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		host_enclu(sig, info, uc, t);
 		return t;
 	}
+	if (sig == SIGSEGV && exec_cpuid_trap(info, uc))
+		return t;
 	sig_dispatch(sig, info, uc);
 	return t;
 }

@@ -117,7 +117,43 @@ int tcb_sigaltstack(const stack_t *ss, stack_t *old);
 struct tcb *tcb_from_ucontext(const ucontext_t *uc);
 
 /* Process-wide setup: our handlers for the synchronous signals.  Idempotent. */
+int exec_init_process(void);
+/* exec_init_process(), and a TCB for the calling thread. */
 int exec_init(void);
+
+/*
+ * The preload shim's seccomp path: @hook gets every SIGSYS first (host FS
+ * and GS already restored, @t the thread's TCB or NULL) and returns true
+ * when the signal was its own; the application's SIGSYS disposition gets
+ * the others.  Installs the SIGSYS handler; SIGSYS is never blocked while
+ * an emulator handler or an application handler called by one runs.
+ * Return: 0 or -errno.
+ */
+typedef bool exec_syscall_hook(siginfo_t *info, ucontext_t *uc, struct tcb *t);
+int exec_set_syscall_hook(exec_syscall_hook *hook);
+extern exec_syscall_hook *exec_syscall_hook_fn;
+
+/*
+ * Copy up to @len bytes from @src, a program's pointer, stopping at the
+ * first unreadable byte: the number copied (uaccess.S).  Needs the
+ * emulator's SIGSEGV handler (exec_init_process()) and SIGSEGV unblocked.
+ */
+size_t exec_copy_user(void *dst, const void *src, size_t len);
+extern const char exec_copy_user_load[], exec_copy_user_fixup[];
+
+/*
+ * CPUID for host code (cpuid.c).  exec_cpuid_enable() turns CPUID faulting
+ * on for the calling thread and those it creates, answering for @plat
+ * (-ENODEV where the CPU or kernel lacks it).  exec_cpuid_answer() is the
+ * answer: the real CPU's, with leaf 7's SGX bits, leaf 0x12 of @plat and a
+ * maximum basic leaf of at least 0x12.  exec_cpuid_emulate() performs the
+ * CPUID at @uc's RIP, if there is one; exec_cpuid_trap() does so for a
+ * CPUID fault once enabled.
+ */
+int exec_cpuid_enable(struct platform *plat);
+void exec_cpuid_answer(struct platform *plat, u32 leaf, u32 subleaf, u32 r[4]);
+bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc);
+bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc);
 /* Platforms whose MMU ENCLU can walk; a TCS address is looked up in each. */
 void exec_register(struct platform *plat);
 void exec_unregister(struct platform *plat);

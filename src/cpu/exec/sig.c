@@ -51,7 +51,8 @@ int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigse
 		.handler = (void *)handler,
 		.flags = (unsigned long)flags | SA_SIGINFO | SA_ONSTACK | SA_RESTORER_,
 		.restorer = exec_sigreturn,
-		.mask = mask ? kmask_of(mask) : ~0ULL,
+		/* Never SIGSYS: a trapped call inside would kill the process. */
+		.mask = mask ? kmask_of(mask) : ~(1ULL << (SIGSYS - 1)),
 	};
 	int err = sys_rt_sigaction(sig, &ka, NULL);
 
@@ -66,10 +67,12 @@ bool sig_is_ours(int sig)
 	return sig > 0 && sig < NSIG && atomic_load(&owned[sig]);
 }
 
-/* The synchronous signals are always ours: an enclave can raise them. */
+/* The synchronous signals are always ours: an enclave can raise them.  So
+ * is SIGSYS once the shim's filter traps calls with it. */
 static bool always_ours(int sig)
 {
-	return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP;
+	return sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP ||
+	       (sig == SIGSYS && exec_syscall_hook_fn);
 }
 
 /**
@@ -107,7 +110,8 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 			if (err)
 				return err;
 			atomic_store(&owned[sig], false);
-		} else {
+		} else if (!(sig == SIGSYS && exec_syscall_hook_fn)) {
+			/* (The shim's SIGSYS handler stays as it is: SA_NODEFER.) */
 			err = exec_install(sig, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
 					   NULL, act->sa_flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
 			if (err)
@@ -205,6 +209,8 @@ void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc)
 	mask = kmask_of(&uc->uc_sigmask) | kmask_of(&a.mask);
 	if (!(a.flags & SA_NODEFER))
 		mask |= one;
+	if (exec_syscall_hook_fn)
+		mask &= ~(1ULL << (SIGSYS - 1));
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
 	if (a.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))a.handler)(sig, info, uc);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shim's answers, shared by its two ways in: the C library's entry
+ * points (preload.c, the fast path) and trapped system calls (seccomp.c).
+ * Each takes a system call's arguments and returns what the kernel would:
+ * the result or -errno.
+ */
+#ifndef SGXEMU_PRELOAD_SHIM_H
+#define SGXEMU_PRELOAD_SHIM_H
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct statx;
+
+/*
+ * Set while a thread runs shim or emulator code: a call trapped then is
+ * the emulator's own (the C library's malloc, say) and goes straight to the
+ * kernel, so no lock the outer call holds is taken again.
+ */
+extern __thread int shim_depth;
+
+long shim_openat(int dirfd, const char *path, int flags, mode_t mode);
+/* newfstatat(): the device nodes by path, and device files by descriptor
+ * (AT_EMPTY_PATH with ""). */
+long shim_fstatat(int dirfd, const char *path, struct stat *st, int flags);
+long shim_fstat(int fd, struct stat *st);
+long shim_statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *st);
+long shim_faccessat(int dirfd, const char *path, int mode, int flags, long nr);
+long shim_ioctl(int fd, unsigned long cmd, unsigned long arg);
+long shim_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
+long shim_munmap(void *addr, size_t len);
+long shim_mprotect(void *addr, size_t len, int prot);
+long shim_close(int fd);
+long shim_dup3(int oldfd, int newfd, int flags);
+long shim_dup(int oldfd);
+long shim_fcntl(int fd, int cmd, long arg);
+
+/* seccomp.c: the filter and the gate, from the constructor. */
+void shim_seccomp_init(void);
+/* The helper's and the shim's paths, for execve() under the filter. */
+extern char shim_helper_path[], shim_self_path[];
+
+#endif

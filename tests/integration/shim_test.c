@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The preload shim as unmodified programs meet it under `sgxemu run`: the
+ * same enclave flow through the C library and through raw system calls,
+ * and a process that keeps becoming other programs (execve, scripts,
+ * static binaries, a cleared environment) while the seccomp filter holds.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+struct run {
+	int status;
+	char out[16384];
+	char err[4096];
+};
+
+/* sgxemu run -- PROG ARGS... (NULL-terminated). */
+static void run(struct run *r, const char *prog, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int n = 0;
+
+#ifdef SGXEMU_ASAN
+	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
+#endif
+	argv[n++] = (char *)TEST_SGXEMU;
+	argv[n++] = (char *)"run";
+	argv[n++] = (char *)"--";
+	argv[n++] = (char *)prog;
+	va_start(ap, prog);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	r->status = harness_run(argv, r->out, sizeof(r->out), r->err, sizeof(r->err));
+}
+
+/* An executable file @name in the test's directory; its path in @path. */
+static void write_exec(char *path, size_t len, const char *name, const char *content)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", harness_tmpdir(), name);
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	fputs(content, f);
+	ASSERT_EQ(fchmod(fileno(f), 0755), 0);
+	fclose(f);
+}
+
+static void driver(struct run *r, const char *how)
+{
+	run(r, TEST_PROGS "/driver_prog", how, TEST_ENCLAVES "/test_enclave_a.sgxs",
+	    TEST_ENCLAVES "/test_enclave_a.sig", NULL);
+}
+
+/* Every driver call through the C library: the fast path. */
+TEST(shim, driver_through_libc)
+{
+	struct run r;
+
+	driver(&r, "--libc");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* Every driver call, the handlers and the exec with raw syscall(): seen by
+ * the filter, answered exactly as through the C library. */
+TEST(shim, driver_through_raw_syscalls)
+{
+	struct run raw, libc;
+
+	driver(&raw, "--raw");
+	ASSERT_STR_CONTAINS(raw.out, "PASSED");
+	ASSERT_EQ(raw.status, 0);
+	ASSERT_STR_CONTAINS(raw.out, "mprotect beyond EPCM: Permission denied");
+	ASSERT_STR_CONTAINS(raw.out, "read with PTE none: vector 14");
+	ASSERT_STR_CONTAINS(raw.out, "fd in [896, 1024): yes");
+	ASSERT_STR_CONTAINS(raw.out, "execve of a data file: Permission denied");
+	driver(&libc, "--libc");
+	ASSERT_STREQ(raw.out, libc.out);
+}
+
+/* Without the filter (SGXEMU_SECCOMP=off) the C library path still works
+ * and the raw calls reach a kernel with no SGX driver: the test above is
+ * what the filter buys. */
+TEST(shim, raw_syscalls_need_the_filter)
+{
+	struct run r;
+
+	setenv("SGXEMU_SECCOMP", "off", 1);
+	driver(&r, "--libc");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+	driver(&r, "--raw");
+	ASSERT_NE(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "open: -2");
+}
+
+/* A process that becomes other programs keeps the shim: shells, scripts,
+ * a statically linked program (mapped by the exec helper), and a program
+ * started with an empty environment. */
+TEST(shim, exec_chain)
+{
+	char cmd[2048], script[1024];
+	struct run r;
+
+	write_exec(script, sizeof(script), "script.sh",
+		   "#!/bin/sh -e\nls -l /dev/sgx_provision\necho \"script $1\"\n");
+	snprintf(cmd, sizeof(cmd),
+		 "%s one && %s/static_prog /proc/self/comm && "
+		 "env -i /bin/ls -l /dev/sgx_enclave && "
+		 "exec /bin/sh -c 'exec /bin/ls -l /dev/sgx'",
+		 script, TEST_PROGS);
+	run(&r, "/bin/sh", "-c", cmd, NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "10, 126");
+	ASSERT_STR_CONTAINS(r.out, "script one");
+	ASSERT_STR_CONTAINS(r.out, "static: static_prog");
+	ASSERT_STR_CONTAINS(r.out, "10, 125");
+	ASSERT_STR_CONTAINS(r.out, "10, 124");
+}
+
+/* What execve() refuses comes back as the kernel's errno, in the caller. */
+TEST(shim, exec_errors)
+{
+	char cmd[2048], garbage[1024];
+	struct run r;
+
+	write_exec(garbage, sizeof(garbage), "garbage", "not a program\n");
+	/* The shell runs a file execve() refused with ENOEXEC itself. */
+	snprintf(cmd, sizeof(cmd),
+		 "%s; echo \"status $?\"; /nonexistent/x; echo \"status $?\"; %s; "
+		 "echo \"status $?\"",
+		 garbage, harness_tmpdir());
+	run(&r, "/bin/bash", "-c", cmd, NULL);
+	ASSERT_STR_CONTAINS(r.err, "not: command not found");
+	ASSERT_STR_CONTAINS(r.out, "status 127");
+	ASSERT_STR_CONTAINS(r.out, "status 126");
+}
+
+/* Raw calls with pointers to nothing get EFAULT, as from the kernel, also
+ * those the shim answers itself; the program lives on. */
+TEST(shim, bad_pointers_are_efault)
+{
+	static const char *const calls[] = {
+		"openat(bad path)",	    "stat(node, bad buffer)", "statx(node, bad buffer)",
+		"fstat(device, bad buffer)", "ioctl(CREATE, bad arg)", "rt_sigaction(bad act)",
+		"rt_sigaction(bad old)",    "sigaltstack(bad)",	      "rt_sigprocmask(bad set)",
+		"execve(bad path)",	    "execve(bad argv)",
+	};
+	char want[128];
+	struct run r;
+	size_t i;
+
+	run(&r, TEST_PROGS "/driver_prog", "--bad-pointers", NULL);
+	ASSERT_EQ(r.status, 0);
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		snprintf(want, sizeof(want), "%s: Bad address", calls[i]);
+		ASSERT_STR_CONTAINS(r.out, want);
+	}
+	ASSERT_STR_CONTAINS(r.out, "close: 0");
+}
