@@ -126,6 +126,13 @@ int encls_einit(struct lp *lp, struct sgx_sigstruct *sigstruct, void *secs,
 int encls_eremove(struct lp *lp, void *epc) __must_check;
 int encls_edbgrd(struct lp *lp, void *addr, u64 *data) __must_check;
 int encls_edbgwr(struct lp *lp, void *addr, u64 data) __must_check;
+/* Paging: EPA, EBLOCK, ETRACK, EWB, ELDB/ELDU (sgx-isa.md section 6). */
+int encls_epa(struct lp *lp, u64 pt, void *epc) __must_check;
+int encls_eblock(struct lp *lp, void *epc) __must_check;
+int encls_etrack(struct lp *lp, void *secs) __must_check;
+int encls_ewb(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
+int encls_eldb(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
+int encls_eldu(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
 
 /*
  * The EINITTOKEN key a launch enclave with these identities would get from

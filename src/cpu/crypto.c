@@ -10,13 +10,16 @@
 #include <errno.h>
 #include <openssl/aes.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -90,6 +93,58 @@ void crypto_aes128_cmac(const u8 key[16], const void *msg, size_t len, u8 mac[16
 	OPENSSL_cleanse(l, sizeof(l));
 	OPENSSL_cleanse(k1, sizeof(k1));
 	OPENSSL_cleanse(k2, sizeof(k2));
+}
+
+static int gcm(bool enc, const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
+	       const void *in, void *out, size_t len, u8 tag[16])
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n, ok;
+
+	if (!ctx)
+		return -ENOMEM;
+	ok = enc ? EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, iv) :
+		   EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, iv);
+	ok = ok && (enc ? EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) :
+			  EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aadlen));
+	ok = ok && (enc ? EVP_EncryptUpdate(ctx, out, &n, in, (int)len) :
+			  EVP_DecryptUpdate(ctx, out, &n, in, (int)len));
+	if (ok && enc) {
+		ok = EVP_EncryptFinal_ex(ctx, (u8 *)out + n, &n) &&
+		     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
+	} else if (ok) {
+		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag);
+		if (ok && EVP_DecryptFinal_ex(ctx, (u8 *)out + n, &n) <= 0) {
+			EVP_CIPHER_CTX_free(ctx);
+			return -EBADMSG;
+		}
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+
+int crypto_aes128_gcm_encrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
+			      const void *in, void *out, size_t len, u8 tag[16])
+{
+	return gcm(true, key, iv, aad, aadlen, in, out, len, tag);
+}
+
+/* Decrypts into a scratch page first: a forged page must not reach @out. */
+int crypto_aes128_gcm_decrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
+			      const void *in, void *out, size_t len, const u8 tag[16])
+{
+	u8 t[16], *tmp = malloc(len ? len : 1);
+	int err;
+
+	if (!tmp)
+		return -ENOMEM;
+	memcpy(t, tag, sizeof(t));
+	err = gcm(false, key, iv, aad, aadlen, in, tmp, len, t);
+	if (!err)
+		memcpy(out, tmp, len);
+	OPENSSL_cleanse(tmp, len);
+	free(tmp);
+	return err;
 }
 
 int crypto_random(void *buf, size_t len)

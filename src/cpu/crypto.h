@@ -26,6 +26,19 @@ void crypto_sha256(const void *data, size_t len, u8 digest[32]);
 /* AES-128-CMAC (RFC 4493). */
 void crypto_aes128_cmac(const u8 key[16], const void *msg, size_t len, u8 mac[16]);
 
+/*
+ * AES-128-GCM with a 96-bit IV and a 128-bit tag, on @len bytes (@in and
+ * @out may be the same buffer).  EWB and ELDU/ELDB use it; it allocates
+ * libcrypto's context per call, so it is not for signal handlers.
+ * crypto_aes128_gcm_decrypt() writes @out only when the tag verifies.
+ * Return: 0; -EBADMSG (tag mismatch, decrypt only); -ENOMEM or -EIO.
+ */
+int crypto_aes128_gcm_encrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
+			      const void *in, void *out, size_t len, u8 tag[16]) __must_check;
+int crypto_aes128_gcm_decrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
+			      const void *in, void *out, size_t len,
+			      const u8 tag[16]) __must_check;
+
 /* Fill @buf with random bytes from the kernel.  Return: 0 or -errno. */
 int crypto_random(void *buf, size_t len);
 

@@ -48,6 +48,14 @@ struct epc_page {
 	atomic_int mr_lock;
 	/* For TCS pages: a thread is inside through this TCS. */
 	atomic_bool tcs_active;
+	/* Tracking (src/cpu/track.h).  SECS pages: the current epoch, which
+	 * ETRACK advances, and the threads inside by entry epoch (only the
+	 * current and the previous one can have any).  TCS pages: the entry
+	 * epoch of the thread inside.  BLOCKED pages: the epoch EBLOCK saw. */
+	atomic_ullong epoch;
+	atomic_uint inside[2];
+	u64 entry_epoch;
+	u64 block_epoch;
 };
 
 bool epc_trylock_shared(atomic_int *lock);

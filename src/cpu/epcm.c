@@ -10,11 +10,6 @@
 #include "cpu/leaf.h"
 #include "cpu/secs.h"
 
-static bool is_child_type(u8 pt)
-{
-	return pt == SGX_PT_TCS || pt == SGX_PT_REG || pt == SGX_PT_TRIM;
-}
-
 /* Check one valid page; return NULL or what is wrong with it. */
 static const char *check_page(const struct platform *plat, const struct epc_page *page)
 {
@@ -25,11 +20,13 @@ static const char *check_page(const struct platform *plat, const struct epc_page
 	if (e->pt == SGX_PT_SECS || e->pt == SGX_PT_VA) {
 		if (secs)
 			return "SECS or VA page belongs to an enclave";
+		if (e->flags & EPCM_BLOCKED)
+			return "SECS or VA page is blocked";
 		if (e->flags & SGX_SECINFO_PERM_MASK)
 			return "SECS or VA page has permissions";
 		return NULL;
 	}
-	if (!is_child_type(e->pt))
+	if (!pt_is_child(e->pt))
 		return "page has an unknown type";
 	if (!secs || secs < plat->epc || secs >= plat->epc + plat->nr_epc_pages)
 		return "child page has no SECS";
@@ -64,7 +61,7 @@ const char *epcm_check(const struct platform *plat, u64 *index)
 			continue;
 		}
 		bad = check_page(plat, page);
-		if (!bad && is_child_type(page->epcm.pt))
+		if (!bad && pt_is_child(page->epcm.pt))
 			counts[page->epcm.secs - plat->epc]++;
 	}
 	for (i = 0; i < plat->nr_epc_pages && !bad; i++) {

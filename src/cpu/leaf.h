@@ -40,6 +40,12 @@ static inline bool lp_sgx_enabled(const struct lp *lp)
 	       (FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED);
 }
 
+/* Pages that belong to an enclave (have a SECS): REG, TCS, TRIM. */
+static inline bool pt_is_child(u8 pt)
+{
+	return pt == SGX_PT_REG || pt == SGX_PT_TCS || pt == SGX_PT_TRIM;
+}
+
 static inline u8 secinfo_pt(u64 flags)
 {
 	return (u8)((flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);

@@ -144,6 +144,9 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 		plat->epc[p].mem = plat->epc_window + p * SGX_PAGE_SIZE;
 	atomic_init(&plat->next_eid, 1);
 	err = crypto_random(plat->report_keyid, sizeof(plat->report_keyid));
+	if (!err)
+		err = crypto_random(plat->paging_key, sizeof(plat->paging_key));
+	atomic_init(&plat->next_version, 1);
 	if (err) {
 		snprintf(why, whylen, "cannot get random bytes: %s", strerror(-err));
 		goto err_free;

@@ -49,6 +49,8 @@ struct platform {
 	struct lp *lps;
 	struct platform_mmu mmu;
 	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, random per boot */
+	u8 paging_key[16];       /* CR_BASE_PK: EWB's AES-GCM key, random per boot */
+	atomic_ullong next_version; /* EWB's versions: unique, never 0 */
 };
 
 static inline struct epc_page *epc_page_at(const struct platform *plat, const void *addr)

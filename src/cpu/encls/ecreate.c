@@ -4,6 +4,7 @@
 
 #include "cpu/leaf.h"
 #include "cpu/secs.h"
+#include "cpu/track.h"
 
 /* XFRM must be a value XCR0 could hold: AVX needs SSE, the AVX-512 and
  * AMX state components come in complete groups. */
@@ -116,6 +117,7 @@ static int ecreate(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *secs_a
 	atomic_store(&page->nr_children, 0);
 	atomic_store(&page->nr_active, 0);
 	atomic_store(&page->mr_lock, 0);
+	track_reset(page);
 	page->epcm.pt = SGX_PT_SECS;
 	page->epcm.flags = 0;
 	page->epcm.secs = NULL;

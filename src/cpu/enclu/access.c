@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include "cpu/enclu/enclu.h"
+#include "cpu/track.h"
 #include "cpu/leaf.h"
 #include "cpu/secs.h"
 
@@ -203,6 +204,7 @@ void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_e
 	t->tcs_linaddr = tcs_la;
 	t->aep = aep;
 	atomic_fetch_add(&e->secs_page->nr_active, 1);
+	track_enter(e->secs_page, e->tcs_page);
 	/* The caller turns on t->in_enclave at the point where it can no longer
 	 * be interrupted by a signal in host code (see entry.S). */
 }
@@ -211,6 +213,7 @@ void enclu_leave_mode(struct tcb *t)
 {
 	t->in_enclave = 0;
 	t->load_encl = 0;
+	track_exit(t->secs, t->tcs);
 	atomic_store(&t->tcs->tcs_active, false);
 	atomic_fetch_sub(&t->secs->nr_active, 1);
 }

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TLB tracking, modelled with epochs (sgx-isa.md section 6).  The SDM
+ * leaves the mechanism micro-architectural; what it specifies is that EWB
+ * of a blocked page fails with SGX_NOT_TRACKED until an ETRACK after the
+ * EBLOCK has completed, i.e. until every thread that was inside the
+ * enclave when ETRACK ran has left it.  Here each enclave has an epoch;
+ * EENTER/ERESUME count the thread into its entry epoch and EEXIT/AEX out
+ * of it; ETRACK moves to the next epoch once nobody from the one before is
+ * left.  Threads inside therefore belong to the current epoch or the one
+ * before, and two counters suffice.  Internal to src/cpu.
+ */
+#ifndef SGXEMU_CPU_TRACK_H
+#define SGXEMU_CPU_TRACK_H
+
+#include "cpu/epc.h"
+
+/* A thread enters through @tcs.  Lock-free: an ETRACK that races with us
+ * makes us count again in the new epoch. */
+static inline void track_enter(struct epc_page *secs, struct epc_page *tcs)
+{
+	for (;;) {
+		u64 e = atomic_load(&secs->epoch);
+
+		atomic_fetch_add(&secs->inside[e & 1], 1);
+		if (atomic_load(&secs->epoch) == e) {
+			tcs->entry_epoch = e;
+			return;
+		}
+		atomic_fetch_sub(&secs->inside[e & 1], 1);
+	}
+}
+
+static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
+{
+	atomic_fetch_sub(&secs->inside[tcs->entry_epoch & 1], 1);
+}
+
+/* ETRACK: false (SGX_PREV_TRK_INCMPL) while threads of the previous epoch
+ * are still inside. */
+static inline bool track_advance(struct epc_page *secs)
+{
+	u64 e = atomic_load(&secs->epoch);
+
+	if (e && atomic_load(&secs->inside[(e - 1) & 1]))
+		return false;
+	return atomic_compare_exchange_strong(&secs->epoch, &e, e + 1);
+}
+
+/* EWB: has tracking completed for a page blocked in epoch @bepoch? */
+static inline bool track_done(struct epc_page *secs, u64 bepoch)
+{
+	u64 e = atomic_load(&secs->epoch);
+
+	if (e <= bepoch)
+		return false;
+	return e > bepoch + 1 || !atomic_load(&secs->inside[bepoch & 1]);
+}
+
+/* A SECS that is (re)created or reloaded starts with nobody inside. */
+static inline void track_reset(struct epc_page *secs)
+{
+	atomic_store(&secs->epoch, 0);
+	atomic_store(&secs->inside[0], 0);
+	atomic_store(&secs->inside[1], 0);
+}
+
+#endif
