@@ -34,7 +34,32 @@ struct sgxemu_platform_options {
 	unsigned int nr_lps;     /* logical processors; 0: 2 */
 	const char *state_dir;   /* NULL: $SGXEMU_STATE_DIR, $XDG_STATE_HOME/sgxemu, ... */
 	int sgx2;                /* 1: enumerate SGX2 (not implemented yet: leave 0) */
+	/*
+	 * The host's launch policy: NULL or "allow-all" lets every signer
+	 * launch (the LP's hash MSRs are pointed at each enclave's MRSIGNER);
+	 * "allow=HASH[,HASH...]" (64 hex digits each) only those signers.
+	 * Any other EINIT fails with -EPERM and one line naming the signer.
+	 */
+	const char *launch_policy;
+	int lc_locked;           /* 1: the hash MSRs are read-only (FEATURE_CONTROL.SGX_LC clear) */
 };
+
+/* Check a launch policy string; -EINVAL with sgxemu_last_error() if bad. */
+SGXEMU_API int sgxemu_launch_policy_check(const char *policy);
+
+/* What the launch-control cache did on logical processor @lp. */
+struct sgxemu_lp_stats {
+	uint64_t einits;
+	uint64_t msr_writes;     /* IA32_SGXLEPUBKEYHASHn writes */
+	uint64_t cache_hits;     /* EINITs that needed no write */
+	uint64_t refused;        /* EINITs the host policy refused */
+};
+
+SGXEMU_API int sgxemu_lp_stats(struct sgxemu_platform *plat, unsigned int lp,
+			       struct sgxemu_lp_stats *out);
+SGXEMU_API unsigned int sgxemu_nr_lps(const struct sgxemu_platform *plat);
+/* EPC pages in all, and free now. */
+SGXEMU_API void sgxemu_epc_stats(struct sgxemu_platform *plat, uint64_t *total, uint64_t *free);
 
 SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 				      struct sgxemu_platform **out);

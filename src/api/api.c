@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "api/sgxs.h"
 #include "base/file.h"
+#include "base/hex.h"
 #include "arch/sgx_status.h"
 #include "cpu/exec/exec.h"
 #include "drv/drv.h"
@@ -52,9 +53,74 @@ const char *sgxemu_last_error(void)
 	return last_error;
 }
 
+/*
+ * "allow-all" or "allow=HASH[,HASH...]": *@allow_all, or the hashes in a
+ * new array in *@hashes (*@n of them).  Return: 0, -EINVAL (with @why) or
+ * -ENOMEM.
+ */
+static int parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
+			unsigned int *n, char *why, size_t whylen)
+{
+	const char *p;
+	unsigned int count = 1, i;
+
+	*hashes = NULL;
+	*n = 0;
+	*allow_all = !policy || !strcmp(policy, "allow-all");
+	if (*allow_all)
+		return 0;
+	if (strncmp(policy, "allow=", 6)) {
+		snprintf(why, whylen, "'%s' is neither allow-all nor allow=HASH[,HASH...]", policy);
+		return -EINVAL;
+	}
+	for (p = policy + 6; *p; p++)
+		count += *p == ',';
+	*hashes = calloc(count, SGX_HASH_SIZE);
+	if (!*hashes)
+		return -ENOMEM;
+	for (p = policy + 6, i = 0; i < count; i++) {
+		char hex[2 * SGX_HASH_SIZE + 1];
+		size_t len = strcspn(p, ",");
+
+		if (len != 2 * SGX_HASH_SIZE) {
+			snprintf(why, whylen, "'%.*s' is not a signer hash (64 hex digits)",
+				 (int)(len > 80 ? 80 : len), p);
+			goto bad;
+		}
+		memcpy(hex, p, len);
+		hex[len] = '\0';
+		if (hex_decode((*hashes)[i], SGX_HASH_SIZE, hex)) {
+			snprintf(why, whylen, "'%s' is not a signer hash (64 hex digits)", hex);
+			goto bad;
+		}
+		p += len + (p[len] == ',');
+	}
+	*n = count;
+	return 0;
+bad:
+	free(*hashes);
+	*hashes = NULL;
+	return -EINVAL;
+}
+
+int sgxemu_launch_policy_check(const char *policy)
+{
+	u8 (*hashes)[SGX_HASH_SIZE];
+	unsigned int n;
+	bool all;
+	char why[160];
+	int err = parse_policy(policy, &all, &hashes, &n, why, sizeof(why));
+
+	free(hashes);
+	return err ? fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err)) : 0;
+}
+
 int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 			   struct sgxemu_platform **out)
 {
+	u8 (*hashes)[SGX_HASH_SIZE];
+	unsigned int nr_hashes;
+	bool allow_all;
 	struct platform_config cfg;
 	struct sgxemu_platform *p;
 	char why[256];
@@ -71,14 +137,27 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	if (opts) {
 		cfg.state_dir = opts->state_dir;
 		cfg.sgx2 = opts->sgx2 != 0;
+		cfg.lc_locked = opts->lc_locked != 0;
+	}
+	err = parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes, why,
+			   sizeof(why));
+	if (err) {
+		free(p);
+		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
 	}
 	err = platform_create(&cfg, &p->plat, why, sizeof(why));
 	if (err) {
+		free(hashes);
 		free(p);
 		return fail(err, "%s", why);
 	}
 	err = drv_create(p->plat, &p->drv);
+	if (!err)
+		err = drv_set_launch_policy(p->drv, allow_all, (const u8(*)[SGX_HASH_SIZE])hashes,
+					    nr_hashes);
+	free(hashes);
 	if (err) {
+		drv_destroy(p->drv);
 		platform_destroy(p->plat);
 		free(p);
 		return fail(err, "cannot set up the driver: %s", strerror(-err));
@@ -357,4 +436,29 @@ int sgxemu_cpuid_faulting(struct sgxemu_platform *p)
 			  "not offered by this CPU or kernel (no cpuid_fault in /proc/cpuinfo)" :
 			  strerror(-err)) :
 		     0;
+}
+
+int sgxemu_lp_stats(struct sgxemu_platform *p, unsigned int lp, struct sgxemu_lp_stats *out)
+{
+	struct drv_lp_stats s;
+	int err = drv_lp_stats(p->drv, lp, &s);
+
+	if (err)
+		return fail(err, "no logical processor %u", lp);
+	out->einits = s.einits;
+	out->msr_writes = s.msr_writes;
+	out->cache_hits = s.cache_hits;
+	out->refused = s.refused;
+	return 0;
+}
+
+unsigned int sgxemu_nr_lps(const struct sgxemu_platform *p)
+{
+	return platform_config(p->plat)->nr_lps;
+}
+
+void sgxemu_epc_stats(struct sgxemu_platform *p, uint64_t *total, uint64_t *free_pages)
+{
+	*total = platform_epc_pages(p->plat);
+	*free_pages = drv_epc_free_pages(p->drv);
 }

@@ -28,6 +28,12 @@ int drv_create(struct platform *plat, struct drv **out)
 		drv->free[i] = n - 1 - i;
 	drv->nr_free = n;
 	pthread_mutex_init(&drv->lock, NULL);
+	err = launch_init(&drv->launch, platform_config(plat)->nr_lps);
+	if (err) {
+		free(drv->free);
+		free(drv);
+		return err;
+	}
 	mmu.walk = drv_walk;
 	mmu.ctx = drv;
 	err = platform_set_mmu(plat, &mmu);
@@ -44,6 +50,7 @@ void drv_destroy(struct drv *drv)
 	if (!drv)
 		return;
 	pthread_mutex_destroy(&drv->lock);
+	launch_destroy(&drv->launch);
 	free(drv->free);
 	free(drv);
 }

@@ -21,6 +21,24 @@ void drv_destroy(struct drv *drv);
 struct platform *drv_platform(const struct drv *drv);
 u64 drv_epc_free_pages(struct drv *drv);
 
+/*
+ * The host's launch policy (the seed's): every signer (@allow_all), or only
+ * enclaves whose MRSIGNER is one of @hashes.  Return: 0 or -ENOMEM.
+ */
+int drv_set_launch_policy(struct drv *drv, bool allow_all, const u8 (*hashes)[SGX_HASH_SIZE],
+			  unsigned int n) __must_check;
+
+/* What the launch-control cache did on one logical processor. */
+struct drv_lp_stats {
+	u64 einits;       /* EINITs run */
+	u64 msr_writes;   /* IA32_SGXLEPUBKEYHASHn writes */
+	u64 cache_hits;   /* EINITs that needed no write */
+	u64 refused;      /* EINITs the host policy refused */
+};
+
+/* Return: 0, or -EINVAL for an LP the platform does not have. */
+int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out) __must_check;
+
 /* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
 int encl_alloc(struct drv *drv, struct encl **out) __must_check;
 

@@ -221,38 +221,24 @@ out:
 
 int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *status)
 {
-	static const struct sgx_einittoken zero_token __aligned(512);
 	struct sgx_sigstruct *sig;
-	u8 mrsigner[SGX_HASH_SIZE];
-	int ret = 0, err, tries;
-	u64 v;
-	u32 i;
+	int ret, err;
 
 	*status = 0;
 	sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
 	if (!sig)
 		return -ENOMEM;
 	memcpy(sig, sigstruct, sizeof(*sig));
-	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	pthread_mutex_lock(&encl->lock);
 	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
 	}
-	/* Linux retries an interrupted EINIT (SGX_UNMASKED_EVENT). */
-	for (tries = 0; tries < 1000; tries++) {
-		struct lp *lp = drv_lp(encl->drv);
-
-		for (i = 0; i < 4; i++) {
-			memcpy(&v, mrsigner + 8 * i, sizeof(v));
-			if (lp_wrmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, v))
-				break;
-		}
-		ret = encls_einit(lp, sig, encl->secs, (struct sgx_einittoken *)&zero_token);
-		if (ret != SGX_UNMASKED_EVENT)
-			break;
-	}
-	if (encls_faulted(ret)) {
+	ret = launch_einit(drv_launch(encl->drv), encl->drv->plat, sig, encl->secs);
+	if (ret == -EPERM) {
+		*status = SGX_INVALID_EINITTOKEN;
+		err = -EPERM;
+	} else if (encls_faulted(ret)) {
 		err = -EIO;
 	} else if (ret) {
 		*status = ret;

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "drv/drv.h"
+#include "drv/launch.h"
 
 #define DRV_MAX_ENCLAVES 256
 
@@ -17,7 +18,13 @@ struct drv {
 	u64 nr_free;
 	/* Enclaves by ELRANGE, read lock-free by drv_walk(). */
 	_Atomic(struct encl *) encls[DRV_MAX_ENCLAVES];
+	struct launch launch;
 };
+
+static inline struct launch *drv_launch(struct drv *drv)
+{
+	return &drv->launch;
+}
 
 /* One entry per page of ELRANGE: the driver's page table. */
 struct encl_page {

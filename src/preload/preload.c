@@ -131,6 +131,7 @@ static struct sgxemu_platform *platform(void)
 		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
 		o.sgx2 = (int)env_u64("SGXEMU_SGX2", 0);
+		o.launch_policy = getenv("SGXEMU_LC");
 		if (sgxemu_platform_create(&o, &plat))
 			complain("cannot create the emulated SGX platform");
 	}
@@ -519,6 +520,45 @@ static void cpuid_init(void)
 	p = platform();
 	if (p && sgxemu_cpuid_faulting(p))
 		complain("CPUID faulting");
+}
+
+/*
+ * `sgxemu stat`: at exit, append what the platform counted to the file it
+ * named, one line per logical processor and one for the EPC.
+ */
+__attribute__((destructor)) static void preload_fini(void)
+{
+	const char *path = getenv("SGXEMU_STAT_FILE");
+	struct sgxemu_lp_stats s;
+	u64 total, nfree;
+	char line[256];
+	unsigned int i;
+	int fd, n;
+	long pid = sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	if (!path || !plat)
+		return;
+	fd = (int)sys_call6(SYS_openat, AT_FDCWD, (long)path,
+			    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600, 0, 0);
+	if (fd < 0)
+		return;
+	for (i = 0; i < sgxemu_nr_lps(plat); i++) {
+		if (sgxemu_lp_stats(plat, i, &s))
+			continue;
+		n = snprintf(line, sizeof(line),
+			     "lp pid=%ld lp=%u einits=%llu msr_writes=%llu cache_hits=%llu "
+			     "refused=%llu\n",
+			     pid, i, (unsigned long long)s.einits, (unsigned long long)s.msr_writes,
+			     (unsigned long long)s.cache_hits, (unsigned long long)s.refused);
+		if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
+			break;
+	}
+	sgxemu_epc_stats(plat, &total, &nfree);
+	n = snprintf(line, sizeof(line), "epc pid=%ld total=%llu free=%llu\n", pid,
+		     (unsigned long long)total, (unsigned long long)nfree);
+	if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
+		(void)0;
+	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
 __attribute__((constructor)) static void preload_init(int argc, char **argv, char **envp)

@@ -16,6 +16,7 @@ int cmd_load(int argc, char **argv);
 int cmd_elf2sgxs(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 /* "64M", "1G", "0x1000": a byte count with an optional K, M or G. */
 int cli_parse_size(const char *s, u64 *out);

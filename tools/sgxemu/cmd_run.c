@@ -11,16 +11,20 @@
 
 #include "base/log.h"
 #include "cli.h"
+#include "sgxemu/sgxemu.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--state-dir DIR] -- PROG [ARGS...]\n\n"
+		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--state-dir DIR] [--lc POLICY]\n"
+		"                  -- PROG [ARGS...]\n\n"
 		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
 		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
 		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
 		"  --no-sgx2         report SGX1 only (the default: SGX2 leaves are not\n"
 		"                    implemented yet, so --sgx2 is refused)\n"
+		"  --lc POLICY       host launch policy: allow-all (the default) or\n"
+		"                    allow=HASH[,HASH...], the MRSIGNERs that may launch\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
 		"                    (default $SGXEMU_STATE_DIR, then ~/.local/state/sgxemu)\n"
 		"The program may reach the devices through the C library or with raw\n"
@@ -72,6 +76,7 @@ int cmd_run(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "sgx2", no_argument, NULL, '2' },
 		{ "no-sgx2", no_argument, NULL, '1' },
+		{ "lc", required_argument, NULL, 'L' },
 		{ 0 },
 	};
 	char shim[PATH_MAX + 64], preload[2 * PATH_MAX], num[32];
@@ -99,6 +104,13 @@ int cmd_run(int argc, char **argv)
 			break;
 		case '1':
 			setenv("SGXEMU_SGX2", "0", 1);
+			break;
+		case 'L':
+			if (sgxemu_launch_policy_check(optarg)) {
+				log_err("--lc: %s", sgxemu_last_error());
+				return EXIT_USAGE;
+			}
+			setenv("SGXEMU_LC", optarg, 1);
 			break;
 		case '2':
 			log_err("--sgx2: the SGX2 leaves (EAUG, EACCEPT, EMODPR, ...) are not "

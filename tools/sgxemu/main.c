@@ -23,6 +23,7 @@ static const struct command {
 	{ "elf2sgxs", cmd_elf2sgxs, "lay out an enclave ELF as an .sgxs measurement stream" },
 	{ "run", cmd_run, "run an unmodified SGX program on the emulated platform" },
 	{ "info", cmd_info, "show what the emulated platform reports" },
+	{ "stat", cmd_stat, "run a program and report EINITs, launch-control MSR writes, EPC" },
 };
 
 static void usage(FILE *f)

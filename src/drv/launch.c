@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/* Launch control: the per-LP hash cache and the host policy (see launch.h). */
+#include "drv/launch.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/sgx_status.h"
+#include "arch/x86.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "cpu/crypto.h"
+#include "drv/encl.h"
+
+int launch_init(struct launch *l, unsigned int nr_lps)
+{
+	unsigned int i;
+
+	memset(l, 0, sizeof(*l));
+	l->lps = calloc(nr_lps, sizeof(*l->lps));
+	if (!l->lps)
+		return -ENOMEM;
+	l->nr_lps = nr_lps;
+	for (i = 0; i < nr_lps; i++)
+		pthread_mutex_init(&l->lps[i].lock, NULL);
+	l->allow_all = true;
+	return 0;
+}
+
+void launch_destroy(struct launch *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr_lps; i++)
+		pthread_mutex_destroy(&l->lps[i].lock);
+	free(l->lps);
+	free(l->allowed);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool allowed(const struct launch *l, const u8 mrsigner[SGX_HASH_SIZE])
+{
+	unsigned int i;
+
+	if (l->allow_all)
+		return true;
+	for (i = 0; i < l->nr_allowed; i++)
+		if (!memcmp(l->allowed[i], mrsigner, SGX_HASH_SIZE))
+			return true;
+	return false;
+}
+
+/*
+ * Make the LP's MSRs hold @want unless the cache says they do (or @force).
+ * With the hash locked the writes fault; the cache then learns what the
+ * MSRs hold, and EINIT decides.
+ */
+static void update_hash(struct launch_lp *c, struct lp *lp, const u64 want[4], bool force)
+{
+	unsigned int i;
+
+	if (c->known && !force && !memcmp(c->hash, want, sizeof(c->hash))) {
+		c->stats.cache_hits++;
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		if (lp_wrmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, want[i])) {
+			/* Read-only (IA32_FEATURE_CONTROL.SGX_LC clear). */
+			for (i = 0; i < 4; i++)
+				if (lp_rdmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, &c->hash[i]))
+					c->hash[i] = 0;
+			c->known = true;
+			return;
+		}
+		c->stats.msr_writes++;
+	}
+	memcpy(c->hash, want, sizeof(c->hash));
+	c->known = true;
+}
+
+int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
+		 void *secs)
+{
+	static const struct sgx_einittoken zero_token __aligned(512);
+	u8 mrsigner[SGX_HASH_SIZE];
+	struct launch_lp *c;
+	struct lp *lp;
+	u64 want[4];
+	unsigned int idx;
+	bool forced = false;
+	int cpu = sched_getcpu(), ret, tries;
+
+	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
+	memcpy(want, mrsigner, sizeof(want));
+	idx = (unsigned int)(cpu < 0 ? 0 : cpu) % l->nr_lps;
+	c = &l->lps[idx];
+	lp = platform_lp(plat, idx);
+	pthread_mutex_lock(&c->lock);
+	if (!allowed(l, mrsigner)) {
+		char hex[2 * SGX_HASH_SIZE + 1];
+
+		c->stats.refused++;
+		pthread_mutex_unlock(&c->lock);
+		hex_encode(hex, mrsigner, sizeof(mrsigner));
+		log_err("EINIT refused by the host launch policy: signer (MRSIGNER) %s is not "
+			"allowed",
+			hex);
+		return -EPERM;
+	}
+	update_hash(c, lp, want, false);
+	for (tries = 0; tries < 1000; tries++) {
+		ret = encls_einit(lp, (struct sgx_sigstruct *)sig, secs,
+				  (struct sgx_einittoken *)&zero_token);
+		c->stats.einits++;
+		if (ret == SGX_INVALID_EINITTOKEN && !forced) {
+			/* Someone wrote the MSRs behind the cache's back. */
+			forced = true;
+			update_hash(c, lp, want, true);
+			continue;
+		}
+		if (ret != SGX_UNMASKED_EVENT)
+			break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int drv_set_launch_policy(struct drv *drv, bool allow_all, const u8 (*hashes)[SGX_HASH_SIZE],
+			  unsigned int n)
+{
+	struct launch *l = drv_launch(drv);
+	u8 (*copy)[SGX_HASH_SIZE] = NULL;
+
+	if (!allow_all && n) {
+		copy = malloc(n * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, hashes, n * sizeof(*copy));
+	}
+	free(l->allowed);
+	l->allowed = copy;
+	l->nr_allowed = allow_all ? 0 : n;
+	l->allow_all = allow_all;
+	return 0;
+}
+
+int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out)
+{
+	struct launch *l = drv_launch(drv);
+
+	if (lp >= l->nr_lps)
+		return -EINVAL;
+	pthread_mutex_lock(&l->lps[lp].lock);
+	*out = l->lps[lp].stats;
+	pthread_mutex_unlock(&l->lps[lp].lock);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Launch control as the seed designed it: a cached copy of each LP's
+ * IA32_SGXLEPUBKEYHASH0-3 with a lock, written only when the value EINIT
+ * needs differs, and the host's launch policy.  Internal to src/drv.
+ */
+#ifndef SGXEMU_DRV_LAUNCH_H
+#define SGXEMU_DRV_LAUNCH_H
+
+#include <pthread.h>
+
+#include "arch/sgx_arch.h"
+#include "drv/drv.h"
+
+/* One per logical processor. */
+struct launch_lp {
+	pthread_mutex_t lock;       /* held across the MSR compare, writes and EINIT */
+	bool known;                 /* hash holds what the MSRs hold */
+	u64 hash[4];
+	struct drv_lp_stats stats;
+};
+
+struct launch {
+	unsigned int nr_lps;
+	struct launch_lp *lps;
+	bool allow_all;             /* the default: every signer */
+	unsigned int nr_allowed;
+	u8 (*allowed)[SGX_HASH_SIZE];
+};
+
+int launch_init(struct launch *l, unsigned int nr_lps) __must_check;
+void launch_destroy(struct launch *l);
+
+/*
+ * EINIT of the enclave with SECS @secs on a logical processor of @plat,
+ * under the host policy: the LP's hash MSRs are pointed at MRSIGNER (if
+ * not already there, and if they are writable) and EINIT runs, retried
+ * once with a forced rewrite after SGX_INVALID_EINITTOKEN (the MSRs may
+ * have changed behind the cache), and while EINIT reports an unmasked event.
+ * Return: EINIT's result; -EPERM when the policy refuses the signer (one
+ * log line names it).
+ */
+int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
+		 void *secs) __must_check;
+
+#endif
