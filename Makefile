@@ -88,7 +88,8 @@ ENCL_SRCS := $(ENCL_RT) tests/enclaves/test_enclave.c
 ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/enclaves/enclave.lds
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
-	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig)
+	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
+	test_enclave_c.sgxs test_enclave_c.sig)
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)

@@ -6,8 +6,14 @@
  *    ELDU of it into another EPC page (the leaves only, no driver);
  *  - aesgcm_4k_roundtrip_ns: AES-128-GCM encryption and decryption of
  *    4 KiB with 128 bytes of additional data, through the same facade;
- *  target: ewb_eldu_page_ns <= 3 x aesgcm_4k_roundtrip_ns.
+ *  target: ewb_eldu_page_ns <= 3 x aesgcm_4k_roundtrip_ns;
+ *  - sweep_2x_epc_pages_per_s: an enclave writing, then reading back, one
+ *    word of every page of a 256-page working set that is twice what the
+ *    EPC can hold for it, so every pass evicts and reloads most of it; next
+ *    to sweep_in_epc_pages_per_s, the same sweep with an EPC large enough
+ *    (no paging: the baseline), and reload_ns, the time per page moved.
  */
+#include <asm/sgx.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +21,8 @@
 #include "bench.h"
 #include "cpu/cpu.h"
 #include "cpu/crypto.h"
+#include "enclave.h"
+#include "sgxemu/sgxemu.h"
 
 #define N 20000
 
@@ -84,6 +92,60 @@ static double ewb_eldu_ns(struct platform *plat)
 	return (bench_now() - t0) * 1e9 / N;
 }
 
+/* Pages touched per second by FILL + CHECK passes over the big buffer of
+ * test enclave C with an EPC of @epc_pages; *@per_reload the time per page
+ * reloaded, if any were. */
+static double sweep_pages_per_s(u64 epc_pages, double *per_reload)
+{
+	struct sgxemu_platform_options o = { .epc_size = epc_pages * 4096 };
+	struct sgxemu_platform *p;
+	struct sgxemu_enclave *e;
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	double t0, t;
+	u64 big, pages, passes = 0;
+
+	if (sgxemu_platform_create(&o, &p) ||
+	    sgxemu_enclave_load(p, TEST_ENCLAVES "/test_enclave_c.sgxs",
+				TEST_ENCLAVES "/test_enclave_c.sig", &e)) {
+		fprintf(stderr, "paging: %s\n", sgxemu_last_error());
+		exit(1);
+	}
+	memset(&run, 0, sizeof(run));
+	run.tcs = sgxemu_enclave_tcs(e, 0);
+	if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run))
+		exit(1);
+	big = op.r0;
+	pages = op.r1 / 4096;
+	t0 = bench_now();
+	do {
+		u64 type;
+
+		for (type = ENCL_OP_FILL; type <= ENCL_OP_CHECK; type++) {
+			op = (struct encl_op){ .type = type, .a = big, .b = pages, .r4 = passes };
+			memset(&run, 0, sizeof(run));
+			run.tcs = sgxemu_enclave_tcs(e, 0);
+			if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) ||
+			    run.function != 4 || (type == ENCL_OP_CHECK && op.r0)) {
+				fprintf(stderr, "paging: the sweep failed\n");
+				exit(1);
+			}
+		}
+		passes++;
+		t = bench_now() - t0;
+	} while (t < 1.0);
+	{
+		u64 ev, rl;
+
+		sgxemu_paging_stats(p, &ev, &rl);
+		*per_reload = rl ? t * 1e9 / (double)rl : 0;
+	}
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(p);
+	/* Each pass writes and reads every page once. */
+	return (double)(passes * pages * 2) / t;
+}
+
 int main(int argc, char **argv)
 {
 	struct platform_config cfg;
@@ -109,6 +171,11 @@ int main(int argc, char **argv)
 	bench_metric("aesgcm_4k_roundtrip_ns", gcm, "ns");
 	bench_metric("ewb_eldu_page_ns", page, "ns");
 	bench_metric("ewb_eldu_over_aesgcm_ratio", page / gcm, "ratio");
+	/* 256 buffer pages; about 28 pages of the EPC are pinned (SECS, VA,
+	 * TCS, SSA, code), so 28 + 128 leaves room for half the working set. */
+	bench_metric("sweep_in_epc_pages_per_s", sweep_pages_per_s(1024, &page), "pages/s");
+	bench_metric("sweep_2x_epc_pages_per_s", sweep_pages_per_s(28 + 128, &page), "pages/s");
+	bench_metric("sweep_2x_epc_reload_ns", page, "ns");
 	platform_destroy(plat);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) ? 1 : 0;

@@ -60,6 +60,9 @@ SGXEMU_API int sgxemu_lp_stats(struct sgxemu_platform *plat, unsigned int lp,
 SGXEMU_API unsigned int sgxemu_nr_lps(const struct sgxemu_platform *plat);
 /* EPC pages in all, and free now. */
 SGXEMU_API void sgxemu_epc_stats(struct sgxemu_platform *plat, uint64_t *total, uint64_t *free);
+/* Enclave pages written back to memory (EWB) and loaded again (ELDU) so far. */
+SGXEMU_API void sgxemu_paging_stats(struct sgxemu_platform *plat, uint64_t *evicted,
+				    uint64_t *reloaded);
 
 SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 				      struct sgxemu_platform **out);

@@ -462,3 +462,17 @@ void sgxemu_epc_stats(struct sgxemu_platform *p, uint64_t *total, uint64_t *free
 	*total = platform_epc_pages(p->plat);
 	*free_pages = drv_epc_free_pages(p->drv);
 }
+
+void sgxemu_paging_stats(struct sgxemu_platform *p, uint64_t *evicted, uint64_t *reloaded)
+{
+	u64 e, r;
+
+	drv_paging_stats(p->drv, &e, &r);
+	*evicted = e;
+	*reloaded = r;
+}
+
+struct encl *api_enclave_encl(struct sgxemu_enclave *e)
+{
+	return e->encl;
+}

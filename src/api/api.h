@@ -7,5 +7,7 @@
 #include "sgxemu/sgxemu.h"
 
 struct drv *api_drv(struct sgxemu_platform *p);
+/* The driver's enclave behind @e (for tests that reach into the driver). */
+struct encl *api_enclave_encl(struct sgxemu_enclave *e);
 
 #endif

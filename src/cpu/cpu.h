@@ -100,6 +100,12 @@ void platform_set_epcm_check(struct platform *plat, bool on);
  */
 struct platform_mmu {
 	int (*walk)(void *ctx, u64 linaddr, void **epc, unsigned int *prot);
+	/*
+	 * A host fault at @linaddr in enclave mode that the OS may resolve (a
+	 * page on its way out of the EPC): 0 when the access can be retried,
+	 * -EFAULT when it is a fault for the enclave.  May be NULL.
+	 */
+	int (*fault)(void *ctx, u64 linaddr);
 	void *ctx;
 };
 
@@ -109,6 +115,16 @@ struct platform_mmu {
  * Return: 0 or -errno if the process-wide signal handlers cannot be set up.
  */
 int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu) __must_check;
+
+/*
+ * A thread in enclave mode that waits on the OS (for a page to come back)
+ * is, for ETRACK's purposes, outside the enclave, as after an AEX: park
+ * counts it out of its enclave's epoch and unpark back into the current
+ * one, as an ERESUME would.  @tid 0 is the calling thread.  Threads not in
+ * enclave mode are left alone.
+ */
+void exec_park(int tid);
+void exec_unpark(int tid);
 
 /* RDMSR/WRMSR for the SGX MSRs.  Return: 0 or ENCLS_FAULT_FLAG | #GP. */
 int lp_rdmsr(struct lp *lp, u32 msr, u64 *value) __must_check;

@@ -34,7 +34,12 @@ int drv_create(struct platform *plat, struct drv **out)
 		free(drv);
 		return err;
 	}
+	pthread_mutex_init(&drv->va_lock, NULL);
+	pthread_mutex_init(&drv->reclaim_lock, NULL);
+	drv->uffd = -1;
+	drv->uffd_once = (pthread_once_t)PTHREAD_ONCE_INIT;
 	mmu.walk = drv_walk;
+	mmu.fault = paging_fault;
 	mmu.ctx = drv;
 	err = platform_set_mmu(plat, &mmu);
 	if (err) {
@@ -49,6 +54,7 @@ void drv_destroy(struct drv *drv)
 {
 	if (!drv)
 		return;
+	paging_destroy(drv);
 	pthread_mutex_destroy(&drv->lock);
 	launch_destroy(&drv->launch);
 	free(drv->free);

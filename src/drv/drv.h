@@ -39,6 +39,9 @@ struct drv_lp_stats {
 /* Return: 0, or -EINVAL for an LP the platform does not have. */
 int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out) __must_check;
 
+/* Pages evicted (EWB) and reloaded (ELDU) by this driver so far. */
+void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded);
+
 /* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
 int encl_alloc(struct drv *drv, struct encl **out) __must_check;
 

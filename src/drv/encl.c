@@ -31,7 +31,16 @@ int encl_alloc(struct drv *drv, struct encl **out)
 	encl->drv = drv;
 	encl->memfd = -1;
 	encl->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS;
-	pthread_mutex_init(&encl->lock, NULL);
+	{
+		pthread_mutexattr_t a;
+
+		/* Recursive: evicting to make room may pick the enclave that is
+		 * being added to. */
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&encl->lock, &a);
+		pthread_mutexattr_destroy(&a);
+	}
 	*out = encl;
 	return 0;
 }
@@ -43,9 +52,15 @@ static void encl_uncreate(struct encl *encl)
 		drv_epc_free(encl->drv, encl->secs);
 	if (encl->view)
 		sys_munmap(encl->view, encl->size);
+	if (encl->backing)
+		sys_munmap(encl->backing, encl->size);
+	if (encl->pcmds)
+		sys_munmap(encl->pcmds, encl->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds));
 	if (encl->memfd >= 0)
 		sys_close(encl->memfd);
 	free(encl->pages);
+	encl->backing = NULL;
+	encl->pcmds = NULL;
 	encl->secs = NULL;
 	encl->view = NULL;
 	encl->memfd = -1;
@@ -89,7 +104,21 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 		encl->view = NULL;
 		goto err_free;
 	}
-	encl->secs = drv_epc_alloc(drv);
+	/* The backing store for evicted pages: reserved, paid for as used. */
+	encl->backing = sys_mmap(NULL, secs->size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	encl->pcmds = sys_mmap(NULL, secs->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds),
+			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+	if (sys_failed(encl->backing) || sys_failed(encl->pcmds)) {
+		if (sys_failed(encl->backing))
+			encl->backing = NULL;
+		if (sys_failed(encl->pcmds))
+			encl->pcmds = NULL;
+		goto err_free;
+	}
+	encl->ssaframesize = secs->ssaframesize;
+	encl->secs = paging_alloc(drv);
 	if (!encl->secs)
 		goto err_free;
 	memcpy(copy, secs, sizeof(*copy));
@@ -139,6 +168,22 @@ static bool secinfo_valid(const struct sgx_secinfo *si)
 	return !(pt == SGX_PT_TCS && perm);
 }
 
+/* The SSA frames of a TCS never leave the EPC: AEX writes them from a
+ * signal handler.  (Linux evicts them; the SDM allows either.) */
+static int pin_ssa(struct encl *encl, const struct sgx_tcs *tcs)
+{
+	u64 first = tcs->ossa / SGX_PAGE_SIZE, n = (u64)tcs->nssa * encl->ssaframesize, i;
+	int err;
+
+	for (i = first; i < first + n && i < encl->size / SGX_PAGE_SIZE; i++) {
+		encl->pages[i].pinned = true;
+		err = paging_reload(encl, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct sgx_secinfo *si,
 		    bool measure)
 {
@@ -149,9 +194,11 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 	void *epc;
 	int i, ret;
 
-	if (atomic_load(&p->epc))
+	if (atomic_load(&p->state) != PAGE_ABSENT)
 		return -EBUSY;
-	epc = drv_epc_alloc(drv);
+	if (paging_grow(drv))
+		return -ENOMEM;
+	epc = paging_alloc(drv);
 	if (!epc)
 		return -ENOMEM;
 	if (platform_epc_bind(drv->plat, epc, encl->view + offset)) {
@@ -183,7 +230,11 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 		      (u8)(((si->flags & SGX_SECINFO_R) ? PROT_READ : 0) |
 			   ((si->flags & SGX_SECINFO_W) ? PROT_WRITE : 0) |
 			   ((si->flags & SGX_SECINFO_X) ? PROT_EXEC : 0));
+	p->referenced = true;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
+	atomic_store(&p->state, PAGE_PRESENT);
+	if (p->type == SGX_PT_TCS)
+		return pin_ssa(encl, (const struct sgx_tcs *)(const void *)src);
 	return 0;
 }
 
@@ -257,7 +308,7 @@ out:
  * A page with no EPC page behind it is not there at all. */
 static int effective_prot(const struct encl_page *p, int prot)
 {
-	if (!atomic_load(&p->epc))
+	if (atomic_load(&p->state) == PAGE_ABSENT)
 		return PROT_NONE;
 	if (p->type == SGX_PT_TCS)
 		return PROT_NONE;
@@ -278,7 +329,7 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE) {
 		const struct encl_page *p = &encl->pages[off / SGX_PAGE_SIZE];
 
-		if (atomic_load(&p->epc) && (prot & ~p->max_prot)) {
+		if (atomic_load(&p->state) != PAGE_ABSENT && (prot & ~p->max_prot)) {
 			err = -EACCES;
 			goto out;
 		}
@@ -302,6 +353,7 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 	}
 	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE)
 		atomic_store(&encl->pages[off / SGX_PAGE_SIZE].prot, (u8)prot);
+	paging_register(encl, addr, align_up(len, SGX_PAGE_SIZE));
 out:
 	pthread_mutex_unlock(&encl->lock);
 	return err;
@@ -309,9 +361,23 @@ out:
 
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 {
-	struct encl_page *p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
-	u64 page = atomic_load(&p->epc);
-	u8 pr = atomic_load(&p->prot);
+	u64 i = (la - encl->base) / SGX_PAGE_SIZE;
+	struct encl_page *p = &encl->pages[i];
+	u8 state = atomic_load(&p->state), pr = atomic_load(&p->prot);
+	u64 page;
+
+	/* The processor touching an evicted page: the OS brings it back
+	 * (the calling thread counts as out of the enclave meanwhile). */
+	if (pr && (state == PAGE_EVICTED || state == PAGE_BUSY)) {
+		int err;
+
+		exec_park(0);
+		err = paging_reload(encl, i);
+		exec_unpark(0);
+		if (err)
+			return -EFAULT;
+	}
+	page = atomic_load(&p->epc);
 
 	if (!page || !pr)
 		return -EFAULT;
@@ -327,8 +393,13 @@ void encl_destroy(struct encl *encl)
 
 	if (!encl)
 		return;
-	if (encl->created)
+	if (encl->created) {
 		drv_remove_encl(encl->drv, encl);
+		/* A reclaim pass that found it before is over after this. */
+		pthread_mutex_lock(&encl->drv->reclaim_lock);
+		pthread_mutex_unlock(&encl->drv->reclaim_lock);
+	}
+	paging_release(encl);
 	lp = drv_lp(encl->drv);
 	if (encl->pages) {
 		for (i = 0; i < encl->size / SGX_PAGE_SIZE; i++) {
@@ -344,6 +415,10 @@ void encl_destroy(struct encl *encl)
 		drv_epc_free(encl->drv, encl->secs);
 	if (encl->view)
 		sys_munmap(encl->view, encl->size);
+	if (encl->backing)
+		sys_munmap(encl->backing, encl->size);
+	if (encl->pcmds)
+		sys_munmap(encl->pcmds, encl->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds));
 	if (encl->memfd >= 0)
 		sys_close(encl->memfd);
 	pthread_mutex_destroy(&encl->lock);

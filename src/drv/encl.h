@@ -19,6 +19,26 @@ struct drv {
 	/* Enclaves by ELRANGE, read lock-free by drv_walk(). */
 	_Atomic(struct encl *) encls[DRV_MAX_ENCLAVES];
 	struct launch launch;
+	/* Paging (paging.c).  Version Array pages, never evicted themselves. */
+	pthread_mutex_t va_lock;
+	struct va_page *vas;
+	unsigned int nr_vas, cap_vas;
+	u64 nr_added;               /* enclave pages ever added: VA slots needed */
+	/* The clock hand over enclaves and their pages; one reclaimer at a time. */
+	pthread_mutex_t reclaim_lock;
+	unsigned int hand_encl;
+	u64 hand_page;
+	/* userfaultfd that turns a touch of an evicted page into SIGBUS for
+	 * the toucher; -1 without it (the EPC is then a hard limit). */
+	int uffd;
+	pthread_once_t uffd_once;
+	atomic_ullong nr_evicted, nr_reloaded;
+};
+
+struct va_page {
+	void *epc;
+	u64 used[SGX_VA_SLOT_COUNT / 64];
+	unsigned int nr_used;
 };
 
 static inline struct launch *drv_launch(struct drv *drv)
@@ -26,12 +46,23 @@ static inline struct launch *drv_launch(struct drv *drv)
 	return &drv->launch;
 }
 
+enum encl_page_state {
+	PAGE_ABSENT,        /* never added */
+	PAGE_PRESENT,       /* in the EPC */
+	PAGE_BUSY,          /* on its way out: blocked, host mapping closed */
+	PAGE_EVICTED,       /* in the backing store, version in a VA slot */
+};
+
 /* One entry per page of ELRANGE: the driver's page table. */
 struct encl_page {
 	_Atomic(u64) epc;   /* EPC page address, 0 if none */
 	_Atomic(u8) prot;   /* PROT_* of the process's mapping; 0: unmapped */
 	u8 max_prot;        /* PROT_* the page's SECINFO allows (vm_max_prot_bits) */
 	u8 type;            /* SGX page type */
+	_Atomic(u8) state;  /* enum encl_page_state */
+	bool pinned;        /* a TCS or SSA page: never evicted */
+	bool referenced;    /* used since the clock hand last passed */
+	u32 va;             /* EVICTED: VA page << 9 | slot */
 };
 
 struct encl {
@@ -47,6 +78,11 @@ struct encl {
 	int memfd;                  /* enclave pages, at their ELRANGE offsets */
 	u8 *view;                   /* the driver's own mapping of memfd */
 	struct encl_page *pages;    /* size / 4096 entries */
+	u32 ssaframesize;           /* SECS.SSAFRAMESIZE, for pinning SSA pages */
+	/* The backing store: ciphertext at each page's offset, and PCMDs. */
+	u8 *backing;
+	struct sgx_pcmd *pcmds;
+	atomic_ullong nr_evicted, nr_reloaded;
 };
 
 void *drv_epc_alloc(struct drv *drv);
@@ -56,5 +92,24 @@ void drv_remove_encl(struct drv *drv, struct encl *encl);
 int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot);
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
 struct lp *drv_lp(struct drv *drv);
+
+/*
+ * Paging (paging.c).  paging_alloc() is drv_epc_alloc() that evicts pages
+ * (of any enclave, in batches of 16, second chance for referenced ones)
+ * when the EPC is full; the caller must hold no enclave lock but may hold
+ * @encl's (the locks are recursive).  paging_reload() brings page @i of
+ * @encl back; paging_fault() is the MMU's fault hook; paging_register()
+ * arms the userfaultfd on a new mapping of ELRANGE; paging_release() frees
+ * what @encl's evicted pages hold; paging_destroy() the VA pages.
+ */
+void *paging_alloc(struct drv *drv);
+/* Before a page is added: make sure every page can get a VA slot. */
+int paging_grow(struct drv *drv) __must_check;
+int paging_reload(struct encl *encl, u64 i) __must_check;
+int paging_fault(void *ctx, u64 la);
+void paging_register(struct encl *encl, u64 addr, u64 len);
+void paging_release(struct encl *encl);
+void paging_destroy(struct drv *drv);
+bool paging_evict_one(struct drv *drv);
 
 #endif

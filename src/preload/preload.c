@@ -530,7 +530,7 @@ __attribute__((destructor)) static void preload_fini(void)
 {
 	const char *path = getenv("SGXEMU_STAT_FILE");
 	struct sgxemu_lp_stats s;
-	u64 total, nfree;
+	u64 total, nfree, evicted, reloaded;
 	char line[256];
 	unsigned int i;
 	int fd, n;
@@ -554,8 +554,10 @@ __attribute__((destructor)) static void preload_fini(void)
 			break;
 	}
 	sgxemu_epc_stats(plat, &total, &nfree);
-	n = snprintf(line, sizeof(line), "epc pid=%ld total=%llu free=%llu\n", pid,
-		     (unsigned long long)total, (unsigned long long)nfree);
+	sgxemu_paging_stats(plat, &evicted, &reloaded);
+	n = snprintf(line, sizeof(line), "epc pid=%ld total=%llu free=%llu evicted=%llu reloaded=%llu\n",
+		     pid, (unsigned long long)total, (unsigned long long)nfree,
+		     (unsigned long long)evicted, (unsigned long long)reloaded);
 	if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
 		(void)0;
 	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);

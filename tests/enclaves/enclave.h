@@ -10,6 +10,9 @@
 /* Identifies which build of the enclave this is (it is measured). */
 #define ENCLAVE_VARIANT_A 0x0A
 #define ENCLAVE_VARIANT_B 0x0B
+/* Variant C adds a large working set, for the paging tests. */
+#define ENCLAVE_VARIANT_C 0x0C
+#define ENCL_BIG_SIZE (1024 * 1024)
 
 #define ENCL_NR_TCS 4
 #define ENCL_NSSA 3
@@ -35,6 +38,9 @@ enum encl_op_type {
 	ENCL_OP_EREPORT_AT,   /* EREPORT with RBX = a (to fault) */
 	ENCL_OP_SYSCALL,      /* a raw syscall instruction */
 	ENCL_OP_SCRATCH,      /* r0 = offset of the two scratch pages from the base */
+	ENCL_OP_BIG,          /* r0 = offset of the large buffer from the base, r1 = its size */
+	ENCL_OP_FILL,         /* pages [a, a + b pages): first word = offset ^ r4 */
+	ENCL_OP_CHECK,        /* r0 = pages in [a, a + b pages) whose first word is not that */
 };
 
 struct encl_op {

@@ -52,6 +52,9 @@ static u8 scratch[2][4096] __attribute__((aligned(4096)));
 static u8 aligned_in[512] __attribute__((aligned(512)));
 static u8 aligned_data[64] __attribute__((aligned(128)));
 static u8 aligned_out[512] __attribute__((aligned(512)));
+#if ENCLAVE_VARIANT == ENCLAVE_VARIANT_C
+static u8 big[ENCL_BIG_SIZE] __attribute__((aligned(4096)));
+#endif
 
 static struct blk *blk_of(u64 index)
 {
@@ -189,6 +192,24 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 		break;
 	case ENCL_OP_SCRATCH:
 		op->r0 = (u64)(uintptr_t)scratch - base;
+		break;
+	case ENCL_OP_BIG:
+#if ENCLAVE_VARIANT == ENCLAVE_VARIANT_C
+		op->r0 = (u64)(uintptr_t)big - base;
+		op->r1 = sizeof(big);
+#else
+		op->r0 = op->r1 = 0;
+#endif
+		break;
+	case ENCL_OP_FILL:
+		for (v = 0; v < op->b; v++)
+			*(volatile u64 *)(base + op->a + v * 4096) = (op->a + v * 4096) ^ op->r4;
+		break;
+	case ENCL_OP_CHECK:
+		op->r0 = 0;
+		for (v = 0; v < op->b; v++)
+			op->r0 += *(volatile u64 *)(base + op->a + v * 4096) !=
+				  ((op->a + v * 4096) ^ op->r4);
 		break;
 	case ENCL_OP_SYSCALL:
 		v = 39; /* getpid */

@@ -167,3 +167,28 @@ TEST(shim, bad_pointers_are_efault)
 	}
 	ASSERT_STR_CONTAINS(r.out, "close: 0");
 }
+
+/* An unmodified program whose enclave is larger than the EPC: the build
+ * evicts as it adds, and every later touch reloads (sgxemu stat counts). */
+TEST(shim, driver_with_paging)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"stat", (char *)"--epc", (char *)"128K",
+			 (char *)"--", (char *)TEST_PROGS "/driver_prog", (char *)"--raw",
+			 (char *)TEST_ENCLAVES "/test_enclave_a.sgxs",
+			 (char *)TEST_ENCLAVES "/test_enclave_a.sig", NULL };
+	struct run r;
+	unsigned long long ev = 0, rl = 0;
+	const char *p;
+
+#ifdef SGXEMU_ASAN
+	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
+#endif
+	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+	p = strstr(r.out, "pages free at exit; ");
+	ASSERT_TRUE(p != NULL);
+	ASSERT_EQ(sscanf(p, "pages free at exit; %llu pages evicted, %llu reloaded", &ev, &rl), 2);
+	ASSERT_GT(ev, 30);
+	ASSERT_GT(rl, 0);
+}

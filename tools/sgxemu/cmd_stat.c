@@ -20,8 +20,8 @@ static void usage(FILE *f)
 		   "Run PROG as `sgxemu run` would (same options) and, when it exits, print\n"
 		   "for every process that used the platform: EINITs, IA32_SGXLEPUBKEYHASH\n"
 		   "writes, launch-control cache hits and policy refusals per logical\n"
-		   "processor, and the EPC in all and free at exit.  The exit status is\n"
-		   "PROG's.\n");
+		   "processor, the EPC in all and free at exit, and the pages evicted and\n"
+		   "reloaded.  The exit status is PROG's.\n");
 }
 
 static void report(FILE *in)
@@ -30,7 +30,7 @@ static void report(FILE *in)
 	bool header = false;
 
 	while (fgets(line, sizeof(line), in)) {
-		unsigned long long a, b, c, d, total, nfree;
+		unsigned long long a, b, c, d, total, nfree, ev = 0, rl = 0;
 		unsigned int lp;
 		long pid;
 
@@ -42,10 +42,11 @@ static void report(FILE *in)
 				       "MSR writes", "cache hits", "refused");
 			header = true;
 			printf("%-8ld %3u %10llu %11llu %11llu %8llu\n", pid, lp, a, b, c, d);
-		} else if (sscanf(line, "epc pid=%ld total=%llu free=%llu", &pid, &total, &nfree) ==
-			   3) {
-			printf("%-8ld EPC %llu KiB (%llu pages), %llu pages free at exit\n", pid,
-			       total * 4, total, nfree);
+		} else if (sscanf(line, "epc pid=%ld total=%llu free=%llu evicted=%llu reloaded=%llu",
+				  &pid, &total, &nfree, &ev, &rl) >= 3) {
+			printf("%-8ld EPC %llu KiB (%llu pages), %llu pages free at exit; "
+			       "%llu pages evicted, %llu reloaded\n",
+			       pid, total * 4, total, nfree, ev, rl);
 			header = false;
 		}
 	}

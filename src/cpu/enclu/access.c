@@ -213,7 +213,8 @@ void enclu_leave_mode(struct tcb *t)
 {
 	t->in_enclave = 0;
 	t->load_encl = 0;
-	track_exit(t->secs, t->tcs);
+	if (!atomic_exchange(&t->parked, false))
+		track_exit(t->secs, t->tcs);
 	atomic_store(&t->tcs->tcs_active, false);
 	atomic_fetch_sub(&t->secs->nr_active, 1);
 }

@@ -405,7 +405,15 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		sig = SIGSEGV;
 	} else if (is_fault(sig, info)) {
 		const greg_t *g = uc->uc_mcontext.gregs;
+		struct platform *plat = t->plat;
 
+		/* The OS's part of a #PF: a page being paged out is waited for
+		 * and the access retried, with no AEX, as on hardware. */
+		if ((sig == SIGSEGV || sig == SIGBUS) && plat && plat->mmu.fault &&
+		    !plat->mmu.fault(plat->mmu.ctx, (u64)(uintptr_t)info->si_addr)) {
+			t->load_encl = 1;
+			return;
+		}
 		exc.vector = (u8)g[REG_TRAPNO];
 		exc.error_code = (u32)g[REG_ERR];
 		exc.addr = (u64)(uintptr_t)info->si_addr;

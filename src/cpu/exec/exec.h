@@ -44,6 +44,7 @@
 #ifndef __ASSEMBLER__
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <ucontext.h>
 
 #include "cpu/cpu.h"
@@ -75,6 +76,8 @@ struct tcb {
 	u32 miscselect;
 	struct lp_fault fault;  /* the last ENCLU fault */
 	u64 requeued;           /* signals we queued to ourselves, by bit */
+	int tid;                /* the thread's id, for exec_park() */
+	atomic_bool parked;     /* counted out of its enclave's epoch (exec_park) */
 	/* Scratch for ERESUME on the direct path: XRSTOR needs contiguous,
 	 * 64-byte aligned memory. */
 	u8 xsave[TCB_XSAVE_MAX] __aligned(64);

@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/mman.h>
 
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
+#include "cpu/track.h"
 
 STATIC_ASSERT_OFFSET(struct tcb, magic, TCB_OFF_MAGIC);
 STATIC_ASSERT_OFFSET(struct tcb, in_enclave, TCB_OFF_IN_ENCLAVE);
@@ -30,6 +32,9 @@ _Static_assert(sizeof(struct tcb) < TCB_REGION_SIZE / 4, "TCB leaves too little 
 STATIC_ASSERT_OFFSET(ucontext_t, uc_stack.ss_sp, 16);
 
 static __thread struct tcb *tcb_self;
+/* Every live TCB, for exec_park() by thread id. */
+#define TCB_MAX 4096
+static _Atomic(struct tcb *) tcbs[TCB_MAX];
 static pthread_key_t tcb_key;
 static pthread_once_t tcb_once = PTHREAD_ONCE_INIT;
 
@@ -37,7 +42,14 @@ static pthread_once_t tcb_once = PTHREAD_ONCE_INIT;
 static void tcb_destroy(void *p)
 {
 	stack_t off = { .ss_flags = SS_DISABLE };
+	int i;
 
+	for (i = 0; i < TCB_MAX; i++) {
+		struct tcb *t = p;
+
+		if (atomic_compare_exchange_strong(&tcbs[i], &t, NULL))
+			break;
+	}
 	sys_sigaltstack(&off, NULL);
 	sys_munmap(p, TCB_REGION_SIZE);
 }
@@ -80,8 +92,49 @@ struct tcb *tcb_current(void)
 		return NULL;
 	}
 	pthread_setspecific(tcb_key, p);
+	t->tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	for (int i = 0; i < TCB_MAX; i++) {
+		struct tcb *none = NULL;
+
+		if (atomic_compare_exchange_strong(&tcbs[i], &none, t))
+			break;
+	}
 	tcb_self = t;
 	return t;
+}
+
+static struct tcb *tcb_of(int tid)
+{
+	int i;
+
+	if (!tid)
+		return tcb_self;
+	for (i = 0; i < TCB_MAX; i++) {
+		struct tcb *t = atomic_load(&tcbs[i]);
+
+		if (t && t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+void exec_park(int tid)
+{
+	struct tcb *t = tcb_of(tid);
+
+	if (!t || !t->in_enclave || atomic_exchange(&t->parked, true))
+		return;
+	track_exit(t->secs, t->tcs);
+}
+
+void exec_unpark(int tid)
+{
+	struct tcb *t = tcb_of(tid);
+
+	/* An AEX while parked already counted it out for good. */
+	if (!t || !atomic_exchange(&t->parked, false))
+		return;
+	track_enter(t->secs, t->tcs);
 }
 
 struct tcb *tcb_from_ucontext(const ucontext_t *uc)

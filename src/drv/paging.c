@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+/*
+ * EPC paging: the reclaimer and demand reload, what Linux's
+ * arch/x86/kernel/cpu/sgx/main.c and encl.c do for their users.
+ *
+ * An enclave's pages live in its memory file, mapped at ELRANGE.  Evicting
+ * a page closes its host mapping (mprotect to PROT_NONE, so no thread can
+ * touch it while it is written back), runs EBLOCK, ETRACK and EWB into the
+ * enclave's backing store, punches the page out of the file and restores
+ * the mapping's permissions, so the mappings merge again and a process
+ * keeps one mapping per run of permissions however much it pages.  A touch
+ * of the hole is caught by a userfaultfd in SIGBUS mode: the toucher's own
+ * signal handler reloads the page (ELDU) and retries, as Linux's fault
+ * handler would.  A touch while the page is on its way out is a SIGSEGV,
+ * which waits for it to be out and retries.  A thread waiting so is, for
+ * ETRACK, outside the enclave, as after an AEX on hardware.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "arch/sgx_status.h"
+#include "base/log.h"
+#include "base/sys.h"
+#include "drv/encl.h"
+
+#define BATCH 16
+
+/* --- the userfaultfd ------------------------------------------------------ */
+
+static struct drv *uffd_drv;
+
+static void uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_SIGBUS | UFFD_FEATURE_MISSING_SHMEM };
+	struct drv *drv = uffd_drv;
+	long fd;
+
+	/* User-mode faults only: allowed without privilege. */
+	fd = sys_call6(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY, 0, 0, 0, 0,
+		       0);
+	if (fd >= 0 && ioctl((int)fd, UFFDIO_API, &api)) {
+		sys_close((int)fd);
+		fd = -1;
+	}
+	drv->uffd = fd >= 0 ? (int)fd : -1;
+}
+
+static void uffd_ensure(struct drv *drv)
+{
+	static pthread_mutex_t once_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&once_lock);
+	uffd_drv = drv;
+	pthread_once(&drv->uffd_once, uffd_open);
+	pthread_mutex_unlock(&once_lock);
+}
+
+void paging_register(struct encl *encl, u64 addr, u64 len)
+{
+	struct drv *drv = encl->drv;
+	struct uffdio_register reg = { .range = { addr, len },
+				       .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	uffd_ensure(drv);
+	if (drv->uffd >= 0 && ioctl(drv->uffd, UFFDIO_REGISTER, &reg))
+		log_warn("cannot watch enclave memory at %#llx for paging: %s",
+			 (unsigned long long)addr, strerror(errno));
+}
+
+/* --- Version Array slots ------------------------------------------------- */
+
+/*
+ * Like Linux's sgx_encl_grow(): a VA page for every 512 pages added, taken
+ * when the pages are added, so that eviction never needs EPC to evict.
+ */
+int paging_grow(struct drv *drv)
+{
+	struct va_page *v;
+	void *epc = NULL;
+	bool need;
+
+	pthread_mutex_lock(&drv->va_lock);
+	need = drv->nr_added + 1 > (u64)drv->nr_vas * SGX_VA_SLOT_COUNT;
+	pthread_mutex_unlock(&drv->va_lock);
+	if (need) {
+		epc = paging_alloc(drv);
+		if (!epc || encls_epa(drv_lp(drv), SGX_PT_VA, epc)) {
+			if (epc)
+				drv_epc_free(drv, epc);
+			return -ENOMEM;
+		}
+	}
+	pthread_mutex_lock(&drv->va_lock);
+	if (epc) {
+		if (drv->nr_vas == drv->cap_vas) {
+			unsigned int cap = drv->cap_vas ? 2 * drv->cap_vas : 8;
+			struct va_page *n = realloc(drv->vas, cap * sizeof(*n));
+
+			if (!n) {
+				pthread_mutex_unlock(&drv->va_lock);
+				if (!encls_eremove(drv_lp(drv), epc))
+					drv_epc_free(drv, epc);
+				return -ENOMEM;
+			}
+			drv->vas = n;
+			drv->cap_vas = cap;
+		}
+		v = &drv->vas[drv->nr_vas++];
+		memset(v, 0, sizeof(*v));
+		v->epc = epc;
+	}
+	drv->nr_added++;
+	pthread_mutex_unlock(&drv->va_lock);
+	return 0;
+}
+
+static int va_get(struct drv *drv, u32 *out)
+{
+	struct va_page *v;
+	unsigned int i, w, b;
+
+	pthread_mutex_lock(&drv->va_lock);
+	for (i = 0; i < drv->nr_vas; i++)
+		if (drv->vas[i].nr_used < SGX_VA_SLOT_COUNT)
+			break;
+	if (i == drv->nr_vas)
+		goto nomem;
+	v = &drv->vas[i];
+	for (w = 0; w < SGX_VA_SLOT_COUNT / 64 && v->used[w] == ~0ULL; w++)
+		;
+	b = (unsigned int)__builtin_ctzll(~v->used[w]);
+	v->used[w] |= 1ULL << b;
+	v->nr_used++;
+	*out = i << 9 | (w * 64 + b);
+	pthread_mutex_unlock(&drv->va_lock);
+	return 0;
+nomem:
+	pthread_mutex_unlock(&drv->va_lock);
+	return -ENOMEM;
+}
+
+static u64 *va_slot(struct drv *drv, u32 va)
+{
+	u64 *slots;
+
+	pthread_mutex_lock(&drv->va_lock);
+	slots = drv->vas[va >> 9].epc;
+	pthread_mutex_unlock(&drv->va_lock);
+	return slots + (va & 511);
+}
+
+static void va_put(struct drv *drv, u32 va)
+{
+	struct va_page *v;
+	unsigned int s = va & 511;
+
+	pthread_mutex_lock(&drv->va_lock);
+	v = &drv->vas[va >> 9];
+	v->used[s / 64] &= ~(1ULL << (s % 64));
+	v->nr_used--;
+	pthread_mutex_unlock(&drv->va_lock);
+}
+
+void paging_destroy(struct drv *drv)
+{
+	unsigned int i;
+
+	for (i = 0; i < drv->nr_vas; i++)
+		if (!encls_eremove(drv_lp(drv), drv->vas[i].epc))
+			drv_epc_free(drv, drv->vas[i].epc);
+	free(drv->vas);
+	if (drv->uffd >= 0)
+		sys_close(drv->uffd);
+}
+
+/* --- eviction ------------------------------------------------------------- */
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 100 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int host_prot(const struct encl_page *p)
+{
+	return p->type == SGX_PT_TCS ? PROT_NONE : atomic_load(&p->prot) & p->max_prot;
+}
+
+/*
+ * Write back @n pages of @encl (indices in @idx), which the caller chose
+ * and marked PAGE_BUSY.  Context: @encl's lock held.
+ */
+static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
+{
+	struct drv *drv = encl->drv;
+	struct lp *lp = drv_lp(drv);
+	bool said = false;
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < n; k++) {
+		struct encl_page *p = &encl->pages[idx[k]];
+		u64 la = encl->base + idx[k] * SGX_PAGE_SIZE;
+
+		/* Close the host mapping first: the kernel flushes every TLB,
+		 * so nothing writes the page while EWB reads it. */
+		if (atomic_load(&p->prot))
+			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
+		ret = encls_eblock(lp, (void *)(uintptr_t)atomic_load(&p->epc));
+		if (ret && ret != SGX_BLKSTATE)
+			log_warn("EBLOCK of %#llx: %#x", (unsigned long long)la, ret);
+	}
+	/* One tracking cycle for the batch (one may still be running). */
+	if (encls_etrack(lp, encl->secs) == SGX_PREV_TRK_INCMPL)
+		nap();
+	for (k = 0; k < n; k++) {
+		struct encl_page *p = &encl->pages[idx[k]];
+		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
+		u64 off = idx[k] * SGX_PAGE_SIZE;
+		struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+		time_t start = time(NULL);
+
+		pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
+		pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[idx[k]];
+		if (va_get(drv, &p->va)) {
+			/* No room for a version: the page stays. */
+			goto keep;
+		}
+		for (;;) {
+			ret = encls_ewb(lp, &pginfo, epc, va_slot(drv, p->va));
+			if (ret != SGX_NOT_TRACKED)
+				break;
+			/* A new cycle, in case the last started before the block
+			 * or could not complete. */
+			if (encls_etrack(lp, encl->secs) != SGX_PREV_TRK_INCMPL)
+				continue;
+			/* Threads that were inside must leave first (Linux sends
+			 * IPIs; ours leave at their next EEXIT or AEX). */
+			if (!said && time(NULL) - start > 2) {
+				log_warn("paging waits for threads to leave the enclave at %#llx",
+					 (unsigned long long)encl->base);
+				said = true;
+			}
+			nap();
+		}
+		if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
+			log_warn("EWB of %#llx: %#x", (unsigned long long)(encl->base + off), ret);
+			va_put(drv, p->va);
+			goto keep;
+		}
+		/* The page leaves the memory file; the mapping gets its
+		 * permissions back, so a touch finds the hole (SIGBUS). */
+		fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+			  SGX_PAGE_SIZE);
+		atomic_store(&p->epc, 0);
+		atomic_store(&p->state, PAGE_EVICTED);
+		if (atomic_load(&p->prot))
+			sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE,
+				     host_prot(p));
+		drv_epc_free(drv, epc);
+		atomic_fetch_add(&encl->nr_evicted, 1);
+		atomic_fetch_add(&drv->nr_evicted, 1);
+		continue;
+keep:
+		/* Blocked for good is still usable by nobody; reload it. */
+		atomic_store(&p->state, PAGE_PRESENT);
+		if (atomic_load(&p->prot))
+			sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE,
+				     host_prot(p));
+	}
+}
+
+/* Code pages stay too: the emulator decodes ENCLU at RIP from a signal
+ * handler, which must not fault. */
+static bool evictable(const struct encl_page *p)
+{
+	return atomic_load(&p->state) == PAGE_PRESENT && p->type == SGX_PT_REG && !p->pinned &&
+	       !(p->max_prot & PROT_EXEC);
+}
+
+/*
+ * One sweep of the clock: up to BATCH pages of one enclave, skipping (and
+ * clearing) referenced ones once.  Return: whether anything was evicted.
+ */
+bool paging_evict_one(struct drv *drv)
+{
+	u64 idx[BATCH];
+	unsigned int tries, n = 0;
+	bool done = false;
+
+	uffd_ensure(drv);
+	if (drv->uffd < 0)
+		return false;
+	pthread_mutex_lock(&drv->reclaim_lock);
+	for (tries = 0; tries < 2 * DRV_MAX_ENCLAVES && !done; tries++) {
+		struct encl *encl = atomic_load(&drv->encls[drv->hand_encl % DRV_MAX_ENCLAVES]);
+		u64 nr, seen;
+
+		if (!encl || !encl->backing) {
+			drv->hand_encl++;
+			drv->hand_page = 0;
+			continue;
+		}
+		pthread_mutex_lock(&encl->lock);
+		nr = encl->size / SGX_PAGE_SIZE;
+		/* Two turns: the first may only clear referenced bits. */
+		for (seen = 0; seen < 2 * nr && n < BATCH; seen++) {
+			struct encl_page *p = &encl->pages[drv->hand_page % nr];
+
+			if (evictable(p)) {
+				if (p->referenced) {
+					p->referenced = false;
+				} else {
+					atomic_store(&p->state, PAGE_BUSY);
+					idx[n++] = drv->hand_page % nr;
+				}
+			}
+			drv->hand_page++;
+		}
+		if (n) {
+			evict_batch(encl, idx, n);
+			done = true;
+		} else {
+			drv->hand_encl++;
+			drv->hand_page = 0;
+		}
+		pthread_mutex_unlock(&encl->lock);
+	}
+	pthread_mutex_unlock(&drv->reclaim_lock);
+	return done;
+}
+
+void *paging_alloc(struct drv *drv)
+{
+	void *epc;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		epc = drv_epc_alloc(drv);
+		if (epc || !paging_evict_one(drv))
+			return epc;
+	}
+	return NULL;
+}
+
+/* --- reload --------------------------------------------------------------- */
+
+int paging_reload(struct encl *encl, u64 i)
+{
+	struct drv *drv = encl->drv;
+	struct encl_page *p = &encl->pages[i];
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	u64 off = i * SGX_PAGE_SIZE;
+	void *epc;
+	int ret, err = 0;
+
+	while (atomic_load(&p->state) == PAGE_BUSY)
+		nap();
+	if (atomic_load(&p->state) != PAGE_EVICTED)
+		return 0;
+	/* The EPC page first, with no lock held: getting it may evict. */
+	epc = paging_alloc(drv);
+	if (!epc)
+		return -ENOMEM;
+	pthread_mutex_lock(&encl->lock);
+	if (atomic_load(&p->state) != PAGE_EVICTED)
+		goto out_free;
+	if (platform_epc_bind(drv->plat, epc, encl->view + off)) {
+		err = -EIO;
+		goto out_free;
+	}
+	pginfo.linaddr = encl->base + off;
+	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
+	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
+	pginfo.secs = (u64)(uintptr_t)encl->secs;
+	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, p->va));
+	if (ret) {
+		/* Never accepted: the page stays out and the access fails. */
+		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
+			"was altered or replayed",
+			(unsigned long long)encl->base, (unsigned long long)pginfo.linaddr,
+			encls_faulted(ret) ? "fault" : sgx_status_name(ret));
+		err = -EIO;
+		goto out_free;
+	}
+	va_put(drv, p->va);
+	p->referenced = true;
+	atomic_store(&p->epc, (u64)(uintptr_t)epc);
+	atomic_store(&p->state, PAGE_PRESENT);
+	atomic_fetch_add(&encl->nr_reloaded, 1);
+	atomic_fetch_add(&drv->nr_reloaded, 1);
+	pthread_mutex_unlock(&encl->lock);
+	return 0;
+out_free:
+	pthread_mutex_unlock(&encl->lock);
+	drv_epc_free(drv, epc);
+	return err;
+}
+
+int paging_fault(void *ctx, u64 la)
+{
+	struct drv *drv = ctx;
+	struct encl *encl = NULL;
+	struct encl_page *p;
+	int i, err;
+
+	for (i = 0; i < DRV_MAX_ENCLAVES && !encl; i++) {
+		struct encl *e = atomic_load(&drv->encls[i]);
+
+		if (e && la >= e->base && la - e->base < e->size)
+			encl = e;
+	}
+	if (!encl || !encl->pages)
+		return -EFAULT;
+	p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
+	if (atomic_load(&p->state) != PAGE_BUSY && atomic_load(&p->state) != PAGE_EVICTED)
+		return -EFAULT;
+	/* Waiting on the OS is an AEX as far as ETRACK is concerned. */
+	exec_park(0);
+	err = paging_reload(encl, (la - encl->base) / SGX_PAGE_SIZE);
+	exec_unpark(0);
+	return err ? -EFAULT : 0;
+}
+
+void paging_release(struct encl *encl)
+{
+	u64 i;
+
+	if (!encl->pages)
+		return;
+	for (i = 0; i < encl->size / SGX_PAGE_SIZE; i++)
+		if (atomic_load(&encl->pages[i].state) == PAGE_EVICTED)
+			va_put(encl->drv, encl->pages[i].va);
+}
+
+void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded)
+{
+	*evicted = atomic_load(&drv->nr_evicted);
+	*reloaded = atomic_load(&drv->nr_reloaded);
+}
