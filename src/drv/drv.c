@@ -37,6 +37,11 @@ int drv_create(struct platform *plat, struct drv **out)
 	pthread_mutex_init(&drv->va_lock, NULL);
 	pthread_mutex_init(&drv->reclaim_lock, NULL);
 	drv->uffd = -1;
+	drv->wake_fd = -1;
+	/* Linux's SGX_NR_LOW_PAGES and SGX_NR_HIGH_PAGES, for small EPCs a
+	 * fraction of them. */
+	drv->low_pages = n / 8 < 32 ? n / 8 : 32;
+	drv->high_pages = n / 4 < 64 ? n / 4 : 64;
 	drv->uffd_once = (pthread_once_t)PTHREAD_ONCE_INIT;
 	mmu.walk = drv_walk;
 	mmu.fault = paging_fault;
@@ -79,11 +84,14 @@ u64 drv_epc_free_pages(struct drv *drv)
 void *drv_epc_alloc(struct drv *drv)
 {
 	void *page = NULL;
+	u64 left;
 
 	pthread_mutex_lock(&drv->lock);
 	if (drv->nr_free)
 		page = platform_epc_page(drv->plat, drv->free[--drv->nr_free]);
+	left = drv->nr_free;
 	pthread_mutex_unlock(&drv->lock);
+	paging_note_free(drv, left);
 	return page;
 }
 

@@ -135,6 +135,7 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	err = drv_add_encl(drv, encl);
 	if (err)
 		goto err_free;
+	paging_start(drv);
 	encl->attributes = secs->attributes.flags;
 	encl->created = true;
 	pthread_mutex_unlock(&encl->lock);

@@ -33,6 +33,14 @@ struct drv {
 	int uffd;
 	pthread_once_t uffd_once;
 	atomic_ullong nr_evicted, nr_reloaded;
+	/* The background reclaimer (Linux's ksgxd): woken through an eventfd
+	 * (a signal handler may allocate) when fewer than low_pages are free,
+	 * it evicts until high_pages are. */
+	u64 low_pages, high_pages;
+	int wake_fd;
+	atomic_bool stop;
+	bool reclaimer_running;
+	pthread_t reclaimer;
 };
 
 struct va_page {
@@ -110,6 +118,12 @@ int paging_fault(void *ctx, u64 la);
 void paging_register(struct encl *encl, u64 addr, u64 len);
 void paging_release(struct encl *encl);
 void paging_destroy(struct drv *drv);
-bool paging_evict_one(struct drv *drv);
+/* One batch: 1 if pages were evicted, -EBUSY if every candidate enclave
+ * was locked by someone else, 0 if nothing can be evicted. */
+int paging_evict_one(struct drv *drv);
+/* Start the background reclaimer (from normal context, once enclaves exist). */
+void paging_start(struct drv *drv);
+/* The free count dropped: wake the reclaimer if it is below the low mark. */
+void paging_note_free(struct drv *drv, u64 nr_free);
 
 #endif

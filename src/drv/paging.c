@@ -18,11 +18,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -174,6 +178,16 @@ static void va_put(struct drv *drv, u32 va)
 void paging_destroy(struct drv *drv)
 {
 	unsigned int i;
+	u64 one = 1;
+
+	if (drv->reclaimer_running) {
+		atomic_store(&drv->stop, true);
+		if (sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
+			(void)0;
+		pthread_join(drv->reclaimer, NULL);
+	}
+	if (drv->wake_fd >= 0)
+		sys_close(drv->wake_fd);
 
 	for (i = 0; i < drv->nr_vas; i++)
 		if (!encls_eremove(drv_lp(drv), drv->vas[i].epc))
@@ -293,26 +307,30 @@ static bool evictable(const struct encl_page *p)
  * One sweep of the clock: up to BATCH pages of one enclave, skipping (and
  * clearing) referenced ones once.  Return: whether anything was evicted.
  */
-bool paging_evict_one(struct drv *drv)
+int paging_evict_one(struct drv *drv)
 {
 	u64 idx[BATCH];
 	unsigned int tries, n = 0;
-	bool done = false;
+	int done = 0;
+	bool skipped = false;
 
 	uffd_ensure(drv);
 	if (drv->uffd < 0)
-		return false;
+		return 0;
 	pthread_mutex_lock(&drv->reclaim_lock);
 	for (tries = 0; tries < 2 * DRV_MAX_ENCLAVES && !done; tries++) {
 		struct encl *encl = atomic_load(&drv->encls[drv->hand_encl % DRV_MAX_ENCLAVES]);
 		u64 nr, seen;
 
-		if (!encl || !encl->backing) {
+		/* Try-lock: the thread adding pages holds its enclave's lock
+		 * while it waits for us (it gets the enclave itself, the lock
+		 * being recursive, when it reclaims). */
+		if (!encl || !encl->backing || pthread_mutex_trylock(&encl->lock)) {
+			skipped |= encl && encl->backing;
 			drv->hand_encl++;
 			drv->hand_page = 0;
 			continue;
 		}
-		pthread_mutex_lock(&encl->lock);
 		nr = encl->size / SGX_PAGE_SIZE;
 		/* Two turns: the first may only clear referenced bits. */
 		for (seen = 0; seen < 2 * nr && n < BATCH; seen++) {
@@ -330,7 +348,7 @@ bool paging_evict_one(struct drv *drv)
 		}
 		if (n) {
 			evict_batch(encl, idx, n);
-			done = true;
+			done = 1;
 		} else {
 			drv->hand_encl++;
 			drv->hand_page = 0;
@@ -338,18 +356,72 @@ bool paging_evict_one(struct drv *drv)
 		pthread_mutex_unlock(&encl->lock);
 	}
 	pthread_mutex_unlock(&drv->reclaim_lock);
-	return done;
+	return done ? 1 : skipped ? -EBUSY : 0;
+}
+
+void paging_note_free(struct drv *drv, u64 nr_free)
+{
+	u64 one = 1;
+
+	/* write() on an eventfd: safe in a signal handler, unlike a condvar. */
+	if (nr_free < drv->low_pages && drv->reclaimer_running &&
+	    sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
+		(void)0;
+}
+
+static void *reclaimer(void *arg)
+{
+	struct drv *drv = arg;
+	struct pollfd pfd = { .fd = drv->wake_fd, .events = POLLIN };
+	u64 v;
+
+	while (!atomic_load(&drv->stop)) {
+		if (poll(&pfd, 1, 1000) > 0 &&
+		    sys_call6(SYS_read, drv->wake_fd, (long)&v, sizeof(v), 0, 0, 0) < 0)
+			continue;
+		while (!atomic_load(&drv->stop) && drv_epc_free_pages(drv) < drv->high_pages &&
+		       paging_evict_one(drv) > 0)
+			;
+	}
+	return NULL;
+}
+
+void paging_start(struct drv *drv)
+{
+	static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+	sigset_t all, old;
+
+	pthread_mutex_lock(&start_lock);
+	if (!drv->reclaimer_running && drv->low_pages) {
+		drv->wake_fd = (int)sys_call6(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
+		/* Signals are the program's business, not the reclaimer's. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		if (drv->wake_fd >= 0 && !pthread_create(&drv->reclaimer, NULL, reclaimer, drv))
+			drv->reclaimer_running = true;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	pthread_mutex_unlock(&start_lock);
 }
 
 void *paging_alloc(struct drv *drv)
 {
 	void *epc;
-	int i;
+	int i, r;
 
-	for (i = 0; i < 64; i++) {
+	/* Give up only when nothing at all can be evicted; an enclave some
+	 * other reclaimer is working on frees pages soon. */
+	for (i = 0; i < 100000; i++) {
 		epc = drv_epc_alloc(drv);
-		if (epc || !paging_evict_one(drv))
+		if (epc)
 			return epc;
+		r = paging_evict_one(drv);
+		/* Nothing left to evict, but another reclaimer may just have
+		 * freed pages while we waited for it. */
+		if (!r)
+			return drv_epc_alloc(drv);
+		if (r < 0)
+			nap();
 	}
 	return NULL;
 }
