@@ -64,6 +64,17 @@ SGXEMU_API void sgxemu_epc_stats(struct sgxemu_platform *plat, uint64_t *total, 
 SGXEMU_API void sgxemu_paging_stats(struct sgxemu_platform *plat, uint64_t *evicted,
 				    uint64_t *reloaded);
 
+/* Paging per enclave: the live ones first, then the last 64 torn down. */
+struct sgxemu_enclave_stats {
+	uint64_t base, size;
+	uint64_t evicted, reloaded;
+	int live;
+};
+
+/* The @index-th enclave's statistics; -ENOENT past the last. */
+SGXEMU_API int sgxemu_enclave_stats(struct sgxemu_platform *plat, unsigned int index,
+				    struct sgxemu_enclave_stats *out);
+
 SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 				      struct sgxemu_platform **out);
 SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);

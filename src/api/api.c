@@ -476,3 +476,19 @@ struct encl *api_enclave_encl(struct sgxemu_enclave *e)
 {
 	return e->encl;
 }
+
+int sgxemu_enclave_stats(struct sgxemu_platform *p, unsigned int index,
+			 struct sgxemu_enclave_stats *out)
+{
+	struct drv_encl_stats s;
+	int err = drv_encl_stats(p->drv, index, &s);
+
+	if (err)
+		return err;
+	out->base = s.base;
+	out->size = s.size;
+	out->evicted = s.evicted;
+	out->reloaded = s.reloaded;
+	out->live = s.live;
+	return 0;
+}

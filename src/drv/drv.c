@@ -35,6 +35,7 @@ int drv_create(struct platform *plat, struct drv **out)
 		return err;
 	}
 	pthread_mutex_init(&drv->va_lock, NULL);
+	pthread_mutex_init(&drv->history_lock, NULL);
 	pthread_mutex_init(&drv->reclaim_lock, NULL);
 	drv->uffd = -1;
 	drv->wake_fd = -1;

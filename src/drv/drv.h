@@ -42,6 +42,21 @@ int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out) __m
 /* Pages evicted (EWB) and reloaded (ELDU) by this driver so far. */
 void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded);
 
+/* Whether this host lets the driver page (an unprivileged userfaultfd that
+ * turns a touch of an evicted page into SIGBUS); if not, the EPC is a hard
+ * limit.  @why gets the reason when it does not. */
+bool drv_paging_available(char *why, size_t whylen);
+
+/* Paging per enclave: the live ones, then the last ones torn down. */
+struct drv_encl_stats {
+	u64 base, size;
+	u64 evicted, reloaded;
+	bool live;
+};
+
+/* The @i-th enclave's statistics.  Return: 0, or -ENOENT past the last. */
+int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out) __must_check;
+
 /* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
 int encl_alloc(struct drv *drv, struct encl **out) __must_check;
 

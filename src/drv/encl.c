@@ -396,6 +396,7 @@ void encl_destroy(struct encl *encl)
 		return;
 	if (encl->created) {
 		drv_remove_encl(encl->drv, encl);
+		paging_retire(encl);
 		/* A reclaim pass that found it before is over after this. */
 		pthread_mutex_lock(&encl->drv->reclaim_lock);
 		pthread_mutex_unlock(&encl->drv->reclaim_lock);

@@ -37,6 +37,10 @@ struct drv {
 	 * (a signal handler may allocate) when fewer than low_pages are free,
 	 * it evicts until high_pages are. */
 	u64 low_pages, high_pages;
+	/* Statistics of the last enclaves torn down (a ring). */
+	pthread_mutex_t history_lock;
+	struct drv_encl_stats history[64];
+	unsigned int nr_history;
 	int wake_fd;
 	atomic_bool stop;
 	bool reclaimer_running;
@@ -117,6 +121,8 @@ int paging_reload(struct encl *encl, u64 i) __must_check;
 int paging_fault(void *ctx, u64 la);
 void paging_register(struct encl *encl, u64 addr, u64 len);
 void paging_release(struct encl *encl);
+/* Keep @encl's statistics after it is gone (drv_encl_stats). */
+void paging_retire(struct encl *encl);
 void paging_destroy(struct drv *drv);
 /* One batch: 1 if pages were evicted, -EBUSY if every candidate enclave
  * was locked by someone else, 0 if nothing can be evicted. */

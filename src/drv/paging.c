@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,27 @@ void paging_register(struct encl *encl, u64 addr, u64 len)
 	if (drv->uffd >= 0 && ioctl(drv->uffd, UFFDIO_REGISTER, &reg))
 		log_warn("cannot watch enclave memory at %#llx for paging: %s",
 			 (unsigned long long)addr, strerror(errno));
+}
+
+bool drv_paging_available(char *why, size_t whylen)
+{
+	struct uffdio_api api = { .api = UFFD_API,
+				  .features = UFFD_FEATURE_SIGBUS | UFFD_FEATURE_MISSING_SHMEM };
+	long fd = sys_call6(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY, 0, 0, 0, 0, 0);
+
+	if (fd < 0) {
+		snprintf(why, whylen, "userfaultfd: %s (Linux 5.11 or later needed)",
+			 strerror((int)-fd));
+		return false;
+	}
+	if (ioctl((int)fd, UFFDIO_API, &api)) {
+		snprintf(why, whylen, "userfaultfd without SIGBUS mode for shared memory: %s",
+			 strerror(errno));
+		sys_close((int)fd);
+		return false;
+	}
+	sys_close((int)fd);
+	return true;
 }
 
 /* --- Version Array slots ------------------------------------------------- */
@@ -315,8 +337,13 @@ int paging_evict_one(struct drv *drv)
 	bool skipped = false;
 
 	uffd_ensure(drv);
-	if (drv->uffd < 0)
+	if (drv->uffd < 0) {
+		static atomic_bool said;
+
+		if (!atomic_exchange(&said, true))
+			log_warn("the EPC is full and paging is off on this host (see sgxemu info)");
 		return 0;
+	}
 	pthread_mutex_lock(&drv->reclaim_lock);
 	for (tries = 0; tries < 2 * DRV_MAX_ENCLAVES && !done; tries++) {
 		struct encl *encl = atomic_load(&drv->encls[drv->hand_encl % DRV_MAX_ENCLAVES]);
@@ -520,4 +547,44 @@ void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded)
 {
 	*evicted = atomic_load(&drv->nr_evicted);
 	*reloaded = atomic_load(&drv->nr_reloaded);
+}
+
+int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out)
+{
+	unsigned int k, n = 0, past;
+	int err = -ENOENT;
+
+	for (k = 0; k < DRV_MAX_ENCLAVES; k++) {
+		struct encl *e = atomic_load(&drv->encls[k]);
+
+		if (!e)
+			continue;
+		if (n++ == i) {
+			*out = (struct drv_encl_stats){ .base = e->base, .size = e->size,
+							.evicted = atomic_load(&e->nr_evicted),
+							.reloaded = atomic_load(&e->nr_reloaded),
+							.live = true };
+			return 0;
+		}
+	}
+	pthread_mutex_lock(&drv->history_lock);
+	past = drv->nr_history < 64 ? drv->nr_history : 64;
+	if (i - n < past) {
+		*out = drv->history[(drv->nr_history - 1 - (i - n)) % 64];
+		err = 0;
+	}
+	pthread_mutex_unlock(&drv->history_lock);
+	return err;
+}
+
+void paging_retire(struct encl *encl)
+{
+	struct drv *drv = encl->drv;
+
+	pthread_mutex_lock(&drv->history_lock);
+	drv->history[drv->nr_history++ % 64] =
+		(struct drv_encl_stats){ .base = encl->base, .size = encl->size,
+					 .evicted = atomic_load(&encl->nr_evicted),
+					 .reloaded = atomic_load(&encl->nr_reloaded) };
+	pthread_mutex_unlock(&drv->history_lock);
 }

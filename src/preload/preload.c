@@ -530,6 +530,7 @@ __attribute__((destructor)) static void preload_fini(void)
 {
 	const char *path = getenv("SGXEMU_STAT_FILE");
 	struct sgxemu_lp_stats s;
+	struct sgxemu_enclave_stats es;
 	u64 total, nfree, evicted, reloaded;
 	char line[256];
 	unsigned int i;
@@ -550,6 +551,14 @@ __attribute__((destructor)) static void preload_fini(void)
 			     "refused=%llu\n",
 			     pid, i, (unsigned long long)s.einits, (unsigned long long)s.msr_writes,
 			     (unsigned long long)s.cache_hits, (unsigned long long)s.refused);
+		if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
+			break;
+	}
+	for (i = 0; !sgxemu_enclave_stats(plat, i, &es); i++) {
+		n = snprintf(line, sizeof(line),
+			     "encl pid=%ld base=%#llx size=%llu evicted=%llu reloaded=%llu\n", pid,
+			     (unsigned long long)es.base, (unsigned long long)es.size,
+			     (unsigned long long)es.evicted, (unsigned long long)es.reloaded);
 		if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
 			break;
 	}

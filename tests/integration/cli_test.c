@@ -348,6 +348,7 @@ TEST(cli, info)
 	ASSERT_STR_CONTAINS(r.out, "EPC 8192 KiB (2048 pages)");
 	ASSERT_STR_CONTAINS(r.out, "SGX yes, SGX_LC yes");
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
+	ASSERT_STR_CONTAINS(r.out, "paging:       ");
 	/* CPUID.(12H,2): the one EPC section, 8 MiB. */
 	ASSERT_STR_CONTAINS(r.out, "ecx=0x00800001");
 	/* The reset value of IA32_SGXLEPUBKEYHASH: Intel's launch key hash. */

@@ -191,4 +191,6 @@ TEST(shim, driver_with_paging)
 	ASSERT_EQ(sscanf(p, "pages free at exit; %llu pages evicted, %llu reloaded", &ev, &rl), 2);
 	ASSERT_GT(ev, 30);
 	ASSERT_GT(rl, 0);
+	/* Per enclave too: the one enclave, 512 KiB, holds all of it. */
+	ASSERT_STR_CONTAINS(r.out, "512 KiB: ");
 }

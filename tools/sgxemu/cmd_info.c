@@ -9,6 +9,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "cli.h"
+#include "drv/drv.h"
 #include "cpu/cpu.h"
 
 static void usage(FILE *f)
@@ -93,6 +94,10 @@ int cmd_info(int argc, char **argv)
 	printf("platform:     %u logical processors, EPC %llu KiB (%llu pages)\n", cfg.nr_lps,
 	       (unsigned long long)(cfg.epc_size >> 10),
 	       (unsigned long long)platform_epc_pages(plat));
+	if (drv_paging_available(why, sizeof(why)))
+		printf("paging:       on (pages move out of a full EPC and back on touch)\n");
+	else
+		printf("paging:       off, the EPC is a hard limit (%s)\n", why);
 	printf("state dir:    %s\n", platform_state_dir(plat));
 	hex_encode(hex, cfg.cpusvn, sizeof(cfg.cpusvn));
 	printf("cpusvn:       %s\n", hex);

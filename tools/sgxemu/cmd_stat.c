@@ -42,6 +42,11 @@ static void report(FILE *in)
 				       "MSR writes", "cache hits", "refused");
 			header = true;
 			printf("%-8ld %3u %10llu %11llu %11llu %8llu\n", pid, lp, a, b, c, d);
+		} else if (sscanf(line, "encl pid=%ld base=%llx size=%llu evicted=%llu reloaded=%llu",
+				  &pid, &a, &b, &c, &d) == 5) {
+			printf("%-8ld enclave at %#llx, %llu KiB: %llu pages evicted, %llu reloaded\n",
+			       pid, a, b / 1024, c, d);
+			header = false;
 		} else if (sscanf(line, "epc pid=%ld total=%llu free=%llu evicted=%llu reloaded=%llu",
 				  &pid, &total, &nfree, &ev, &rl) >= 3) {
 			printf("%-8ld EPC %llu KiB (%llu pages), %llu pages free at exit; "
