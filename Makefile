@@ -46,7 +46,7 @@ $(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
 # --- the preload shim -----------------------------------------------------------
 PRELOAD := $(O)/lib/libsgxemu-preload.so
 PRELOAD_OBJS := $(addprefix $(O)/obj/src/preload/,preload.o seccomp.o relaunch.o gate.o \
-	vdso_blob.o)
+	cpuid_patch.o vdso_blob.o)
 HELPER := $(O)/lib/sgxemu-exec
 
 $(O)/preload/vdso.so: src/preload/vdso.S src/preload/vdso.lds
@@ -156,7 +156,7 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 # Programs written for the Linux driver, run under `sgxemu run` by the
 # tests: plain C, no libsgxemu, never built with the sanitizers (the shim
 # they run under is not).
-PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog
+PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
 $(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h
 	@mkdir -p $(@D)

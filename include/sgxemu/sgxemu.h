@@ -171,6 +171,12 @@ SGXEMU_API void sgxemu_cpuid(struct sgxemu_platform *plat, uint32_t leaf, uint32
  * faulting (/proc/cpuinfo flag cpuid_fault); CPUID then shows the host.
  */
 SGXEMU_API int sgxemu_cpuid_faulting(struct sgxemu_platform *plat);
+/*
+ * Where CPUID faulting is missing: answer, for @plat, the CPUIDs an
+ * interposer patched into UD2 (the shim does this for the program's main
+ * executable).
+ */
+SGXEMU_API void sgxemu_cpuid_answer_patched(struct sgxemu_platform *plat);
 
 /*
  * sigaltstack() for programs that run enclaves.  A thread that has run

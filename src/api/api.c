@@ -492,3 +492,8 @@ int sgxemu_enclave_stats(struct sgxemu_platform *p, unsigned int index,
 	out->live = s.live;
 	return 0;
 }
+
+void sgxemu_cpuid_answer_patched(struct sgxemu_platform *p)
+{
+	exec_cpuid_use(p->plat);
+}

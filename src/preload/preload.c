@@ -505,18 +505,24 @@ static void install_vdso(char **envp)
 /*
  * CPUID faulting, where the host has it: then every CPUID in host code
  * reports the emulated platform.  Probed first (ARCH_SET_CPUID fails with
- * ENODEV on hosts without it), so that those do not pay for a platform
- * before the program asks for a device.  `sgxemu run` tells the user when
- * it is missing; SGXEMU_CPUID=off leaves CPUID alone.
+ * ENODEV on hosts without it); there, the main executable's own CPUIDs are
+ * patched instead (cpuid_patch.c).  `sgxemu run` tells the user which;
+ * SGXEMU_CPUID=off leaves CPUID alone.
  */
 static void cpuid_init(void)
 {
 	const char *env = getenv("SGXEMU_CPUID");
 	struct sgxemu_platform *p;
 
-	if ((env && !strcmp(env, "off")) || sys_call6(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */,
-						      1, 0, 0, 0, 0))
+	if (env && !strcmp(env, "off"))
 		return;
+	if (sys_call6(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1, 0, 0, 0, 0)) {
+		/* No faulting: patch the program's own CPUIDs, if it has any
+		 * we can find, and answer those. */
+		if (shim_cpuid_patch() && (p = platform()))
+			sgxemu_cpuid_answer_patched(p);
+		return;
+	}
 	p = platform();
 	if (p && sgxemu_cpuid_faulting(p))
 		complain("CPUID faulting");

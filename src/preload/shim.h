@@ -39,6 +39,10 @@ long shim_dup3(int oldfd, int newfd, int flags);
 long shim_dup(int oldfd);
 long shim_fcntl(int fd, int cmd, long arg);
 
+/* cpuid_patch.c: turn the main executable's CPUIDs into UD2 (emulated);
+ * the number patched. */
+unsigned int shim_cpuid_patch(void);
+
 /* seccomp.c: the filter and the gate, from the constructor. */
 void shim_seccomp_init(void);
 /* The helper's and the shim's paths, for execve() under the filter. */

@@ -194,3 +194,27 @@ TEST(shim, driver_with_paging)
 	/* Per enclave too: the one enclave, 512 KiB, holds all of it. */
 	ASSERT_STR_CONTAINS(r.out, "512 KiB: ");
 }
+
+/* The program's own CPUID reports the emulated platform (CPUID faulting
+ * where the host has it, the program's CPUIDs patched where not):
+ * test_sgx sizes its oversubscribed heap this way. */
+TEST(shim, cpuid_reports_the_platform)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"run", (char *)"--epc", (char *)"4M",
+			 (char *)"--", (char *)TEST_PROGS "/cpuid_prog", NULL };
+	struct run r;
+
+#ifdef SGXEMU_ASAN
+	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
+#endif
+	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "sgx=1 lc=1");
+	ASSERT_STR_CONTAINS(r.out, "sgx1=1");
+	ASSERT_STR_CONTAINS(r.out, "epc=4194304");
+	/* SGXEMU_CPUID=off: the host's own answer again. */
+	setenv("SGXEMU_CPUID", "off", 1);
+	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(strstr(r.out, "epc=4194304") == NULL);
+}

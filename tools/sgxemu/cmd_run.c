@@ -29,8 +29,9 @@ static void usage(FILE *f)
 		"                    (default $SGXEMU_STATE_DIR, then ~/.local/state/sgxemu)\n"
 		"The program may reach the devices through the C library or with raw\n"
 		"system calls (a seccomp filter sees those); programs it executes are run\n"
-		"the same way.  Where the host offers CPUID faulting, CPUID in PROG reports\n"
-		"the emulated platform (SGX, SGX_LC, leaf 0x12).\n\n"
+		"the same way.  CPUID in PROG reports the emulated platform (SGX, SGX_LC,\n"
+		"leaf 0x12): everywhere where the host offers CPUID faulting, otherwise in\n"
+		"PROG's own code (its CPUID instructions are patched).\n\n"
 		"Environment: SGXEMU_SECCOMP=off sees C library calls only;\n"
 		"SGXEMU_CPUID=off leaves CPUID alone.\n");
 }
@@ -62,9 +63,9 @@ static void cpuid_note(const char *prog)
 		return;
 	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV)
 		fprintf(stderr,
-			"sgxemu run: note: no CPUID faulting on this host (cpuid_fault), so CPUID "
-			"in %s reports the real CPU; `sgxemu info` shows the emulated one "
-			"(SGXEMU_CPUID=off silences this)\n",
+			"sgxemu run: note: no CPUID faulting on this host (cpuid_fault): the CPUIDs "
+			"in %s's own code are patched to report the emulated platform, those in "
+			"libraries report the real CPU (SGXEMU_CPUID=off silences this)\n",
 			prog);
 }
 

@@ -50,14 +50,11 @@ void exec_cpuid_answer(struct platform *plat, u32 leaf, u32 subleaf, u32 r[4])
 		platform_cpuid(plat, leaf, subleaf, r);
 }
 
-bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc)
+/* Perform the 2-byte CPUID (or the UD2 standing for it) at RIP. */
+static void complete(struct platform *plat, greg_t *g)
 {
-	greg_t *g = uc->uc_mcontext.gregs;
-	const u8 *ip = (const u8 *)(uintptr_t)g[REG_RIP];
 	u32 r[4];
 
-	if (ip[0] != 0x0F || ip[1] != 0xA2)
-		return false;
 	exec_cpuid_answer(plat, (u32)g[REG_RAX], (u32)g[REG_RCX], r);
 	/* CPUID writes the 32-bit registers, clearing the upper halves. */
 	g[REG_RAX] = r[0];
@@ -65,7 +62,57 @@ bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc)
 	g[REG_RCX] = r[2];
 	g[REG_RDX] = r[3];
 	g[REG_RIP] += 2;
+}
+
+bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	const u8 *ip = (const u8 *)(uintptr_t)g[REG_RIP];
+
+	if (ip[0] != 0x0F || ip[1] != 0xA2)
+		return false;
+	complete(plat, g);
 	return true;
+}
+
+/* Patched CPUIDs (UD2 where CPUID was), for hosts without faulting. */
+#define MAX_SITES 1024
+static _Atomic(u64) sites[MAX_SITES];
+static atomic_uint nr_sites;
+
+int exec_cpuid_add_site(u64 addr)
+{
+	unsigned int i = atomic_fetch_add(&nr_sites, 1);
+
+	if (i >= MAX_SITES) {
+		atomic_fetch_sub(&nr_sites, 1);
+		return -ENOSPC;
+	}
+	atomic_store(&sites[i], addr);
+	return 0;
+}
+
+void exec_cpuid_use(struct platform *plat)
+{
+	atomic_store(&cpuid_plat, plat);
+}
+
+bool exec_cpuid_patched(const siginfo_t *info, ucontext_t *uc)
+{
+	struct platform *plat = atomic_load(&cpuid_plat);
+	greg_t *g = uc->uc_mcontext.gregs;
+	u64 rip = (u64)g[REG_RIP];
+	unsigned int i, n = atomic_load(&nr_sites);
+
+	if (!plat || info->si_code != ILL_ILLOPN)
+		return false;
+	for (i = 0; i < n && i < MAX_SITES; i++) {
+		if (atomic_load(&sites[i]) != rip)
+			continue;
+		complete(plat, g);
+		return true;
+	}
+	return false;
 }
 
 bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc)

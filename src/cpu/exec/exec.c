@@ -482,7 +482,8 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		host_enclu(sig, info, uc, t);
 		return t;
 	}
-	if (sig == SIGSEGV && exec_cpuid_trap(info, uc))
+	if ((sig == SIGSEGV && exec_cpuid_trap(info, uc)) ||
+	    (sig == SIGILL && exec_cpuid_patched(info, uc)))
 		return t;
 	sig_dispatch(sig, info, uc);
 	return t;

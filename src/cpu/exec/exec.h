@@ -157,6 +157,14 @@ int exec_cpuid_enable(struct platform *plat);
 void exec_cpuid_answer(struct platform *plat, u32 leaf, u32 subleaf, u32 r[4]);
 bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc);
 bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc);
+/*
+ * Hosts without CPUID faulting: a CPUID in host code that was patched into
+ * UD2 at @addr (exec_cpuid_add_site; -ENOSPC past 1024 sites) is answered
+ * for the platform exec_cpuid_use() names, from its SIGILL.
+ */
+int exec_cpuid_add_site(u64 addr);
+void exec_cpuid_use(struct platform *plat);
+bool exec_cpuid_patched(const siginfo_t *info, ucontext_t *uc);
 /* Platforms whose MMU ENCLU can walk; a TCS address is looked up in each. */
 void exec_register(struct platform *plat);
 void exec_unregister(struct platform *plat);
