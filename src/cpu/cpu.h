@@ -125,6 +125,12 @@ int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu) __mu
  */
 void exec_park(int tid);
 void exec_unpark(int tid);
+/*
+ * Interrupt every thread that runs inside the enclave of SECS page @secs
+ * (and is not parked): each takes an AEX and resumes, as after Linux's
+ * IPI.  Return: how many were kicked.
+ */
+unsigned int exec_kick(struct platform *plat, void *secs);
 
 /* RDMSR/WRMSR for the SGX MSRs.  Return: 0 or ENCLS_FAULT_FLAG | #GP. */
 int lp_rdmsr(struct lp *lp, u32 msr, u64 *value) __must_check;

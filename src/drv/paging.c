@@ -281,8 +281,9 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			 * or could not complete. */
 			if (encls_etrack(lp, encl->secs) != SGX_PREV_TRK_INCMPL)
 				continue;
-			/* Threads that were inside must leave first (Linux sends
-			 * IPIs; ours leave at their next EEXIT or AEX). */
+			/* Threads that were inside must leave first: interrupt
+			 * them, as Linux's IPIs do; they AEX and resume. */
+			exec_kick(drv->plat, encl->secs);
 			if (!said && time(NULL) - start > 2) {
 				log_warn("paging waits for threads to leave the enclave at %#llx",
 					 (unsigned long long)encl->base);

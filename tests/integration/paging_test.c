@@ -299,3 +299,46 @@ TEST_T(paging, stress_two_threads, 120)
 	ASSERT_GT(evicted, 1000);
 	pg_teardown(&g);
 }
+
+struct spinner {
+	struct pg *g;
+	volatile u64 flags[2];  /* [0]: go home; [1]: set by the enclave once inside */
+	u64 spins;
+};
+
+static void *spin(void *arg)
+{
+	struct spinner *s = arg;
+	struct encl_op op = { .type = ENCL_OP_SPIN, .a = (u64)(uintptr_t)s->flags };
+	struct sgx_enclave_run run;
+
+	if (!call(s->g, 1, &op, &run) && run.function == EEXIT)
+		s->spins = op.r0;
+	return NULL;
+}
+
+/* A thread that stays inside the enclave (never EEXITs, never faults)
+ * would hold up every eviction from it forever; like Linux's IPI, a kick
+ * makes it AEX and resume, and paging goes on. */
+TEST(paging, threads_that_stay_inside_are_kicked)
+{
+	static struct spinner s;
+	pthread_t th;
+	struct pg g;
+	int i;
+
+	pg_setup(&g, EPC_PAGES);
+	memset(&s, 0, sizeof(s));
+	s.g = &g;
+	ASSERT_EQ(pthread_create(&th, NULL, spin, &s), 0);
+	for (i = 0; i < 1000 && !s.flags[1]; i++)
+		usleep(1000);
+	ASSERT_EQ(s.flags[1], 1);
+	ecall(&g, 0, ENCL_OP_FILL, g.big, g.big_pages, 5);
+	ASSERT_EQ(ecall(&g, 0, ENCL_OP_CHECK, g.big, g.big_pages, 5), 0);
+	s.flags[0] = 1;
+	pthread_join(th, NULL);
+	/* The spinner was still spinning, through its AEXes, when told to stop. */
+	ASSERT_GT(s.spins, 0);
+	pg_teardown(&g);
+}

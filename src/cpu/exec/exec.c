@@ -69,7 +69,7 @@ static int init_err;
 
 static void init(void)
 {
-	static const int sync_sigs[] = { SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP };
+	static const int sync_sigs[] = { SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, EXEC_KICK_SIG };
 	size_t i;
 
 	/* SGXEMU_NO_FSGSBASE=1 takes the arch_prctl path even where the kernel
@@ -440,7 +440,9 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		return;
 	}
 	regs_to_uc(uc, &r);
-	sig_requeue(t, sig, &si);
+	/* A kick is the OS's interrupt: the AEX was the point. */
+	if (!exec_is_kick(sig, info))
+		sig_requeue(t, sig, &si);
 }
 
 /**
@@ -482,6 +484,9 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		host_enclu(sig, info, uc, t);
 		return t;
 	}
+	/* A kick for a thread that already left: nothing to do. */
+	if (exec_is_kick(sig, info))
+		return t;
 	if ((sig == SIGSEGV && exec_cpuid_trap(info, uc)) ||
 	    (sig == SIGILL && exec_cpuid_patched(info, uc)))
 		return t;

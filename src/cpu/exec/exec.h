@@ -46,6 +46,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "cpu/cpu.h"
 
@@ -118,6 +119,21 @@ int tcb_sigaltstack(const stack_t *ss, stack_t *old);
 /* The TCB a signal handler runs for, found from the ucontext's sigaltstack
  * without TLS; NULL when the thread has none. */
 struct tcb *tcb_from_ucontext(const ucontext_t *uc);
+
+/*
+ * The emulator's interrupt: a queued EXEC_KICK_SIG carrying EXEC_KICK_MAGIC
+ * makes a thread in enclave mode take an AEX and nothing else (Linux uses
+ * an IPI), so that ETRACK can complete.  The same signal number sent by
+ * anyone else is the application's.
+ */
+#define EXEC_KICK_SIG 63 /* SIGRTMAX - 1 */
+#define EXEC_KICK_MAGIC ((void *)0x4b49434b53474558ULL) /* "XEGSKICK" */
+
+static inline bool exec_is_kick(int sig, const siginfo_t *info)
+{
+	return sig == EXEC_KICK_SIG && info->si_code == SI_QUEUE &&
+	       info->si_value.sival_ptr == EXEC_KICK_MAGIC && info->si_pid == getpid();
+}
 
 /* Process-wide setup: our handlers for the synchronous signals.  Idempotent. */
 int exec_init_process(void);

@@ -5,10 +5,12 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
+#include "cpu/platform.h"
 #include "cpu/track.h"
 
 STATIC_ASSERT_OFFSET(struct tcb, magic, TCB_OFF_MAGIC);
@@ -170,4 +172,27 @@ int tcb_sigaltstack(const stack_t *ss, stack_t *old)
 		}
 	}
 	return 0;
+}
+
+unsigned int exec_kick(struct platform *plat, void *secs)
+{
+	struct epc_page *page = epc_page_at(plat, secs);
+	unsigned int i, n = 0;
+	int pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	for (i = 0; i < TCB_MAX && page; i++) {
+		struct tcb *t = atomic_load(&tcbs[i]);
+		siginfo_t si;
+
+		if (!t || !t->in_enclave || t->secs != page || atomic_load(&t->parked))
+			continue;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = EXEC_KICK_SIG;
+		si.si_code = SI_QUEUE;
+		si.si_pid = pid;
+		si.si_value.sival_ptr = EXEC_KICK_MAGIC;
+		if (!sys_call6(SYS_rt_tgsigqueueinfo, pid, t->tid, EXEC_KICK_SIG, (long)&si, 0, 0))
+			n++;
+	}
+	return n;
 }
