@@ -176,7 +176,7 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check check-external bench bench-run clean demo demo-vectors headers lint help
+.PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
 all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello
@@ -196,6 +196,8 @@ check-external: $(O)/bin/sgxemu $(PRELOAD) $(HELPER)
 BENCH_MODE ?= release
 bench:
 	@$(MAKE) --no-print-directory MODE=$(BENCH_MODE) bench-run
+
+bench-programs: $(BENCHES)
 
 bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 	@mkdir -p build/bench

@@ -8,13 +8,19 @@
  *  - function_call_ns: a plain call, the floor;
  *  - ecall_raw_roundtrip_ns: EENTER and EEXIT both by raw ENCLU (two traps);
  *  - enclave_compute_ratio: a fixed loop outside / inside the enclave;
- *    target >= 0.97.
+ *    target >= 0.97;
+ *  - ecall_roundtrip_isolated_ns: the ECALL with Syscall User Dispatch on
+ *    (enclave system calls are #UD), next to ecall_roundtrip_ns measured
+ *    with it off (SGXEMU_SUD=off) in a child of the same run; target
+ *    <= 1.1x.
  */
 #include <asm/sgx.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "enclave.h"
@@ -115,13 +121,48 @@ static double compute_ratio(uint64_t tcs)
 	return outside / inside;
 }
 
+/*
+ * ECALL round trip with the isolation checks off (SGXEMU_SUD=off), in a
+ * child: the emulator reads that setting once per process.
+ */
+static double ecall_unisolated_ns(const char *dir)
+{
+	struct sgxemu_platform_options opts = { .state_dir = dir };
+	struct sgxemu_enclave *encl;
+	struct sgxemu_platform *plat;
+	double ns = -1;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		setenv("SGXEMU_SUD", "off", 1);
+		if (!sgxemu_platform_create(&opts, &plat) &&
+		    !sgxemu_enclave_load(plat, TEST_ENCLAVES "/test_enclave_a.sgxs",
+					 TEST_ENCLAVES "/test_enclave_a.sig", &encl))
+			ns = ecall_ns(sgxemu_enclave_tcs(encl, 0));
+		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
+		ns = -1;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return ns;
+}
+
 int main(int argc, char **argv)
 {
 	struct sgxemu_platform_options opts = { 0 };
 	struct sgxemu_enclave *encl;
 	struct sgxemu_platform *plat;
 	char dir[] = "/tmp/sgxemu-bench.XXXXXX", cmd[64];
-	double sig, call, ecall, raw, ratio;
+	double sig, call, ecall, isolated, raw, ratio;
 
 	bench_open(argc, argv);
 	/* The baseline first, before the emulator owns SIGILL. */
@@ -129,6 +170,7 @@ int main(int argc, char **argv)
 	call = function_call_ns();
 	if (!mkdtemp(dir))
 		return 1;
+	ecall = ecall_unisolated_ns(dir);
 	opts.state_dir = dir;
 	if (sgxemu_platform_create(&opts, &plat) ||
 	    sgxemu_enclave_load(plat, TEST_ENCLAVES "/test_enclave_a.sgxs",
@@ -136,13 +178,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ecall: %s\n", sgxemu_last_error());
 		return 1;
 	}
-	ecall = ecall_ns(sgxemu_enclave_tcs(encl, 0));
+	isolated = ecall_ns(sgxemu_enclave_tcs(encl, 0));
 	raw = raw_ecall_ns(sgxemu_enclave_tcs(encl, 1));
 	ratio = compute_ratio(sgxemu_enclave_tcs(encl, 2));
 	bench_metric("function_call_ns", call, "ns");
 	bench_metric("signal_roundtrip_ns", sig, "ns");
 	bench_metric("ecall_roundtrip_ns", ecall, "ns");
 	bench_metric("ecall_over_signal_ratio", ecall / sig, "ratio");
+	/* With Syscall User Dispatch making enclave system calls #UD. */
+	bench_metric("ecall_roundtrip_isolated_ns", isolated, "ns");
+	bench_metric("ecall_isolated_over_plain_ratio", isolated / ecall, "ratio");
 	bench_metric("ecall_raw_roundtrip_ns", raw, "ns");
 	bench_metric("enclave_compute_ratio", ratio, "ratio");
 	sgxemu_enclave_destroy(encl);

@@ -230,6 +230,7 @@ static void *read_file(const char *path, size_t *len)
 	u8 *buf = NULL;
 	size_t got = 0;
 
+	*len = 0;
 	if (fd < 0)
 		return NULL;
 	if (sys_call6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) || st.st_size <= 0 ||
@@ -275,7 +276,7 @@ unsigned int shim_cpuid_patch(void)
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
 	unsigned int patched = 0;
-	size_t len;
+	size_t len = 0;
 	u8 *file;
 
 	if (!path || !ph)

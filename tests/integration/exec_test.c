@@ -750,3 +750,38 @@ TEST(exec, sigaltstack_is_virtual)
 	ASSERT_EQ(call_handling(xf_tcs(&x, 0), &op), 1);
 	ASSERT_EQ(op.r0, 1);
 }
+
+/* SGX forbids SYSCALL in an enclave (#UD); with Syscall User Dispatch the
+ * emulator makes it one: an AEX with vector 6 at the instruction, which
+ * the enclave's handler skips before ERESUME.  The call never reaches the
+ * kernel (RAX still holds its number). */
+TEST(exec, syscall_in_enclave_is_ud)
+{
+	struct encl_op op = { .type = ENCL_OP_SYSCALL, .exc_skip = 2 };
+	static struct xf x;
+
+	if (syscall(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0))
+		SKIP("this kernel has no Syscall User Dispatch");
+	xf_setup(&x);
+	ASSERT_EQ(call_handling(xf_tcs(&x, 0), &op), 1);
+	ASSERT_EQ(op.exc_count, 1);
+	/* VALID | EXIT_TYPE hardware exception (3) | vector #UD (6). */
+	ASSERT_EQ(op.exc_exitinfo, 0x80000306);
+	ASSERT_EQ(op.r0, 39);
+	/* Host code around it still makes system calls. */
+	ASSERT_EQ(getpid() > 0, 1);
+}
+
+/* SGXEMU_SUD=off: the enclave's system call runs (the check is off). */
+TEST(exec, syscall_in_enclave_without_sud)
+{
+	struct encl_op op = { .type = ENCL_OP_SYSCALL };
+	struct sgx_enclave_run run;
+	static struct xf x;
+
+	setenv("SGXEMU_SUD", "off", 1);
+	xf_setup(&x);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_EQ(op.r0, (uint64_t)getpid());
+}

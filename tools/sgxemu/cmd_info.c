@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "arch/x86.h"
 #include "base/hex.h"
@@ -98,6 +100,14 @@ int cmd_info(int argc, char **argv)
 		printf("paging:       on (pages move out of a full EPC and back on touch)\n");
 	else
 		printf("paging:       off, the EPC is a hard limit (%s)\n", why);
+	printf("isolation:    system calls in enclaves -> #UD: %s\n",
+	       syscall(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0) ?
+		       "off (no Syscall User Dispatch in this kernel)" :
+		       "on (Syscall User Dispatch)");
+	printf("              CPUID in enclaves -> #UD: %s\n",
+	       syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) ?
+		       "off (no CPUID faulting on this host)" :
+		       "on (CPUID faulting)");
 	printf("state dir:    %s\n", platform_state_dir(plat));
 	hex_encode(hex, cfg.cpusvn, sizeof(cfg.cpusvn));
 	printf("cpusvn:       %s\n", hex);

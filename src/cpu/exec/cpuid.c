@@ -123,6 +123,11 @@ bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc)
 	return plat && info->si_code == SI_KERNEL && exec_cpuid_emulate(plat, uc);
 }
 
+bool exec_cpuid_faulting_on(void)
+{
+	return sys_call6(SYS_arch_prctl, ARCH_GET_CPUID, 0, 0, 0, 0, 0) == 0;
+}
+
 int exec_cpuid_enable(struct platform *plat)
 {
 	int err = exec_init_process();

@@ -88,6 +88,8 @@ exec_signal_entry:
 	cmp %rcx, TCB_OFF_MAGIC(%rax)
 	jne 2f
 	mov %rax, %rbx
+	/* Host code runs from here: its system calls pass SUD. */
+	movb $0, TCB_OFF_SUD(%rbx)
 	cmpb $0, TCB_OFF_IN_ENCLAVE(%rbx)
 	je 2f
 	lea TCB_OFF_SIG_FS(%rbx), %rdi
@@ -109,6 +111,10 @@ exec_signal_entry:
 	mov TCB_OFF_ENCL_FS(%rbx), %rdi
 	mov TCB_OFF_ENCL_GS(%rbx), %rsi
 	call set_bases
+	/* Back to enclave code: its system calls become #UD again.  (The
+	 * rt_sigreturn that takes us there is in our text, which SUD lets
+	 * through.) */
+	movb $1, TCB_OFF_SUD(%rbx)
 3:	add $8, %rsp
 	pop %r14
 	pop %r13
@@ -203,7 +209,7 @@ exec_window_start:
 	je 2f
 	wrfsbase %rdi
 	wrgsbase %rsi
-	jmp 3f
+	jmp 4f
 2:	mov $ARCH_SET_FS, %edi
 	mov 40+FRAME_OFF_FS(%rsp), %rsi
 	mov $SYS_arch_prctl, %eax
@@ -212,6 +218,9 @@ exec_window_start:
 	mov 40+FRAME_OFF_GS(%rsp), %rsi
 	mov $SYS_arch_prctl, %eax
 	syscall
+	mov 40+FRAME_OFF_TCB(%rsp), %rax
+	/* Enclave code next: its system calls become #UD (SUD). */
+4:	movb $1, TCB_OFF_SUD(%rax)
 3:	mov 40+8(%rsp), %rcx
 	mov 40+16(%rsp), %rdx
 	mov 40+24(%rsp), %rbx

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <link.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -64,6 +65,43 @@ struct platform *exec_platform_for(u64 linaddr, void **epc, unsigned int *prot)
 	return NULL;
 }
 
+u64 exec_sud_start, exec_sud_len;
+
+/* The executable segment that holds the emulator's code. */
+static int find_text(struct dl_phdr_info *info, size_t size, void *data)
+{
+	u64 me = (u64)(uintptr_t)exec_signal_entry;
+	int i;
+
+	(void)size;
+	(void)data;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		u64 start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && me >= start &&
+		    me - start < ph->p_memsz) {
+			exec_sud_start = start;
+			exec_sud_len = ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Syscall User Dispatch, where the kernel has it (5.11+). */
+static void sud_init(void)
+{
+	const char *env = getenv("SGXEMU_SUD");
+
+	if (env && !strcmp(env, "off"))
+		return;
+	/* PR_SYS_DISPATCH_OFF succeeds exactly where SUD exists. */
+	if (sys_call6(SYS_prctl, 59, 0, 0, 0, 0, 0))
+		return;
+	dl_iterate_phdr(find_text, NULL);
+}
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_err;
 
@@ -75,6 +113,21 @@ static void init(void)
 	/* SGXEMU_NO_FSGSBASE=1 takes the arch_prctl path even where the kernel
 	 * lets user space use WRFSBASE, so that path can be tested anywhere. */
 	exec_have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0 && !getenv("SGXEMU_NO_FSGSBASE");
+	sud_init();
+	if (exec_sud_len) {
+		/* A system call in an enclave arrives as SIGSYS; so may one the
+		 * C library makes inside our handlers, hence SA_NODEFER. */
+		sigset_t mask;
+
+		sigfillset(&mask);
+		sigdelset(&mask, SIGSYS);
+		sigdelset(&mask, SIGSEGV);
+		sigdelset(&mask, SIGBUS);
+		sig_adopt(SIGSYS);
+		if (exec_install(SIGSYS, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
+				 &mask, SA_NODEFER))
+			exec_sud_len = 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(sync_sigs); i++) {
 		sig_adopt(sync_sigs[i]);
 		init_err = exec_install(sync_sigs[i],
@@ -445,6 +498,29 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		sig_requeue(t, sig, &si);
 }
 
+static bool is_cpuid(greg_t rip)
+{
+	const u8 *p = (const u8 *)(uintptr_t)rip;
+
+	return p[0] == 0x0F && p[1] == 0xA2;
+}
+
+/* The instruction at RIP raised #UD in the enclave: an AEX with vector 6. */
+static struct tcb *raise_ud(siginfo_t *info, ucontext_t *uc, struct tcb *t)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGILL;
+	si.si_code = ILL_ILLOPN;
+	si.si_addr = (void *)(uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	uc->uc_mcontext.gregs[REG_TRAPNO] = X86_VEC_UD;
+	uc->uc_mcontext.gregs[REG_ERR] = 0;
+	(void)info;
+	enclave_signal(SIGILL, &si, uc, t);
+	return t;
+}
+
 /**
  * exec_signal() - every signal that reaches an emulator handler.
  * @t: the TCB entry.S found, or NULL
@@ -463,6 +539,17 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		*ip = (greg_t)(uintptr_t)exec_copy_user_fixup;
 		return t;
 	}
+	/* Syscall User Dispatch: a system call by enclave code, which SGX
+	 * forbids (#UD).  In host mode it can only be a stale selector: open
+	 * it and let the call go again. */
+	if (sig == SIGSYS && info->si_code == 2 /* SYS_USER_DISPATCH */ && t) {
+		*ip -= 2;
+		if (!t->in_enclave) {
+			t->sud = 0;
+			return t;
+		}
+		return raise_ud(info, uc, t);
+	}
 	if (sig == SIGSYS && exec_syscall_hook_fn && exec_syscall_hook_fn(info, uc, t)) {
 		/* The enclave carries on after its system call, with its own
 		 * bases as the signal found them. */
@@ -474,6 +561,11 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		return t;
 	}
 	if (t && t->in_enclave) {
+		/* CPUID in an enclave is #UD (SGX1); with faulting on it
+		 * arrives here as #GP. */
+		if (sig == SIGSEGV && info->si_code == SI_KERNEL && is_cpuid(*ip) &&
+		    exec_cpuid_faulting_on())
+			return raise_ud(info, uc, t);
 		enclave_signal(sig, info, uc, t);
 		return t;
 	}

@@ -20,6 +20,7 @@
 /* Offsets entry.S relies on; asserted in tcb.c. */
 #define TCB_OFF_MAGIC 0
 #define TCB_OFF_IN_ENCLAVE 8
+#define TCB_OFF_SUD 9
 #define TCB_OFF_HOST_FS 16
 #define TCB_OFF_HOST_GS 24
 #define TCB_OFF_ENCL_FS 32
@@ -55,7 +56,10 @@ struct epc_page;
 struct tcb {
 	u64 magic;
 	u8 in_enclave;          /* CR_ENCLAVE_MODE */
-	u8 pad[7];
+	/* Syscall User Dispatch selector: 1 (block) while enclave code runs,
+	 * so its system calls become #UD; 0 whenever host code does. */
+	u8 sud;
+	u8 pad[6];
 	u64 host_fsbase;        /* saved by EENTER/ERESUME, restored at exit */
 	u64 host_gsbase;
 	u64 encl_fsbase;        /* the enclave's bases while in enclave mode */
@@ -179,6 +183,8 @@ bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc);
  * for the platform exec_cpuid_use() names, from its SIGILL.
  */
 int exec_cpuid_add_site(u64 addr);
+/* Whether CPUID faults for the calling thread right now. */
+bool exec_cpuid_faulting_on(void);
 void exec_cpuid_use(struct platform *plat);
 bool exec_cpuid_patched(const siginfo_t *info, ucontext_t *uc);
 /* Platforms whose MMU ENCLU can walk; a TCS address is looked up in each. */
@@ -187,6 +193,9 @@ void exec_unregister(struct platform *plat);
 struct platform *exec_platform_for(u64 linaddr, void **epc, unsigned int *prot);
 
 extern bool exec_have_fsgsbase;
+/* The text that Syscall User Dispatch lets through (ours), or len 0 when
+ * SUD is off (unavailable, or SGXEMU_SUD=off). */
+extern u64 exec_sud_start, exec_sud_len;
 
 /* The C side of the direct path and of signals (called from entry.S). */
 void exec_direct(struct exec_frame *f);

@@ -15,6 +15,7 @@
 
 STATIC_ASSERT_OFFSET(struct tcb, magic, TCB_OFF_MAGIC);
 STATIC_ASSERT_OFFSET(struct tcb, in_enclave, TCB_OFF_IN_ENCLAVE);
+STATIC_ASSERT_OFFSET(struct tcb, sud, TCB_OFF_SUD);
 STATIC_ASSERT_OFFSET(struct tcb, host_fsbase, TCB_OFF_HOST_FS);
 STATIC_ASSERT_OFFSET(struct tcb, host_gsbase, TCB_OFF_HOST_GS);
 STATIC_ASSERT_OFFSET(struct tcb, encl_fsbase, TCB_OFF_ENCL_FS);
@@ -46,6 +47,10 @@ static void tcb_destroy(void *p)
 	stack_t off = { .ss_flags = SS_DISABLE };
 	int i;
 
+	/* The kernel reads the SUD selector in the TCB on every system call:
+	 * stop that before the TCB goes. */
+	if (exec_sud_len)
+		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0, 0);
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = p;
 
@@ -95,6 +100,11 @@ struct tcb *tcb_current(void)
 	}
 	pthread_setspecific(tcb_key, p);
 	t->tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	/* System calls from enclave code become SIGSYS (then #UD) while the
+	 * selector blocks; ours, from exec_sud_start on, always pass. */
+	if (exec_sud_len)
+		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* ON */,
+			  (long)exec_sud_start, (long)exec_sud_len, (long)&t->sud, 0);
 	for (int i = 0; i < TCB_MAX; i++) {
 		struct tcb *none = NULL;
 
