@@ -200,10 +200,13 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 	if (paging_grow(drv))
 		return -ENOMEM;
 	epc = paging_alloc(drv);
-	if (!epc)
+	if (!epc) {
+		paging_shrink(drv, 1);
 		return -ENOMEM;
+	}
 	if (platform_epc_bind(drv->plat, epc, encl->view + offset)) {
 		drv_epc_free(drv, epc);
+		paging_shrink(drv, 1);
 		return -EIO;
 	}
 	pginfo.linaddr = encl->base + offset;
@@ -213,6 +216,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 	ret = encls_eadd(lp, &pginfo, epc);
 	if (ret) {
 		drv_epc_free(drv, epc);
+		paging_shrink(drv, 1);
 		return -EIO;
 	}
 	if (measure) {
@@ -221,6 +225,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 				/* The page is in, unmeasured: remove it again. */
 				if (!encls_eremove(lp, epc))
 					drv_epc_free(drv, epc);
+				paging_shrink(drv, 1);
 				return -EIO;
 			}
 		}
@@ -232,6 +237,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 			   ((si->flags & SGX_SECINFO_W) ? PROT_WRITE : 0) |
 			   ((si->flags & SGX_SECINFO_X) ? PROT_EXEC : 0));
 	p->referenced = true;
+	encl->nr_pages++;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
 	atomic_store(&p->state, PAGE_PRESENT);
 	if (p->type == SGX_PT_TCS)
@@ -415,6 +421,7 @@ void encl_destroy(struct encl *encl)
 	}
 	if (encl->secs && !encls_eremove(lp, encl->secs))
 		drv_epc_free(encl->drv, encl->secs);
+	paging_shrink(encl->drv, encl->nr_pages);
 	if (encl->view)
 		sys_munmap(encl->view, encl->size);
 	if (encl->backing)

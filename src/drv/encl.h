@@ -91,6 +91,7 @@ struct encl {
 	u8 *view;                   /* the driver's own mapping of memfd */
 	struct encl_page *pages;    /* size / 4096 entries */
 	u32 ssaframesize;           /* SECS.SSAFRAMESIZE, for pinning SSA pages */
+	u64 nr_pages;               /* pages added (paging_grow() counted them) */
 	/* The backing store: ciphertext at each page's offset, and PCMDs. */
 	u8 *backing;
 	struct sgx_pcmd *pcmds;
@@ -117,6 +118,8 @@ struct lp *drv_lp(struct drv *drv);
 void *paging_alloc(struct drv *drv);
 /* Before a page is added: make sure every page can get a VA slot. */
 int paging_grow(struct drv *drv) __must_check;
+/* The other way: @n pages went (or a paging_grow()'s add failed). */
+void paging_shrink(struct drv *drv, u64 n);
 int paging_reload(struct encl *encl, u64 i) __must_check;
 int paging_fault(void *ctx, u64 la);
 void paging_register(struct encl *encl, u64 addr, u64 len);

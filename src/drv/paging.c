@@ -150,6 +150,23 @@ int paging_grow(struct drv *drv)
 	return 0;
 }
 
+/* @n pages went away (or were never added): give back VA pages that are
+ * no longer needed, from the end of the pool (slots name pages by index). */
+void paging_shrink(struct drv *drv, u64 n)
+{
+	pthread_mutex_lock(&drv->va_lock);
+	drv->nr_added = drv->nr_added > n ? drv->nr_added - n : 0;
+	while (drv->nr_vas &&
+	       (u64)(drv->nr_vas - 1) * SGX_VA_SLOT_COUNT >= drv->nr_added &&
+	       !drv->vas[drv->nr_vas - 1].nr_used) {
+		void *epc = drv->vas[--drv->nr_vas].epc;
+
+		if (!encls_eremove(drv_lp(drv), epc))
+			drv_epc_free(drv, epc);
+	}
+	pthread_mutex_unlock(&drv->va_lock);
+}
+
 static int va_get(struct drv *drv, u32 *out)
 {
 	struct va_page *v;

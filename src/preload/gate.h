@@ -68,11 +68,12 @@ long rl_copy_to(void *dst, const void *src, unsigned long len);
  * kernel would check (so the caller gets ENOENT, EACCES, ENOEXEC as from
  * the kernel), then execute the helper, which maps the program itself with
  * its SIGSYS handler already in place.  @helper is the helper's path and
- * @shim the shim's, added to LD_PRELOAD if the new environment lacks it.
+ * @shim the shim's, added to LD_PRELOAD if the new environment lacks it;
+ * the new program gets @uc's signal mask (the trapped caller's).
  * Return: -errno (it does not return on success).
  */
-long relaunch_execveat(const char *helper, const char *shim, int dirfd, const char *path,
-		       char *const argv[], char *const envp[], int flags);
+long relaunch_execveat(const ucontext_t *uc, const char *helper, const char *shim, int dirfd,
+		       const char *path, char *const argv[], char *const envp[], int flags);
 
 /*
  * The part of a trapped call the kernel would undo at sigreturn: the

@@ -58,13 +58,16 @@ static const struct {
 static int node_of(const char *path)
 {
 	char buf[24];
-	long n;
+	long n = 0;
 	size_t i;
 
 	if (!path)
 		return -1;
-	n = (long)exec_copy_user(buf, path, sizeof(buf) - 1);
-	if (n <= 0)
+	/* Byte by byte up to the NUL: a short path may end just before an
+	 * unmapped page. */
+	while (n < (long)sizeof(buf) - 1 && exec_copy_user(buf + n, path + n, 1) == 1 && buf[n])
+		n++;
+	if (n == 0)
 		return -1;
 	buf[n] = '\0';
 	for (i = 0; i < ARRAY_SIZE(nodes); i++)

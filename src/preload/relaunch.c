@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -22,6 +23,9 @@
 #include "preload/gate.h"
 
 #define RL_PATH_MAX 4096
+#define KSIG(s) (1UL << ((s) - 1))
+#define SS_AUTODISARM_ (1U << 31)
+
 /* The kernel's limit on #! interpreter lines. */
 #define RL_BINPRM_BUF 256
 
@@ -66,6 +70,15 @@ long rl_copy_to(void *dst, const void *src, unsigned long len)
 	return sc(SYS_process_vm_writev, pid, (long)&local, 1, (long)&remote, 1, 0) == (long)len ?
 		       0 :
 		       -EFAULT;
+}
+
+static void memcpy_(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
 }
 
 static size_t rl_strlen(const char *s)
@@ -158,8 +171,14 @@ static long resolve(int dirfd, const char *path, int flags, char *out)
 	return 0;
 }
 
-/* What the kernel checks before it commits to an execve(). */
-static long check_exec(const char *path, int flags, int depth)
+/*
+ * What the kernel checks before it commits to an execve(): the file (and a
+ * script's interpreter, and an ELF interpreter) exists, is a regular
+ * executable file, and is a script or an x86-64 ELF program.  Iterative,
+ * with its buffers in @scratch (2 * RL_PATH_MAX bytes): it may run on a
+ * small sigaltstack.
+ */
+static long check_exec(const char *path, int flags, char *scratch)
 {
 	union {
 		char b[RL_BINPRM_BUF];
@@ -168,76 +187,80 @@ static long check_exec(const char *path, int flags, int depth)
 	struct stat st;
 	Elf64_Phdr ph;
 	long fd, n, err;
-	int i;
+	int i, depth;
+	bool elf_interp = false;
 
-	if (depth > 4)
-		return -ELOOP;
-	fd = sc(SYS_openat, AT_FDCWD, (long)path,
-		O_RDONLY | O_CLOEXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0, 0, 0);
-	if (fd < 0)
-		return fd == -ELOOP && (flags & AT_SYMLINK_NOFOLLOW) ? -ELOOP : fd;
-	err = sc(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
-	if (!err && !S_ISREG(st.st_mode))
-		err = -EACCES;
-	if (!err)
-		err = sc(SYS_faccessat2, AT_FDCWD, (long)path, X_OK, AT_EACCESS, 0, 0);
-	if (err == -ENOSYS)
-		err = sc(SYS_faccessat, AT_FDCWD, (long)path, X_OK, 0, 0, 0);
-	n = err ? 0 : sc(SYS_pread64, fd, (long)hdr.b, sizeof(hdr.b) - 1, 0, 0, 0);
-	if (!err && n < 0)
-		err = n;
-	if (err)
-		goto out;
-	hdr.b[n] = '\0';
-	if (n >= 2 && hdr.b[0] == '#' && hdr.b[1] == '!') {
-		char interp[RL_BINPRM_BUF], *d = interp;
-		const char *s = hdr.b + 2;
+	for (depth = 0;; depth++) {
+		char *next = scratch + (depth & 1) * RL_PATH_MAX;
 
-		while (*s == ' ' || *s == '\t')
-			s++;
-		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
-			*d++ = *s++;
-		*d = '\0';
-		err = interp[0] ? check_exec(interp, 0, depth + 1) : -ENOEXEC;
-		goto out;
-	}
-	if ((size_t)n < sizeof(Elf64_Ehdr) || hdr.eh.e_ident[EI_MAG0] != ELFMAG0 ||
-	    hdr.eh.e_ident[EI_MAG1] != ELFMAG1 || hdr.eh.e_ident[EI_MAG2] != ELFMAG2 ||
-	    hdr.eh.e_ident[EI_MAG3] != ELFMAG3 || hdr.eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    hdr.eh.e_machine != EM_X86_64 ||
-	    (hdr.eh.e_type != ET_EXEC && hdr.eh.e_type != ET_DYN) ||
-	    hdr.eh.e_phentsize != sizeof(Elf64_Phdr)) {
-		err = -ENOEXEC;
-		goto out;
-	}
-	for (i = 0; i < hdr.eh.e_phnum; i++) {
-		char interp[RL_PATH_MAX];
-
-		n = sc(SYS_pread64, fd, (long)&ph, sizeof(ph), (long)(hdr.eh.e_phoff + i * sizeof(ph)),
-		       0, 0);
-		if (n != sizeof(ph)) {
-			err = -ENOEXEC;
+		if (depth > 4)
+			return -ELOOP;
+		fd = sc(SYS_openat, AT_FDCWD, (long)path,
+			O_RDONLY | O_CLOEXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0, 0,
+			0);
+		if (fd < 0)
+			return fd;
+		err = sc(SYS_fstat, fd, (long)&st, 0, 0, 0, 0);
+		if (!err && !S_ISREG(st.st_mode))
+			err = -EACCES;
+		if (!err)
+			err = sc(SYS_faccessat2, AT_FDCWD, (long)path, X_OK, AT_EACCESS, 0, 0);
+		if (err == -ENOSYS)
+			err = sc(SYS_faccessat, AT_FDCWD, (long)path, X_OK, 0, 0, 0);
+		n = err ? 0 : sc(SYS_pread64, fd, (long)hdr.b, sizeof(hdr.b) - 1, 0, 0, 0);
+		if (!err && n < 0)
+			err = n;
+		if (err || elf_interp)
 			break;
-		}
-		if (ph.p_type != PT_INTERP)
+		hdr.b[n] = '\0';
+		if (n >= 2 && hdr.b[0] == '#' && hdr.b[1] == '!') {
+			const char *s = hdr.b + 2;
+			char *d = next;
+
+			while (*s == ' ' || *s == '\t')
+				s++;
+			while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+				*d++ = *s++;
+			*d = '\0';
+			sc(SYS_close, fd, 0, 0, 0, 0, 0);
+			if (!next[0])
+				return -ENOEXEC;
+			path = next;
+			flags = 0;
 			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > sizeof(interp)) {
+		}
+		if ((size_t)n < sizeof(Elf64_Ehdr) || hdr.eh.e_ident[EI_MAG0] != ELFMAG0 ||
+		    hdr.eh.e_ident[EI_MAG1] != ELFMAG1 || hdr.eh.e_ident[EI_MAG2] != ELFMAG2 ||
+		    hdr.eh.e_ident[EI_MAG3] != ELFMAG3 || hdr.eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+		    hdr.eh.e_machine != EM_X86_64 ||
+		    (hdr.eh.e_type != ET_EXEC && hdr.eh.e_type != ET_DYN) ||
+		    hdr.eh.e_phentsize != sizeof(Elf64_Phdr)) {
 			err = -ENOEXEC;
 			break;
 		}
-		n = sc(SYS_pread64, fd, (long)interp, (long)ph.p_filesz, (long)ph.p_offset, 0, 0);
-		if (n != (long)ph.p_filesz || interp[n - 1] != '\0') {
-			err = -ENOEXEC;
-			break;
+		for (i = 0; i < hdr.eh.e_phnum && !err; i++) {
+			n = sc(SYS_pread64, fd, (long)&ph, sizeof(ph),
+			       (long)(hdr.eh.e_phoff + i * sizeof(ph)), 0, 0);
+			if (n != sizeof(ph))
+				err = -ENOEXEC;
+			else if (ph.p_type == PT_INTERP && (ph.p_filesz < 2 || ph.p_filesz > RL_PATH_MAX))
+				err = -ENOEXEC;
+			else if (ph.p_type == PT_INTERP)
+				break;
 		}
-		/* A missing interpreter is ENOENT from execve(). */
-		fd = (sc(SYS_close, fd, 0, 0, 0, 0, 0), -1);
-		return check_exec(interp, 0, depth + 1) == -ENOENT ? -ENOENT : 0;
-	}
-out:
-	if (fd >= 0)
+		if (err || i == hdr.eh.e_phnum)
+			break;
+		n = sc(SYS_pread64, fd, (long)next, (long)ph.p_filesz, (long)ph.p_offset, 0, 0);
 		sc(SYS_close, fd, 0, 0, 0, 0, 0);
-	return err;
+		if (n != (long)ph.p_filesz || next[n - 1] != '\0')
+			return -ENOEXEC;
+		/* The interpreter need only be there: a missing one is ENOENT. */
+		path = next;
+		flags = 0;
+		elf_interp = true;
+	}
+	sc(SYS_close, fd, 0, 0, 0, 0, 0);
+	return elf_interp ? (err == -ENOENT ? -ENOENT : 0) : err;
 }
 
 /* Copy the string at @src (at most @max bytes with its NUL).
@@ -277,14 +300,18 @@ static long count_vec(char *const *v, size_t *n)
 	}
 }
 
-long relaunch_execveat(const char *helper, const char *shim, int dirfd, const char *upath,
-		       char *const argv[], char *const envp[], int flags)
+long relaunch_execveat(const ucontext_t *uc, const char *helper, const char *shim, int dirfd,
+		       const char *upath, char *const argv[], char *const envp[], int flags)
 {
 	static const char key[] = "LD_PRELOAD=";
 	size_t argc, envc, len, i, j;
 	char **nargv, **nenvp, *path, *target, *pre, *end, *p, head[sizeof(key)];
 	bool have = false;
 	long err, n;
+	u64 mask, saved;
+	void *prev;
+	static void *_Atomic stale;
+	static _Atomic(size_t) stale_len;
 
 	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		return -EINVAL;
@@ -293,8 +320,9 @@ long relaunch_execveat(const char *helper, const char *shim, int dirfd, const ch
 		err = count_vec(envp, &envc);
 	if (err)
 		return err;
-	/* Two vectors, the path as given and resolved, and one LD_PRELOAD. */
-	len = (argc + 3 + envc + 2) * sizeof(char *) + 4 * RL_PATH_MAX + rl_strlen(shim) + 16;
+	/* Two vectors, the path as given and resolved, one LD_PRELOAD, and
+	 * check_exec()'s buffers. */
+	len = (argc + 3 + envc + 2) * sizeof(char *) + 6 * RL_PATH_MAX + rl_strlen(shim) + 16;
 	len = (len + 4095) & ~4095UL;
 	nargv = (char **)sc(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -309,7 +337,7 @@ long relaunch_execveat(const char *helper, const char *shim, int dirfd, const ch
 	if (err >= 0)
 		err = resolve(dirfd, path, flags, target);
 	if (!err)
-		err = check_exec(target, flags, 0);
+		err = check_exec(target, flags, end);
 	if (err)
 		goto out;
 
@@ -347,14 +375,28 @@ long relaunch_execveat(const char *helper, const char *shim, int dirfd, const ch
 		nenvp[j++] = pre;
 	}
 	nenvp[j] = NULL;
+	/* The new program starts with the mask the caller had, not this
+	 * handler's (execve keeps the mask); SIGSYS stays open. */
+	memcpy_(&mask, &uc->uc_sigmask, sizeof(mask));
+	mask &= ~KSIG(SIGSYS);
+	/* In a vfork child (posix_spawn) this memory is the parent's and
+	 * stays when execve succeeds: leave it for the next call to free. */
+	prev = atomic_exchange(&stale, (void *)nargv);
+	if (prev)
+		sc(SYS_munmap, (long)prev, (long)atomic_exchange(&stale_len, len), 0, 0, 0, 0);
+	else
+		atomic_store(&stale_len, len);
+	sc(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, (long)&saved, 8, 0, 0);
 	err = sc(SYS_execve, (long)helper, (long)nargv, (long)nenvp, 0, 0, 0);
+	sc(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, 8, 0, 0);
+	prev = nargv;
+	if (!atomic_compare_exchange_strong(&stale, &prev, NULL))
+		return err;
 out:
 	sc(SYS_munmap, (long)nargv, (long)len, 0, 0, 0, 0);
 	return err;
 }
 
-#define KSIG(s) (1UL << ((s) - 1))
-#define SS_AUTODISARM_ (1U << 31)
 
 long relaunch_sigprocmask(ucontext_t *uc, int how, const uint64_t *set, uint64_t *old,
 			  unsigned long size)

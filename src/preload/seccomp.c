@@ -370,10 +370,10 @@ static long answer(long nr, greg_t *g, ucontext_t *uc, struct tcb *t)
 		return relaunch_sigprocmask(uc, (int)a, (const uint64_t *)b, (uint64_t *)c,
 					    (unsigned long)d);
 	case SYS_execve:
-		return relaunch_execveat(shim_helper_path, shim_self_path, AT_FDCWD,
+		return relaunch_execveat(uc, shim_helper_path, shim_self_path, AT_FDCWD,
 					 (const char *)a, (char *const *)b, (char *const *)c, 0);
 	case SYS_execveat:
-		return relaunch_execveat(shim_helper_path, shim_self_path, (int)a, (const char *)b,
+		return relaunch_execveat(uc, shim_helper_path, shim_self_path, (int)a, (const char *)b,
 					 (char *const *)c, (char *const *)d, (int)e);
 	default:
 		return sys_call6(nr, a, b, c, d, e, f);

@@ -126,20 +126,33 @@ static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 	case SYS_sigaltstack:
 		ret = relaunch_sigaltstack(uc, (const stack_t *)g[REG_RDI], (stack_t *)g[REG_RSI]);
 		break;
-	case SYS_rt_sigaction:
-		/* A program without the shim cannot have SIGSYS. */
-		if (g[REG_RDI] == SIGSYS && g[REG_RSI]) {
+	case SYS_rt_sigaction: {
+		struct ksigaction ka;
+		long act = g[REG_RSI];
+
+		/* A program without the shim cannot have SIGSYS, nor block it
+		 * in a handler (a trapped call there would kill it). */
+		if (g[REG_RDI] == SIGSYS && act) {
 			ret = -EINVAL;
 			break;
 		}
-		ret = sc(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], 0, 0);
+		if (act) {
+			if (rl_copy_from(&ka, (const void *)act, sizeof(ka)) != sizeof(ka)) {
+				ret = -EFAULT;
+				break;
+			}
+			ka.mask &= ~(1UL << (SIGSYS - 1));
+			act = (long)&ka;
+		}
+		ret = sc(nr, g[REG_RDI], act, g[REG_RDX], g[REG_R10], 0, 0);
 		break;
+	}
 	case SYS_execve:
-		ret = relaunch_execveat(self, shim, AT_FDCWD, (const char *)g[REG_RDI],
+		ret = relaunch_execveat(uc, self, shim, AT_FDCWD, (const char *)g[REG_RDI],
 					(char *const *)g[REG_RSI], (char *const *)g[REG_RDX], 0);
 		break;
 	case SYS_execveat:
-		ret = relaunch_execveat(self, shim, (int)g[REG_RDI], (const char *)g[REG_RSI],
+		ret = relaunch_execveat(uc, self, shim, (int)g[REG_RDI], (const char *)g[REG_RSI],
 					(char *const *)g[REG_RDX], (char *const *)g[REG_R10],
 					(int)g[REG_R8]);
 		break;
@@ -236,10 +249,12 @@ static void load_elf(const char *path, struct loaded *out)
 				sc(SYS_mprotect, (long)page_down(va), (long)(page_up(fend) - page_down(va)),
 				   prot, 0, 0, 0);
 		}
-		if (page_up(mend) > page_up(fend)) {
-			m = (unsigned long)sc(SYS_mmap, (long)page_up(fend),
-					      (long)(page_up(mend) - page_up(fend)), prot,
-					      MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
+		/* The bss past the file's pages; all of the segment's pages
+		 * when it has no file contents at all. */
+		fend = ph[i].p_filesz ? page_up(fend) : page_down(va);
+		if (page_up(mend) > fend) {
+			m = (unsigned long)sc(SYS_mmap, (long)fend, (long)(page_up(mend) - fend),
+					      prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0);
 			if (m > -4096UL)
 				die(path, "cannot map its bss");
 		}

@@ -106,18 +106,6 @@ TEST(paging, enclave_larger_than_epc_few_mappings)
 	ASSERT_GT(reloaded, 4 * g.big_pages);
 	maps = count_maps();
 	ASSERT_LT(maps, 1000);
-	/* The background reclaimer keeps some EPC free (its low mark is
-	 * EPC/8 here), so the next fault need not evict first. */
-	{
-		u64 total, nfree = 0;
-		int i;
-
-		for (i = 0; i < 100 && nfree < EPC_PAGES / 8; i++) {
-			sgxemu_epc_stats(g.plat, &total, &nfree);
-			usleep(10000);
-		}
-		ASSERT_GE(nfree, EPC_PAGES / 8);
-	}
 	pg_teardown(&g);
 }
 
@@ -340,5 +328,47 @@ TEST(paging, threads_that_stay_inside_are_kicked)
 	pthread_join(th, NULL);
 	/* The spinner was still spinning, through its AEXes, when told to stop. */
 	ASSERT_GT(s.spins, 0);
+	pg_teardown(&g);
+}
+
+/* Enclaves come and go: the Version Array pages they needed go with them,
+ * so the EPC does not shrink over time. */
+TEST(paging, enclaves_come_and_go_without_leaking_epc)
+{
+	struct sgxemu_platform_options o = { .epc_size = 64 * 4096 };
+	struct sgxemu_platform *p;
+	struct sgxemu_enclave *e;
+	u64 total, before, after;
+	int i;
+
+	ASSERT_EQ(sgxemu_platform_create(&o, &p), 0);
+	sgxemu_epc_stats(p, &total, &before);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(sgxemu_enclave_load(p, TEST_ENCLAVES "/test_enclave_c.sgxs",
+					      TEST_ENCLAVES "/test_enclave_c.sig", &e),
+			  0);
+		sgxemu_enclave_destroy(e);
+	}
+	sgxemu_epc_stats(p, &total, &after);
+	ASSERT_EQ(after, before);
+	sgxemu_platform_destroy(p);
+}
+
+/* The background reclaimer keeps EPC free between its marks (an eighth and
+ * a quarter of a small EPC), so a fault need not evict first. */
+TEST(paging, background_reclaimer_keeps_pages_free)
+{
+	u64 total, nfree = 0;
+	struct pg g;
+	int i;
+
+	pg_setup(&g, 128);
+	ecall(&g, 0, ENCL_OP_FILL, g.big, g.big_pages, 3);
+	for (i = 0; i < 200 && nfree < 128 / 8; i++) {
+		sgxemu_epc_stats(g.plat, &total, &nfree);
+		usleep(10000);
+	}
+	ASSERT_GE(nfree, 128 / 8);
+	ASSERT_EQ(ecall(&g, 0, ENCL_OP_CHECK, g.big, g.big_pages, 3), 0);
 	pg_teardown(&g);
 }

@@ -115,7 +115,7 @@ TEST(shim, exec_chain)
 		   "#!/bin/sh -e\nls -l /dev/sgx_provision\necho \"script $1\"\n");
 	snprintf(cmd, sizeof(cmd),
 		 "%s one && %s/static_prog /proc/self/comm && "
-		 "env -i /bin/ls -l /dev/sgx_enclave && "
+		 "env -i /bin/ls -l /dev/sgx_enclave && grep SigBlk /proc/self/status && "
 		 "exec /bin/sh -c 'exec /bin/ls -l /dev/sgx'",
 		 script, TEST_PROGS);
 	run(&r, "/bin/sh", "-c", cmd, NULL);
@@ -125,6 +125,9 @@ TEST(shim, exec_chain)
 	ASSERT_STR_CONTAINS(r.out, "static: static_prog");
 	ASSERT_STR_CONTAINS(r.out, "10, 125");
 	ASSERT_STR_CONTAINS(r.out, "10, 124");
+	/* A program exec'd from the SIGSYS handler starts with its caller's
+	 * signal mask, not the handler's. */
+	ASSERT_STR_CONTAINS(r.out, "SigBlk:\t0000000000000000");
 }
 
 /* What execve() refuses comes back as the kernel's errno, in the caller. */
