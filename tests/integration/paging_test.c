@@ -7,6 +7,7 @@
  */
 #include <asm/sgx.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,7 @@ struct spinner {
 	struct pg *g;
 	volatile u64 flags[2];  /* [0]: go home; [1]: set by the enclave once inside */
 	u64 spins;
+	bool block_all;         /* enter with every signal blocked */
 };
 
 static void *spin(void *arg)
@@ -299,6 +301,12 @@ static void *spin(void *arg)
 	struct spinner *s = arg;
 	struct encl_op op = { .type = ENCL_OP_SPIN, .a = (u64)(uintptr_t)s->flags };
 	struct sgx_enclave_run run;
+	sigset_t all;
+
+	if (s->block_all) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 
 	if (!call(s->g, 1, &op, &run) && run.function == EEXIT)
 		s->spins = op.r0;
@@ -308,7 +316,7 @@ static void *spin(void *arg)
 /* A thread that stays inside the enclave (never EEXITs, never faults)
  * would hold up every eviction from it forever; like Linux's IPI, a kick
  * makes it AEX and resume, and paging goes on. */
-TEST(paging, threads_that_stay_inside_are_kicked)
+static void kicked(bool block_all)
 {
 	static struct spinner s;
 	pthread_t th;
@@ -316,8 +324,9 @@ TEST(paging, threads_that_stay_inside_are_kicked)
 	int i;
 
 	pg_setup(&g, EPC_PAGES);
-	memset(&s, 0, sizeof(s));
+	memset((void *)&s, 0, sizeof(s));
 	s.g = &g;
+	s.block_all = block_all;
 	ASSERT_EQ(pthread_create(&th, NULL, spin, &s), 0);
 	for (i = 0; i < 1000 && !s.flags[1]; i++)
 		usleep(1000);
@@ -329,6 +338,18 @@ TEST(paging, threads_that_stay_inside_are_kicked)
 	/* The spinner was still spinning, through its AEXes, when told to stop. */
 	ASSERT_GT(s.spins, 0);
 	pg_teardown(&g);
+}
+
+TEST(paging, threads_that_stay_inside_are_kicked)
+{
+	kicked(false);
+}
+
+/* Host code may block every signal; enclave code still takes its faults
+ * and kicks (the emulator unblocks them for enclave mode only). */
+TEST(paging, threads_that_block_signals_are_kicked_too)
+{
+	kicked(true);
 }
 
 /* Enclaves come and go: the Version Array pages they needed go with them,

@@ -187,6 +187,8 @@ static void read_bases(u64 *fs, u64 *gs)
 	}
 }
 
+static void unblock_for_enclave(struct tcb *t);
+
 /**
  * exec_direct() - EENTER or ERESUME for exec_enclu_direct (the vDSO path).
  * @f: the registers at the call; on return the state to IRETQ into, which is
@@ -227,6 +229,7 @@ void exec_direct(struct exec_frame *f)
 		f->regs.rip = (u64)(uintptr_t)exec_vdso_handle_exception;
 		return;
 	}
+	unblock_for_enclave(t);
 	if (leaf == SGX_ENCLU_ERESUME) {
 		f->xrstor_area = (u64)(uintptr_t)t->xsave;
 		f->xrstor_mask = t->xfrm;
@@ -530,7 +533,59 @@ static struct tcb *raise_ud(siginfo_t *info, ucontext_t *uc, struct tcb *t)
  * Return: the thread's TCB (a first raw EENTER creates it), for entry.S to
  * load the enclave's bases from on the way out.
  */
+/*
+ * The signals enclave code must be able to take: its faults (an emulated
+ * fault with them blocked would kill the process) and the kick (ETRACK
+ * waits for it).  Host code may block them; enclave mode never does.
+ */
+#define KBIT(s) (1ULL << ((s) - 1))
+#define ENCLAVE_SIGS                                                                     \
+	(KBIT(SIGSEGV) | KBIT(SIGBUS) | KBIT(SIGILL) | KBIT(SIGFPE) | KBIT(SIGTRAP) |      \
+	 KBIT(EXEC_KICK_SIG))
+
+/* Entering enclave mode from host code that runs normally (the direct path). */
+static void unblock_for_enclave(struct tcb *t)
+{
+	u64 need = ENCLAVE_SIGS, old = 0;
+
+	if (!sys_call6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&need, (long)&old, 8, 0, 0) &&
+	    (old & need)) {
+		t->app_mask = old;
+		t->mask_forced = true;
+	}
+}
+
+/* A handler that moved the thread into or out of enclave mode: the mask
+ * sigreturn installs is the enclave's or the host's again. */
+static void mask_transition(struct tcb *t, ucontext_t *uc, bool was_in)
+{
+	u64 cur;
+
+	memcpy(&cur, &uc->uc_sigmask, sizeof(cur));
+	if (!was_in && t->in_enclave && (cur & ENCLAVE_SIGS)) {
+		t->app_mask = cur;
+		t->mask_forced = true;
+		cur &= ~ENCLAVE_SIGS;
+		memcpy(&uc->uc_sigmask, &cur, sizeof(cur));
+	} else if (was_in && !t->in_enclave && t->mask_forced) {
+		memcpy(&uc->uc_sigmask, &t->app_mask, sizeof(t->app_mask));
+		t->mask_forced = false;
+	}
+}
+
+static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
+
 struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+{
+	bool was_in = t && t->in_enclave;
+
+	t = signal_in(sig, info, uc, t);
+	if (t)
+		mask_transition(t, uc, was_in);
+	return t;
+}
+
+static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
 	greg_t *ip = &uc->uc_mcontext.gregs[REG_RIP];
 

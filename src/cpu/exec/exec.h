@@ -82,6 +82,10 @@ struct tcb {
 	struct lp_fault fault;  /* the last ENCLU fault */
 	u64 requeued;           /* signals we queued to ourselves, by bit */
 	int tid;                /* the thread's id, for exec_park() */
+	/* The host's signal mask while enclave code runs with the signals
+	 * the emulator needs unblocked (mask_forced), restored at the exit. */
+	u64 app_mask;
+	bool mask_forced;
 	atomic_bool parked;     /* counted out of its enclave's epoch (exec_park) */
 	/* Scratch for ERESUME on the direct path: XRSTOR needs contiguous,
 	 * 64-byte aligned memory. */
