@@ -106,6 +106,13 @@ struct platform_mmu {
 	 * -EFAULT when it is a fault for the enclave.  May be NULL.
 	 */
 	int (*fault)(void *ctx, u64 linaddr);
+	/*
+	 * Hold the page at @linaddr in the EPC while a leaf uses it as an
+	 * operand (bringing it back first if it was evicted): 0, or -EFAULT.
+	 * unpin lets it go.  Both may be NULL.
+	 */
+	int (*pin)(void *ctx, u64 linaddr);
+	void (*unpin)(void *ctx, u64 linaddr);
 	void *ctx;
 };
 

@@ -46,6 +46,8 @@ int drv_create(struct platform *plat, struct drv **out)
 	drv->uffd_once = (pthread_once_t)PTHREAD_ONCE_INIT;
 	mmu.walk = drv_walk;
 	mmu.fault = paging_fault;
+	mmu.pin = paging_pin;
+	mmu.unpin = paging_unpin;
 	mmu.ctx = drv;
 	err = platform_set_mmu(plat, &mmu);
 	if (err) {

@@ -75,6 +75,7 @@ struct encl_page {
 	bool pinned;        /* a TCS or SSA page: never evicted */
 	bool referenced;    /* used since the clock hand last passed */
 	u32 va;             /* EVICTED: VA page << 9 | slot */
+	atomic_uint pins;   /* leaves using it as an operand: not evictable */
 };
 
 struct encl {
@@ -122,6 +123,8 @@ int paging_grow(struct drv *drv) __must_check;
 void paging_shrink(struct drv *drv, u64 n);
 int paging_reload(struct encl *encl, u64 i) __must_check;
 int paging_fault(void *ctx, u64 la);
+int paging_pin(void *ctx, u64 la);
+void paging_unpin(void *ctx, u64 la);
 void paging_register(struct encl *encl, u64 addr, u64 len);
 void paging_release(struct encl *encl);
 /* Keep @encl's statistics after it is gone (drv_encl_stats). */

@@ -385,8 +385,13 @@ int paging_evict_one(struct drv *drv)
 				if (p->referenced) {
 					p->referenced = false;
 				} else {
+					/* Against paging_pin(): whoever looks second
+					 * sees the other's mark. */
 					atomic_store(&p->state, PAGE_BUSY);
-					idx[n++] = drv->hand_page % nr;
+					if (atomic_load(&p->pins))
+						atomic_store(&p->state, PAGE_PRESENT);
+					else
+						idx[n++] = drv->hand_page % nr;
 				}
 			}
 			drv->hand_page++;
@@ -548,6 +553,57 @@ int paging_fault(void *ctx, u64 la)
 	err = paging_reload(encl, (la - encl->base) / SGX_PAGE_SIZE);
 	exec_unpark(0);
 	return err ? -EFAULT : 0;
+}
+
+static struct encl *encl_at_la(struct drv *drv, u64 la)
+{
+	int i;
+
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct encl *e = atomic_load(&drv->encls[i]);
+
+		if (e && e->pages && la >= e->base && la - e->base < e->size)
+			return e;
+	}
+	return NULL;
+}
+
+int paging_pin(void *ctx, u64 la)
+{
+	struct encl *encl = encl_at_la(ctx, la);
+	struct encl_page *p;
+	u64 i;
+
+	if (!encl)
+		return -EFAULT;
+	i = (la - encl->base) / SGX_PAGE_SIZE;
+	p = &encl->pages[i];
+	for (;;) {
+		u8 state;
+
+		atomic_fetch_add(&p->pins, 1);
+		state = atomic_load(&p->state);
+		if (state == PAGE_PRESENT)
+			return 0;
+		atomic_fetch_sub(&p->pins, 1);
+		if (state == PAGE_ABSENT)
+			return -EFAULT;
+		/* Out, or on its way: bring it back, as the OS's fault
+		 * handler would, and try again. */
+		exec_park(0);
+		state = paging_reload(encl, i) ? 1 : 0;
+		exec_unpark(0);
+		if (state)
+			return -EFAULT;
+	}
+}
+
+void paging_unpin(void *ctx, u64 la)
+{
+	struct encl *encl = encl_at_la(ctx, la);
+
+	if (encl)
+		atomic_fetch_sub(&encl->pages[(la - encl->base) / SGX_PAGE_SIZE].pins, 1);
 }
 
 void paging_release(struct encl *encl)

@@ -45,6 +45,15 @@ void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
 		raise_gp(t);
 		return NULL;
 	}
+	/* Held in the EPC until the leaf is over: a later operand's reload
+	 * must not evict an earlier one from under us. */
+	if (plat->mmu.pin && t->nr_pinned < ARRAY_SIZE(t->pinned)) {
+		if (plat->mmu.pin(plat->mmu.ctx, la & PAGE_MASK)) {
+			raise_pf(t, la, ec);
+			return NULL;
+		}
+		t->pinned[t->nr_pinned++] = la & PAGE_MASK;
+	}
 	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, &prot)) {
 		raise_pf(t, la, ec);
 		return NULL;
@@ -64,6 +73,18 @@ void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
 		return NULL;
 	}
 	return page->mem + (la & (SGX_PAGE_SIZE - 1));
+}
+
+void enclu_unpin_all(struct tcb *t)
+{
+	struct platform *plat = t->plat;
+
+	while (t->nr_pinned) {
+		u64 la = t->pinned[--t->nr_pinned];
+
+		if (plat && plat->mmu.unpin)
+			plat->mmu.unpin(plat->mmu.ctx, la);
+	}
 }
 
 u32 enclu_classify_pf(struct tcb *t, u64 la, u32 kernel_ec)

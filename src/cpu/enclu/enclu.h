@@ -53,6 +53,8 @@ int enclu_in_enclave(struct tcb *t, struct cpu_regs *r);
  * ELRANGE, mapped, a valid REG page of the current enclave with the access
  * allowed.  Return: the host pointer, or NULL with t->fault set.
  */
+/* Release the operand pages the last leaf held (enclu_operand pins them). */
+void enclu_unpin_all(struct tcb *t);
 void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write);
 
 /* Record a fault in @t; returns ENCLS_FAULT_FLAG | @vector. */

@@ -221,6 +221,7 @@ void exec_direct(struct exec_frame *f)
 		ret = enclu_eenter(t, &f->regs);
 	else
 		ret = enclu_eresume(t, &f->regs, &xs);
+	enclu_unpin_all(t);
 	if (ret) {
 		/* As the kernel's fixup does for a faulting ENCLU in the vDSO. */
 		f->regs.rdi = t->fault.vector;
@@ -580,8 +581,10 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	bool was_in = t && t->in_enclave;
 
 	t = signal_in(sig, info, uc, t);
-	if (t)
+	if (t) {
+		enclu_unpin_all(t);
 		mask_transition(t, uc, was_in);
+	}
 	return t;
 }
 

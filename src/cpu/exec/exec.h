@@ -86,6 +86,9 @@ struct tcb {
 	 * the emulator needs unblocked (mask_forced), restored at the exit. */
 	u64 app_mask;
 	bool mask_forced;
+	/* Operand pages the current leaf holds in the EPC (enclu_operand). */
+	u64 pinned[8];
+	unsigned int nr_pinned;
 	atomic_bool parked;     /* counted out of its enclave's epoch (exec_park) */
 	/* Scratch for ERESUME on the direct path: XRSTOR needs contiguous,
 	 * 64-byte aligned memory. */
