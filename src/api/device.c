@@ -334,6 +334,6 @@ int sgxemu_munmap(void *addr, size_t len)
 	struct encl *e = encl_at((u64)(uintptr_t)addr);
 
 	if (e)
-		encl_unmap(e, (u64)(uintptr_t)addr, len);
+		return encl_munmap(e, (u64)(uintptr_t)addr, len);
 	return sys_munmap(addr, len);
 }

@@ -104,8 +104,13 @@ int encl_ioctl(struct encl *encl, unsigned int cmd, u64 arg) __must_check;
 /* SGX_IOC_ENCLAVE_PROVISION with a /dev/sgx_provision file: PROVISIONKEY. */
 void encl_allow_provision(struct encl *encl);
 
-/* munmap() of part of ELRANGE: the processor's page walk finds nothing there. */
-void encl_unmap(struct encl *encl, u64 addr, u64 len);
+/*
+ * munmap() of [@addr, @addr + @len), which meets @encl's ELRANGE: the
+ * processor's page walk finds nothing there, and the reclaimer cannot
+ * touch the range while it is unmapped (and maybe reused).
+ * Return: munmap's 0 or -errno.
+ */
+int encl_munmap(struct encl *encl, u64 addr, u64 len) __must_check;
 bool encl_initialized(const struct encl *encl);
 
 u64 encl_base(const struct encl *encl);

@@ -435,15 +435,19 @@ void encl_destroy(struct encl *encl)
 	free(encl);
 }
 
-void encl_unmap(struct encl *encl, u64 addr, u64 len)
+int encl_munmap(struct encl *encl, u64 addr, u64 len)
 {
 	u64 a, end = addr + len;
+	int err;
 
-	if (!encl->created)
-		return;
-	for (a = addr & PAGE_MASK; a < end; a += SGX_PAGE_SIZE)
-		if (a >= encl->base && a - encl->base < encl->size)
-			atomic_store(&encl->pages[(a - encl->base) / SGX_PAGE_SIZE].prot, 0);
+	pthread_mutex_lock(&encl->lock);
+	if (encl->created)
+		for (a = addr & PAGE_MASK; a < end; a += SGX_PAGE_SIZE)
+			if (a >= encl->base && a - encl->base < encl->size)
+				atomic_store(&encl->pages[(a - encl->base) / SGX_PAGE_SIZE].prot, 0);
+	err = sys_munmap((void *)(uintptr_t)addr, len);
+	pthread_mutex_unlock(&encl->lock);
+	return err;
 }
 
 bool encl_initialized(const struct encl *encl)

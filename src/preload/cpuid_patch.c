@@ -129,12 +129,16 @@ static int insn_len(const u8 *p, const u8 *end, bool *cpuid)
 	if (op == 0xC4 || op == 0xC5 || op == 0x62) {
 		/* VEX (2 or 3 bytes) or EVEX (4): a map, then opcode and ModRM. */
 		int pl = op == 0xC5 ? 1 : op == 0xC4 ? 2 : 3;
+		bool evex = op == 0x62;
 
 		if (p + pl >= end)
 			return -1;
-		map = op == 0xC5 ? 1 : (p[0] & (op == 0x62 ? 3 : 0x1F));
+		map = op == 0xC5 ? 1 : (p[0] & (op == 0x62 ? 7 : 0x1F));
 		p += pl;
 		op = *p++;
+		/* Maps 5 and 6 (EVEX only) take no immediate, like 0F38. */
+		if (evex && (map == 5 || map == 6))
+			map = 2;
 		if (map < 1 || map > 3)
 			return -1;
 		if (map == 1 && op == 0x77)  /* VZEROUPPER/VZEROALL */
@@ -331,7 +335,9 @@ unsigned int shim_cpuid_patch(void)
 					break;
 				}
 				if (is_cpuid) {
-					if (nsites == 64 || at[n - 2] != 0x0F || at[n - 1] != 0xA2)
+					/* Only a bare 0F A2: with prefixes the fault
+					 * would not be at the recorded site. */
+					if (nsites == 64 || n != 2)
 						ok = false;
 					else
 						sites[nsites++] = sym[k].st_value + (u64)(at - code) +

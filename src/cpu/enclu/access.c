@@ -232,6 +232,9 @@ void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_e
 
 void enclu_leave_mode(struct tcb *t)
 {
+	/* Whatever kick was on its way has done its job (or will find the
+	 * thread outside); the next may be sent. */
+	atomic_store(&t->kicked, false);
 	t->in_enclave = 0;
 	t->load_encl = 0;
 	if (!atomic_exchange(&t->parked, false))

@@ -90,6 +90,8 @@ struct tcb {
 	u64 pinned[8];
 	unsigned int nr_pinned;
 	atomic_bool parked;     /* counted out of its enclave's epoch (exec_park) */
+	atomic_bool kicked;     /* a kick is on its way (exec_kick sends one at a time) */
+	atomic_bool unused;     /* its thread is gone; the next new thread takes it */
 	/* Scratch for ERESUME on the direct path: XRSTOR needs contiguous,
 	 * 64-byte aligned memory. */
 	u8 xsave[TCB_XSAVE_MAX] __aligned(64);

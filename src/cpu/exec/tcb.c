@@ -35,30 +35,48 @@ _Static_assert(sizeof(struct tcb) < TCB_REGION_SIZE / 4, "TCB leaves too little 
 STATIC_ASSERT_OFFSET(ucontext_t, uc_stack.ss_sp, 16);
 
 static __thread struct tcb *tcb_self;
-/* Every live TCB, for exec_park() by thread id. */
+/* Every TCB, live or left for reuse, for exec_park() and exec_kick(). */
 #define TCB_MAX 4096
 static _Atomic(struct tcb *) tcbs[TCB_MAX];
 static pthread_key_t tcb_key;
 static pthread_once_t tcb_once = PTHREAD_ONCE_INIT;
 
-/* At thread exit: stop using the sigaltstack, then free it. */
+/*
+ * At thread exit: stop using the sigaltstack and SUD.  The region stays
+ * mapped, marked unused, for the next new thread: exec_kick() may be
+ * reading it from another thread right now.
+ */
 static void tcb_destroy(void *p)
 {
 	stack_t off = { .ss_flags = SS_DISABLE };
-	int i;
+	struct tcb *t = p;
 
-	/* The kernel reads the SUD selector in the TCB on every system call:
-	 * stop that before the TCB goes. */
+	/* The kernel reads the SUD selector in the TCB on every system call. */
 	if (exec_sud_len)
 		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0, 0);
-	for (i = 0; i < TCB_MAX; i++) {
-		struct tcb *t = p;
-
-		if (atomic_compare_exchange_strong(&tcbs[i], &t, NULL))
-			break;
-	}
 	sys_sigaltstack(&off, NULL);
-	sys_munmap(p, TCB_REGION_SIZE);
+	t->tid = 0;
+	atomic_store(&t->unused, true);
+}
+
+/* A TCB region an exited thread left, or a new one. */
+static void *tcb_region(bool *registered)
+{
+	void *p;
+	int i;
+
+	for (i = 0; i < TCB_MAX; i++) {
+		struct tcb *t = atomic_load(&tcbs[i]);
+
+		if (t && atomic_exchange(&t->unused, false)) {
+			*registered = true;
+			return t;
+		}
+	}
+	*registered = false;
+	p = sys_mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		     0);
+	return sys_failed(p) ? NULL : p;
 }
 
 static void tcb_key_init(void)
@@ -81,21 +99,27 @@ struct tcb *tcb_current(void)
 	struct tcb *t;
 	void *p;
 
+	bool registered;
+
 	if (tcb_self)
 		return tcb_self;
 	pthread_once(&tcb_once, tcb_key_init);
-	p = sys_mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		     0);
-	if (sys_failed(p))
+	p = tcb_region(&registered);
+	if (!p)
 		return NULL;
 	t = p;
+	/* A reused region starts afresh; its registry slot stays. */
+	memset(t, 0, offsetof(struct tcb, xsave));
 	t->magic = TCB_MAGIC;
 	ss.ss_sp = p;
 	ss.ss_size = TCB_REGION_SIZE;
 	ss.ss_flags = 0;
 	/* What the thread had is the application's from now on. */
 	if (sys_sigaltstack(&ss, &t->app_ss)) {
-		sys_munmap(p, TCB_REGION_SIZE);
+		if (registered)
+			atomic_store(&t->unused, true);
+		else
+			sys_munmap(p, TCB_REGION_SIZE);
 		return NULL;
 	}
 	pthread_setspecific(tcb_key, p);
@@ -105,7 +129,7 @@ struct tcb *tcb_current(void)
 	if (exec_sud_len)
 		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* ON */,
 			  (long)exec_sud_start, (long)exec_sud_len, (long)&t->sud, 0);
-	for (int i = 0; i < TCB_MAX; i++) {
+	for (int i = 0; !registered && i < TCB_MAX; i++) {
 		struct tcb *none = NULL;
 
 		if (atomic_compare_exchange_strong(&tcbs[i], &none, t))
@@ -194,7 +218,9 @@ unsigned int exec_kick(struct platform *plat, void *secs)
 		struct tcb *t = atomic_load(&tcbs[i]);
 		siginfo_t si;
 
-		if (!t || !t->in_enclave || t->secs != page || atomic_load(&t->parked))
+		/* One kick at a time per thread: queued signals are limited. */
+		if (!t || !t->in_enclave || t->secs != page || atomic_load(&t->parked) ||
+		    atomic_exchange(&t->kicked, true))
 			continue;
 		memset(&si, 0, sizeof(si));
 		si.si_signo = EXEC_KICK_SIG;
