@@ -156,7 +156,8 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 # Programs written for the Linux driver, run under `sgxemu run` by the
 # tests: plain C, no libsgxemu, never built with the sanitizers (the shim
 # they run under is not).
-PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog
+PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog \
+	$(O)/tests/prog/reexec_prog
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
 $(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h
 	@mkdir -p $(@D)

@@ -148,6 +148,16 @@ static long resolve(int dirfd, const char *path, int flags, char *out)
 	if (path[0] == '/' || (dirfd == AT_FDCWD && path[0])) {
 		if (rl_strlen(path) >= RL_PATH_MAX)
 			return -ENAMETOOLONG;
+		/* /proc/self/... names something else in the helper: resolve
+		 * it now (re-executing oneself through /proc/self/exe). */
+		if (rl_prefix(path, "/proc/self/") || rl_prefix(path, "/proc/thread-self/")) {
+			n = sc(SYS_readlink, (long)path, (long)out, RL_PATH_MAX - 1, 0, 0, 0);
+			if (n > 0 && out[0] == '/') {
+				out[n] = '\0';
+				if (!sc(SYS_faccessat, AT_FDCWD, (long)out, F_OK, 0, 0, 0))
+					return 0;
+			}
+		}
 		p = rl_append(out, out + RL_PATH_MAX - 1, path);
 		*p = '\0';
 		return 0;
@@ -160,6 +170,18 @@ static long resolve(int dirfd, const char *path, int flags, char *out)
 	n = sc(SYS_readlink, (long)link, (long)out, RL_PATH_MAX - 1, 0, 0, 0);
 	if (n < 0)
 		return n == -ENOENT ? -EBADF : n;
+	if (!path[0] && (out[0] != '/' || sc(SYS_faccessat, AT_FDCWD, (long)out, F_OK, 0, 0, 0))) {
+		/* fexecve() of a file without a path (a memfd): hand the
+		 * helper a descriptor the new program inherits. */
+		long fd = sc(SYS_fcntl, dirfd, F_DUPFD, 3, 0, 0, 0);
+
+		if (fd < 0)
+			return fd;
+		p = rl_append(out, out + RL_PATH_MAX - 1, "/proc/self/fd/");
+		p = rl_utoa(p, (unsigned long)fd);
+		*p = '\0';
+		return 0;
+	}
 	p = out + n;
 	if (path[0]) {
 		p = rl_append(p, out + RL_PATH_MAX - 1, "/");

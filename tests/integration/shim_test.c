@@ -221,3 +221,15 @@ TEST(shim, cpuid_reports_the_platform)
 	ASSERT_EQ(r.status, 0);
 	ASSERT_TRUE(strstr(r.out, "epc=4194304") == NULL);
 }
+
+/* Executions without an ordinary path: /proc/self/exe (which would name the
+ * exec helper) and fexecve() of a memfd (which has no path at all). */
+TEST(shim, exec_self_and_memfd)
+{
+	struct run r;
+
+	run(&r, TEST_PROGS "/reexec_prog", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "child via-proc-self-exe");
+	ASSERT_STR_CONTAINS(r.out, "from-memfd");
+}
