@@ -207,8 +207,9 @@ bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 
 # The main job: an enclave that seals a secret, unseals it in a second run
 # and attests itself to a second enclave, on a fresh emulated platform.
-demo: $(HELLO_DIR)/hello
-	@HELLO=$(HELLO_DIR)/hello scripts/demo
+demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES)
+	@HELLO=$(HELLO_DIR)/hello SGXEMU=$(O)/bin/sgxemu DRIVER_PROG=$(O)/tests/prog/driver_prog \
+		ENCLAVES=$(O)/enclaves scripts/demo
 
 # Real hardware-built enclaves measured, signed and launched.
 demo-vectors: $(O)/bin/sgxemu
