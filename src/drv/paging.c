@@ -327,7 +327,9 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		atomic_fetch_add(&drv->nr_evicted, 1);
 		continue;
 keep:
-		/* Blocked for good is still usable by nobody; reload it. */
+		/* The page stays, still EPCM-blocked (EBLOCK cannot be undone):
+		 * the enclave keeps using it natively, ENCLU operands on it
+		 * fault until a later pass evicts it for good. */
 		atomic_store(&p->state, PAGE_PRESENT);
 		if (atomic_load(&p->prot))
 			sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE,
