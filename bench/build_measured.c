@@ -13,6 +13,7 @@
 #include "bench.h"
 #include "cpu/cpu.h"
 #include "cpu/crypto.h"
+#include "platform.h"
 
 #define ENCLAVE_SIZE (256ULL << 20)
 #define PAGES (ENCLAVE_SIZE / 4096)
@@ -91,24 +92,14 @@ static int build(struct platform *plat, double *seconds)
 
 int main(int argc, char **argv)
 {
-	struct platform_config cfg;
 	struct platform *plat;
-	char dir[] = "/tmp/sgxemu-bench.XXXXXX", why[256], cmd[64];
+	char dir[] = BENCH_DIR_TEMPLATE;
 	double sha, secs, build_mbps;
 
 	bench_open(argc, argv);
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	plat = bench_platform("build_measured", ENCLAVE_SIZE + 16 * 4096, dir);
+	if (!plat)
 		return 1;
-	}
-	platform_config_default(&cfg);
-	cfg.epc_size = ENCLAVE_SIZE + 16 * 4096;
-	cfg.state_dir = dir;
-	if (platform_create(&cfg, &plat, why, sizeof(why))) {
-		fprintf(stderr, "build_measured: %s\n", why);
-		return 1;
-	}
-	platform_set_epcm_check(plat, false);
 	sha = sha256_mbps();
 	/* Real EPC is memory that exists before any enclave; our EPC window is
 	 * allocated by the host kernel on first touch.  Build once to fault it
@@ -122,9 +113,5 @@ int main(int argc, char **argv)
 	bench_metric("build_measured_MBps", build_mbps, "MB/s");
 	/* 0.8 * sha256 is the bound; report how much of it we reach. */
 	bench_metric("build_measured_fraction_of_sha256_bound", build_mbps / (0.8 * sha), "ratio");
-	platform_destroy(plat);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		return 1;
-	return 0;
+	return bench_platform_done(plat, dir);
 }

@@ -21,6 +21,7 @@
 #include "bench.h"
 #include "cpu/cpu.h"
 #include "cpu/crypto.h"
+#include "platform.h"
 #include "enclave.h"
 #include "sgxemu/sgxemu.h"
 
@@ -93,11 +94,11 @@ static double ewb_eldu_ns(struct platform *plat)
 }
 
 /* Pages touched per second by FILL + CHECK passes over the big buffer of
- * test enclave C with an EPC of @epc_pages; *@per_reload the time per page
- * reloaded, if any were. */
-static double sweep_pages_per_s(u64 epc_pages, double *per_reload)
+ * test enclave C with an EPC of @epc_pages (secrets in @dir); *@per_reload
+ * the time per page reloaded, if any were. */
+static double sweep_pages_per_s(u64 epc_pages, const char *dir, double *per_reload)
 {
-	struct sgxemu_platform_options o = { .epc_size = epc_pages * 4096 };
+	struct sgxemu_platform_options o = { .epc_size = epc_pages * 4096, .state_dir = dir };
 	struct sgxemu_platform *p;
 	struct sgxemu_enclave *e;
 	struct encl_op op = { .type = ENCL_OP_BIG };
@@ -148,24 +149,14 @@ static double sweep_pages_per_s(u64 epc_pages, double *per_reload)
 
 int main(int argc, char **argv)
 {
-	struct platform_config cfg;
 	struct platform *plat;
-	char dir[] = "/tmp/sgxemu-bench.XXXXXX", why[256], cmd[64];
+	char dir[] = BENCH_DIR_TEMPLATE;
 	double gcm, page;
 
 	bench_open(argc, argv);
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	plat = bench_platform("paging", 64 * 4096, dir);
+	if (!plat)
 		return 1;
-	}
-	platform_config_default(&cfg);
-	cfg.epc_size = 64 * 4096;
-	cfg.state_dir = dir;
-	if (platform_create(&cfg, &plat, why, sizeof(why))) {
-		fprintf(stderr, "paging: %s\n", why);
-		return 1;
-	}
-	platform_set_epcm_check(plat, false);
 	gcm = gcm_roundtrip_ns();
 	page = ewb_eldu_ns(plat);
 	bench_metric("aesgcm_4k_roundtrip_ns", gcm, "ns");
@@ -173,10 +164,9 @@ int main(int argc, char **argv)
 	bench_metric("ewb_eldu_over_aesgcm_ratio", page / gcm, "ratio");
 	/* 256 buffer pages; about 28 pages of the EPC are pinned (SECS, VA,
 	 * TCS, SSA, code), so 28 + 128 leaves room for half the working set. */
-	bench_metric("sweep_in_epc_pages_per_s", sweep_pages_per_s(1024, &page), "pages/s");
-	bench_metric("sweep_2x_epc_pages_per_s", sweep_pages_per_s(28 + 128, &page), "pages/s");
+	bench_metric("sweep_in_epc_pages_per_s", sweep_pages_per_s(1024, dir, &page), "pages/s");
+	bench_metric("sweep_2x_epc_pages_per_s", sweep_pages_per_s(28 + 128, dir, &page),
+		     "pages/s");
 	bench_metric("sweep_2x_epc_reload_ns", page, "ns");
-	platform_destroy(plat);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) ? 1 : 0;
+	return bench_platform_done(plat, dir);
 }

@@ -136,17 +136,23 @@ void drv_remove_encl(struct drv *drv, struct encl *encl)
 	}
 }
 
-/* The processor's page walk: which EPC page is mapped at @la, and how. */
-int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot)
+struct encl *drv_encl_at(struct drv *drv, u64 la)
 {
-	struct drv *drv = ctx;
 	int i;
 
 	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
 		struct encl *e = atomic_load(&drv->encls[i]);
 
 		if (e && la >= e->base && la - e->base < e->size)
-			return encl_walk(e, la, epc, prot);
+			return e;
 	}
-	return -EFAULT;
+	return NULL;
+}
+
+/* The processor's page walk: which EPC page is mapped at @la, and how. */
+int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot)
+{
+	struct encl *e = drv_encl_at(ctx, la);
+
+	return e ? encl_walk(e, la, epc, prot) : -EFAULT;
 }

@@ -45,11 +45,10 @@ int encl_alloc(struct drv *drv, struct encl **out)
 	return 0;
 }
 
-/* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
-static void encl_uncreate(struct encl *encl)
+/* Unmap and close the enclave's memory: its file, the driver's view of
+ * it, the backing store and the page table (not the EPC pages). */
+static void release_memory(struct encl *encl)
 {
-	if (encl->secs)
-		drv_epc_free(encl->drv, encl->secs);
 	if (encl->view)
 		sys_munmap(encl->view, encl->size);
 	if (encl->backing)
@@ -59,12 +58,20 @@ static void encl_uncreate(struct encl *encl)
 	if (encl->memfd >= 0)
 		sys_close(encl->memfd);
 	free(encl->pages);
+	encl->view = NULL;
 	encl->backing = NULL;
 	encl->pcmds = NULL;
-	encl->secs = NULL;
-	encl->view = NULL;
 	encl->memfd = -1;
 	encl->pages = NULL;
+}
+
+/* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
+static void encl_uncreate(struct encl *encl)
+{
+	if (encl->secs)
+		drv_epc_free(encl->drv, encl->secs);
+	encl->secs = NULL;
+	release_memory(encl);
 	encl->base = encl->size = 0;
 }
 
@@ -375,15 +382,8 @@ int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 
 	/* The processor touching an evicted page: the OS brings it back
 	 * (the calling thread counts as out of the enclave meanwhile). */
-	if (pr && (state == PAGE_EVICTED || state == PAGE_BUSY)) {
-		int err;
-
-		exec_park(0);
-		err = paging_reload(encl, i);
-		exec_unpark(0);
-		if (err)
-			return -EFAULT;
-	}
+	if (pr && (state == PAGE_EVICTED || state == PAGE_BUSY) && paging_reload_parked(encl, i))
+		return -EFAULT;
 	page = atomic_load(&p->epc);
 
 	if (!page || !pr)
@@ -422,16 +422,8 @@ void encl_destroy(struct encl *encl)
 	if (encl->secs && !encls_eremove(lp, encl->secs))
 		drv_epc_free(encl->drv, encl->secs);
 	paging_shrink(encl->drv, encl->nr_pages);
-	if (encl->view)
-		sys_munmap(encl->view, encl->size);
-	if (encl->backing)
-		sys_munmap(encl->backing, encl->size);
-	if (encl->pcmds)
-		sys_munmap(encl->pcmds, encl->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds));
-	if (encl->memfd >= 0)
-		sys_close(encl->memfd);
+	release_memory(encl);
 	pthread_mutex_destroy(&encl->lock);
-	free(encl->pages);
 	free(encl);
 }
 

@@ -104,6 +104,8 @@ void drv_epc_free(struct drv *drv, void *page);
 int drv_add_encl(struct drv *drv, struct encl *encl);
 void drv_remove_encl(struct drv *drv, struct encl *encl);
 int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot);
+/* The created enclave whose ELRANGE holds @la, or NULL (lock-free). */
+struct encl *drv_encl_at(struct drv *drv, u64 la);
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
 struct lp *drv_lp(struct drv *drv);
 
@@ -122,6 +124,9 @@ int paging_grow(struct drv *drv) __must_check;
 /* The other way: @n pages went (or a paging_grow()'s add failed). */
 void paging_shrink(struct drv *drv, u64 n);
 int paging_reload(struct encl *encl, u64 i) __must_check;
+/* paging_reload() for the calling thread's own access: while it waits it
+ * is parked (outside the enclave as far as ETRACK is concerned). */
+int paging_reload_parked(struct encl *encl, u64 i) __must_check;
 int paging_fault(void *ctx, u64 la);
 int paging_pin(void *ctx, u64 la);
 void paging_unpin(void *ctx, u64 la);

@@ -532,47 +532,35 @@ out_free:
 	return err;
 }
 
-int paging_fault(void *ctx, u64 la)
+int paging_reload_parked(struct encl *encl, u64 i)
 {
-	struct drv *drv = ctx;
-	struct encl *encl = NULL;
-	struct encl_page *p;
-	int i, err;
+	int err;
 
-	for (i = 0; i < DRV_MAX_ENCLAVES && !encl; i++) {
-		struct encl *e = atomic_load(&drv->encls[i]);
-
-		if (e && la >= e->base && la - e->base < e->size)
-			encl = e;
-	}
-	if (!encl || !encl->pages)
-		return -EFAULT;
-	p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
-	if (atomic_load(&p->state) != PAGE_BUSY && atomic_load(&p->state) != PAGE_EVICTED)
-		return -EFAULT;
 	/* Waiting on the OS is an AEX as far as ETRACK is concerned. */
 	exec_park(0);
-	err = paging_reload(encl, (la - encl->base) / SGX_PAGE_SIZE);
+	err = paging_reload(encl, i);
 	exec_unpark(0);
-	return err ? -EFAULT : 0;
+	return err;
 }
 
-static struct encl *encl_at_la(struct drv *drv, u64 la)
+int paging_fault(void *ctx, u64 la)
 {
-	int i;
+	struct encl *encl = drv_encl_at(ctx, la);
+	struct encl_page *p;
+	u8 state;
 
-	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
-		struct encl *e = atomic_load(&drv->encls[i]);
-
-		if (e && e->pages && la >= e->base && la - e->base < e->size)
-			return e;
-	}
-	return NULL;
+	if (!encl)
+		return -EFAULT;
+	p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
+	state = atomic_load(&p->state);
+	if (state != PAGE_BUSY && state != PAGE_EVICTED)
+		return -EFAULT;
+	return paging_reload_parked(encl, (la - encl->base) / SGX_PAGE_SIZE) ? -EFAULT : 0;
 }
 
 int paging_pin(void *ctx, u64 la)
 {
-	struct encl *encl = encl_at_la(ctx, la);
+	struct encl *encl = drv_encl_at(ctx, la);
 	struct encl_page *p;
 	u64 i;
 
@@ -592,17 +580,14 @@ int paging_pin(void *ctx, u64 la)
 			return -EFAULT;
 		/* Out, or on its way: bring it back, as the OS's fault
 		 * handler would, and try again. */
-		exec_park(0);
-		state = paging_reload(encl, i) ? 1 : 0;
-		exec_unpark(0);
-		if (state)
+		if (paging_reload_parked(encl, i))
 			return -EFAULT;
 	}
 }
 
 void paging_unpin(void *ctx, u64 la)
 {
-	struct encl *encl = encl_at_la(ctx, la);
+	struct encl *encl = drv_encl_at(ctx, la);
 
 	if (encl)
 		atomic_fetch_sub(&encl->pages[(la - encl->base) / SGX_PAGE_SIZE].pins, 1);
