@@ -324,6 +324,17 @@ long shim_faccessat(int dirfd, const char *path, int mode, int flags, long nr)
 	return sys_call6(nr, dirfd, (long)path, mode, flags, 0, 0);
 }
 
+__export int access(const char *path, int mode)
+{
+	return SHIM(int, shim_faccessat(AT_FDCWD, path, mode, 0, SYS_faccessat));
+}
+
+__export int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	return SHIM(int, shim_faccessat(dirfd, path, mode, flags,
+					flags ? SYS_faccessat2 : SYS_faccessat));
+}
+
 long shim_ioctl(int fd, unsigned long cmd, unsigned long arg)
 {
 	long r = sgxemu_ioctl(fd, cmd, arg);

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "arch/x86.h"
 #include "base/file.h"
 #include "base/hex.h"
+#include "cpu/cpu.h"
 #include "cpu/crypto.h"
 #include "harness.h"
 #include "sgxemu/sgxemu.h"
@@ -228,4 +231,26 @@ TEST(launch, stat_reports_the_counters)
 	argv[3] = NULL;
 	ASSERT_EQ(harness_run(argv, out, sizeof(out), err, sizeof(err)), 0);
 	ASSERT_STR_CONTAINS(out, "usage: sgxemu stat");
+}
+
+/* The seed: after SGX_INVALID_EINITTOKEN the cache may be stale (the MSRs
+ * changed behind it): rewrite them once and try EINIT again. */
+TEST(launch, stale_cache_is_rewritten_once)
+{
+	struct sgxemu_platform *p = platform(1, NULL, 0);
+	struct lp *lp = platform_lp(drv_platform(api_drv(p)), 0);
+	struct sgxemu_lp_stats s;
+	unsigned int i;
+
+	ASSERT_EQ(load(p, SIG_A), 0);
+	/* Someone else points the LP at another signer. */
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(lp_wrmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, 0x1111 * (i + 1)), 0);
+	ASSERT_EQ(load(p, SIG_A), 0);
+	stats(p, &s);
+	/* A cache hit, an EINIT refused, four forced writes, the EINIT again. */
+	ASSERT_EQ(s.einits, 3);
+	ASSERT_EQ(s.cache_hits, 1);
+	ASSERT_EQ(s.msr_writes, 8);
+	sgxemu_platform_destroy(p);
 }

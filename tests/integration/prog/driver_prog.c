@@ -406,6 +406,9 @@ int main(int argc, char **argv)
 	read_sig(argv[3]);
 
 	CHECK(x_stat("/dev/sgx_enclave", &st) == 0 && S_ISCHR(st.st_mode), "stat");
+	r = raw ? ret_of(syscall(SYS_faccessat, AT_FDCWD, "/dev/sgx_enclave", R_OK | W_OK, 0)) :
+		  ret_of(access("/dev/sgx_enclave", R_OK | W_OK));
+	CHECK(r == 0, "access: %ld", r);
 	printf("stat: char device %u,%u\n", major(st.st_rdev), minor(st.st_rdev));
 	fd = x_open("/dev/sgx_enclave", O_RDWR);
 	CHECK(fd >= 0, "open: %ld", fd);
