@@ -33,7 +33,7 @@ struct sgxemu_platform_options {
 	uint64_t epc_size;       /* bytes; 0: 128 MiB */
 	unsigned int nr_lps;     /* logical processors; 0: 2 */
 	const char *state_dir;   /* NULL: $SGXEMU_STATE_DIR, $XDG_STATE_HOME/sgxemu, ... */
-	int sgx2;                /* 1: enumerate SGX2 (not implemented yet: leave 0) */
+	int sgx2;                /* 0 or 1: SGX1 and SGX2 (the default); -1: SGX1 only */
 	/*
 	 * The host's launch policy: NULL or "allow-all" lets every signer
 	 * launch (the LP's hash MSRs are pointed at each enclave's MRSIGNER);

@@ -136,7 +136,7 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		cfg.nr_lps = opts->nr_lps;
 	if (opts) {
 		cfg.state_dir = opts->state_dir;
-		cfg.sgx2 = opts->sgx2 != 0;
+		cfg.sgx2 = opts->sgx2 >= 0;
 		cfg.lc_locked = opts->lc_locked != 0;
 	}
 	err = parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes, why,

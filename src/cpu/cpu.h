@@ -89,6 +89,15 @@ s64 platform_epc_index(const struct platform *plat, const void *addr);
  * Return: 0, or -EBUSY when the page is valid.
  */
 int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check;
+/*
+ * What the EPCM lets enclave code do with the EPC page @addr, as PROT_*
+ * bits: its R/W/X for a valid REG page that is neither PENDING nor
+ * MODIFIED, nothing for any other page.  (BLOCKED is left to the OS, which
+ * closes a page's mapping before it blocks it.)  The OS combines this with
+ * its own page tables to protect the host mapping, which is how sgxemu
+ * enforces the EPCM for code that runs natively.
+ */
+unsigned int platform_epcm_prot(const struct platform *plat, const void *addr);
 /* Run the EPCM invariant checker after every leaf (default: on in debug builds). */
 void platform_set_epcm_check(struct platform *plat, bool on);
 
@@ -113,6 +122,13 @@ struct platform_mmu {
 	 */
 	int (*pin)(void *ctx, u64 linaddr);
 	void (*unpin)(void *ctx, u64 linaddr);
+	/*
+	 * Enclave code runs natively, so the EPCM's checks are the host's
+	 * page protection: after a leaf inside the enclave changed the EPCM
+	 * entry of the page at @linaddr (EACCEPT, EACCEPTCOPY, EMODPE), the
+	 * OS re-derives it (platform_epcm_prot()).  May be NULL.
+	 */
+	void (*update)(void *ctx, u64 linaddr);
 	void *ctx;
 };
 
@@ -155,6 +171,10 @@ int encls_einit(struct lp *lp, struct sgx_sigstruct *sigstruct, void *secs,
 int encls_eremove(struct lp *lp, void *epc) __must_check;
 int encls_edbgrd(struct lp *lp, void *addr, u64 *data) __must_check;
 int encls_edbgwr(struct lp *lp, void *addr, u64 data) __must_check;
+/* SGX2: EAUG, EMODPR, EMODT (sgx-isa.md section 5.9); #GP without SGX2. */
+int encls_eaug(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc) __must_check;
+int encls_emodpr(struct lp *lp, const struct sgx_secinfo *secinfo, void *epc) __must_check;
+int encls_emodt(struct lp *lp, const struct sgx_secinfo *secinfo, void *epc) __must_check;
 /* Paging: EPA, EBLOCK, ETRACK, EWB, ELDB/ELDU (sgx-isa.md section 6). */
 int encls_epa(struct lp *lp, u64 pt, void *epc) __must_check;
 int encls_eblock(struct lp *lp, void *epc) __must_check;

@@ -56,6 +56,10 @@ struct epc_page {
 	atomic_uint inside[2];
 	u64 entry_epoch;
 	u64 block_epoch;
+	/* EMODPR and EMODT: EACCEPT waits (SGX_NOT_TRACKED) for an ETRACK
+	 * after @modify_epoch to complete while @track_pending. */
+	u64 modify_epoch;
+	bool track_pending;
 };
 
 bool epc_trylock_shared(atomic_int *lock);

@@ -36,8 +36,16 @@ static const char *check_page(const struct platform *plat, const struct epc_page
 	if (!is_aligned(e->enclave_address, SGX_PAGE_SIZE) || e->enclave_address < s->baseaddr ||
 	    e->enclave_address - s->baseaddr >= s->size)
 		return "child page is outside its enclave's ELRANGE";
-	if (e->pt == SGX_PT_TCS && (e->flags & SGX_SECINFO_PERM_MASK))
-		return "TCS page has permissions";
+	if ((e->pt == SGX_PT_TCS || e->pt == SGX_PT_TRIM) && (e->flags & SGX_SECINFO_PERM_MASK))
+		return "TCS or TRIM page has permissions";
+	/* EAUG makes PENDING REG pages, EMODPR PR ones, EMODT MODIFIED TCS
+	 * and TRIM ones; each clears the others' state or refuses. */
+	if ((e->flags & (EPCM_PENDING | EPCM_PR)) && e->pt != SGX_PT_REG)
+		return "PENDING or PR page is not a REG page";
+	if ((e->flags & EPCM_MODIFIED) && e->pt == SGX_PT_REG)
+		return "MODIFIED page is a REG page";
+	if (__builtin_popcount(e->flags & (EPCM_PENDING | EPCM_MODIFIED | EPCM_PR)) > 1)
+		return "page is in more than one of PENDING, MODIFIED and PR";
 	if ((e->flags & SGX_SECINFO_W) && !(e->flags & SGX_SECINFO_R))
 		return "page is writable but not readable";
 	return NULL;

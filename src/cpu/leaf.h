@@ -40,6 +40,12 @@ static inline bool lp_sgx_enabled(const struct lp *lp)
 	       (FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED);
 }
 
+/* The SGX2 leaves are #GP(0) where CPUID.(12H,0).EAX[1] is clear. */
+static inline bool lp_sgx2_enabled(const struct lp *lp)
+{
+	return lp_sgx_enabled(lp) && lp->plat->cfg.sgx2;
+}
+
 /* Pages that belong to an enclave (have a SECS): REG, TCS, TRIM. */
 static inline bool pt_is_child(u8 pt)
 {
@@ -49,6 +55,14 @@ static inline bool pt_is_child(u8 pt)
 static inline u8 secinfo_pt(u64 flags)
 {
 	return (u8)((flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+}
+
+/* SECINFO's reserved bits and bytes are zero (#GP otherwise).  The SGX2
+ * leaves ignore the defined fields they do not use. */
+static inline bool secinfo_reserved_clear(const struct sgx_secinfo *si)
+{
+	return !(si->flags & SGX_SECINFO_RESERVED_MASK) &&
+	       mem_is_zero(si->reserved, sizeof(si->reserved));
 }
 
 /* Bracket every ENCLS leaf: the EPCM checker runs after it in debug builds. */

@@ -37,7 +37,7 @@ void platform_config_default(struct platform_config *cfg)
 	cfg->nr_lps = 2;
 	/* SGX2 leaves come with EDMM support; until then the platform reports
 	 * SGX1 only, as hardware without SGX2 does. */
-	cfg->sgx2 = false;
+	cfg->sgx2 = true;
 	cfg->max_enclave_size_log2 = 36;
 	memcpy(cfg->cpusvn, cpusvn, sizeof(cpusvn));
 }
@@ -257,6 +257,20 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 		page->mem = mem ? mem : addr;
 	epc_unlock_exclusive(&page->lock);
 	return err;
+}
+
+unsigned int platform_epcm_prot(const struct platform *plat, const void *addr)
+{
+	const struct epc_page *page = epc_page_at(plat, addr);
+	u16 f;
+
+	if (!page || !page->epcm.valid || page->epcm.pt != SGX_PT_REG)
+		return 0;
+	f = page->epcm.flags;
+	if (f & (EPCM_PENDING | EPCM_MODIFIED))
+		return 0;
+	return ((f & EPCM_R) ? PROT_READ : 0) | ((f & EPCM_W) ? PROT_WRITE : 0) |
+	       ((f & EPCM_X) ? PROT_EXEC : 0);
 }
 
 int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu)

@@ -4,8 +4,33 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "drv/encl.h"
+
+void drv_nap(void)
+{
+	struct timespec ts = { 0, 100 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A leaf inside the enclave changed the EPCM entry of the page at @la. */
+static void drv_update(void *ctx, u64 la)
+{
+	struct encl *e = drv_encl_at(ctx, la);
+
+	if (!e)
+		return;
+	/* The caller is inside the enclave: while it waits for the lock it
+	 * must count as outside, or a reclaimer holding the lock would wait
+	 * for it to leave. */
+	exec_park(0);
+	pthread_mutex_lock(&e->lock);
+	encl_sync_prot(e, (la - e->base) / SGX_PAGE_SIZE);
+	pthread_mutex_unlock(&e->lock);
+	exec_unpark(0);
+}
 
 int drv_create(struct platform *plat, struct drv **out)
 {
@@ -48,6 +73,7 @@ int drv_create(struct platform *plat, struct drv **out)
 	mmu.fault = paging_fault;
 	mmu.pin = paging_pin;
 	mmu.unpin = paging_unpin;
+	mmu.update = drv_update;
 	mmu.ctx = drv;
 	err = platform_set_mmu(plat, &mmu);
 	if (err) {

@@ -178,7 +178,7 @@ static bool secinfo_valid(const struct sgx_secinfo *si)
 
 /* The SSA frames of a TCS never leave the EPC: AEX writes them from a
  * signal handler.  (Linux evicts them; the SDM allows either.) */
-static int pin_ssa(struct encl *encl, const struct sgx_tcs *tcs)
+int encl_pin_ssa(struct encl *encl, const struct sgx_tcs *tcs)
 {
 	u64 first = tcs->ossa / SGX_PAGE_SIZE, n = (u64)tcs->nssa * encl->ssaframesize, i;
 	int err;
@@ -248,7 +248,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
 	atomic_store(&p->state, PAGE_PRESENT);
 	if (p->type == SGX_PT_TCS)
-		return pin_ssa(encl, (const struct sgx_tcs *)(const void *)src);
+		return encl_pin_ssa(encl, (const struct sgx_tcs *)(const void *)src);
 	return 0;
 }
 
@@ -318,15 +318,29 @@ out:
 	return err;
 }
 
-/* Host permissions for a page: the mapping's, less what the EPCM denies.
- * A page with no EPC page behind it is not there at all. */
-static int effective_prot(const struct encl_page *p, int prot)
+int encl_host_prot(const struct encl *encl, const struct encl_page *p, int prot)
 {
-	if (atomic_load(&p->state) == PAGE_ABSENT)
+	u8 state = atomic_load(&p->state);
+	u64 epc;
+
+	if (state == PAGE_ABSENT || p->type != SGX_PT_REG)
 		return PROT_NONE;
-	if (p->type == SGX_PT_TCS)
-		return PROT_NONE;
-	return prot & p->max_prot;
+	prot &= p->max_prot;
+	epc = atomic_load(&p->epc);
+	/* An evicted page keeps its mapping, so a touch finds the hole. */
+	if (state != PAGE_PRESENT || !epc)
+		return prot;
+	return prot & (int)platform_epcm_prot(encl->drv->plat, (const void *)(uintptr_t)epc);
+}
+
+void encl_sync_prot(struct encl *encl, u64 i)
+{
+	const struct encl_page *p = &encl->pages[i];
+	int prot = atomic_load(&p->prot);
+
+	if (prot)
+		sys_mprotect((void *)(uintptr_t)(encl->base + i * SGX_PAGE_SIZE), SGX_PAGE_SIZE,
+			     encl_host_prot(encl, p, prot));
 }
 
 int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
@@ -350,10 +364,10 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 	}
 	/* One mmap per run of pages with the same effective permissions. */
 	for (off = addr - encl->base; off < end - encl->base; off += run) {
-		int eff = effective_prot(&encl->pages[off / SGX_PAGE_SIZE], prot);
+		int eff = encl_host_prot(encl, &encl->pages[off / SGX_PAGE_SIZE], prot);
 
 		for (run = SGX_PAGE_SIZE; off + run < end - encl->base &&
-					  effective_prot(&encl->pages[(off + run) / SGX_PAGE_SIZE],
+					  encl_host_prot(encl, &encl->pages[(off + run) / SGX_PAGE_SIZE],
 							 prot) == eff;
 		     run += SGX_PAGE_SIZE)
 			;
@@ -383,6 +397,9 @@ int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 	/* The processor touching an evicted page: the OS brings it back
 	 * (the calling thread counts as out of the enclave meanwhile). */
 	if (pr && (state == PAGE_EVICTED || state == PAGE_BUSY) && paging_reload_parked(encl, i))
+		return -EFAULT;
+	/* Or one it does not have yet: with SGX2 the OS adds it. */
+	if (pr && state == PAGE_ABSENT && edmm_augment(encl, i))
 		return -EFAULT;
 	page = atomic_load(&p->epc);
 

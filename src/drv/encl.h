@@ -97,6 +97,7 @@ struct encl {
 	u8 *backing;
 	struct sgx_pcmd *pcmds;
 	atomic_ullong nr_evicted, nr_reloaded;
+	atomic_ullong nr_augmented, nr_removed;  /* EAUG, REMOVE_PAGES */
 };
 
 void *drv_epc_alloc(struct drv *drv);
@@ -108,6 +109,34 @@ int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot);
 struct encl *drv_encl_at(struct drv *drv, u64 la);
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
 struct lp *drv_lp(struct drv *drv);
+/* A tenth of a millisecond's sleep, while waiting on another thread. */
+void drv_nap(void);
+
+/*
+ * What the host mapping of page @p may allow when the process mapped it
+ * with @prot: nothing for a page not there, a TCS or a trimmed page;
+ * otherwise @prot within what its SECINFO allows (Linux's
+ * vm_max_prot_bits) and, while it is in the EPC, what its EPCM entry allows.
+ */
+int encl_host_prot(const struct encl *encl, const struct encl_page *p, int prot);
+/* Apply encl_host_prot() to page @i's mapping.  Context: @encl's lock held. */
+void encl_sync_prot(struct encl *encl, u64 i);
+/* Keep the SSA frames of @tcs in the EPC (AEX writes them from a signal
+ * handler).  Context: @encl's lock held. */
+int encl_pin_ssa(struct encl *encl, const struct sgx_tcs *tcs) __must_check;
+
+/*
+ * SGX2 (edmm.c).  edmm_augment() EAUGs page @i of an initialized enclave
+ * where the process mapped it and there is no page yet (0 also when there
+ * is one now; -EFAULT when it cannot be).  The others are one page's worth
+ * of Linux's SGX2 ioctls, with its errno: -EFAULT for a page not there or a
+ * leaf that failed (*@result gets an SGX status), -EINVAL or -EPERM for a
+ * change the page's type does not allow.
+ */
+int edmm_augment(struct encl *encl, u64 i);
+int edmm_restrict(struct encl *encl, u64 i, u64 perms, u64 *result) __must_check;
+int edmm_modify_type(struct encl *encl, u64 i, u8 type, u64 *result) __must_check;
+int edmm_remove(struct encl *encl, u64 i) __must_check;
 
 /*
  * Paging (paging.c).  paging_alloc() is drv_epc_alloc() that evicts pages

@@ -126,6 +126,120 @@ static int sgx2_ready(const struct encl *encl)
 	return 0;
 }
 
+/*
+ * The loop all three SGX2 ioctls share: one page at a time, *@count the
+ * bytes done when it stops.  @op is edmm_restrict(), edmm_modify_type() or
+ * edmm_remove(), adapted.
+ */
+static int sgx2_for_each(struct encl *encl, u64 offset, u64 length, __u64 *count,
+			 int (*op)(struct encl *encl, u64 i, u64 arg, u64 *result), u64 arg,
+			 __u64 *result)
+{
+	u64 done, status = 0;
+	int err = 0;
+
+	for (done = 0; done < length; done += SGX_PAGE_SIZE) {
+		err = op(encl, (offset + done) / SGX_PAGE_SIZE, arg, &status);
+		if (err)
+			break;
+	}
+	*count = done;
+	if (status)
+		*result = status;
+	return err;
+}
+
+static int op_restrict(struct encl *encl, u64 i, u64 perms, u64 *result)
+{
+	return edmm_restrict(encl, i, perms, result);
+}
+
+static int op_modify_type(struct encl *encl, u64 i, u64 type, u64 *result)
+{
+	return edmm_modify_type(encl, i, (u8)type, result);
+}
+
+static int op_remove(struct encl *encl, u64 i, u64 unused, u64 *result)
+{
+	(void)unused;
+	(void)result;
+	return edmm_remove(encl, i);
+}
+
+static int ioc_restrict_permissions(struct encl *encl, u64 arg)
+{
+	struct sgx_enclave_restrict_permissions rp;
+	int err;
+
+	/* Linux checks SGX2 before it reads the argument: a probe with a
+	 * zeroed (or no) argument tells SGX1 (ENODEV) from SGX2 (EINVAL). */
+	err = sgx2_ready(encl);
+	if (err)
+		return err;
+	if (uaccess_copy_from(&rp, arg, sizeof(rp)))
+		return -EFAULT;
+	if (check_range(encl, rp.offset, rp.length))
+		return -EINVAL;
+	/* W without R would make EMODPR #GP. */
+	if ((rp.permissions & ~SGX_SECINFO_PERM_MASK) ||
+	    ((rp.permissions & SGX_SECINFO_W) && !(rp.permissions & SGX_SECINFO_R)))
+		return -EINVAL;
+	if (rp.result || rp.count)
+		return -EINVAL;
+	err = sgx2_for_each(encl, rp.offset, rp.length, &rp.count, op_restrict, rp.permissions,
+			    &rp.result);
+	if (uaccess_copy_to(arg, &rp, sizeof(rp)))
+		return -EFAULT;
+	return err;
+}
+
+static int ioc_modify_types(struct encl *encl, u64 arg)
+{
+	struct sgx_enclave_modify_types mt;
+	int err;
+
+	err = sgx2_ready(encl);
+	if (err)
+		return err;
+	if (uaccess_copy_from(&mt, arg, sizeof(mt)))
+		return -EFAULT;
+	if (check_range(encl, mt.offset, mt.length))
+		return -EINVAL;
+	if (mt.page_type & ~(u64)0xFF)
+		return -EINVAL;
+	if (mt.result || mt.count)
+		return -EINVAL;
+	/* The only types a page can be changed to. */
+	if (mt.page_type != SGX_PT_TCS && mt.page_type != SGX_PT_TRIM)
+		return -EINVAL;
+	err = sgx2_for_each(encl, mt.offset, mt.length, &mt.count, op_modify_type, mt.page_type,
+			    &mt.result);
+	if (uaccess_copy_to(arg, &mt, sizeof(mt)))
+		return -EFAULT;
+	return err;
+}
+
+static int ioc_remove_pages(struct encl *encl, u64 arg)
+{
+	struct sgx_enclave_remove_pages rm;
+	__u64 unused = 0;
+	int err;
+
+	err = sgx2_ready(encl);
+	if (err)
+		return err;
+	if (uaccess_copy_from(&rm, arg, sizeof(rm)))
+		return -EFAULT;
+	if (check_range(encl, rm.offset, rm.length))
+		return -EINVAL;
+	if (rm.count)
+		return -EINVAL;
+	err = sgx2_for_each(encl, rm.offset, rm.length, &rm.count, op_remove, 0, &unused);
+	if (uaccess_copy_to(arg, &rm, sizeof(rm)))
+		return -EFAULT;
+	return err;
+}
+
 /**
  * encl_ioctl() - an ioctl on an enclave file (/dev/sgx_enclave, or a seed
  * enclave fd).
@@ -158,13 +272,13 @@ int encl_ioctl(struct encl *encl, unsigned int cmd, u64 arg)
 		ret = ioc_init(encl, arg);
 		break;
 	case SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS:
+		ret = ioc_restrict_permissions(encl, arg);
+		break;
 	case SGX_IOC_ENCLAVE_MODIFY_TYPES:
+		ret = ioc_modify_types(encl, arg);
+		break;
 	case SGX_IOC_ENCLAVE_REMOVE_PAGES:
-		/* SGX2 page management arrives with EDMM; without SGX2, this
-		 * is what Linux answers. */
-		ret = sgx2_ready(encl);
-		if (!ret)
-			ret = -ENOTTY;
+		ret = ioc_remove_pages(encl, arg);
 		break;
 	default:
 		ret = -ENOTTY;

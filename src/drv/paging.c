@@ -238,18 +238,6 @@ void paging_destroy(struct drv *drv)
 
 /* --- eviction ------------------------------------------------------------- */
 
-static void nap(void)
-{
-	struct timespec ts = { 0, 100 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-static int host_prot(const struct encl_page *p)
-{
-	return p->type == SGX_PT_TCS ? PROT_NONE : atomic_load(&p->prot) & p->max_prot;
-}
-
 /*
  * Write back @n pages of @encl (indices in @idx), which the caller chose
  * and marked PAGE_BUSY.  Context: @encl's lock held.
@@ -276,7 +264,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 	}
 	/* One tracking cycle for the batch (one may still be running). */
 	if (encls_etrack(lp, encl->secs) == SGX_PREV_TRK_INCMPL)
-		nap();
+		drv_nap();
 	for (k = 0; k < n; k++) {
 		struct encl_page *p = &encl->pages[idx[k]];
 		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
@@ -306,7 +294,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 					 (unsigned long long)encl->base);
 				said = true;
 			}
-			nap();
+			drv_nap();
 		}
 		if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
 			log_warn("EWB of %#llx: %#x", (unsigned long long)(encl->base + off), ret);
@@ -319,9 +307,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			  SGX_PAGE_SIZE);
 		atomic_store(&p->epc, 0);
 		atomic_store(&p->state, PAGE_EVICTED);
-		if (atomic_load(&p->prot))
-			sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE,
-				     host_prot(p));
+		encl_sync_prot(encl, idx[k]);
 		drv_epc_free(drv, epc);
 		atomic_fetch_add(&encl->nr_evicted, 1);
 		atomic_fetch_add(&drv->nr_evicted, 1);
@@ -331,18 +317,19 @@ keep:
 		 * the enclave keeps using it natively, ENCLU operands on it
 		 * fault until a later pass evicts it for good. */
 		atomic_store(&p->state, PAGE_PRESENT);
-		if (atomic_load(&p->prot))
-			sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE,
-				     host_prot(p));
+		encl_sync_prot(encl, idx[k]);
 	}
 }
 
 /* Code pages stay too: the emulator decodes ENCLU at RIP from a signal
- * handler, which must not fault. */
-static bool evictable(const struct encl_page *p)
+ * handler, which must not fault.  (A page EAUG gave is RW; it becomes code
+ * only through EACCEPTCOPY or EMODPE, which find it in the EPC.)  Trimmed
+ * pages go like any other: a runtime may trim more than the EPC holds. */
+static bool evictable(const struct encl *encl, const struct encl_page *p)
 {
-	return atomic_load(&p->state) == PAGE_PRESENT && p->type == SGX_PT_REG && !p->pinned &&
-	       !(p->max_prot & PROT_EXEC);
+	return atomic_load(&p->state) == PAGE_PRESENT &&
+	       (p->type == SGX_PT_REG || p->type == SGX_PT_TRIM) && !p->pinned &&
+	       !(encl_host_prot(encl, p, PROT_READ | PROT_WRITE | PROT_EXEC) & PROT_EXEC);
 }
 
 /*
@@ -383,7 +370,7 @@ int paging_evict_one(struct drv *drv)
 		for (seen = 0; seen < 2 * nr && n < BATCH; seen++) {
 			struct encl_page *p = &encl->pages[drv->hand_page % nr];
 
-			if (evictable(p)) {
+			if (evictable(encl, p)) {
 				if (p->referenced) {
 					p->referenced = false;
 				} else {
@@ -473,7 +460,7 @@ void *paging_alloc(struct drv *drv)
 		if (!r)
 			return drv_epc_alloc(drv);
 		if (r < 0)
-			nap();
+			drv_nap();
 	}
 	return NULL;
 }
@@ -490,7 +477,7 @@ int paging_reload(struct encl *encl, u64 i)
 	int ret, err = 0;
 
 	while (atomic_load(&p->state) == PAGE_BUSY)
-		nap();
+		drv_nap();
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		return 0;
 	/* The EPC page first, with no lock held: getting it may evict. */
@@ -522,6 +509,10 @@ int paging_reload(struct encl *encl, u64 i)
 	p->referenced = true;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
 	atomic_store(&p->state, PAGE_PRESENT);
+	/* The mapping was left open for the touch; the EPCM may allow less
+	 * (a page pending, restricted or trimmed). */
+	if (encl_host_prot(encl, p, atomic_load(&p->prot)) != (atomic_load(&p->prot) & p->max_prot))
+		encl_sync_prot(encl, i);
 	atomic_fetch_add(&encl->nr_reloaded, 1);
 	atomic_fetch_add(&drv->nr_reloaded, 1);
 	pthread_mutex_unlock(&encl->lock);
@@ -553,6 +544,10 @@ int paging_fault(void *ctx, u64 la)
 		return -EFAULT;
 	p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
 	state = atomic_load(&p->state);
+	/* A page the enclave does not have yet: SGX2 adds it (Linux's
+	 * sgx_encl_eaug_page()), and the retried access finds it pending. */
+	if (state == PAGE_ABSENT)
+		return edmm_augment(encl, (la - encl->base) / SGX_PAGE_SIZE) ? -EFAULT : 0;
 	if (state != PAGE_BUSY && state != PAGE_EVICTED)
 		return -EFAULT;
 	return paging_reload_parked(encl, (la - encl->base) / SGX_PAGE_SIZE) ? -EFAULT : 0;
@@ -576,8 +571,11 @@ int paging_pin(void *ctx, u64 la)
 		if (state == PAGE_PRESENT)
 			return 0;
 		atomic_fetch_sub(&p->pins, 1);
-		if (state == PAGE_ABSENT)
-			return -EFAULT;
+		if (state == PAGE_ABSENT) {
+			if (edmm_augment(encl, i))
+				return -EFAULT;
+			continue;
+		}
 		/* Out, or on its way: bring it back, as the OS's fault
 		 * handler would, and try again. */
 		if (paging_reload_parked(encl, i))

@@ -133,7 +133,7 @@ static struct sgxemu_platform *platform(void)
 	if (!plat) {
 		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
-		o.sgx2 = (int)env_u64("SGXEMU_SGX2", 0);
+		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
 		o.launch_policy = getenv("SGXEMU_LC");
 		if (sgxemu_platform_create(&o, &plat))
 			complain("cannot create the emulated SGX platform");

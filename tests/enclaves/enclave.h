@@ -41,6 +41,19 @@ enum encl_op_type {
 	ENCL_OP_BIG,          /* r0 = offset of the large buffer from the base, r1 = its size */
 	ENCL_OP_FILL,         /* pages [a, a + b pages): first word = offset ^ r4 */
 	ENCL_OP_CHECK,        /* r0 = pages in [a, a + b pages) whose first word is not that */
+	/* SGX2.  The SECINFO flags are struct encl_sgx2_in.flags (op->in). */
+	ENCL_OP_EACCEPT,      /* EACCEPT of the page at base + a; r0 = RAX */
+	ENCL_OP_EMODPE,       /* EMODPE of the page at base + a */
+	ENCL_OP_EACCEPTCOPY,  /* EACCEPTCOPY to base + a from base + in.src; r0 = RAX */
+	ENCL_OP_CALL,         /* r0 = the u64 returned by a call to base + a */
+	ENCL_OP_INIT_TCS,     /* write a TCS at base + a: SSA at base + in.src, NSSA 1,
+			       * TCS 3's stacks, the usual entry point */
+};
+
+/* The input of the SGX2 operations, in encl_op.in. */
+struct encl_sgx2_in {
+	uint64_t flags;
+	uint64_t src;
 };
 
 struct encl_op {

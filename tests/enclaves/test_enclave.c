@@ -40,6 +40,7 @@ struct gprsgx {
 extern u8 encl_blk0[], encl_blk1[], encl_blk2[], encl_blk3[];
 extern u8 encl_ssa0[], encl_ssa1[], encl_ssa2[], encl_ssa3[];
 extern u8 __encl_base[];
+extern u8 encl_entry[];
 int encl_ud2(void);
 void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs);
 
@@ -52,6 +53,10 @@ static u8 scratch[2][4096] __attribute__((aligned(4096)));
 static u8 aligned_in[512] __attribute__((aligned(512)));
 static u8 aligned_data[64] __attribute__((aligned(128)));
 static u8 aligned_out[512] __attribute__((aligned(512)));
+static struct {
+	u64 flags;
+	u8 reserved[56];
+} secinfo __attribute__((aligned(64)));
 #if ENCLAVE_VARIANT == ENCLAVE_VARIANT_C
 static u8 big[ENCL_BIG_SIZE] __attribute__((aligned(4096)));
 #endif
@@ -211,6 +216,36 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 			op->r0 += *(volatile u64 *)(base + op->a + v * 4096) !=
 				  ((op->a + v * 4096) ^ op->r4);
 		break;
+	case ENCL_OP_EACCEPT:
+	case ENCL_OP_EMODPE:
+	case ENCL_OP_EACCEPTCOPY: {
+		struct encl_sgx2_in in;
+
+		memcpy(&in, op->in, sizeof(in));
+		secinfo.flags = in.flags;
+		v = op->type == ENCL_OP_EACCEPT ? 5 : op->type == ENCL_OP_EMODPE ? 6 : 7;
+		op->r0 = enclu(v, (u64)(uintptr_t)&secinfo, base + op->a, base + in.src);
+		break;
+	}
+	case ENCL_OP_CALL:
+		op->r0 = ((u64(*)(void))(base + op->a))();
+		break;
+	case ENCL_OP_INIT_TCS: {
+		struct encl_sgx2_in in;
+		volatile u64 *tcs = (volatile u64 *)(base + op->a);
+
+		memcpy(&in, op->in, sizeof(in));
+		tcs[0] = 0;                                     /* STATE */
+		tcs[1] = 0;                                     /* FLAGS */
+		tcs[2] = in.src;                                /* OSSA */
+		tcs[3] = 1ULL << 32;                            /* CSSA 0, NSSA 1 */
+		tcs[4] = (u64)(uintptr_t)encl_entry - base;     /* OENTRY */
+		tcs[5] = 0;                                     /* AEP */
+		tcs[6] = (u64)(uintptr_t)encl_blk3 - base;      /* OFSBASE */
+		tcs[7] = (u64)(uintptr_t)encl_blk3 - base;      /* OGSBASE */
+		tcs[8] = 0xFFFFFFFFFFFFFFFFULL;                 /* FSLIMIT, GSLIMIT */
+		break;
+	}
 	case ENCL_OP_SYSCALL:
 		v = 39; /* getpid */
 		__asm__ volatile("syscall" : "+a"(v) : : "rcx", "r11", "memory");

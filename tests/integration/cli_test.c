@@ -347,13 +347,17 @@ TEST(cli, info)
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STR_CONTAINS(r.out, "EPC 8192 KiB (2048 pages)");
 	ASSERT_STR_CONTAINS(r.out, "SGX yes, SGX_LC yes");
-	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
+	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 yes");
 	ASSERT_STR_CONTAINS(r.out, "paging:       ");
 	/* CPUID.(12H,2): the one EPC section, 8 MiB. */
 	ASSERT_STR_CONTAINS(r.out, "ecx=0x00800001");
 	/* The reset value of IA32_SGXLEPUBKEYHASH: Intel's launch key hash. */
 	ASSERT_STR_CONTAINS(r.out,
 			    "lepubkeyhash acb77012053e05a63d413b8bbae8fb6c5d73b3f2996d91c43bbbf90959c0f8d4");
+	run(&r, "info", "--no-sgx2", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
+	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000001");
 	run(&r, "info", "--epc", "lots", NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "--epc 'lots' is not a size");
@@ -367,8 +371,9 @@ TEST(cli, run_options)
 	struct run r;
 
 	run(&r, "run", "--sgx2", "--", "/bin/true", NULL);
-	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "not implemented yet");
+	ASSERT_EQ(r.status, 0);
+	run(&r, "run", "--no-sgx2", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 0);
 	run(&r, "run", "--epc", "3", "--", "/bin/true", NULL);
 	ASSERT_EQ(r.status, 2);
 	run(&r, "run", NULL);

@@ -26,14 +26,14 @@ struct dev {
 	u64 base;
 };
 
-static void dev_open(struct dev *d)
+static void dev_open_with(struct dev *d, const struct sgxemu_platform_options *o)
 {
 	char why[256];
 	size_t len;
 	u8 *buf;
 
 	memset(d, 0, sizeof(*d));
-	ASSERT_EQ(sgxemu_platform_create(NULL, &d->plat), 0);
+	ASSERT_EQ(sgxemu_platform_create(o, &d->plat), 0);
 	d->fd = sgxemu_open(d->plat, "/dev/sgx_enclave", 0);
 	ASSERT_GE(d->fd, 0);
 	if (sgxs_load_file(TEST_ENCLAVES "/test_enclave_a.sgxs", &d->s, why, sizeof(why)))
@@ -42,6 +42,11 @@ static void dev_open(struct dev *d)
 	ASSERT_EQ(len, sizeof(d->sig));
 	memcpy(&d->sig, buf, len);
 	free(buf);
+}
+
+static void dev_open(struct dev *d)
+{
+	dev_open_with(d, NULL);
 }
 
 /* A naturally aligned ELRANGE, reserved the way the selftests do it. */
@@ -282,10 +287,11 @@ TEST(device, provision)
 
 TEST(device, sgx2_ioctls_without_sgx2)
 {
+	const struct sgxemu_platform_options sgx1 = { .sgx2 = -1 };
 	struct sgx_enclave_modify_types mt = { 0 };
 	static struct dev d;
 
-	dev_open(&d);
+	dev_open_with(&d, &sgx1);
 	build(&d);
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, (unsigned long)&mt), -ENODEV);
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, (unsigned long)&mt),
@@ -392,17 +398,20 @@ TEST(device, dup_shares_the_enclave)
 	ASSERT_EQ(sgxemu_ioctl(fd2, SGX_IOC_ENCLAVE_INIT, 0), -EBADF);
 }
 
-/* A page of ELRANGE that was never added has no EPC page: touching it from
- * the enclave is a #PF, even when the program mapped it. */
-TEST(device, hole_is_not_memory)
+/*
+ * A page of ELRANGE that was never added, mapped by the program, touched by
+ * the enclave: the run's exception, which tells SGX1 from SGX2 as in the
+ * Linux selftest "augment".
+ */
+static void touch_hole(const struct sgxemu_platform_options *o, struct sgx_enclave_run *run,
+		       u64 *hole_out)
 {
 	struct encl_op op = { .type = ENCL_OP_WRITE, .b = 1 };
-	struct sgx_enclave_run run;
 	static struct dev d;
 	u64 i, tcs = 0, hole;
 	void *m;
 
-	dev_open(&d);
+	dev_open_with(&d, o);
 	build(&d);
 	for (i = 0; i < d.s.nr_pages; i++) {
 		u64 a = d.base + d.s.pages[i].offset;
@@ -420,14 +429,41 @@ TEST(device, hole_is_not_memory)
 			      MAP_SHARED | MAP_FIXED, d.fd, 0, &m),
 		  0);
 	op.a = hole - d.base;
-	memset(&run, 0, sizeof(run));
-	run.tcs = tcs;
-	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	memset(run, 0, sizeof(*run));
+	run->tcs = tcs;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, run), 0);
+	*hole_out = hole;
+}
+
+/* Without SGX2 such a page has no EPC page: touching it is a #PF, even
+ * though the program mapped it. */
+TEST(device, hole_is_not_memory)
+{
+	const struct sgxemu_platform_options sgx1 = { .sgx2 = -1 };
+	struct sgx_enclave_run run;
+	u64 hole;
+
+	touch_hole(&sgx1, &run, &hole);
 	ASSERT_EQ(run.function, 3);
 	ASSERT_EQ(run.exception_vector, 14);
 	ASSERT_EQ(run.exception_addr, hole);
-	/* Not present: no P bit, no SGX bit (there is no EPCM entry). */
-	ASSERT_EQ(run.exception_error_code & 0x8001, 0);
+	/* Not present: no P bit, no SGX bit (there is no EPCM entry): Linux's
+	 * SIGBUS, error code W|U. */
+	ASSERT_EQ(run.exception_error_code, 0x6);
+}
+
+/* With SGX2 the driver EAUGs it; the retried write finds it PENDING: a #PF
+ * with the SGX bit, until the enclave accepts it. */
+TEST(device, hole_is_augmented)
+{
+	struct sgx_enclave_run run;
+	u64 hole;
+
+	touch_hole(NULL, &run, &hole);
+	ASSERT_EQ(run.function, 3);
+	ASSERT_EQ(run.exception_vector, 14);
+	ASSERT_EQ(run.exception_addr, hole);
+	ASSERT_EQ(run.exception_error_code, 0x8007);
 }
 
 /* Hostile ioctl arguments: random pointers and random structures get

@@ -16,11 +16,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sgxemu info [--epc SIZE] [--state-dir DIR]\n\n"
+	fprintf(f, "usage: sgxemu info [--epc SIZE] [--no-sgx2] [--state-dir DIR]\n\n"
 		   "Show what the emulated SGX platform reports: CPUID leaves 7 and 0x12,\n"
 		   "the EPC, the launch-control MSRs of each logical processor, and where\n"
-		   "its fused secrets live.  --epc and --state-dir as for 'sgxemu run'\n"
-		   "(and $SGXEMU_EPC_SIZE, $SGXEMU_STATE_DIR).\n");
+		   "its fused secrets live.  --epc, --no-sgx2 and --state-dir as for\n"
+		   "'sgxemu run' (and $SGXEMU_EPC_SIZE, $SGXEMU_SGX2, $SGXEMU_STATE_DIR).\n");
 }
 
 static void print_cpuid(const struct platform *plat)
@@ -53,11 +53,13 @@ int cmd_info(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "epc", required_argument, NULL, 'E' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "sgx2", no_argument, NULL, '2' },
+		{ "no-sgx2", no_argument, NULL, '1' },
 		{ 0 },
 	};
 	struct platform_config cfg;
 	struct platform *plat;
-	const char *epc_env = getenv("SGXEMU_EPC_SIZE");
+	const char *epc_env = getenv("SGXEMU_EPC_SIZE"), *sgx2_env = getenv("SGXEMU_SGX2");
 	char why[512], hex[65];
 	u8 hash[32];
 	u64 v, fc;
@@ -68,6 +70,13 @@ int cmd_info(int argc, char **argv)
 	if (epc_env && *epc_env && cli_parse_size(epc_env, &cfg.epc_size)) {
 		log_err("SGXEMU_EPC_SIZE='%s' is not a size", epc_env);
 		return EXIT_USAGE;
+	}
+	if (sgx2_env && *sgx2_env) {
+		if (strcmp(sgx2_env, "0") && strcmp(sgx2_env, "1")) {
+			log_err("SGXEMU_SGX2='%s' is neither 0 nor 1", sgx2_env);
+			return EXIT_USAGE;
+		}
+		cfg.sgx2 = *sgx2_env == '1';
 	}
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -82,6 +91,10 @@ int cmd_info(int argc, char **argv)
 			break;
 		case 'S':
 			cfg.state_dir = optarg;
+			break;
+		case '1':
+		case '2':
+			cfg.sgx2 = opt == '2';
 			break;
 		default:
 			return cli_usage_error("info", "unknown option");

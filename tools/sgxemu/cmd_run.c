@@ -21,8 +21,9 @@ static void usage(FILE *f)
 		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
 		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
 		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
-		"  --no-sgx2         report SGX1 only (the default: SGX2 leaves are not\n"
-		"                    implemented yet, so --sgx2 is refused)\n"
+		"  --no-sgx2         SGX1 only, as hardware without SGX2 (EAUG, EACCEPT,\n"
+		"                    EMODPR, ...): CPUID says so, the SGX2 ioctls fail\n"
+		"                    with ENODEV (--sgx2, the default, enables them)\n"
 		"  --lc POLICY       host launch policy: allow-all (the default) or\n"
 		"                    allow=HASH[,HASH...], the MRSIGNERs that may launch\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
@@ -114,9 +115,8 @@ int cmd_run(int argc, char **argv)
 			setenv("SGXEMU_LC", optarg, 1);
 			break;
 		case '2':
-			log_err("--sgx2: the SGX2 leaves (EAUG, EACCEPT, EMODPR, ...) are not "
-				"implemented yet; run with --no-sgx2 (the default)");
-			return EXIT_USAGE;
+			setenv("SGXEMU_SGX2", "1", 1);
+			break;
 		default:
 			return cli_usage_error("run", "unknown option");
 		}

@@ -32,9 +32,7 @@ static int eadd(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *epc)
 		return lp_pf(lp, secs_addr, true);
 	leaf_read_nonenclave(plat, &secinfo, (void *)(uintptr_t)pginfo.secinfo, sizeof(secinfo));
 	pt = secinfo_pt(secinfo.flags);
-	if ((secinfo.flags & SGX_SECINFO_RESERVED_MASK) ||
-	    !mem_is_zero(secinfo.reserved, sizeof(secinfo.reserved)) ||
-	    (pt != SGX_PT_REG && pt != SGX_PT_TCS))
+	if (!secinfo_reserved_clear(&secinfo) || (pt != SGX_PT_REG && pt != SGX_PT_TCS))
 		return lp_gp(lp);
 	/* SDM: "IF (EPC page is not available for EADD) THEN #GP(0)". */
 	if (!epc_trylock_exclusive(&page->lock))
@@ -96,6 +94,7 @@ static int eadd(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *epc)
 	page->epcm.flags = (u16)(secinfo.flags & SGX_SECINFO_PERM_MASK);
 	page->epcm.enclave_address = pginfo.linaddr;
 	page->epcm.secs = secs_page;
+	page->track_pending = false;
 	page->epcm.valid = true;
 	atomic_fetch_add(&secs_page->nr_children, 1);
 	ret = 0;

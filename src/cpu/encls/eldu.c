@@ -84,6 +84,8 @@ static int eld(struct lp *lp, bool blocked, struct sgx_pageinfo *pginfo_addr, vo
 		page->epcm.flags |= EPCM_BLOCKED;
 	page->epcm.enclave_address = pginfo.linaddr;
 	page->epcm.secs = secs_page;
+	/* EWB needed a completed ETRACK after any EMODPR or EMODT. */
+	page->track_pending = false;
 	if (secs_page) {
 		/* A page loaded blocked is blocked in the current epoch. */
 		page->block_epoch = atomic_load(&secs_page->epoch);

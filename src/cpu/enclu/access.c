@@ -32,21 +32,18 @@ static int raise_gp(struct tcb *t)
 	return ENCLS_FAULT_FLAG | X86_VEC_GP;
 }
 
-void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
+/*
+ * The OS's part of resolving @la: hold the page in the EPC until the leaf
+ * is over (a later operand's reload must not evict an earlier one from
+ * under us), then walk the page tables.  NULL (#PF with @ec) when nothing
+ * is mapped there.
+ */
+static struct epc_page *pin_walk(struct tcb *t, u64 la, u32 ec, unsigned int *prot)
 {
 	struct platform *plat = t->plat;
 	struct epc_page *page;
-	unsigned int prot;
 	void *epc;
-	u32 ec = X86_PF_U | (write ? X86_PF_W : 0);
 
-	/* SDM EREPORT/EGETKEY: "IF (DS:RBX is not within CR_ELRANGE) #GP(0)". */
-	if (la < t->base || la - t->base >= t->size || len > t->base + t->size - la) {
-		raise_gp(t);
-		return NULL;
-	}
-	/* Held in the EPC until the leaf is over: a later operand's reload
-	 * must not evict an earlier one from under us. */
 	if (plat->mmu.pin && t->nr_pinned < ARRAY_SIZE(t->pinned)) {
 		if (plat->mmu.pin(plat->mmu.ctx, la & PAGE_MASK)) {
 			raise_pf(t, la, ec);
@@ -54,18 +51,42 @@ void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
 		}
 		t->pinned[t->nr_pinned++] = la & PAGE_MASK;
 	}
-	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, &prot)) {
+	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, prot)) {
 		raise_pf(t, la, ec);
 		return NULL;
 	}
+	page = epc_page_at(plat, epc);
+	if (!page)
+		raise_pf(t, la, ec | X86_PF_P | X86_PF_SGX);
+	return page;
+}
+
+static bool in_elrange(const struct tcb *t, u64 la, size_t len)
+{
+	return la >= t->base && la - t->base < t->size && len <= t->base + t->size - la;
+}
+
+void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
+{
+	struct epc_page *page;
+	unsigned int prot;
+	u32 ec = X86_PF_U | (write ? X86_PF_W : 0);
+
+	/* SDM EREPORT/EGETKEY: "IF (DS:RBX is not within CR_ELRANGE) #GP(0)". */
+	if (!in_elrange(t, la, len)) {
+		raise_gp(t);
+		return NULL;
+	}
+	page = pin_walk(t, la, ec, &prot);
+	if (!page)
+		return NULL;
 	if (!(prot & (write ? PROT_WRITE : PROT_READ))) {
 		raise_pf(t, la, ec | X86_PF_P);
 		return NULL;
 	}
-	page = epc_page_at(plat, epc);
 	/* The EPCM must agree: a valid, unblocked REG page of this enclave at
 	 * this address, with the access allowed and not pending. */
-	if (!page || !page->epcm.valid || page->epcm.pt != SGX_PT_REG ||
+	if (!page->epcm.valid || page->epcm.pt != SGX_PT_REG ||
 	    page->epcm.secs != t->secs || page->epcm.enclave_address != (la & PAGE_MASK) ||
 	    (page->epcm.flags & (EPCM_BLOCKED | EPCM_PENDING | EPCM_MODIFIED)) ||
 	    !(page->epcm.flags & (write ? EPCM_W : EPCM_R))) {
@@ -73,6 +94,21 @@ void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
 		return NULL;
 	}
 	return page->mem + (la & (SGX_PAGE_SIZE - 1));
+}
+
+struct epc_page *enclu_target(struct tcb *t, u64 la)
+{
+	if (!is_aligned(la, SGX_PAGE_SIZE) || !in_elrange(t, la, SGX_PAGE_SIZE)) {
+		raise_gp(t);
+		return NULL;
+	}
+	return pin_walk(t, la, X86_PF_U, &(unsigned int){ 0 });
+}
+
+void enclu_epcm_changed(struct tcb *t, u64 la)
+{
+	if (t->plat->mmu.update)
+		t->plat->mmu.update(t->plat->mmu.ctx, la);
 }
 
 void enclu_unpin_all(struct tcb *t)

@@ -9,20 +9,38 @@
  * @r: registers at the ENCLU, r->rip already past it
  *
  * EENTER and ERESUME inside an enclave, leaves this platform does not
- * enumerate and unknown leaves are #GP(0), as on hardware (SDM "ENCLU").
+ * enumerate (the SGX2 ones without SGX2) and unknown leaves are #GP(0), as
+ * on hardware (SDM "ENCLU").
  *
  * Return: 0, an SGX status (then RAX holds it), or ENCLS_FAULT_FLAG | vector.
  */
 int enclu_in_enclave(struct tcb *t, struct cpu_regs *r)
 {
-	switch ((u32)r->rax) {
+	u32 leaf = (u32)r->rax;
+
+	if ((leaf == SGX_ENCLU_EACCEPT || leaf == SGX_ENCLU_EMODPE ||
+	     leaf == SGX_ENCLU_EACCEPTCOPY) && !t->plat->cfg.sgx2)
+		return enclu_raise(t, X86_VEC_GP, 0, 0);
+	switch (leaf) {
 	case SGX_ENCLU_EREPORT:
 		return enclu_ereport(t, r);
 	case SGX_ENCLU_EGETKEY:
 		return enclu_egetkey(t, r);
 	case SGX_ENCLU_EEXIT:
 		return enclu_eexit(t, r);
+	case SGX_ENCLU_EACCEPT:
+		return enclu_eaccept(t, r);
+	case SGX_ENCLU_EMODPE:
+		return enclu_emodpe(t, r);
+	case SGX_ENCLU_EACCEPTCOPY:
+		return enclu_eacceptcopy(t, r);
 	default:
 		return enclu_raise(t, X86_VEC_GP, 0, 0);
 	}
+}
+
+bool enclu_returns_status(u32 leaf)
+{
+	return leaf == SGX_ENCLU_EGETKEY || leaf == SGX_ENCLU_EACCEPT ||
+	       leaf == SGX_ENCLU_EACCEPTCOPY;
 }

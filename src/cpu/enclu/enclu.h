@@ -26,6 +26,13 @@ int enclu_eresume(struct tcb *t, struct cpu_regs *r, struct xstate *xs);
 int enclu_eexit(struct tcb *t, struct cpu_regs *r);
 int enclu_ereport(struct tcb *t, struct cpu_regs *r);
 int enclu_egetkey(struct tcb *t, struct cpu_regs *r);
+/* SGX2: RBX = SECINFO, RCX = the page (RDX = the source for EACCEPTCOPY). */
+int enclu_eaccept(struct tcb *t, struct cpu_regs *r);
+int enclu_eacceptcopy(struct tcb *t, struct cpu_regs *r);
+int enclu_emodpe(struct tcb *t, struct cpu_regs *r);
+/* Whether @leaf writes a status to RAX and ZF (EGETKEY, EACCEPT,
+ * EACCEPTCOPY); the others leave RAX and RFLAGS alone. */
+bool enclu_returns_status(u32 leaf);
 
 /* The exception an AEX reports, or none for an interrupt. */
 struct aex_exception {
@@ -53,9 +60,18 @@ int enclu_in_enclave(struct tcb *t, struct cpu_regs *r);
  * ELRANGE, mapped, a valid REG page of the current enclave with the access
  * allowed.  Return: the host pointer, or NULL with t->fault set.
  */
-/* Release the operand pages the last leaf held (enclu_operand pins them). */
-void enclu_unpin_all(struct tcb *t);
 void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write);
+/*
+ * The page an SGX2 leaf changes (RCX): 4K-aligned and inside ELRANGE (#GP
+ * otherwise), mapped by the OS (#PF), in whatever EPCM state; the caller
+ * checks that.  Return: the EPC page, or NULL with t->fault set.
+ */
+struct epc_page *enclu_target(struct tcb *t, u64 la);
+/* Release the pages the last leaf held (enclu_operand and enclu_target pin them). */
+void enclu_unpin_all(struct tcb *t);
+/* The EPCM entry of the page at @la changed: the OS re-derives the host's
+ * protection of it (platform_mmu.update). */
+void enclu_epcm_changed(struct tcb *t, u64 la);
 
 /* Record a fault in @t; returns ENCLS_FAULT_FLAG | @vector. */
 int enclu_raise(struct tcb *t, u8 vector, u32 ec, u64 addr);

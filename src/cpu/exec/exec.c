@@ -437,14 +437,17 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		t->encl_gsbase = t->sig_gsbase;
 	}
 	if (sig == SIGILL && info->si_code == ILL_ILLOPN && is_enclu(r.rip)) {
+		u32 leaf = (u32)r.rax;
 		int ret;
 
 		r.rip += 3;
 		ret = enclu_in_enclave(t, &r);
 		if (!encls_faulted(ret)) {
 			if (t->in_enclave) {
-				r.rax = (u64)ret;
-				set_status_flags(&r, ret);
+				if (enclu_returns_status(leaf)) {
+					r.rax = (u64)ret;
+					set_status_flags(&r, ret);
+				}
 				t->load_encl = 1;
 			}
 			regs_to_uc(uc, &r);

@@ -144,7 +144,9 @@ TEST(platform, cpuid_view)
 	u64 base, size;
 
 	platform_config_default(&cfg);
+	ASSERT_TRUE(cfg.sgx2);
 	cfg.epc_size = 64 << 20;
+	cfg.sgx2 = false;
 	ASSERT_EQ(platform_create(&cfg, &plat, why, sizeof(why)), 0);
 	platform_cpuid(plat, 7, 0, r);
 	ASSERT_EQ(r[1], X86_CPUID7_EBX_SGX);
