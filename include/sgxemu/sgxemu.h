@@ -64,11 +64,13 @@ SGXEMU_API void sgxemu_epc_stats(struct sgxemu_platform *plat, uint64_t *total, 
 SGXEMU_API void sgxemu_paging_stats(struct sgxemu_platform *plat, uint64_t *evicted,
 				    uint64_t *reloaded);
 
-/* Paging per enclave: the live ones first, then the last 64 torn down. */
+/* Paging and SGX2 per enclave: the live ones first, then the last 64 torn down. */
 struct sgxemu_enclave_stats {
 	uint64_t base, size;
 	uint64_t evicted, reloaded;
 	int live;
+	uint64_t augmented;      /* pages added by EAUG */
+	uint64_t removed;        /* pages removed by SGX_IOC_ENCLAVE_REMOVE_PAGES */
 };
 
 /* The @index-th enclave's statistics; -ENOENT past the last. */

@@ -489,6 +489,8 @@ int sgxemu_enclave_stats(struct sgxemu_platform *p, unsigned int index,
 	out->size = s.size;
 	out->evicted = s.evicted;
 	out->reloaded = s.reloaded;
+	out->augmented = s.augmented;
+	out->removed = s.removed;
 	out->live = s.live;
 	return 0;
 }

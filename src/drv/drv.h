@@ -47,10 +47,11 @@ void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded);
  * limit.  @why gets the reason when it does not. */
 bool drv_paging_available(char *why, size_t whylen);
 
-/* Paging per enclave: the live ones, then the last ones torn down. */
+/* Paging and SGX2 per enclave: the live ones, then the last ones torn down. */
 struct drv_encl_stats {
 	u64 base, size;
 	u64 evicted, reloaded;
+	u64 augmented, removed;  /* pages EAUGed, pages SGX_IOC_ENCLAVE_REMOVE_PAGES removed */
 	bool live;
 };
 

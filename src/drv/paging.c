@@ -608,6 +608,16 @@ void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded)
 	*reloaded = atomic_load(&drv->nr_reloaded);
 }
 
+static struct drv_encl_stats encl_stats(struct encl *e, bool live)
+{
+	return (struct drv_encl_stats){ .base = e->base, .size = e->size,
+					.evicted = atomic_load(&e->nr_evicted),
+					.reloaded = atomic_load(&e->nr_reloaded),
+					.augmented = atomic_load(&e->nr_augmented),
+					.removed = atomic_load(&e->nr_removed),
+					.live = live };
+}
+
 int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out)
 {
 	unsigned int k, n = 0, past;
@@ -619,10 +629,7 @@ int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out)
 		if (!e)
 			continue;
 		if (n++ == i) {
-			*out = (struct drv_encl_stats){ .base = e->base, .size = e->size,
-							.evicted = atomic_load(&e->nr_evicted),
-							.reloaded = atomic_load(&e->nr_reloaded),
-							.live = true };
+			*out = encl_stats(e, true);
 			return 0;
 		}
 	}
@@ -641,9 +648,6 @@ void paging_retire(struct encl *encl)
 	struct drv *drv = encl->drv;
 
 	pthread_mutex_lock(&drv->history_lock);
-	drv->history[drv->nr_history++ % 64] =
-		(struct drv_encl_stats){ .base = encl->base, .size = encl->size,
-					 .evicted = atomic_load(&encl->nr_evicted),
-					 .reloaded = atomic_load(&encl->nr_reloaded) };
+	drv->history[drv->nr_history++ % 64] = encl_stats(encl, false);
 	pthread_mutex_unlock(&drv->history_lock);
 }

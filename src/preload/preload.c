@@ -576,9 +576,11 @@ __attribute__((destructor)) static void preload_fini(void)
 	}
 	for (i = 0; !sgxemu_enclave_stats(plat, i, &es); i++) {
 		n = snprintf(line, sizeof(line),
-			     "encl pid=%ld base=%#llx size=%llu evicted=%llu reloaded=%llu\n", pid,
-			     (unsigned long long)es.base, (unsigned long long)es.size,
-			     (unsigned long long)es.evicted, (unsigned long long)es.reloaded);
+			     "encl pid=%ld base=%#llx size=%llu evicted=%llu reloaded=%llu "
+			     "augmented=%llu removed=%llu\n",
+			     pid, (unsigned long long)es.base, (unsigned long long)es.size,
+			     (unsigned long long)es.evicted, (unsigned long long)es.reloaded,
+			     (unsigned long long)es.augmented, (unsigned long long)es.removed);
 		if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
 			break;
 	}

@@ -30,7 +30,7 @@ static void report(FILE *in)
 	bool header = false;
 
 	while (fgets(line, sizeof(line), in)) {
-		unsigned long long a, b, c, d, total, nfree, ev = 0, rl = 0;
+		unsigned long long a, b, c, d, e, f, total, nfree, ev = 0, rl = 0;
 		unsigned int lp;
 		long pid;
 
@@ -42,10 +42,13 @@ static void report(FILE *in)
 				       "MSR writes", "cache hits", "refused");
 			header = true;
 			printf("%-8ld %3u %10llu %11llu %11llu %8llu\n", pid, lp, a, b, c, d);
-		} else if (sscanf(line, "encl pid=%ld base=%llx size=%llu evicted=%llu reloaded=%llu",
-				  &pid, &a, &b, &c, &d) == 5) {
-			printf("%-8ld enclave at %#llx, %llu KiB: %llu pages evicted, %llu reloaded\n",
-			       pid, a, b / 1024, c, d);
+		} else if (sscanf(line,
+				  "encl pid=%ld base=%llx size=%llu evicted=%llu reloaded=%llu "
+				  "augmented=%llu removed=%llu",
+				  &pid, &a, &b, &c, &d, &e, &f) == 7) {
+			printf("%-8ld enclave at %#llx, %llu KiB: %llu pages evicted, %llu reloaded; "
+			       "%llu added by EAUG, %llu removed\n",
+			       pid, a, b / 1024, c, d, e, f);
 			header = false;
 		} else if (sscanf(line, "epc pid=%ld total=%llu free=%llu evicted=%llu reloaded=%llu",
 				  &pid, &total, &nfree, &ev, &rl) >= 3) {
