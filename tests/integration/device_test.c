@@ -3,120 +3,13 @@
  * The Linux uAPI through libsgxemu's device files, in the order Linux's
  * selftests use it, and every errno the driver returns for bad input.
  */
-#include <asm/sgx.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 
-#include "api/sgxs.h"
-#include "base/file.h"
-#include "enclave.h"
-#include "harness.h"
+#include "dev_fixture.h"
 #include "sgxemu/sgx_seed.h"
-#include "sgxemu/sgxemu.h"
 
-struct dev {
-	struct sgxemu_platform *plat;
-	int fd;
-	struct sgxs s;
-	struct sgx_sigstruct sig __aligned(4096);
-	struct sgx_secs secs __aligned(4096);
-	u64 base;
-};
-
-static void dev_open_with(struct dev *d, const struct sgxemu_platform_options *o)
-{
-	char why[256];
-	size_t len;
-	u8 *buf;
-
-	memset(d, 0, sizeof(*d));
-	ASSERT_EQ(sgxemu_platform_create(o, &d->plat), 0);
-	d->fd = sgxemu_open(d->plat, "/dev/sgx_enclave", 0);
-	ASSERT_GE(d->fd, 0);
-	if (sgxs_load_file(TEST_ENCLAVES "/test_enclave_a.sgxs", &d->s, why, sizeof(why)))
-		harness_fail(__FILE__, __LINE__, "%s", why);
-	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.sig", 4096, &buf, &len), 0);
-	ASSERT_EQ(len, sizeof(d->sig));
-	memcpy(&d->sig, buf, len);
-	free(buf);
-}
-
-static void dev_open(struct dev *d)
-{
-	dev_open_with(d, NULL);
-}
-
-/* A naturally aligned ELRANGE, reserved the way the selftests do it. */
-static void dev_secs(struct dev *d)
-{
-	u64 size = d->s.size;
-	u8 *p = mmap(NULL, 2 * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	ASSERT_TRUE(p != MAP_FAILED);
-	d->base = align_up((u64)(uintptr_t)p, size);
-	memset(&d->secs, 0, sizeof(d->secs));
-	d->secs.size = size;
-	d->secs.baseaddr = d->base;
-	d->secs.ssaframesize = d->s.ssaframesize;
-	d->secs.miscselect = d->sig.miscselect;
-	d->secs.attributes.flags = d->sig.attributes.flags;
-	d->secs.attributes.xfrm = d->sig.attributes.xfrm;
-}
-
-static int create(struct dev *d)
-{
-	struct sgx_enclave_create c = { .src = (u64)(uintptr_t)&d->secs };
-
-	return sgxemu_ioctl(d->fd, SGX_IOC_ENCLAVE_CREATE, (unsigned long)&c);
-}
-
-static int add_page(struct dev *d, u64 i, u64 *count)
-{
-	struct sgx_secinfo si __aligned(64);
-	struct sgx_enclave_add_pages a = { 0 };
-	int ret;
-
-	memset(&si, 0, sizeof(si));
-	si.flags = d->s.pages[i].secinfo_flags;
-	a.src = (u64)(uintptr_t)d->s.pages[i].data;
-	a.offset = d->s.pages[i].offset;
-	a.length = 4096;
-	a.secinfo = (u64)(uintptr_t)&si;
-	a.flags = SGX_PAGE_MEASURE;
-	ret = sgxemu_ioctl(d->fd, SGX_IOC_ENCLAVE_ADD_PAGES, (unsigned long)&a);
-	if (count)
-		*count = a.count;
-	return ret;
-}
-
-static int init(struct dev *d)
-{
-	struct sgx_enclave_init in = { .sigstruct = (u64)(uintptr_t)&d->sig };
-
-	return sgxemu_ioctl(d->fd, SGX_IOC_ENCLAVE_INIT, (unsigned long)&in);
-}
-
-static void build(struct dev *d)
-{
-	u64 i;
-
-	dev_secs(d);
-	ASSERT_EQ(create(d), 0);
-	for (i = 0; i < d->s.nr_pages; i++)
-		ASSERT_EQ(add_page(d, i, NULL), 0);
-	ASSERT_EQ(init(d), 0);
-}
-
-static int prot_of(u64 flags)
-{
-	if ((flags >> 8) == SGX_PT_TCS)
-		return PROT_READ | PROT_WRITE;
-	return ((flags & 1) ? PROT_READ : 0) | ((flags & 2) ? PROT_WRITE : 0) |
-	       ((flags & 4) ? PROT_EXEC : 0);
-}
 
 /* The selftests' sequence: probe mmaps, CREATE, ADD_PAGES, INIT, mmap the
  * pages MAP_FIXED, and enter through the vDSO ABI. */
@@ -125,7 +18,7 @@ TEST(device, selftest_flow)
 	struct encl_op op = { .type = ENCL_OP_PUT, .a = 0x5a5a };
 	struct sgx_enclave_run run;
 	static struct dev d;
-	u64 i, tcs = 0;
+	u64 tcs;
 	void *m;
 
 	dev_open(&d);
@@ -133,18 +26,9 @@ TEST(device, selftest_flow)
 	ASSERT_EQ(sgxemu_munmap(m, 4096), 0);
 	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_EXEC, MAP_SHARED, d.fd, 0, &m), 0);
 	ASSERT_EQ(sgxemu_munmap(m, 4096), 0);
-	build(&d);
-	for (i = 0; i < d.s.nr_pages; i++) {
-		u64 a = d.base + d.s.pages[i].offset;
-
-		ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)a, 4096,
-				      prot_of(d.s.pages[i].secinfo_flags), MAP_SHARED | MAP_FIXED,
-				      d.fd, 0, &m),
-			  0);
-		ASSERT_EQ((u64)(uintptr_t)m, a);
-		if (!tcs && (d.s.pages[i].secinfo_flags >> 8) == SGX_PT_TCS)
-			tcs = a;
-	}
+	dev_build(&d);
+	dev_map_image(&d);
+	tcs = d.tcs[0];
 	memset(&run, 0, sizeof(run));
 	run.tcs = tcs;
 	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
@@ -171,14 +55,14 @@ TEST(device, create_errors)
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_CREATE, 8), -EFAULT);
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_CREATE, (unsigned long)&c), -EFAULT);
 	d.secs.size = 0x30000;
-	ASSERT_EQ(create(&d), -EINVAL);
+	ASSERT_EQ(dev_create(&d), -EINVAL);
 	/* The processor rejects the SECS (XFRM without x87/SSE). */
 	d.secs.size = d.s.size;
 	d.secs.attributes.xfrm = 0;
-	ASSERT_EQ(create(&d), -EIO);
+	ASSERT_EQ(dev_create(&d), -EIO);
 	d.secs.attributes.xfrm = 3;
-	ASSERT_EQ(create(&d), 0);
-	ASSERT_EQ(create(&d), -EINVAL);
+	ASSERT_EQ(dev_create(&d), 0);
+	ASSERT_EQ(dev_create(&d), -EINVAL);
 }
 
 TEST(device, add_pages_errors)
@@ -190,9 +74,9 @@ TEST(device, add_pages_errors)
 	u8 *two;
 
 	dev_open(&d);
-	ASSERT_EQ(add_page(&d, 0, NULL), -EINVAL); /* before CREATE */
+	ASSERT_EQ(dev_add_page(&d, 0, NULL), -EINVAL); /* before CREATE */
 	dev_secs(&d);
-	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(dev_create(&d), 0);
 	memset(&si, 0, sizeof(si));
 	si.flags = 0x203;
 	a.src = (u64)(uintptr_t)d.s.pages[1].data;
@@ -243,21 +127,21 @@ TEST(device, init_errors)
 	u64 i;
 
 	dev_open(&d);
-	ASSERT_EQ(init(&d), -EINVAL); /* before CREATE */
+	ASSERT_EQ(dev_init(&d), -EINVAL); /* before CREATE */
 	dev_secs(&d);
-	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(dev_create(&d), 0);
 	for (i = 0; i < d.s.nr_pages; i++)
-		ASSERT_EQ(add_page(&d, i, NULL), 0);
+		ASSERT_EQ(dev_add_page(&d, i, NULL), 0);
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_INIT, (unsigned long)&in), -EFAULT);
 	d.sig.vendor = 7;
-	ASSERT_EQ(init(&d), -EINVAL);
+	ASSERT_EQ(dev_init(&d), -EINVAL);
 	d.sig.vendor = 0;
 	d.sig.signature[9] ^= 1;
-	ASSERT_EQ(init(&d), -EPERM); /* EINIT: SGX_INVALID_SIGNATURE */
+	ASSERT_EQ(dev_init(&d), -EPERM); /* EINIT: SGX_INVALID_SIGNATURE */
 	d.sig.signature[9] ^= 1;
-	ASSERT_EQ(init(&d), 0);
-	ASSERT_EQ(init(&d), -EINVAL);
-	ASSERT_EQ(add_page(&d, 0, NULL), -EINVAL);
+	ASSERT_EQ(dev_init(&d), 0);
+	ASSERT_EQ(dev_init(&d), -EINVAL);
+	ASSERT_EQ(dev_add_page(&d, 0, NULL), -EINVAL);
 }
 
 /* PROVISIONKEY is a privileged attribute: INIT is -EACCES until the enclave
@@ -271,8 +155,8 @@ TEST(device, provision)
 	dev_open(&d);
 	dev_secs(&d);
 	d.secs.attributes.flags |= SGX_ATTR_PROVISIONKEY;
-	ASSERT_EQ(create(&d), 0);
-	ASSERT_EQ(init(&d), -EACCES);
+	ASSERT_EQ(dev_create(&d), 0);
+	ASSERT_EQ(dev_init(&d), -EACCES);
 	pv.fd = (u64)d.fd;
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&pv), -EINVAL);
 	pfd = sgxemu_open(d.plat, "/dev/sgx_provision", 0);
@@ -281,7 +165,7 @@ TEST(device, provision)
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_PROVISION, (unsigned long)&pv), 0);
 	/* Allowed now; EINIT itself refuses this SIGSTRUCT (its ATTRIBUTES
 	 * do not have PROVISIONKEY under the mask): -EPERM, not -EACCES. */
-	ASSERT_EQ(init(&d), -EPERM);
+	ASSERT_EQ(dev_init(&d), -EPERM);
 	ASSERT_EQ(sgxemu_ioctl(pfd, SGX_IOC_ENCLAVE_INIT, 0), -ENOTTY);
 }
 
@@ -292,7 +176,7 @@ TEST(device, sgx2_ioctls_without_sgx2)
 	static struct dev d;
 
 	dev_open_with(&d, &sgx1);
-	build(&d);
+	dev_build(&d);
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_MODIFY_TYPES, (unsigned long)&mt), -ENODEV);
 	ASSERT_EQ(sgxemu_ioctl(d.fd, SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS, (unsigned long)&mt),
 		  -ENODEV);
@@ -309,9 +193,9 @@ TEST(device, mmap_rules)
 
 	dev_open(&d);
 	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, d.fd, 0, &m), -EINVAL);
-	build(&d);
+	dev_build(&d);
 	for (i = 0; i < d.s.nr_pages; i++)
-		if (prot_of(d.s.pages[i].secinfo_flags) == (PROT_READ | PROT_EXEC))
+		if (dev_prot_of(d.s.pages[i].secinfo_flags) == (PROT_READ | PROT_EXEC))
 			text = d.base + d.s.pages[i].offset;
 	ASSERT_NE(text, 0);
 	/* Never above what the page's SECINFO allows. */
@@ -351,7 +235,7 @@ TEST(device, seed_dev_sgx)
 	d.fd = e1;
 	dev_secs(&d);
 	d.secs.baseaddr = (u64)(uintptr_t)m;
-	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(dev_create(&d), 0);
 	/* After ECREATE: mmap(NULL) maps at the base; past the end is -EINVAL. */
 	ASSERT_EQ(sgxemu_mmap(NULL, 4096, PROT_READ, MAP_SHARED, e1, 0, &m), 0);
 	ASSERT_EQ((u64)(uintptr_t)m, d.secs.baseaddr);
@@ -379,10 +263,10 @@ TEST(device, dup_shares_the_enclave)
 	ASSERT_EQ(fd3, 777);
 	/* CREATE through one descriptor, seen through the others. */
 	dev_secs(&d);
-	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(dev_create(&d), 0);
 	ASSERT_EQ(sgxemu_close(d.fd), 0);
 	d.fd = fd3;
-	ASSERT_EQ(create(&d), -EINVAL); /* already created */
+	ASSERT_EQ(dev_create(&d), -EINVAL); /* already created */
 	ASSERT_EQ(sgxemu_close(fd2), 0);
 	ASSERT_EQ(sgxemu_close(high), 0);
 	ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)d.base, 4096, PROT_READ, MAP_SHARED | MAP_FIXED,
@@ -408,29 +292,21 @@ static void touch_hole(const struct sgxemu_platform_options *o, struct sgx_encla
 {
 	struct encl_op op = { .type = ENCL_OP_WRITE, .b = 1 };
 	static struct dev d;
-	u64 i, tcs = 0, hole;
+	u64 hole;
 	void *m;
 
 	dev_open_with(&d, o);
-	build(&d);
-	for (i = 0; i < d.s.nr_pages; i++) {
-		u64 a = d.base + d.s.pages[i].offset;
-
-		ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)a, 4096,
-				      prot_of(d.s.pages[i].secinfo_flags),
-				      MAP_SHARED_VALIDATE | MAP_FIXED, d.fd, 0, &m),
-			  0);
-		if (!tcs && (d.s.pages[i].secinfo_flags >> 8) == SGX_PT_TCS)
-			tcs = a;
-	}
+	dev_build(&d);
+	dev_map_image(&d);
 	/* The image ends well before the end of ELRANGE. */
+	ASSERT_LT(d.end, d.s.size);
 	hole = d.base + d.s.size - 4096;
 	ASSERT_EQ(sgxemu_mmap((void *)(uintptr_t)hole, 4096, PROT_READ | PROT_WRITE,
-			      MAP_SHARED | MAP_FIXED, d.fd, 0, &m),
+			      MAP_SHARED_VALIDATE | MAP_FIXED, d.fd, 0, &m),
 		  0);
 	op.a = hole - d.base;
 	memset(run, 0, sizeof(*run));
-	run->tcs = tcs;
+	run->tcs = d.tcs[0];
 	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, run), 0);
 	*hole_out = hole;
 }
@@ -500,5 +376,5 @@ TEST_T(device, random_ioctl_arguments, 120)
 	sgxemu_close(d.fd);
 	d.fd = sgxemu_open(d.plat, "/dev/sgx_enclave", 0);
 	ASSERT_GE(d.fd, 0);
-	build(&d);
+	dev_build(&d);
 }
