@@ -608,3 +608,70 @@ TEST_T(edmm, augmented_pages_are_paged, 120)
 	ASSERT_GE(evicted - evicted0, n - 48);
 	ASSERT_GT(reloaded - reloaded0, 0);
 }
+
+/* The SGX2 counts per enclave that `sgxemu stat` prints. */
+TEST(edmm, stats_count_augmented_and_removed)
+{
+	struct sgx_enclave_modify_types mt;
+	struct sgx_enclave_remove_pages rm;
+	struct sgxemu_enclave_stats es;
+	static struct dev d;
+
+	setup(&d);
+	dev_map(&d, d.end, 2 * 4096, PROT_READ | PROT_WRITE);
+	ASSERT_EQ(ecall(&d, 0, ENCL_OP_EACCEPT, d.end, 0, R | W | PT(SGX_PT_REG) | PENDING, 0), 0);
+	ASSERT_EQ(ecall(&d, 0, ENCL_OP_EACCEPT, d.end + 4096, 0, R | W | PT(SGX_PT_REG) | PENDING,
+			0),
+		  0);
+	ASSERT_EQ(modify_types(&d, &mt, d.end, 4096, SGX_PT_TRIM), 0);
+	ASSERT_EQ(ecall(&d, 0, ENCL_OP_EACCEPT, d.end, 0, PT(SGX_PT_TRIM) | MODIFIED, 0), 0);
+	ASSERT_EQ(remove_pages(&d, &rm, d.end, 4096), 0);
+	ASSERT_EQ(sgxemu_enclave_stats(d.plat, 0, &es), 0);
+	ASSERT_TRUE(es.live);
+	ASSERT_EQ(es.augmented, 2);
+	ASSERT_EQ(es.removed, 1);
+}
+
+/*
+ * Hostile SGX2 ioctls on a running enclave: random structures, and random
+ * but well-formed requests over the whole of ELRANGE (which may trim and
+ * remove the enclave's own pages: that is the caller's business).  Each
+ * gets 0 or one of Linux's errno values, never a crash, and the platform
+ * still builds and runs an enclave afterwards.
+ */
+TEST_T(edmm, random_sgx2_ioctls, 120)
+{
+	static const unsigned long cmds[] = { SGX_IOC_ENCLAVE_RESTRICT_PERMISSIONS,
+					      SGX_IOC_ENCLAVE_MODIFY_TYPES,
+					      SGX_IOC_ENCLAVE_REMOVE_PAGES };
+	static u64 junk[512] __aligned(4096);
+	static struct dev d, fresh;
+	u64 r = 0x9E3779B97F4A7C15ULL;
+	int i, ret;
+	size_t k;
+
+	setup(&d);
+	dev_map(&d, d.end, d.s.size - d.end, PROT_READ | PROT_WRITE);
+	for (i = 0; i < 3000; i++) {
+		for (k = 0; k < ARRAY_SIZE(junk); k++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			junk[k] = r;
+		}
+		if (i & 1) {
+			/* offset, length, permissions or type, result, count */
+			junk[0] = (junk[0] % d.s.size) & ~4095ULL;
+			junk[1] = 4096 * (1 + junk[1] % 4);
+			junk[2] = (i & 2) ? junk[2] & 7 : (junk[2] & 1) ? SGX_PT_TCS : SGX_PT_TRIM;
+			junk[3] = junk[4] = 0;
+			if (cmds[i % 3] == SGX_IOC_ENCLAVE_REMOVE_PAGES)
+				junk[2] = 0;
+		}
+		ret = sgxemu_ioctl(d.fd, cmds[i % 3], (i % 7) ? (unsigned long)junk : (unsigned long)r);
+		ASSERT_TRUE(ret == 0 || ret == -EFAULT || ret == -EINVAL || ret == -EPERM ||
+			    ret == -EBUSY || ret == -ENOMEM);
+	}
+	dev_open(&fresh);
+	dev_build(&fresh);
+	dev_map_image(&fresh);
+	ASSERT_EQ(ecall(&fresh, 0, ENCL_OP_SCRATCH, 0, 0, 0, 0), d.scratch);
+}
