@@ -85,16 +85,27 @@ ENCL_LDFLAGS := -static -nostdlib -Wl,-T,tests/enclaves/enclave.lds -Wl,--build-
 	-Wl,-z,noexecstack
 ENCL_RT := tests/enclaves/entry.S tests/enclaves/rt.c
 ENCL_SRCS := $(ENCL_RT) tests/enclaves/test_enclave.c
-ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/enclaves/enclave.lds
+ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/enclaves/enclave.lds \
+	tests/enclaves/aes_cmac.h
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
-	test_enclave_c.sgxs test_enclave_c.sig)
+	test_enclave_c.sgxs test_enclave_c.sig launch_enclave.sgxs launch_enclave.sig)
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(ENCL_CFLAGS) -DENCLAVE_VARIANT=ENCLAVE_VARIANT_$(shell echo $* | tr a-z A-Z) \
 		$(ENCL_LDFLAGS) -o $@ $(ENCL_SRCS)
+
+# The launch enclave: EINITTOKENKEY (0x20) besides MODE64BIT.
+$(ENCL_DIR)/launch_enclave.elf: tests/enclaves/launch_enclave.c include/sgxemu/le.h $(ENCL_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iinclude $(ENCL_LDFLAGS) -o $@ \
+		$(ENCL_RT) tests/enclaves/launch_enclave.c
+
+$(ENCL_DIR)/launch_enclave.sig: $(ENCL_DIR)/launch_enclave.sgxs tests/data/signing-key.pem \
+		$(O)/bin/sgxemu
+	$(Q_CC)$(SIGN) --attributes 0x24 --key tests/data/signing-key.pem $< -o $@
 
 $(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@

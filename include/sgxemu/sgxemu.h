@@ -42,6 +42,14 @@ struct sgxemu_platform_options {
 	 */
 	const char *launch_policy;
 	int lc_locked;           /* 1: the hash MSRs are read-only (FEATURE_CONTROL.SGX_LC clear) */
+	/*
+	 * A launch enclave, as a path without its extension (PATH.sgxs and
+	 * PATH.sig; the one sgxemu ships is build/enclaves/launch_enclave),
+	 * or NULL.  When the launch policy does not list an enclave's signer,
+	 * sgxemu_enclave_load() asks this LE for an EINITTOKEN and launches
+	 * with it, if the LE's own signer is listed (sgxemu_launch_token()).
+	 */
+	const char *launch_enclave;
 };
 
 /* Check a launch policy string; -EINVAL with sgxemu_last_error() if bad. */
@@ -76,6 +84,16 @@ struct sgxemu_enclave_stats {
 /* The @index-th enclave's statistics; -ENOENT past the last. */
 SGXEMU_API int sgxemu_enclave_stats(struct sgxemu_platform *plat, unsigned int index,
 				    struct sgxemu_enclave_stats *out);
+
+/*
+ * Ask the platform's launch enclave for an EINITTOKEN for the enclave that
+ * @sigstruct (1808 bytes) signs, with SECS.ATTRIBUTES @attributes (without
+ * INIT) and @xfrm.  The LE is loaded on first use.  @token gets 304 bytes.
+ * Return: 0, -ENOENT (no launch enclave configured), -EPERM (the LE's
+ * signer is not allowed, or the LE refused), or -errno from loading it.
+ */
+SGXEMU_API int sgxemu_launch_token(struct sgxemu_platform *plat, const void *sigstruct,
+				   uint64_t attributes, uint64_t xfrm, void *token);
 
 SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 				      struct sgxemu_platform **out);

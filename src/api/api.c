@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* libsgxemu: platforms, enclave loading, entry and signals. */
+#include <asm/sgx.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +15,22 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "arch/sgx_status.h"
+#include "cpu/crypto.h"
 #include "cpu/exec/exec.h"
 #include "drv/drv.h"
+#include "sgxemu/le.h"
 #include "sgxemu/sgxemu.h"
+
+STATIC_ASSERT_SIZE(struct sgx_einittoken, SGXEMU_LE_TOKEN_SIZE);
 
 struct sgxemu_platform {
 	struct platform *plat;
 	struct drv *drv;
+	/* The launch enclave: where it is, and once loaded, it and its signer. */
+	char *le_path;
+	pthread_mutex_t le_lock;
+	struct sgxemu_enclave *le;
+	u8 le_signer[SGX_HASH_SIZE];
 };
 
 struct sgxemu_enclave {
@@ -145,9 +156,19 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		free(p);
 		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
 	}
+	if (opts && opts->launch_enclave) {
+		p->le_path = strdup(opts->launch_enclave);
+		if (!p->le_path) {
+			free(hashes);
+			free(p);
+			return fail(-ENOMEM, "out of memory");
+		}
+	}
+	pthread_mutex_init(&p->le_lock, NULL);
 	err = platform_create(&cfg, &p->plat, why, sizeof(why));
 	if (err) {
 		free(hashes);
+		free(p->le_path);
 		free(p);
 		return fail(err, "%s", why);
 	}
@@ -159,6 +180,7 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	if (err) {
 		drv_destroy(p->drv);
 		platform_destroy(p->plat);
+		free(p->le_path);
 		free(p);
 		return fail(err, "cannot set up the driver: %s", strerror(-err));
 	}
@@ -170,6 +192,9 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 {
 	if (!p)
 		return;
+	sgxemu_enclave_destroy(p->le);
+	free(p->le_path);
+	pthread_mutex_destroy(&p->le_lock);
 	drv_destroy(p->drv);
 	platform_destroy(p->plat);
 	free(p);
@@ -283,34 +308,104 @@ static int map_pages(struct sgxemu_enclave *e, const struct sgxs *s, u64 base)
 	return 0;
 }
 
+static int read_sigstruct(const char *path, struct sgx_sigstruct *sig)
+{
+	size_t len;
+	u8 *buf;
+	int err = file_read_all(path, 1 << 20, &buf, &len);
+
+	if (err)
+		return fail(err, "%s: %s", path, strerror(-err));
+	if (len != sizeof(*sig)) {
+		free(buf);
+		return fail(-EINVAL, "%s: %zu bytes; a SIGSTRUCT is 1808", path, len);
+	}
+	memcpy(sig, buf, sizeof(*sig));
+	free(buf);
+	return 0;
+}
+
+/* The launch enclave, loaded on first use.  Context: p->le_lock held. */
+static int load_le(struct sgxemu_platform *p)
+{
+	struct sgx_sigstruct sig;
+	char path[4096], sgxs[4096], hex[2 * SGX_HASH_SIZE + 1];
+	u8 signer[SGX_HASH_SIZE];
+	int err;
+
+	if (p->le)
+		return 0;
+	snprintf(path, sizeof(path), "%s.sig", p->le_path);
+	err = read_sigstruct(path, &sig);
+	if (err)
+		return err;
+	crypto_sha256(sig.modulus, sizeof(sig.modulus), signer);
+	/* It launches by its own signer or not at all. */
+	if (!drv_launch_allowed(p->drv, signer)) {
+		hex_encode(hex, signer, sizeof(signer));
+		return fail(-EPERM, "the launch enclave's signer %s is not allowed by the host launch "
+			    "policy", hex);
+	}
+	snprintf(sgxs, sizeof(sgxs), "%s.sgxs", p->le_path);
+	err = sgxemu_enclave_load(p, sgxs, path, &p->le);
+	if (err)
+		return err;
+	memcpy(p->le_signer, signer, sizeof(signer));
+	return 0;
+}
+
+int sgxemu_launch_token(struct sgxemu_platform *p, const void *sigstruct, uint64_t attributes,
+			uint64_t xfrm, void *token)
+{
+	const struct sgx_sigstruct *sig = sigstruct;
+	struct sgxemu_le_request req;
+	struct sgx_enclave_run run;
+	int err;
+
+	if (!p->le_path)
+		return fail(-ENOENT, "no launch enclave configured");
+	memset(&req, 0, sizeof(req));
+	memcpy(req.mrenclave, sig->enclavehash, sizeof(req.mrenclave));
+	crypto_sha256(sig->modulus, sizeof(sig->modulus), req.mrsigner);
+	req.attributes = attributes & ~SGX_ATTR_INIT;
+	req.xfrm = xfrm;
+	pthread_mutex_lock(&p->le_lock);
+	err = load_le(p);
+	if (!err) {
+		memset(&run, 0, sizeof(run));
+		run.tcs = sgxemu_enclave_tcs(p->le, 0);
+		err = sgxemu_enter_enclave((unsigned long)&req, 0, 0, 2, 0, 0, &run);
+		if (!err && run.function != 4)
+			err = fail(-EIO, "the launch enclave took exception %u", run.exception_vector);
+		else if (!err && req.status)
+			err = fail(-EPERM, "the launch enclave refused the enclave (status %llu)",
+				   (unsigned long long)req.status);
+	}
+	pthread_mutex_unlock(&p->le_lock);
+	if (!err)
+		memcpy(token, req.token, sizeof(req.token));
+	return err;
+}
+
 int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const char *sig_path,
 			struct sgxemu_enclave **out)
 {
 	struct sgx_sigstruct sig;
+	struct sgx_einittoken token;
 	struct sgx_secs *secs = NULL;
 	struct sgxemu_enclave *e;
+	u8 mrsigner[SGX_HASH_SIZE];
 	char why[512];
 	struct sgxs s;
-	size_t len;
-	u8 *buf;
-	u64 base = 0;
+	u64 base = 0, attributes, xfrm;
 	int err, status;
 
+	err = read_sigstruct(sig_path, &sig);
+	if (err)
+		return err;
 	err = sgxs_load_file(sgxs_path, &s, why, sizeof(why));
 	if (err)
 		return fail(err, "%s", why);
-	err = file_read_all(sig_path, 1 << 20, &buf, &len);
-	if (err) {
-		sgxs_free(&s);
-		return fail(err, "%s: %s", sig_path, strerror(-err));
-	}
-	if (len != sizeof(sig)) {
-		free(buf);
-		sgxs_free(&s);
-		return fail(-EINVAL, "%s: %zu bytes; a SIGSTRUCT is 1808", sig_path, len);
-	}
-	memcpy(&sig, buf, sizeof(sig));
-	free(buf);
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		sgxs_free(&s);
@@ -338,6 +433,8 @@ int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const 
 	secs->miscselect = sig.miscselect;
 	secs->attributes.flags = sig.attributes.flags & ~SGX_ATTR_INIT;
 	secs->attributes.xfrm = sig.attributes.xfrm;
+	attributes = secs->attributes.flags;
+	xfrm = secs->attributes.xfrm;
 	err = encl_alloc(p->drv, &e->encl);
 	if (!err)
 		err = encl_create(e->encl, secs);
@@ -349,7 +446,16 @@ int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const 
 	err = add_pages(e, &s);
 	if (err)
 		goto err_free;
-	err = encl_init(e->encl, &sig, &status);
+	crypto_sha256(sig.modulus, sizeof(sig.modulus), mrsigner);
+	if (p->le_path && !drv_launch_allowed(p->drv, mrsigner)) {
+		/* Not listed: a token from the launch enclave may launch it. */
+		err = sgxemu_launch_token(p, &sig, attributes, xfrm, &token);
+		if (err)
+			goto err_free;
+		err = encl_init_token(e->encl, &sig, &token, p->le_signer, &status);
+	} else {
+		err = encl_init(e->encl, &sig, &status);
+	}
 	if (err) {
 		fail(err, "EINIT failed: %s",
 		     status ? sgx_status_name(status) : strerror(-err));

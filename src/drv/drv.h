@@ -90,6 +90,17 @@ int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
  * -EINVAL (already initialized).
  */
 int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *status) __must_check;
+/*
+ * encl_init() for a signer the host policy may not list, with an
+ * EINITTOKEN @token from the launch enclave signed by @le_signer (see
+ * launch_einit()).  Linux's uAPI has no token; libsgxemu's loader uses this.
+ */
+int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
+		    const struct sgx_einittoken *token, const u8 le_signer[SGX_HASH_SIZE],
+		    int *status) __must_check;
+/* Whether the host's launch policy lets enclaves signed by @mrsigner launch
+ * without a token. */
+bool drv_launch_allowed(struct drv *drv, const u8 mrsigner[SGX_HASH_SIZE]);
 
 /*
  * Map [@addr, @addr + @len) of ELRANGE into this process with @prot, as

@@ -286,6 +286,14 @@ out:
 
 int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *status)
 {
+	return encl_init_token(encl, sigstruct, NULL, NULL, status);
+}
+
+int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
+		    const struct sgx_einittoken *token, const u8 le_signer[SGX_HASH_SIZE],
+		    int *status)
+{
+	struct sgx_einittoken *tok = NULL;
 	struct sgx_sigstruct *sig;
 	int ret, err;
 
@@ -294,12 +302,22 @@ int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *sta
 	if (!sig)
 		return -ENOMEM;
 	memcpy(sig, sigstruct, sizeof(*sig));
+	if (token) {
+		/* EINIT wants it 512-byte aligned. */
+		tok = aligned_alloc(512, 512);
+		if (!tok) {
+			free(sig);
+			return -ENOMEM;
+		}
+		memcpy(tok, token, sizeof(*tok));
+	}
 	pthread_mutex_lock(&encl->lock);
 	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
 	}
-	ret = launch_einit(drv_launch(encl->drv), encl->drv->plat, sig, encl->secs);
+	ret = launch_einit(drv_launch(encl->drv), encl->drv->plat, sig, encl->secs, tok,
+			   le_signer);
 	if (ret == -EPERM) {
 		*status = SGX_INVALID_EINITTOKEN;
 		err = -EPERM;
@@ -314,6 +332,7 @@ int encl_init(struct encl *encl, const struct sgx_sigstruct *sigstruct, int *sta
 	}
 out:
 	pthread_mutex_unlock(&encl->lock);
+	free(tok);
 	free(sig);
 	return err;
 }

@@ -80,10 +80,16 @@ static void update_hash(struct launch_lp *c, struct lp *lp, const u64 want[4], b
 	c->known = true;
 }
 
+bool drv_launch_allowed(struct drv *drv, const u8 mrsigner[SGX_HASH_SIZE])
+{
+	return allowed(drv_launch(drv), mrsigner);
+}
+
 int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
-		 void *secs)
+		 void *secs, const struct sgx_einittoken *token, const u8 *le_signer)
 {
 	static const struct sgx_einittoken zero_token __aligned(512);
+	struct sgx_einittoken *tok = (struct sgx_einittoken *)&zero_token;
 	u8 mrsigner[SGX_HASH_SIZE];
 	struct launch_lp *c;
 	struct lp *lp;
@@ -98,7 +104,12 @@ int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigst
 	c = &l->lps[idx];
 	lp = platform_lp(plat, idx);
 	pthread_mutex_lock(&c->lock);
-	if (!allowed(l, mrsigner)) {
+	if (!allowed(l, mrsigner) && token && le_signer && allowed(l, le_signer)) {
+		/* Not listed, but it carries a token: EINIT checks the token's
+		 * MAC under the key of the LE whose hash the MSRs hold. */
+		memcpy(want, le_signer, sizeof(want));
+		tok = (struct sgx_einittoken *)token;
+	} else if (!allowed(l, mrsigner)) {
 		char hex[2 * SGX_HASH_SIZE + 1];
 
 		c->stats.refused++;
@@ -111,8 +122,7 @@ int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigst
 	}
 	update_hash(c, lp, want, false);
 	for (tries = 0; tries < 1000; tries++) {
-		ret = encls_einit(lp, (struct sgx_sigstruct *)sig, secs,
-				  (struct sgx_einittoken *)&zero_token);
+		ret = encls_einit(lp, (struct sgx_sigstruct *)sig, secs, tok);
 		c->stats.einits++;
 		if (ret == SGX_INVALID_EINITTOKEN && !forced) {
 			/* Someone wrote the MSRs behind the cache's back. */

@@ -37,10 +37,13 @@ void launch_destroy(struct launch *l);
  * not already there, and if they are writable) and EINIT runs, retried
  * once with a forced rewrite after SGX_INVALID_EINITTOKEN (the MSRs may
  * have changed behind the cache), and while EINIT reports an unmasked event.
+ * An enclave whose signer the policy does not list may still launch with
+ * @token, made by the launch enclave signed by @le_signer, if that is
+ * listed: the MSRs then hold @le_signer and EINIT checks the token.
  * Return: EINIT's result; -EPERM when the policy refuses the signer (one
  * log line names it).
  */
 int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
-		 void *secs) __must_check;
+		 void *secs, const struct sgx_einittoken *token, const u8 *le_signer) __must_check;
 
 #endif

@@ -4,6 +4,7 @@
  * cache (write the MSRs only when the signer changes) and the host launch
  * policy (allow every signer, or a list).
  */
+#include <asm/sgx.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "base/hex.h"
 #include "cpu/cpu.h"
 #include "cpu/crypto.h"
+#include "enclave.h"
 #include "harness.h"
 #include "sgxemu/sgxemu.h"
 
@@ -252,5 +254,115 @@ TEST(launch, stale_cache_is_rewritten_once)
 	ASSERT_EQ(s.einits, 3);
 	ASSERT_EQ(s.cache_hits, 1);
 	ASSERT_EQ(s.msr_writes, 8);
+	sgxemu_platform_destroy(p);
+}
+
+#define LE TEST_ENCLAVES "/launch_enclave"
+
+static struct sgxemu_platform *platform_le(const char *policy, const char *le)
+{
+	struct sgxemu_platform_options o = { .epc_size = 1 << 20, .nr_lps = 1,
+					     .launch_policy = policy, .launch_enclave = le };
+	struct sgxemu_platform *p;
+
+	if (sgxemu_platform_create(&o, &p))
+		harness_fail(__FILE__, __LINE__, "platform: %s", sgxemu_last_error());
+	return p;
+}
+
+/*
+ * The seed's allow list names launch enclaves: an enclave whose signer is
+ * not listed launches with an EINITTOKEN from the shipped launch enclave
+ * (EGETKEY(EINITTOKEN), AES-CMAC), whose signer is.  The enclave runs.
+ */
+TEST(launch, token_from_the_launch_enclave)
+{
+	struct encl_op op = { .type = ENCL_OP_PUT, .a = 77 };
+	struct sgx_enclave_run run;
+	struct sgxemu_enclave *e;
+	struct sgxemu_lp_stats st;
+	struct sgxemu_platform *p;
+	char policy[80], le_hex[65];
+
+	mrsigner_hex(LE ".sig", le_hex);
+	snprintf(policy, sizeof(policy), "allow=%s", le_hex);
+	p = platform_le(policy, LE);
+	ASSERT_EQ(sgxemu_enclave_load(p, SGXS, SIG_OTHER, &e), 0);
+	memset(&run, 0, sizeof(run));
+	run.tcs = sgxemu_enclave_tcs(e, 0);
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	op.type = ENCL_OP_GET;
+	ASSERT_EQ(sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run), 0);
+	ASSERT_EQ(op.r0, 77);
+	sgxemu_enclave_destroy(e);
+	/* The LE's EINIT and the enclave's, one hash (the LE's) written once. */
+	ASSERT_EQ(sgxemu_lp_stats(p, 0, &st), 0);
+	ASSERT_EQ(st.einits, 2);
+	ASSERT_EQ(st.msr_writes, 4);
+	ASSERT_EQ(st.refused, 0);
+	sgxemu_platform_destroy(p);
+}
+
+/* Without a launch enclave, or when the LE's own signer is not listed,
+ * an unlisted signer is refused (-EPERM, the reason in the last error). */
+TEST(launch, no_token_without_an_allowed_le)
+{
+	struct sgxemu_platform *p;
+	char policy[80], hex[65];
+
+	mrsigner_hex(LE ".sig", hex);
+	snprintf(policy, sizeof(policy), "allow=%s", hex);
+	p = platform_le(policy, NULL);
+	ASSERT_EQ(load(p, SIG_OTHER), -EPERM);
+	sgxemu_platform_destroy(p);
+	/* Listed: the other key only.  The test enclave signed with the
+	 * LE's key needs a token, and the LE cannot launch. */
+	mrsigner_hex(SIG_OTHER, hex);
+	snprintf(policy, sizeof(policy), "allow=%s", hex);
+	p = platform_le(policy, LE);
+	ASSERT_EQ(load(p, SIG_OTHER), 0);
+	ASSERT_EQ(load(p, SIG_A), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "launch enclave's signer");
+	sgxemu_platform_destroy(p);
+	/* A launch enclave that is not there. */
+	mrsigner_hex(LE ".sig", hex);
+	snprintf(policy, sizeof(policy), "allow=%s", hex);
+	p = platform_le(policy, TEST_ENCLAVES "/no_such_enclave");
+	ASSERT_EQ(load(p, SIG_OTHER), -ENOENT);
+	sgxemu_platform_destroy(p);
+}
+
+/* What the LE writes: a VALID token for exactly the enclave asked about,
+ * with the LE's own identity in the LE fields; its policy refuses an
+ * enclave that wants EINITTOKENKEY. */
+TEST(launch, token_fields_and_le_policy)
+{
+	struct sgx_sigstruct sig;
+	struct sgx_einittoken tok;
+	struct sgxemu_platform *p;
+	char policy[80], hex[65];
+	u8 *buf;
+	size_t len;
+
+	mrsigner_hex(LE ".sig", hex);
+	snprintf(policy, sizeof(policy), "allow=%s", hex);
+	p = platform_le(policy, LE);
+	ASSERT_EQ(file_read_all(SIG_OTHER, 4096, &buf, &len), 0);
+	memcpy(&sig, buf, sizeof(sig));
+	free(buf);
+	ASSERT_EQ(sgxemu_launch_token(p, &sig, sig.attributes.flags, sig.attributes.xfrm, &tok), 0);
+	ASSERT_EQ(tok.valid, 1);
+	ASSERT_EQ(memcmp(tok.mrenclave, sig.enclavehash, 32), 0);
+	ASSERT_EQ(tok.attributes.flags, sig.attributes.flags & ~SGX_ATTR_INIT);
+	ASSERT_EQ(tok.attributes.xfrm, sig.attributes.xfrm);
+	/* The LE's SIGSTRUCT: ISVPRODID 1, ISVSVN 2, DEBUG|MODE64BIT|EINITTOKENKEY. */
+	ASSERT_EQ(tok.isvprodidle, 1);
+	ASSERT_EQ(tok.isvsvnle, 2);
+	ASSERT_EQ(tok.maskedattributesle.flags,
+		  SGX_ATTR_INIT | SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_EINITTOKENKEY);
+	ASSERT_EQ(sgxemu_launch_token(p, &sig, sig.attributes.flags | SGX_ATTR_EINITTOKENKEY,
+				      sig.attributes.xfrm, &tok),
+		  -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "refused");
 	sgxemu_platform_destroy(p);
 }
