@@ -98,6 +98,12 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check
  * enforces the EPCM for code that runs natively.
  */
 unsigned int platform_epcm_prot(const struct platform *plat, const void *addr);
+/*
+ * Whether a thread is inside an enclave through the EPC page @addr (a TCS,
+ * or a page that was one when the thread entered: EMODT does not stop it).
+ * The OS must not hand such a page to anyone else yet.
+ */
+bool platform_epc_tcs_busy(const struct platform *plat, const void *addr);
 /* Run the EPCM invariant checker after every leaf (default: on in debug builds). */
 void platform_set_epcm_check(struct platform *plat, bool on);
 
@@ -111,10 +117,12 @@ struct platform_mmu {
 	int (*walk)(void *ctx, u64 linaddr, void **epc, unsigned int *prot);
 	/*
 	 * A host fault at @linaddr in enclave mode that the OS may resolve (a
-	 * page on its way out of the EPC): 0 when the access can be retried,
-	 * -EFAULT when it is a fault for the enclave.  May be NULL.
+	 * page on its way out of the EPC, one not there yet, a mapping another
+	 * thread is changing): 0 when the access can be retried, -EFAULT when
+	 * it is a fault for the enclave.  @error_code is the #PF error code
+	 * (X86_PF_W, X86_PF_I say what the access was).  May be NULL.
 	 */
-	int (*fault)(void *ctx, u64 linaddr);
+	int (*fault)(void *ctx, u64 linaddr, u32 error_code);
 	/*
 	 * Hold the page at @linaddr in the EPC while a leaf uses it as an
 	 * operand (bringing it back first if it was evicted): 0, or -EFAULT.

@@ -273,6 +273,13 @@ unsigned int platform_epcm_prot(const struct platform *plat, const void *addr)
 	       ((f & EPCM_X) ? PROT_EXEC : 0);
 }
 
+bool platform_epc_tcs_busy(const struct platform *plat, const void *addr)
+{
+	const struct epc_page *page = epc_page_at(plat, addr);
+
+	return page && atomic_load(&page->tcs_active);
+}
+
 int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu)
 {
 	int err = exec_init();

@@ -82,30 +82,34 @@ int edmm_augment(struct encl *encl, u64 i)
 	return err;
 }
 
-/*
- * ETRACK after EMODPR or EMODT, then Linux's IPIs: when this returns, each
- * thread that was inside has left or taken an AEX, so EACCEPT can succeed.
- */
-static int track(struct encl *encl)
+/* ETRACK until it succeeds, kicking the threads that hold it up: a second
+ * of trying, then -EFAULT. */
+static int etrack_until_done(struct encl *encl)
 {
 	struct drv *drv = encl->drv;
-	struct lp *lp = drv_lp(drv);
 	int tries, ret;
 
-	for (tries = 0; (ret = encls_etrack(lp, encl->secs)) == SGX_PREV_TRK_INCMPL; tries++) {
-		if (tries == 10000) /* a second of naps: the kicks did not work */
+	for (tries = 0; (ret = encls_etrack(drv_lp(drv), encl->secs)) == SGX_PREV_TRK_INCMPL;
+	     tries++) {
+		if (tries == 10000)
 			return -EFAULT;
 		exec_kick(drv->plat, encl->secs);
 		drv_nap();
 	}
-	if (ret)
-		return -EFAULT;
-	/* Linux's IPIs are synchronous: wait for the kicked threads to leave,
-	 * which a second ETRACK can only start once they have. */
-	if (exec_kick(drv->plat, encl->secs))
-		for (tries = 0; tries < 10000 && encls_etrack(lp, encl->secs); tries++)
-			drv_nap();
-	return 0;
+	return ret ? -EFAULT : 0;
+}
+
+/*
+ * ETRACK after EMODPR or EMODT, then Linux's IPIs, which are synchronous:
+ * when this returns, every thread that was inside before the change has
+ * left or taken an AEX (a second ETRACK starts only then), so the
+ * enclave's EACCEPT succeeds.
+ */
+static int track(struct encl *encl)
+{
+	int err = etrack_until_done(encl);
+
+	return err ? err : etrack_until_done(encl);
 }
 
 /* Linux's sgx_encl_load_page(): the page in the EPC, or -EFAULT. */
@@ -221,6 +225,13 @@ int edmm_remove(struct encl *encl, u64 i)
 	ret = encls_emodpr(lp, &rwx, epc);
 	if (!encls_faulted(ret) || encls_trapnr(ret) != X86_VEC_PF)
 		goto out_unlock;
+	/* A trimmed TCS a thread still runs on (it was parked while the trim
+	 * was tracked, or has not taken its AEX yet): the page must not be
+	 * reused under it.  Linux's answer for a page it cannot take now. */
+	if (platform_epc_tcs_busy(drv->plat, epc)) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
 	ret = encls_eremove(lp, epc);
 	if (ret) {
 		log_warn("enclave at %#llx: EREMOVE of a trimmed page returned %#x; it stays",

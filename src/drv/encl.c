@@ -408,20 +408,29 @@ out:
 
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 {
-	u64 i = (la - encl->base) / SGX_PAGE_SIZE;
+	u64 i = (la - encl->base) / SGX_PAGE_SIZE, page;
 	struct encl_page *p = &encl->pages[i];
-	u8 state = atomic_load(&p->state), pr = atomic_load(&p->prot);
-	u64 page;
+	u8 pr = atomic_load(&p->prot);
+	int tries;
 
-	/* The processor touching an evicted page: the OS brings it back
-	 * (the calling thread counts as out of the enclave meanwhile). */
-	if (pr && (state == PAGE_EVICTED || state == PAGE_BUSY) && paging_reload_parked(encl, i))
-		return -EFAULT;
-	/* Or one it does not have yet: with SGX2 the OS adds it. */
-	if (pr && state == PAGE_ABSENT && edmm_augment(encl, i))
-		return -EFAULT;
+	/* The processor touching a page the OS must bring in first, as its
+	 * #PF handler would: an evicted page (or one on its way out) is
+	 * reloaded, and with SGX2 one not there yet is added.  The calling
+	 * thread counts as out of the enclave meanwhile. */
+	for (tries = 0; pr && tries < 8; tries++) {
+		u8 state = atomic_load(&p->state);
+
+		if (state == PAGE_EVICTED || state == PAGE_BUSY) {
+			if (paging_reload_parked(encl, i))
+				return -EFAULT;
+		} else if (state == PAGE_ABSENT) {
+			if (edmm_augment(encl, i))
+				return -EFAULT;
+		} else {
+			break;
+		}
+	}
 	page = atomic_load(&p->epc);
-
 	if (!page || !pr)
 		return -EFAULT;
 	*epc = (void *)(uintptr_t)page;

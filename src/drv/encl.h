@@ -156,7 +156,7 @@ int paging_reload(struct encl *encl, u64 i) __must_check;
 /* paging_reload() for the calling thread's own access: while it waits it
  * is parked (outside the enclave as far as ETRACK is concerned). */
 int paging_reload_parked(struct encl *encl, u64 i) __must_check;
-int paging_fault(void *ctx, u64 la);
+int paging_fault(void *ctx, u64 la, u32 error_code);
 int paging_pin(void *ctx, u64 la);
 void paging_unpin(void *ctx, u64 la);
 void paging_register(struct encl *encl, u64 addr, u64 len);

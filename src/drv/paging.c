@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "arch/sgx_status.h"
+#include "arch/x86.h"
 #include "base/log.h"
 #include "base/sys.h"
 #include "drv/encl.h"
@@ -446,21 +447,21 @@ void paging_start(struct drv *drv)
 void *paging_alloc(struct drv *drv)
 {
 	void *epc;
-	int i, r;
+	int i, r, empty = 0;
 
-	/* Give up only when nothing at all can be evicted; an enclave some
-	 * other reclaimer is working on frees pages soon. */
+	/* Give up only when nothing can be evicted for a while: an enclave
+	 * some other reclaimer is working on frees pages soon, and pages other
+	 * threads hold for a moment (an operand pinned for a leaf, a page
+	 * being reloaded) become candidates again. */
 	for (i = 0; i < 100000; i++) {
 		epc = drv_epc_alloc(drv);
 		if (epc)
 			return epc;
 		r = paging_evict_one(drv);
-		/* Nothing left to evict, but another reclaimer may just have
-		 * freed pages while we waited for it. */
-		if (!r)
-			return drv_epc_alloc(drv);
-		if (r < 0)
+		if (r < 0 || (!r && ++empty < 100))
 			drv_nap();
+		else if (!r)
+			return drv_epc_alloc(drv);
 	}
 	return NULL;
 }
@@ -487,9 +488,14 @@ int paging_reload(struct encl *encl, u64 i)
 	pthread_mutex_lock(&encl->lock);
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		goto out_free;
+	/* ELDU writes the page into the memory file the mapping shows: close
+	 * the mapping first, or a thread touching it would find the page half
+	 * written instead of the hole (it now waits for us instead). */
+	if (atomic_load(&p->prot))
+		sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE, PROT_NONE);
 	if (platform_epc_bind(drv->plat, epc, encl->view + off)) {
 		err = -EIO;
-		goto out_free;
+		goto out_reopen;
 	}
 	pginfo.linaddr = encl->base + off;
 	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
@@ -503,20 +509,21 @@ int paging_reload(struct encl *encl, u64 i)
 			(unsigned long long)encl->base, (unsigned long long)pginfo.linaddr,
 			encls_faulted(ret) ? "fault" : sgx_status_name(ret));
 		err = -EIO;
-		goto out_free;
+		goto out_reopen;
 	}
 	va_put(drv, p->va);
 	p->referenced = true;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
 	atomic_store(&p->state, PAGE_PRESENT);
-	/* The mapping was left open for the touch; the EPCM may allow less
-	 * (a page pending, restricted or trimmed). */
-	if (encl_host_prot(encl, p, atomic_load(&p->prot)) != (atomic_load(&p->prot) & p->max_prot))
-		encl_sync_prot(encl, i);
+	/* Open again, with what the EPCM allows (a page may be pending,
+	 * restricted or trimmed). */
+	encl_sync_prot(encl, i);
 	atomic_fetch_add(&encl->nr_reloaded, 1);
 	atomic_fetch_add(&drv->nr_reloaded, 1);
 	pthread_mutex_unlock(&encl->lock);
 	return 0;
+out_reopen:
+	encl_sync_prot(encl, i);
 out_free:
 	pthread_mutex_unlock(&encl->lock);
 	drv_epc_free(drv, epc);
@@ -534,23 +541,44 @@ int paging_reload_parked(struct encl *encl, u64 i)
 	return err;
 }
 
-int paging_fault(void *ctx, u64 la)
+int paging_fault(void *ctx, u64 la, u32 error_code)
 {
 	struct encl *encl = drv_encl_at(ctx, la);
 	struct encl_page *p;
+	int want;
 	u8 state;
+	u64 i;
 
 	if (!encl)
 		return -EFAULT;
-	p = &encl->pages[(la - encl->base) / SGX_PAGE_SIZE];
+	i = (la - encl->base) / SGX_PAGE_SIZE;
+	p = &encl->pages[i];
 	state = atomic_load(&p->state);
+	/* What the access needs of the mapping (on x86 anything mapped reads). */
+	want = (error_code & X86_PF_W) ? PROT_WRITE :
+	       (error_code & X86_PF_I) ? PROT_EXEC : PROT_READ | PROT_WRITE | PROT_EXEC;
 	/* A page the enclave does not have yet: SGX2 adds it (Linux's
-	 * sgx_encl_eaug_page()), and the retried access finds it pending. */
+	 * sgx_encl_eaug_page()), and the retried access finds it pending.
+	 * An access the mapping refuses never gets that far on Linux. */
 	if (state == PAGE_ABSENT)
-		return edmm_augment(encl, (la - encl->base) / SGX_PAGE_SIZE) ? -EFAULT : 0;
-	if (state != PAGE_BUSY && state != PAGE_EVICTED)
-		return -EFAULT;
-	return paging_reload_parked(encl, (la - encl->base) / SGX_PAGE_SIZE) ? -EFAULT : 0;
+		return (atomic_load(&p->prot) & want) && !edmm_augment(encl, i) ? 0 : -EFAULT;
+	if (state == PAGE_PRESENT) {
+		/* Another thread made the page accessible (a reload, EACCEPT,
+		 * EMODPE) after this access faulted and before we got here;
+		 * its mprotect may still be on the way.  Make sure of it and
+		 * retry, rather than report a fault that is no longer there
+		 * (if the page went out meanwhile, the retry brings it back). */
+		if (!(encl_host_prot(encl, p, atomic_load(&p->prot)) & want))
+			return -EFAULT;
+		exec_park(0);
+		pthread_mutex_lock(&encl->lock);
+		if (atomic_load(&p->state) == PAGE_PRESENT)
+			encl_sync_prot(encl, i);
+		pthread_mutex_unlock(&encl->lock);
+		exec_unpark(0);
+		return 0;
+	}
+	return paging_reload_parked(encl, i) ? -EFAULT : 0;
 }
 
 int paging_pin(void *ctx, u64 la)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "arch/sgx_status.h"
@@ -674,4 +675,153 @@ TEST_T(edmm, random_sgx2_ioctls, 120)
 	dev_build(&fresh);
 	dev_map_image(&fresh);
 	ASSERT_EQ(ecall(&fresh, 0, ENCL_OP_SCRATCH, 0, 0, 0, 0), d.scratch);
+}
+
+/*
+ * The SGX2 paths against each other and against the reclaimer, in a small
+ * EPC: two threads fill and check their halves of a working set of
+ * augmented pages (three times the EPC) while a third, through TCS 2,
+ * grows, trims and removes other pages and restricts (to what they have)
+ * the workers' pages, accepting each change at once.  Every ioctl must
+ * succeed and leave EACCEPT nothing to wait for (Linux's IPIs are
+ * synchronous), and no worker may see a wrong value or a spurious fault.
+ * SGXEMU_STRESS_SECONDS sets the length (default 10).
+ */
+struct stress {
+	struct dev d;
+	u64 work, nr_work, spare, nr_spare;
+	atomic_bool stop;
+	atomic_long failures;
+};
+
+/* An operation through TCS @k that is expected to EEXIT; false (and a
+ * line saying why) otherwise. */
+static bool try_ecall(struct stress *s, unsigned int k, struct encl_op *op)
+{
+	struct sgx_enclave_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = s->d.tcs[k];
+	if (sgxemu_enter_enclave((unsigned long)op, 0, 0, EENTER, 0, 0, &run) ||
+	    run.function != EEXIT) {
+		fprintf(stderr, "# TCS %u, op %llu at %#llx: exception %u (%#x) at %#llx\n", k,
+			(unsigned long long)op->type, (unsigned long long)op->a,
+			run.exception_vector, run.exception_error_code,
+			(unsigned long long)run.exception_addr);
+		return false;
+	}
+	return true;
+}
+
+static void stress_fail(struct stress *s, const char *what, long value)
+{
+	fprintf(stderr, "# %s: %ld\n", what, value);
+	atomic_fetch_add(&s->failures, 1);
+	atomic_store(&s->stop, true);
+}
+
+static struct stress stress;
+
+static void *stress_worker(void *arg)
+{
+	unsigned int k = (unsigned int)(uintptr_t)arg;
+	u64 half = stress.nr_work / 2, seed = 0x1234 * (k + 1);
+	struct encl_op op;
+
+	while (!atomic_load(&stress.stop)) {
+		memset(&op, 0, sizeof(op));
+		op.type = ENCL_OP_FILL;
+		op.a = stress.work + k * half * 4096;
+		op.b = half;
+		op.r4 = ++seed;
+		if (!try_ecall(&stress, k, &op))
+			stress_fail(&stress, "worker FILL", k);
+		op.type = ENCL_OP_CHECK;
+		if (!try_ecall(&stress, k, &op) || op.r0)
+			stress_fail(&stress, "worker CHECK, pages wrong", (long)op.r0);
+	}
+	return NULL;
+}
+
+static bool stress_accept(u64 off, u64 flags)
+{
+	struct encl_op op = { .type = ENCL_OP_EACCEPT, .a = off };
+	struct encl_sgx2_in in = { .flags = flags };
+
+	memcpy(op.in, &in, sizeof(in));
+	if (!try_ecall(&stress, 2, &op) || op.r0) {
+		stress_fail(&stress, "EACCEPT status", (long)op.r0);
+		return false;
+	}
+	return true;
+}
+
+static void *stress_ioctls(void *arg)
+{
+	struct sgx_enclave_restrict_permissions rp;
+	struct sgx_enclave_modify_types mt;
+	struct sgx_enclave_remove_pages rm;
+	u64 i, page, work;
+	int ret;
+
+	(void)arg;
+	for (i = 0; !atomic_load(&stress.stop); i++) {
+		page = stress.spare + (i % stress.nr_spare) * 4096;
+		work = stress.work + (i % stress.nr_work) * 4096;
+		if (!stress_accept(page, R | W | PT(SGX_PT_REG) | PENDING))
+			break;
+		ret = modify_types(&stress.d, &mt, page, 4096, SGX_PT_TRIM);
+		if (ret) {
+			stress_fail(&stress, "MODIFY_TYPES", ret);
+			break;
+		}
+		if (!stress_accept(page, PT(SGX_PT_TRIM) | MODIFIED))
+			break;
+		ret = remove_pages(&stress.d, &rm, page, 4096);
+		if (ret) {
+			stress_fail(&stress, "REMOVE_PAGES", ret);
+			break;
+		}
+		ret = restrict_perms(&stress.d, &rp, work, 4096, R | W);
+		if (ret) {
+			stress_fail(&stress, "RESTRICT_PERMISSIONS", ret);
+			break;
+		}
+		if (!stress_accept(work, R | W | PT(SGX_PT_REG) | PR))
+			break;
+	}
+	return NULL;
+}
+
+TEST_T(edmm, sgx2_against_threads_and_paging, 120)
+{
+	const struct sgxemu_platform_options o = { .epc_size = 48 * 4096 };
+	const char *env = getenv("SGXEMU_STRESS_SECONDS");
+	int seconds = env ? atoi(env) : 10;
+	u64 evicted, reloaded, n, i;
+	pthread_t th[3];
+
+	setup_with(&stress.d, &o, "c");
+	n = (stress.d.s.size - stress.d.end) / 4096;
+	stress.work = stress.d.end;
+	stress.nr_work = (n * 3 / 4) & ~1ULL;
+	stress.spare = stress.work + stress.nr_work * 4096;
+	stress.nr_spare = n - stress.nr_work;
+	ASSERT_GE(stress.nr_work, 2 * 48);
+	dev_map(&stress.d, stress.d.end, n * 4096, PROT_READ | PROT_WRITE);
+	for (i = 0; i < stress.nr_work; i++)
+		ASSERT_EQ(ecall(&stress.d, 0, ENCL_OP_EACCEPT, stress.work + i * 4096, 0,
+				R | W | PT(SGX_PT_REG) | PENDING, 0),
+			  0);
+	ASSERT_EQ(pthread_create(&th[0], NULL, stress_worker, (void *)0), 0);
+	ASSERT_EQ(pthread_create(&th[1], NULL, stress_worker, (void *)1), 0);
+	ASSERT_EQ(pthread_create(&th[2], NULL, stress_ioctls, NULL), 0);
+	for (i = 0; i < (u64)(seconds > 0 ? seconds : 1) * 10 && !atomic_load(&stress.stop); i++)
+		usleep(100 * 1000);
+	atomic_store(&stress.stop, true);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	ASSERT_EQ(atomic_load(&stress.failures), 0);
+	sgxemu_paging_stats(stress.d.plat, &evicted, &reloaded);
+	ASSERT_GT(evicted, 0);
 }

@@ -468,11 +468,20 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		struct platform *plat = t->plat;
 
 		/* The OS's part of a #PF: a page being paged out is waited for
-		 * and the access retried, with no AEX, as on hardware. */
+		 * and the access retried, with no AEX, as on hardware.  A retry
+		 * that keeps faulting at one address is a fault after all. */
 		if ((sig == SIGSEGV || sig == SIGBUS) && plat && plat->mmu.fault &&
-		    !plat->mmu.fault(plat->mmu.ctx, (u64)(uintptr_t)info->si_addr)) {
-			t->load_encl = 1;
-			return;
+		    !plat->mmu.fault(plat->mmu.ctx, (u64)(uintptr_t)info->si_addr,
+				     (u32)g[REG_ERR])) {
+			u64 la = (u64)(uintptr_t)info->si_addr;
+
+			t->nr_retries = t->retry_la == la ? t->nr_retries + 1 : 0;
+			t->retry_la = la;
+			if (t->nr_retries < EXEC_MAX_RETRIES) {
+				t->load_encl = 1;
+				return;
+			}
+			t->nr_retries = 0;
 		}
 		exc.vector = (u8)g[REG_TRAPNO];
 		exc.error_code = (u32)g[REG_ERR];

@@ -53,6 +53,9 @@
 
 struct epc_page;
 
+/* Consecutive retries of one faulting access before it is delivered. */
+#define EXEC_MAX_RETRIES 100000
+
 struct tcb {
 	u64 magic;
 	u8 in_enclave;          /* CR_ENCLAVE_MODE */
@@ -86,6 +89,10 @@ struct tcb {
 	 * the emulator needs unblocked (mask_forced), restored at the exit. */
 	u64 app_mask;
 	bool mask_forced;
+	/* The OS's fault hook let the last access at @retry_la be retried
+	 * @nr_retries times in a row (EXEC_MAX_RETRIES: it is a fault). */
+	u64 retry_la;
+	unsigned int nr_retries;
 	/* Operand pages the current leaf holds in the EPC (enclu_operand). */
 	u64 pinned[8];
 	unsigned int nr_pinned;
