@@ -61,25 +61,21 @@ static struct epc_page *pin_walk(struct tcb *t, u64 la, u32 ec, unsigned int *pr
 	return page;
 }
 
-static bool in_elrange(const struct tcb *t, u64 la, size_t len)
+bool enclu_in_elrange(const struct tcb *t, u64 la, size_t len)
 {
 	return la >= t->base && la - t->base < t->size && len <= t->base + t->size - la;
 }
 
-void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
+struct epc_page *enclu_resolve(struct tcb *t, u64 la, bool write, unsigned int *prot)
 {
-	struct epc_page *page;
-	unsigned int prot;
+	return pin_walk(t, la, X86_PF_U | (write ? X86_PF_W : 0), prot);
+}
+
+void *enclu_operand_check(struct tcb *t, u64 la, bool write, struct epc_page *page,
+			  unsigned int prot)
+{
 	u32 ec = X86_PF_U | (write ? X86_PF_W : 0);
 
-	/* SDM EREPORT/EGETKEY: "IF (DS:RBX is not within CR_ELRANGE) #GP(0)". */
-	if (!in_elrange(t, la, len)) {
-		raise_gp(t);
-		return NULL;
-	}
-	page = pin_walk(t, la, ec, &prot);
-	if (!page)
-		return NULL;
 	if (!(prot & (write ? PROT_WRITE : PROT_READ))) {
 		raise_pf(t, la, ec | X86_PF_P);
 		return NULL;
@@ -96,9 +92,23 @@ void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
 	return page->mem + (la & (SGX_PAGE_SIZE - 1));
 }
 
+void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write)
+{
+	struct epc_page *page;
+	unsigned int prot;
+
+	/* SDM EREPORT/EGETKEY: "IF (DS:RBX is not within CR_ELRANGE) #GP(0)". */
+	if (!enclu_in_elrange(t, la, len)) {
+		raise_gp(t);
+		return NULL;
+	}
+	page = enclu_resolve(t, la, write, &prot);
+	return page ? enclu_operand_check(t, la, write, page, prot) : NULL;
+}
+
 struct epc_page *enclu_target(struct tcb *t, u64 la)
 {
-	if (!is_aligned(la, SGX_PAGE_SIZE) || !in_elrange(t, la, SGX_PAGE_SIZE)) {
+	if (!is_aligned(la, SGX_PAGE_SIZE) || !enclu_in_elrange(t, la, SGX_PAGE_SIZE)) {
 		raise_gp(t);
 		return NULL;
 	}

@@ -31,26 +31,38 @@ int enclu_eacceptcopy(struct tcb *t, struct cpu_regs *r)
 {
 	const struct sgx_secinfo *si_p;
 	struct sgx_secinfo si;
-	struct epc_page *page;
+	struct epc_page *page, *si_page, *src_page;
 	struct epcm_entry *e;
+	unsigned int si_prot, prot, src_prot;
 	const u8 *src;
 	int ret;
 
+	/* The SDM's order: alignments and ranges of all three (#GP), all three
+	 * resolved (#PF), the SECINFO's page, its contents (#GP), then the
+	 * source (#PF(RDX)). */
 	if (!is_aligned(r->rbx, 64) || !is_aligned(r->rcx, SGX_PAGE_SIZE) ||
-	    !is_aligned(r->rdx, SGX_PAGE_SIZE))
+	    !is_aligned(r->rdx, SGX_PAGE_SIZE) || !enclu_in_elrange(t, r->rbx, sizeof(si)) ||
+	    !enclu_in_elrange(t, r->rcx, SGX_PAGE_SIZE) ||
+	    !enclu_in_elrange(t, r->rdx, SGX_PAGE_SIZE))
 		return enclu_raise(t, X86_VEC_GP, 0, 0);
-	si_p = enclu_operand(t, r->rbx, sizeof(si), false);
-	if (!si_p)
+	si_page = enclu_resolve(t, r->rbx, false, &si_prot);
+	if (!si_page)
 		return ENCLS_FAULT_FLAG | t->fault.vector;
-	page = enclu_target(t, r->rcx);
+	page = enclu_resolve(t, r->rcx, false, &prot);
 	if (!page)
+		return ENCLS_FAULT_FLAG | t->fault.vector;
+	src_page = enclu_resolve(t, r->rdx, false, &src_prot);
+	if (!src_page)
+		return ENCLS_FAULT_FLAG | t->fault.vector;
+	si_p = enclu_operand_check(t, r->rbx, false, si_page, si_prot);
+	if (!si_p)
 		return ENCLS_FAULT_FLAG | t->fault.vector;
 	memcpy(&si, si_p, sizeof(si));
 	if (!secinfo_reserved_clear(&si) || secinfo_pt(si.flags) != SGX_PT_REG ||
 	    ((si.flags & SGX_SECINFO_W) && !(si.flags & SGX_SECINFO_R)))
 		return enclu_raise(t, X86_VEC_GP, 0, 0);
 	/* The source is an ordinary readable page of the enclave. */
-	src = enclu_operand(t, r->rdx, SGX_PAGE_SIZE, false);
+	src = enclu_operand_check(t, r->rdx, false, src_page, src_prot);
 	if (!src)
 		return ENCLS_FAULT_FLAG | t->fault.vector;
 	e = &page->epcm;

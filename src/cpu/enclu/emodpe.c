@@ -22,17 +22,25 @@ int enclu_emodpe(struct tcb *t, struct cpu_regs *r)
 {
 	const struct sgx_secinfo *si_p;
 	struct sgx_secinfo si;
-	struct epc_page *page;
+	struct epc_page *page, *si_page;
 	struct epcm_entry *e;
+	unsigned int si_prot, prot;
 	int ret;
 
-	if (!is_aligned(r->rbx, 64))
+	/* The SDM's order: both alignments, both ranges (#GP), both pages
+	 * resolved (#PF), then the SECINFO's page checked. */
+	if (!is_aligned(r->rbx, 64) || !is_aligned(r->rcx, SGX_PAGE_SIZE) ||
+	    !enclu_in_elrange(t, r->rbx, sizeof(si)) ||
+	    !enclu_in_elrange(t, r->rcx, SGX_PAGE_SIZE))
 		return enclu_raise(t, X86_VEC_GP, 0, 0);
-	si_p = enclu_operand(t, r->rbx, sizeof(si), false);
-	if (!si_p)
+	si_page = enclu_resolve(t, r->rbx, false, &si_prot);
+	if (!si_page)
 		return ENCLS_FAULT_FLAG | t->fault.vector;
-	page = enclu_target(t, r->rcx);
+	page = enclu_resolve(t, r->rcx, false, &prot);
 	if (!page)
+		return ENCLS_FAULT_FLAG | t->fault.vector;
+	si_p = enclu_operand_check(t, r->rbx, false, si_page, si_prot);
+	if (!si_p)
 		return ENCLS_FAULT_FLAG | t->fault.vector;
 	memcpy(&si, si_p, sizeof(si));
 	if (!secinfo_reserved_clear(&si))

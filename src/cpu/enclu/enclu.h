@@ -62,6 +62,16 @@ int enclu_in_enclave(struct tcb *t, struct cpu_regs *r);
  */
 void *enclu_operand(struct tcb *t, u64 la, size_t len, bool write);
 /*
+ * enclu_operand() in its three steps, for leaves whose checks the SDM
+ * interleaves across operands: the ELRANGE test (#GP is the caller's to
+ * raise), resolving the page through the OS (#PF), then the PTE and EPCM
+ * checks on it (#PF).
+ */
+bool enclu_in_elrange(const struct tcb *t, u64 la, size_t len);
+struct epc_page *enclu_resolve(struct tcb *t, u64 la, bool write, unsigned int *prot);
+void *enclu_operand_check(struct tcb *t, u64 la, bool write, struct epc_page *page,
+			  unsigned int prot);
+/*
  * The page an SGX2 leaf changes (RCX): 4K-aligned and inside ELRANGE (#GP
  * otherwise), mapped by the OS (#PF), in whatever EPCM state; the caller
  * checks that.  Return: the EPC page, or NULL with t->fault set.

@@ -664,3 +664,48 @@ TEST(sgx2, states_survive_paging)
 	ASSERT_STATUS(eaccept(&s, REG(R | PR), AUG(0)), SGX_SUCCESS);
 	platform_destroy(s.fx.plat);
 }
+
+/* The SDM checks every operand's alignment and range (#GP) before it
+ * resolves any (#PF), and the SECINFO's contents before the source page. */
+TEST(sgx2, operand_check_order)
+{
+	static struct sgx2 s;
+	struct sgx_secinfo *si;
+	struct cpu_regs r;
+
+	setup(&s);
+	ASSERT_STATUS(eaug(&s, AUG(0)), SGX_SUCCESS);
+	grow(&s, AUG(1));
+	ASSERT_STATUS(eaug(&s, AUG(2)), SGX_SUCCESS);
+	/* EMODPE: a SECINFO in a pending page would be #PF(RBX), but RCX is
+	 * misaligned: #GP first. */
+	memset(&r, 0, sizeof(r));
+	r.rax = SGX_ENCLU_EMODPE;
+	r.rbx = FX_BASE + AUG(0);
+	r.rcx = FX_BASE + AUG(1) + 8;
+	ASSERT_GP(enclu_in_enclave(&s.t, &r));
+	r.rcx = FX_BASE + AUG(1);
+	ASSERT_EQ(enclu_in_enclave(&s.t, &r), ENCLS_FAULT_FLAG | X86_VEC_PF);
+	ASSERT_EQ(s.t.fault.addr, FX_BASE + AUG(0));
+	enclu_unpin_all(&s.t);
+	/* EACCEPTCOPY: a source outside ELRANGE is #GP before anything
+	 * resolves; reserved SECINFO bits are #GP before a pending source's
+	 * #PF(RDX). */
+	si = (struct sgx_secinfo *)(void *)(page(&s, DATA)->mem + SECINFO_OFF);
+	memset(si, 0, sizeof(*si));
+	si->flags = REG(R) | BIT_ULL(6);
+	memset(&r, 0, sizeof(r));
+	r.rax = SGX_ENCLU_EACCEPTCOPY;
+	r.rbx = FX_BASE + SECINFO_OFF;
+	r.rcx = FX_BASE + AUG(2);
+	r.rdx = FX_BASE + FX_SIZE;
+	ASSERT_GP(enclu_in_enclave(&s.t, &r));
+	r.rdx = FX_BASE + AUG(0);
+	ASSERT_GP(enclu_in_enclave(&s.t, &r));
+	enclu_unpin_all(&s.t);
+	si->flags = REG(R);
+	ASSERT_EQ(enclu_in_enclave(&s.t, &r), ENCLS_FAULT_FLAG | X86_VEC_PF);
+	ASSERT_EQ(s.t.fault.addr, FX_BASE + AUG(0));
+	enclu_unpin_all(&s.t);
+	platform_destroy(s.fx.plat);
+}
