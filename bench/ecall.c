@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "ecall.h"
 #include "enclave.h"
 #include "mix.h"
 #include "sgxemu/sgxemu.h"
@@ -46,28 +47,6 @@ static double function_call_ns(void)
 	for (i = 0; i < N_CALLS * 50; i++)
 		sink += empty_function((uint64_t)i);
 	return (bench_now() - t0) / (N_CALLS * 50) * 1e9;
-}
-
-static double ecall_ns(uint64_t tcs)
-{
-	struct encl_op op = { .type = ENCL_OP_NOP };
-	struct sgx_enclave_run run;
-	double t0;
-	int i;
-
-	memset(&run, 0, sizeof(run));
-	run.tcs = tcs;
-	for (i = 0; i < 1000; i++)
-		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
-	t0 = bench_now();
-	for (i = 0; i < N_CALLS; i++)
-		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
-	t0 = bench_now() - t0;
-	if (run.function != 4) {
-		fprintf(stderr, "ecall: the enclave did not EEXIT\n");
-		exit(1);
-	}
-	return t0 / N_CALLS * 1e9;
 }
 
 /* EENTER by a raw ENCLU: both transitions trap. */
@@ -142,7 +121,7 @@ static double ecall_unisolated_ns(const char *dir)
 		if (!sgxemu_platform_create(&opts, &plat) &&
 		    !sgxemu_enclave_load(plat, TEST_ENCLAVES "/test_enclave_a.sgxs",
 					 TEST_ENCLAVES "/test_enclave_a.sig", &encl))
-			ns = ecall_ns(sgxemu_enclave_tcs(encl, 0));
+			ns = bench_ecall_ns(sgxemu_enclave_tcs(encl, 0), N_CALLS);
 		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
 			_exit(1);
 		_exit(0);
@@ -178,7 +157,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ecall: %s\n", sgxemu_last_error());
 		return 1;
 	}
-	isolated = ecall_ns(sgxemu_enclave_tcs(encl, 0));
+	isolated = bench_ecall_ns(sgxemu_enclave_tcs(encl, 0), N_CALLS);
 	raw = raw_ecall_ns(sgxemu_enclave_tcs(encl, 1));
 	ratio = compute_ratio(sgxemu_enclave_tcs(encl, 2));
 	bench_metric("function_call_ns", call, "ns");

@@ -20,6 +20,7 @@
 
 #include "api/sgxs.h"
 #include "bench.h"
+#include "ecall.h"
 #include "enclave.h"
 #include "sgxemu/sgxemu.h"
 
@@ -29,23 +30,6 @@
 #define N_FAULTS 20000
 
 #define SECINFO_REG_RW_PENDING ((2ULL << 8) | 0x1 | 0x2 | 0x8)
-
-static double ecall_ns(uint64_t tcs)
-{
-	struct encl_op op = { .type = ENCL_OP_NOP };
-	struct sgx_enclave_run run;
-	double t0;
-	int i;
-
-	memset(&run, 0, sizeof(run));
-	run.tcs = tcs;
-	for (i = 0; i < 1000; i++)
-		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
-	t0 = bench_now();
-	for (i = 0; i < N_CALLS; i++)
-		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
-	return (bench_now() - t0) / N_CALLS * 1e9;
-}
 
 static double anon_fault_ns(void)
 {
@@ -145,7 +129,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "edmm: %s\n", sgxemu_last_error());
 		return 1;
 	}
-	ecall = ecall_ns(sgxemu_enclave_tcs(encl, 0));
+	ecall = bench_ecall_ns(sgxemu_enclave_tcs(encl, 0), N_CALLS);
 	sgxemu_enclave_destroy(encl);
 	fault = anon_fault_ns();
 	for (i = 0; i < ROUNDS; i++)

@@ -123,11 +123,22 @@ static int load(struct encl *encl, u64 i, void **epc)
 	return *epc ? 0 : -EFAULT;
 }
 
+/* Linux's answer for EMODPR or EMODT: a fault or a status is -EFAULT, the
+ * status in the ioctl's result field. */
+static int leaf_result(int ret, u64 *result)
+{
+	if (!ret)
+		return 0;
+	if (!encls_faulted(ret))
+		*result = (u64)ret;
+	return -EFAULT;
+}
+
 int edmm_restrict(struct encl *encl, u64 i, u64 perms, u64 *result)
 {
 	struct sgx_secinfo si __aligned(64) = { .flags = perms };
 	void *epc;
-	int ret, err;
+	int err;
 
 	pthread_mutex_lock(&encl->lock);
 	err = load(encl, i, &epc);
@@ -137,13 +148,9 @@ int edmm_restrict(struct encl *encl, u64 i, u64 perms, u64 *result)
 		err = -EINVAL;
 		goto out_unlock;
 	}
-	ret = encls_emodpr(drv_lp(encl->drv), &si, epc);
-	if (ret) {
-		if (!encls_faulted(ret))
-			*result = (u64)ret;
-		err = -EFAULT;
+	err = leaf_result(encls_emodpr(drv_lp(encl->drv), &si, epc), result);
+	if (err)
 		goto out_unlock;
-	}
 	/* Linux keeps the mapping's limit (vm_max_prot_bits); the EPCM now
 	 * allows less, and the host mapping shows it. */
 	encl_sync_prot(encl, i);
@@ -159,7 +166,7 @@ int edmm_modify_type(struct encl *encl, u64 i, u8 type, u64 *result)
 	struct encl_page *p = &encl->pages[i];
 	u8 max_prot;
 	void *epc;
-	int ret, err;
+	int err;
 
 	pthread_mutex_lock(&encl->lock);
 	err = load(encl, i, &epc);
@@ -178,12 +185,9 @@ int edmm_modify_type(struct encl *encl, u64 i, u8 type, u64 *result)
 			goto out_unlock;
 		p->max_prot = PROT_READ | PROT_WRITE;
 	}
-	ret = encls_emodt(drv_lp(encl->drv), &si, epc);
-	if (ret) {
-		if (!encls_faulted(ret))
-			*result = (u64)ret;
+	err = leaf_result(encls_emodt(drv_lp(encl->drv), &si, epc), result);
+	if (err) {
 		p->max_prot = max_prot;
-		err = -EFAULT;
 		goto out_unlock;
 	}
 	/* No access at all until accepted, and none to a TCS or trim after. */

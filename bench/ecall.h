@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* The ECALL round trip, the baseline of the benchmarks that enter enclaves. */
+#ifndef SGXEMU_BENCH_ECALL_H
+#define SGXEMU_BENCH_ECALL_H
+
+#include <asm/sgx.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "enclave.h"
+#include "sgxemu/sgxemu.h"
+
+/* EENTER then EEXIT of the test enclave's empty operation through TCS
+ * @tcs, the vDSO way, averaged over @n after a warm-up. */
+static inline double bench_ecall_ns(uint64_t tcs, int n)
+{
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	struct sgx_enclave_run run;
+	double t0;
+	int i;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = tcs;
+	for (i = 0; i < 1000; i++)
+		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+	t0 = bench_now();
+	for (i = 0; i < n; i++)
+		sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+	t0 = bench_now() - t0;
+	if (run.function != 4) {
+		fprintf(stderr, "ecall: the enclave did not EEXIT\n");
+		exit(1);
+	}
+	return t0 / n * 1e9;
+}
+
+#endif
