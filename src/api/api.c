@@ -446,7 +446,8 @@ int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const 
 	err = add_pages(e, &s);
 	if (err)
 		goto err_free;
-	crypto_sha256(sig.modulus, sizeof(sig.modulus), mrsigner);
+	if (p->le_path)
+		crypto_sha256(sig.modulus, sizeof(sig.modulus), mrsigner);
 	if (p->le_path && !drv_launch_allowed(p->drv, mrsigner)) {
 		/* Not listed: a token from the launch enclave may launch it. */
 		err = sgxemu_launch_token(p, &sig, attributes, xfrm, &token);

@@ -20,16 +20,8 @@ static void drv_update(void *ctx, u64 la)
 {
 	struct encl *e = drv_encl_at(ctx, la);
 
-	if (!e)
-		return;
-	/* The caller is inside the enclave: while it waits for the lock it
-	 * must count as outside, or a reclaimer holding the lock would wait
-	 * for it to leave. */
-	exec_park(0);
-	pthread_mutex_lock(&e->lock);
-	encl_sync_prot(e, (la - e->base) / SGX_PAGE_SIZE);
-	pthread_mutex_unlock(&e->lock);
-	exec_unpark(0);
+	if (e)
+		encl_sync_prot_parked(e, (la - e->base) / SGX_PAGE_SIZE);
 }
 
 int drv_create(struct platform *plat, struct drv **out)

@@ -362,6 +362,15 @@ void encl_sync_prot(struct encl *encl, u64 i)
 			     encl_host_prot(encl, p, prot));
 }
 
+void encl_sync_prot_parked(struct encl *encl, u64 i)
+{
+	exec_park(0);
+	pthread_mutex_lock(&encl->lock);
+	encl_sync_prot(encl, i);
+	pthread_mutex_unlock(&encl->lock);
+	exec_unpark(0);
+}
+
 int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 {
 	u64 end, off, run;

@@ -121,6 +121,10 @@ void drv_nap(void);
 int encl_host_prot(const struct encl *encl, const struct encl_page *p, int prot);
 /* Apply encl_host_prot() to page @i's mapping.  Context: @encl's lock held. */
 void encl_sync_prot(struct encl *encl, u64 i);
+/* The same from a thread that may be inside the enclave (a signal
+ * handler): it is parked while it waits for the lock, or a reclaimer
+ * holding the lock would wait for it to leave.  Takes the lock. */
+void encl_sync_prot_parked(struct encl *encl, u64 i);
 /* Keep the SSA frames of @tcs in the EPC (AEX writes them from a signal
  * handler).  Context: @encl's lock held. */
 int encl_pin_ssa(struct encl *encl, const struct sgx_tcs *tcs) __must_check;

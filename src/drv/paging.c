@@ -567,15 +567,11 @@ int paging_fault(void *ctx, u64 la, u32 error_code)
 		 * EMODPE) after this access faulted and before we got here;
 		 * its mprotect may still be on the way.  Make sure of it and
 		 * retry, rather than report a fault that is no longer there
-		 * (if the page went out meanwhile, the retry brings it back). */
+		 * (if the page went out meanwhile, its mapping is as eviction
+		 * left it and the retry brings it back). */
 		if (!(encl_host_prot(encl, p, atomic_load(&p->prot)) & want))
 			return -EFAULT;
-		exec_park(0);
-		pthread_mutex_lock(&encl->lock);
-		if (atomic_load(&p->state) == PAGE_PRESENT)
-			encl_sync_prot(encl, i);
-		pthread_mutex_unlock(&encl->lock);
-		exec_unpark(0);
+		encl_sync_prot_parked(encl, i);
 		return 0;
 	}
 	return paging_reload_parked(encl, i) ? -EFAULT : 0;

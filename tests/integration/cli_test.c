@@ -358,6 +358,14 @@ TEST(cli, info)
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
 	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000001");
+	setenv("SGXEMU_SGX2", "0", 1);
+	run(&r, "info", NULL);
+	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
+	setenv("SGXEMU_SGX2", "yes", 1);
+	run(&r, "info", NULL);
+	unsetenv("SGXEMU_SGX2");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "SGXEMU_SGX2='yes' is neither 0 nor 1");
 	run(&r, "info", "--epc", "lots", NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "--epc 'lots' is not a size");

@@ -112,7 +112,7 @@ struct epc_page *enclu_target(struct tcb *t, u64 la)
 		raise_gp(t);
 		return NULL;
 	}
-	return pin_walk(t, la, X86_PF_U, &(unsigned int){ 0 });
+	return enclu_resolve(t, la, false, &(unsigned int){ 0 });
 }
 
 void enclu_epcm_changed(struct tcb *t, u64 la)
