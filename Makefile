@@ -19,18 +19,20 @@ endif
 include mk/modes.mk
 include mk/rules.mk
 
-LAYERS := base arch cpu drv api
+LAYERS := base arch cpu drv virt api
 base_SRCS := $(wildcard src/base/*.c)
 arch_SRCS := $(wildcard src/arch/*.c)
 cpu_SRCS := $(wildcard src/cpu/*.c src/cpu/*/*.c src/cpu/*/*.S)
 drv_SRCS := $(wildcard src/drv/*.c)
+virt_SRCS := $(wildcard src/virt/*.c)
 api_SRCS := $(wildcard src/api/*.c src/api/*.S)
 
 $(foreach l,$(LAYERS),$(eval $(l)_OBJS := $(patsubst %.S,$(O)/obj/%.o,$(patsubst %.c,$(O)/obj/%.o,$($(l)_SRCS)))))
 $(foreach l,$(LAYERS),$(eval $(O)/lib/lib$(l).a: $($(l)_OBJS)))
 
 # Bottom-up link order; a binary of layer L links L and everything to its right.
-LINK_api := $(O)/lib/libapi.a $(O)/lib/libdrv.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_api := $(O)/lib/libapi.a $(O)/lib/libvirt.a $(O)/lib/libdrv.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
+LINK_virt := $(O)/lib/libvirt.a $(O)/lib/libdrv.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
 LINK_drv := $(O)/lib/libdrv.a $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
 LINK_cpu := $(O)/lib/libcpu.a $(O)/lib/libarch.a $(O)/lib/libbase.a
 LINK_arch := $(O)/lib/libarch.a $(O)/lib/libbase.a
@@ -144,7 +146,7 @@ $(O)/obj/examples/hello/hello.o: CPPFLAGS += -DHELLO_ENCLAVES=\"$(abspath $(HELL
 HARNESS_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
 $(O)/lib/libharness.a: $(HARNESS_OBJS)
 
-UNIT_LAYERS := base arch cpu drv api
+UNIT_LAYERS := base arch cpu drv virt api
 $(foreach l,$(UNIT_LAYERS),$(eval UNIT_$(l) := $(patsubst tests/unit/$(l)/%.c,$(O)/tests/unit/$(l)/%,$(wildcard tests/unit/$(l)/*_test.c))))
 UNIT_TESTS := $(foreach l,$(UNIT_LAYERS),$(UNIT_$(l)))
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(wildcard tests/integration/*_test.c))

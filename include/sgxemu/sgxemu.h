@@ -50,6 +50,15 @@ struct sgxemu_platform_options {
 	 * with it, if the LE's own signer is listed (sgxemu_launch_token()).
 	 */
 	const char *launch_enclave;
+	/*
+	 * CPUID.(12H,*) limits, at most what the processor (for a VM, its
+	 * host) supports; 0 means all of it.  A VM's ECREATE of a SECS
+	 * beyond them is #GP in the guest.
+	 */
+	uint32_t miscselect;
+	uint64_t attributes;
+	uint64_t xfrm;
+	unsigned int max_enclave_size_log2; /* 64-bit ELRANGE below 2^n; 0: 2^36 */
 };
 
 /* Check a launch policy string; -EINVAL with sgxemu_last_error() if bad. */
@@ -97,7 +106,42 @@ SGXEMU_API int sgxemu_launch_token(struct sgxemu_platform *plat, const void *sig
 
 SGXEMU_API int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 				      struct sgxemu_platform **out);
+/* A VM (below) is destroyed with this too; destroy a host's VMs before it. */
 SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
+
+/*
+ * A VM on @host: a guest platform whose EPC is a virtual EPC of the host's
+ * (/dev/sgx_vepc; each page is the host's from the guest's first use of
+ * it), configured as QEMU's proposal did by @sgx, "epc=SIZE[,lehash=HEX]
+ * [,lewr]": the guest's EPC size, its IA32_SGXLEPUBKEYHASH (64 hex digits;
+ * Intel's by default), and whether the guest may write it.  The guest is
+ * a platform like any other (load enclaves on it, open its devices); its
+ * ECREATE is checked against its CPUID (@opts' limits) and its EINIT runs
+ * with its hash through the host's per-LP cache.  @opts (may be NULL)
+ * gives the guest's LPs, SGX2, its own launch policy and launch enclave;
+ * its epc_size, state_dir and lc_locked are not used.
+ * The seed's creation rules hold: a host that allows every signer accepts
+ * any VM; a host with an allow list only a listed lehash without lewr.
+ * Return: 0, -EINVAL (bad @sgx), -EPERM (refused by a rule; the error
+ * names it), -ENOMEM.
+ */
+SGXEMU_API int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
+				const struct sgxemu_platform_options *opts,
+				struct sgxemu_platform **out);
+/* Check a VM configuration string; -EINVAL with sgxemu_last_error() if bad. */
+SGXEMU_API int sgxemu_vm_config_check(const char *sgx);
+/* The VM's virtual EPC file (its VMM's; SGX_IOC_VEPC_REMOVE_ALL), or -EINVAL
+ * for a platform that is not a VM. */
+SGXEMU_API int sgxemu_vm_vepc_fd(struct sgxemu_platform *guest);
+
+/* What a VM's ENCLS exits did. */
+struct sgxemu_vm_stats {
+	uint64_t ecreate_exits, einit_exits;
+	uint64_t gp_injected;    /* ECREATEs refused with #GP in the guest */
+	uint64_t host_pages;     /* host EPC pages the VM holds */
+};
+
+SGXEMU_API int sgxemu_vm_stats(struct sgxemu_platform *guest, struct sgxemu_vm_stats *out);
 
 /*
  * Load an enclave: replay @sgxs_path (ECREATE, EADD, EEXTEND), EINIT with

@@ -2,14 +2,17 @@
 /* libsgxemu: platforms, enclave loading, entry and signals. */
 #include <asm/sgx.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "base/sys.h"
+#include "base/bug.h"
 #include "api/api.h"
 #include "api/sgxs.h"
 #include "base/file.h"
@@ -18,6 +21,7 @@
 #include "cpu/crypto.h"
 #include "cpu/exec/exec.h"
 #include "drv/drv.h"
+#include "virt/virt.h"
 #include "sgxemu/le.h"
 #include "sgxemu/sgxemu.h"
 
@@ -31,6 +35,13 @@ struct sgxemu_platform {
 	pthread_mutex_t le_lock;
 	struct sgxemu_enclave *le;
 	u8 le_signer[SGX_HASH_SIZE];
+	/* A VM: its host, its virtual EPC and the mapping the guest sees. */
+	struct sgxemu_platform *host;
+	struct vm *vm;
+	int vepc_fd;
+	void *window;
+	u64 window_len;
+	atomic_int nr_guests;
 };
 
 struct sgxemu_enclave {
@@ -126,20 +137,62 @@ int sgxemu_launch_policy_check(const char *policy)
 	return err ? fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err)) : 0;
 }
 
-int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
-			   struct sgxemu_platform **out)
+/* The options' CPUID limits in @cfg. */
+static void cpuid_limits(struct platform_config *cfg, const struct sgxemu_platform_options *opts)
+{
+	cfg->miscselect = opts->miscselect;
+	cfg->attributes = opts->attributes;
+	cfg->xfrm = opts->xfrm;
+	if (opts->max_enclave_size_log2)
+		cfg->max_enclave_size_log2 = opts->max_enclave_size_log2;
+}
+
+/* Give @p, whose platform exists, its driver, launch policy and LE. */
+static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform_options *opts)
 {
 	u8 (*hashes)[SGX_HASH_SIZE];
 	unsigned int nr_hashes;
 	bool allow_all;
+	char why[256];
+	int err;
+
+	pthread_mutex_init(&p->le_lock, NULL);
+	err = parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes, why,
+			   sizeof(why));
+	if (err)
+		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
+	if (opts && opts->launch_enclave) {
+		p->le_path = strdup(opts->launch_enclave);
+		if (!p->le_path) {
+			free(hashes);
+			return fail(-ENOMEM, "out of memory");
+		}
+	}
+	err = drv_create(p->plat, &p->drv);
+	if (!err)
+		err = drv_set_launch_policy(p->drv, allow_all, (const u8(*)[SGX_HASH_SIZE])hashes,
+					    nr_hashes);
+	free(hashes);
+	if (err)
+		return fail(err, "cannot set up the driver: %s", strerror(-err));
+	return 0;
+}
+
+int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
+			   struct sgxemu_platform **out)
+{
 	struct platform_config cfg;
 	struct sgxemu_platform *p;
 	char why[256];
 	int err;
 
+	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
+	if (err)
+		return err;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return fail(-ENOMEM, "out of memory");
+	p->vepc_fd = -1;
 	platform_config_default(&cfg);
 	if (opts && opts->epc_size)
 		cfg.epc_size = opts->epc_size;
@@ -149,42 +202,115 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		cfg.state_dir = opts->state_dir;
 		cfg.sgx2 = opts->sgx2 >= 0;
 		cfg.lc_locked = opts->lc_locked != 0;
+		cpuid_limits(&cfg, opts);
 	}
-	err = parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes, why,
-			   sizeof(why));
-	if (err) {
-		free(p);
-		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
-	}
-	if (opts && opts->launch_enclave) {
-		p->le_path = strdup(opts->launch_enclave);
-		if (!p->le_path) {
-			free(hashes);
-			free(p);
-			return fail(-ENOMEM, "out of memory");
-		}
-	}
-	pthread_mutex_init(&p->le_lock, NULL);
 	err = platform_create(&cfg, &p->plat, why, sizeof(why));
 	if (err) {
-		free(hashes);
-		free(p->le_path);
 		free(p);
 		return fail(err, "%s", why);
 	}
-	err = drv_create(p->plat, &p->drv);
-	if (!err)
-		err = drv_set_launch_policy(p->drv, allow_all, (const u8(*)[SGX_HASH_SIZE])hashes,
-					    nr_hashes);
-	free(hashes);
+	err = attach_driver(p, opts);
 	if (err) {
-		drv_destroy(p->drv);
-		platform_destroy(p->plat);
-		free(p->le_path);
-		free(p);
-		return fail(err, "cannot set up the driver: %s", strerror(-err));
+		sgxemu_platform_destroy(p);
+		return err;
 	}
 	*out = p;
+	return 0;
+}
+
+int sgxemu_vm_config_check(const char *sgx)
+{
+	struct vm_config cfg;
+	char why[256];
+	int err = vm_config_parse(sgx, &cfg, why, sizeof(why));
+
+	return err ? fail(err, "--sgx %s: %s", sgx ? sgx : "(none)", why) : 0;
+}
+
+int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
+		     const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+{
+	struct platform_config gcfg;
+	struct vm_config cfg;
+	struct sgxemu_platform *p;
+	char why[320];
+	int err;
+
+	err = sgxemu_vm_config_check(sgx);
+	if (err)
+		return err;
+	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
+	if (err)
+		return err;
+	if (vm_config_parse(sgx, &cfg, why, sizeof(why)))
+		return fail(-EINVAL, "%s", why);
+	/* Refuse before anything is set up. */
+	err = vm_check_rules(host->drv, &cfg, why, sizeof(why));
+	if (err)
+		return fail(err, "%s", why);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return fail(-ENOMEM, "out of memory");
+	p->vepc_fd = sgxemu_open(host, "/dev/sgx_vepc", O_RDWR);
+	if (p->vepc_fd < 0) {
+		err = p->vepc_fd;
+		free(p);
+		return fail(err, "cannot open the host's /dev/sgx_vepc: %s", strerror(-err));
+	}
+	p->window_len = cfg.epc_size;
+	err = sgxemu_mmap(NULL, cfg.epc_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vepc_fd, 0,
+			  &p->window);
+	if (err) {
+		fail(err, "cannot map the virtual EPC: %s", strerror(-err));
+		goto err_close;
+	}
+	platform_config_default(&gcfg);
+	if (opts && opts->nr_lps)
+		gcfg.nr_lps = opts->nr_lps;
+	gcfg.sgx2 = platform_config(host->plat)->sgx2 && !(opts && opts->sgx2 < 0);
+	if (opts)
+		cpuid_limits(&gcfg, opts);
+	err = vm_create(host->drv, api_vepc_of(p->vepc_fd), p->window, &cfg, &gcfg, &p->vm, why,
+			sizeof(why));
+	if (err) {
+		fail(err, "%s", why);
+		goto err_unmap;
+	}
+	p->plat = vm_platform(p->vm);
+	p->host = host;
+	atomic_fetch_add(&host->nr_guests, 1);
+	err = attach_driver(p, opts);
+	if (err) {
+		sgxemu_platform_destroy(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+
+err_unmap:
+	sgxemu_munmap(p->window, p->window_len);
+err_close:
+	sgxemu_close(p->vepc_fd);
+	free(p);
+	return err;
+}
+
+int sgxemu_vm_vepc_fd(struct sgxemu_platform *p)
+{
+	return p->vm ? p->vepc_fd : fail(-EINVAL, "not a VM");
+}
+
+int sgxemu_vm_stats(struct sgxemu_platform *p, struct sgxemu_vm_stats *out)
+{
+	struct vm_stats st;
+
+	if (!p->vm)
+		return fail(-EINVAL, "not a VM");
+	vm_stats(p->vm, &st);
+	out->ecreate_exits = st.ecreate_exits;
+	out->einit_exits = st.einit_exits;
+	out->gp_injected = st.gp_injected;
+	out->host_pages = vepc_nr_pages(api_vepc_of(p->vepc_fd));
 	return 0;
 }
 
@@ -192,11 +318,20 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 {
 	if (!p)
 		return;
+	/* A VM's EPC is its host's: the host must outlive it. */
+	BUG_ON(atomic_load(&p->nr_guests));
 	sgxemu_enclave_destroy(p->le);
 	free(p->le_path);
 	pthread_mutex_destroy(&p->le_lock);
 	drv_destroy(p->drv);
-	platform_destroy(p->plat);
+	if (p->vm) {
+		vm_destroy(p->vm);
+		sgxemu_munmap(p->window, p->window_len);
+		sgxemu_close(p->vepc_fd);
+		atomic_fetch_sub(&p->host->nr_guests, 1);
+	} else {
+		platform_destroy(p->plat);
+	}
 	free(p);
 }
 

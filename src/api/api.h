@@ -7,6 +7,8 @@
 #include "sgxemu/sgxemu.h"
 
 struct drv *api_drv(struct sgxemu_platform *p);
+/* The virtual EPC behind the device file @fd, or NULL. */
+struct vepc *api_vepc_of(int fd);
 /* The driver's enclave behind @e (for tests that reach into the driver). */
 struct encl *api_enclave_encl(struct sgxemu_enclave *e);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Emulated SGX device files for programs linked with libsgxemu:
- * /dev/sgx_enclave and /dev/sgx_provision as Linux 6.1 has them, and the
- * seed design's /dev/sgx.  Each open file is a real file descriptor (a
- * memfd holds the number) with the device object behind it.
+ * /dev/sgx_enclave, /dev/sgx_provision and /dev/sgx_vepc as Linux 6.1 has
+ * them, and the seed design's /dev/sgx.  Each open file is a real file
+ * descriptor (a memfd holds the number) with the device object behind it.
  */
 #include <asm/sgx.h>
 #include <errno.h>
@@ -19,16 +19,18 @@
 #include "api/api.h"
 #include "drv/drv.h"
 #include "drv/uaccess.h"
+#include "virt/virt.h"
 #include "sgxemu/sgx_seed.h"
 #include "sgxemu/sgxemu.h"
 
-enum dev_type { DEV_ENCLAVE = 1, DEV_PROVISION, DEV_SEED, DEV_SEED_ENCLAVE };
+enum dev_type { DEV_ENCLAVE = 1, DEV_PROVISION, DEV_SEED, DEV_SEED_ENCLAVE, DEV_VEPC };
 
 /* An open file description: every descriptor dup'ed from one shares it. */
 struct dev_file {
 	enum dev_type type;
 	struct sgxemu_platform *p;
 	struct encl *encl;
+	struct vepc *vepc;
 	atomic_int refs;
 };
 
@@ -76,7 +78,16 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 		}
 		atomic_fetch_add(&nr_enclaves, 1);
 	}
-	fd = to_floor(memfd_create(type == DEV_PROVISION ? "sgx_provision" : "sgx_enclave",
+	if (type == DEV_VEPC) {
+		err = vepc_create(api_drv(p), &f->vepc);
+		if (err) {
+			free(f);
+			return err;
+		}
+	}
+	fd = to_floor(memfd_create(type == DEV_PROVISION ? "sgx_provision" :
+				   type == DEV_VEPC	 ? "sgx_vepc" :
+							   "sgx_enclave",
 				   MFD_CLOEXEC));
 	if (fd < 0 || fd >= MAX_FDS) {
 		err = fd < 0 ? -errno : -EMFILE;
@@ -85,6 +96,7 @@ static int install(struct sgxemu_platform *p, enum dev_type type)
 		if (f->encl)
 			atomic_fetch_sub(&nr_enclaves, 1);
 		encl_destroy(f->encl);
+		vepc_destroy(f->vepc);
 		free(f);
 		return err;
 	}
@@ -108,6 +120,8 @@ const char *sgxemu_fd_path(int fd)
 		return "/dev/sgx_provision";
 	case DEV_SEED:
 		return "/dev/sgx";
+	case DEV_VEPC:
+		return "/dev/sgx_vepc";
 	default:
 		return "/dev/sgx_enclave";
 	}
@@ -122,6 +136,8 @@ int sgxemu_open(struct sgxemu_platform *p, const char *path, int flags)
 		return install(p, DEV_PROVISION);
 	if (!strcmp(path, "/dev/sgx"))
 		return install(p, DEV_SEED);
+	if (!strcmp(path, "/dev/sgx_vepc"))
+		return install(p, DEV_VEPC);
 	return -ENOENT;
 }
 
@@ -133,7 +149,15 @@ static void put_file(struct dev_file *f)
 	if (f->encl)
 		atomic_fetch_sub(&nr_enclaves, 1);
 	encl_destroy(f->encl);
+	vepc_destroy(f->vepc);
 	free(f);
+}
+
+struct vepc *api_vepc_of(int fd)
+{
+	struct dev_file *f = file_of(fd);
+
+	return f && f->type == DEV_VEPC ? f->vepc : NULL;
 }
 
 int sgxemu_close(int fd)
@@ -202,9 +226,15 @@ int sgxemu_ioctl(int fd, unsigned long cmd, unsigned long arg)
 		/* One /dev/sgx file makes any number of enclaves. */
 		if (cmd == SGX_IOC_CREATE_ENCLAVE)
 			return install(f->p, DEV_SEED_ENCLAVE);
-		/* Virtual EPC arrives with virtualization (SGX_IOC_CREATE_VIRTUAL_EPC). */
+		if (cmd == SGX_IOC_CREATE_VIRTUAL_EPC)
+			return install(f->p, DEV_VEPC);
 		return -ENOTTY;
 	case DEV_PROVISION:
+		return -ENOTTY;
+	case DEV_VEPC:
+		/* Linux returns the count of SECS pages left, or -EBUSY. */
+		if (cmd == SGX_IOC_VEPC_REMOVE_ALL)
+			return (int)vepc_remove_all(f->vepc);
 		return -ENOTTY;
 	default:
 		break;
@@ -236,7 +266,6 @@ int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, v
 	void *m;
 	int err;
 
-	(void)off;
 	if (!f)
 		return -EBADF;
 	/* The seed: "/dev/sgx: mmap() { return -EINVAL; }"; /dev/sgx_provision
@@ -250,6 +279,21 @@ int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, long off, v
 	if (!len)
 		return -EINVAL;
 	len = align_up(len, SGX_PAGE_SIZE);
+	if (f->type == DEV_VEPC) {
+		/* Slots from the page offset on; each takes a host EPC page
+		 * when the guest first uses it.  The host itself never reads
+		 * EPC, so the range stays inaccessible to it. */
+		if (off < 0 || off % SGX_PAGE_SIZE)
+			return -EINVAL;
+		err = vepc_reserve(f->vepc, ((u64)off + len) / SGX_PAGE_SIZE);
+		if (err)
+			return err;
+		m = placeholder(addr, len, flags);
+		if (sys_failed(m))
+			return (int)(long)m;
+		*out = m;
+		return 0;
+	}
 	base = encl_base(f->encl);
 	size = encl_size(f->encl);
 	if (!size) {

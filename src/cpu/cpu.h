@@ -47,8 +47,14 @@ struct platform_config {
 	unsigned int nr_lps;   /* logical processors */
 	bool sgx2;             /* CPUID.(12H,0).EAX[1] */
 	bool lc_locked;        /* IA32_FEATURE_CONTROL.SGX_LC clear: hash MSRs read-only */
+	u64 lehash[4];         /* IA32_SGXLEPUBKEYHASH0-3 at reset (or as the BIOS locked them) */
 	u8 cpusvn[SGX_CPUSVN_SIZE];
 	u32 max_enclave_size_log2; /* CPUID.(12H,0).EDX[15:8] */
+	/* CPUID.(12H,0).EBX and (12H,1): at most what this processor supports;
+	 * 0 means all of it. */
+	u32 miscselect;
+	u64 attributes;
+	u64 xfrm;
 	/* Where the fused secrets persist; NULL means $SGXEMU_STATE_DIR, then
 	 * $XDG_STATE_HOME/sgxemu, then ~/.local/state/sgxemu. */
 	const char *state_dir;
@@ -68,6 +74,54 @@ void platform_config_default(struct platform_config *cfg);
 int platform_create(const struct platform_config *cfg, struct platform **out, char *why,
 		    size_t whylen) __must_check;
 void platform_destroy(struct platform *plat);
+
+/*
+ * A VM's view of EPC (architecture.md section 6): guest EPC page @index is
+ * the host EPC page @page returns (its address in the host's EPC), taken
+ * from the host on first use; NULL when the host has none to give.
+ * Guest ENCLS leaves run on those pages directly, so host and guests share
+ * one EPCM, as on hardware.
+ */
+struct platform_ept {
+	void *(*page)(void *ctx, u64 index);
+	void *ctx;
+};
+
+/*
+ * The VMM's ENCLS exits: guest ECREATE and EINIT run these instead of the
+ * leaf (the guest's operands, EPC addresses in the guest's window), and
+ * their result is the guest's.  platform_reflect() and lp_gp_into() make
+ * one.
+ */
+struct platform_vmexits {
+	int (*ecreate)(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, void *secs);
+	int (*einit)(void *ctx, struct lp *lp, struct sgx_sigstruct *sigstruct, void *secs,
+		     struct sgx_einittoken *token);
+	void *ctx;
+};
+
+/*
+ * Create a guest platform on @host with configuration @cfg (its EPC size,
+ * LPs, SGX2, CPUID limits and virtual hash MSRs; state_dir and cpusvn are
+ * the host's).  Its EPC is addressed through @window (cfg->epc_size bytes
+ * the caller reserves and keeps, never dereferenced) and translated by
+ * @ept.  The guest shares the host's fused keys.  Destroy guests before
+ * their host.
+ * Return: 0, or -EINVAL with @why.
+ */
+int platform_create_guest(struct platform *host, const struct platform_config *cfg,
+			  void *window, const struct platform_ept *ept,
+			  const struct platform_vmexits *exits, struct platform **out, char *why,
+			  size_t whylen) __must_check;
+/* The host EPC address behind @addr in @plat's EPC (itself on a host), or NULL. */
+void *platform_epc_host(const struct platform *plat, const void *addr);
+/* A trapped leaf's answer to the guest: #GP(0) on @lp, or the #PF of an
+ * operand @addr that is not in the guest's EPC. */
+int lp_gp_into(struct lp *lp) __must_check;
+int lp_pf_into(struct lp *lp, const void *addr, bool write) __must_check;
+/* A trapped leaf's answer to the guest: @ret, the result of the leaf the VMM
+ * ran on host LP @host; a fault is raised on @lp with @host's record. */
+int platform_reflect(struct lp *lp, const struct lp *host, int ret) __must_check;
 
 const struct platform_config *platform_config(const struct platform *plat);
 const char *platform_state_dir(const struct platform *plat);

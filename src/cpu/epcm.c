@@ -56,6 +56,7 @@ const char *epcm_check(const struct platform *plat, u64 *index)
 	const char *bad = NULL;
 	u64 i, *counts;
 
+	plat = plat->root; /* one EPCM per machine, guests included */
 	counts = calloc(plat->nr_epc_pages, sizeof(*counts));
 	if (!counts)
 		return NULL; /* cannot check without memory; not a violation */
@@ -87,6 +88,7 @@ const char *epcm_check(const struct platform *plat, u64 *index)
 
 void leaf_begin(struct platform *plat)
 {
+	plat = plat->root;
 	if (plat->epcm_check)
 		pthread_rwlock_rdlock(&plat->check_lock);
 }
@@ -96,6 +98,7 @@ int leaf_end(struct platform *plat, int ret)
 	const char *bad;
 	u64 index;
 
+	plat = plat->root;
 	if (!plat->epcm_check)
 		return ret;
 	pthread_rwlock_unlock(&plat->check_lock);
@@ -114,11 +117,19 @@ int leaf_end(struct platform *plat, int ret)
 	return ret;
 }
 
+static bool in_window(const struct platform *plat, uintptr_t s, size_t len)
+{
+	uintptr_t base = (uintptr_t)plat->epc_window;
+
+	return s + len > base && s < base + plat->cfg.epc_size;
+}
+
 void leaf_read_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len)
 {
-	uintptr_t s = (uintptr_t)src, base = (uintptr_t)plat->epc_window;
+	uintptr_t s = (uintptr_t)src;
 
-	if (s + len > base && s < base + plat->cfg.epc_size)
+	/* A guest's window and its host's are both EPC. */
+	if (in_window(plat, s, len) || in_window(plat->root, s, len))
 		memset(dst, 0xFF, len);
 	else
 		memcpy(dst, src, len);

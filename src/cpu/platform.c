@@ -40,6 +40,7 @@ void platform_config_default(struct platform_config *cfg)
 	cfg->sgx2 = true;
 	cfg->max_enclave_size_log2 = 36;
 	memcpy(cfg->cpusvn, cpusvn, sizeof(cpusvn));
+	memcpy(cfg->lehash, platform_intel_lehash, sizeof(cfg->lehash));
 }
 
 static u64 host_xcr0(void)
@@ -97,11 +98,44 @@ static int check_config(const struct platform_config *cfg, char *why, size_t why
 	return 0;
 }
 
+/* CPUID.(12H,*): what @cfg asks for, within @miscselect, @attributes and
+ * @xfrm (what the processor, or a guest's host, supports). */
+static void set_cpuid(struct platform *plat, const struct platform_config *cfg,
+		      u32 miscselect, u64 attributes, u64 xfrm)
+{
+	plat->miscselect_mask = miscselect & (cfg->miscselect ? cfg->miscselect : ~0U);
+	plat->attributes_mask = attributes & (cfg->attributes ? cfg->attributes : ~0ULL);
+	/* x87 and SSE state are always there. */
+	plat->xfrm_mask = xfrm & (cfg->xfrm ? cfg->xfrm | SGX_XFRM_LEGACY : ~0ULL);
+}
+
+/* The LPs, with the MSRs as the BIOS leaves them: SGX on and locked, the
+ * hash at cfg->lehash, writable unless cfg->lc_locked. */
+static int init_lps(struct platform *plat)
+{
+	const struct platform_config *cfg = &plat->cfg;
+	unsigned int i;
+
+	plat->lps = calloc(cfg->nr_lps, sizeof(*plat->lps));
+	if (!plat->lps)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nr_lps; i++) {
+		struct lp *lp = &plat->lps[i];
+
+		lp->plat = plat;
+		lp->id = i;
+		lp->feature_control = FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED;
+		if (!cfg->lc_locked)
+			lp->feature_control |= FEAT_CTL_SGX_LC_ENABLED;
+		memcpy(lp->lepubkeyhash, cfg->lehash, sizeof(lp->lepubkeyhash));
+	}
+	return 0;
+}
+
 int platform_create(const struct platform_config *cfg, struct platform **out, char *why,
 		    size_t whylen)
 {
 	struct platform *plat;
-	unsigned int i;
 	u64 p;
 	int err;
 
@@ -112,6 +146,7 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	if (!plat)
 		goto err_nomem;
 	plat->cfg = *cfg;
+	plat->root = plat;
 	err = state_dir_open(cfg->state_dir, plat->state_dir, sizeof(plat->state_dir), why,
 			     whylen);
 	if (err)
@@ -121,10 +156,10 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	if (err)
 		goto err_free;
 
-	plat->miscselect_mask = SGX_MISC_EXINFO;
-	plat->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
-				SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS;
-	plat->xfrm_mask = host_xcr0();
+	set_cpuid(plat, cfg, SGX_MISC_EXINFO,
+		  SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
+			  SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS,
+		  host_xcr0());
 	read_xsave_layout(plat);
 	plat->epc_pa = PLATFORM_EPC_PA;
 	plat->nr_epc_pages = cfg->epc_size / SGX_PAGE_SIZE;
@@ -137,8 +172,7 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 		goto err_nomem;
 	}
 	plat->epc = calloc(plat->nr_epc_pages, sizeof(*plat->epc));
-	plat->lps = calloc(cfg->nr_lps, sizeof(*plat->lps));
-	if (!plat->epc || !plat->lps)
+	if (!plat->epc || init_lps(plat))
 		goto err_nomem;
 	for (p = 0; p < plat->nr_epc_pages; p++)
 		plat->epc[p].mem = plat->epc_window + p * SGX_PAGE_SIZE;
@@ -155,16 +189,6 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 #ifdef SGXEMU_DEBUG
 	plat->epcm_check = true;
 #endif
-	for (i = 0; i < cfg->nr_lps; i++) {
-		struct lp *lp = &plat->lps[i];
-
-		lp->plat = plat;
-		lp->id = i;
-		lp->feature_control = FEAT_CTL_LOCKED | FEAT_CTL_SGX_ENABLED;
-		if (!cfg->lc_locked)
-			lp->feature_control |= FEAT_CTL_SGX_LC_ENABLED;
-		memcpy(lp->lepubkeyhash, platform_intel_lehash, sizeof(lp->lepubkeyhash));
-	}
 	*out = plat;
 	return 0;
 
@@ -177,15 +201,97 @@ err_free:
 	return err;
 }
 
+int platform_create_guest(struct platform *host, const struct platform_config *cfg,
+			  void *window, const struct platform_ept *ept,
+			  const struct platform_vmexits *exits, struct platform **out, char *why,
+			  size_t whylen)
+{
+	struct platform *plat;
+	int err;
+
+	err = check_config(cfg, why, whylen);
+	if (err)
+		return err;
+	if (host->root != host || !window || !ept || !ept->page) {
+		snprintf(why, whylen, "a guest needs a host platform, an EPC window and an EPT");
+		return -EINVAL;
+	}
+	if (cfg->sgx2 && !host->cfg.sgx2) {
+		snprintf(why, whylen, "a guest cannot have SGX2 on a host without it");
+		return -EINVAL;
+	}
+	if (cfg->max_enclave_size_log2 > host->cfg.max_enclave_size_log2) {
+		snprintf(why, whylen, "maximum enclave size 2^%u is above the host's 2^%u",
+			 cfg->max_enclave_size_log2, host->cfg.max_enclave_size_log2);
+		return -EINVAL;
+	}
+	plat = calloc(1, sizeof(*plat));
+	if (!plat) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	plat->cfg = *cfg;
+	/* One physical machine: the host's state, CPUSVN and keys. */
+	memcpy(plat->state_dir, host->state_dir, sizeof(plat->state_dir));
+	plat->cfg.state_dir = plat->state_dir;
+	memcpy(plat->cfg.cpusvn, host->cfg.cpusvn, sizeof(plat->cfg.cpusvn));
+	plat->secrets = host->secrets;
+	memcpy(plat->report_keyid, host->report_keyid, sizeof(plat->report_keyid));
+	memcpy(plat->paging_key, host->paging_key, sizeof(plat->paging_key));
+	plat->root = host;
+	plat->ept = *ept;
+	if (exits)
+		plat->exits = *exits;
+	set_cpuid(plat, cfg, host->miscselect_mask, host->attributes_mask, host->xfrm_mask);
+	memcpy(plat->xsave_off, host->xsave_off, sizeof(plat->xsave_off));
+	memcpy(plat->xsave_len, host->xsave_len, sizeof(plat->xsave_len));
+	plat->epc_pa = PLATFORM_EPC_PA;
+	plat->epc_window = window;
+	plat->nr_epc_pages = cfg->epc_size / SGX_PAGE_SIZE;
+	if (init_lps(plat)) {
+		platform_destroy(plat);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	*out = plat;
+	return 0;
+}
+
+void *platform_epc_host(const struct platform *plat, const void *addr)
+{
+	s64 i = platform_epc_index(plat, addr);
+
+	if (i < 0)
+		return NULL;
+	return plat->ept.page ? plat->ept.page(plat->ept.ctx, (u64)i) : (void *)addr;
+}
+
+int lp_gp_into(struct lp *lp)
+{
+	return lp_gp(lp);
+}
+
+int lp_pf_into(struct lp *lp, const void *addr, bool write)
+{
+	return lp_pf(lp, addr, write);
+}
+
+int platform_reflect(struct lp *lp, const struct lp *host, int ret)
+{
+	if (!encls_faulted(ret))
+		return ret;
+	return lp_raise(lp, host->fault.vector, host->fault.error_code, host->fault.addr);
+}
+
 void platform_destroy(struct platform *plat)
 {
 	if (!plat)
 		return;
 	if (plat->mmu.walk)
 		exec_unregister(plat);
-	if (plat->epc_window)
+	if (plat->root == plat && plat->epc_window)
 		sys_munmap(plat->epc_window, plat->cfg.epc_size);
-	if (plat->lps)
+	if (plat->root == plat && plat->lps)
 		pthread_rwlock_destroy(&plat->check_lock);
 	memset(&plat->secrets, 0, sizeof(plat->secrets));
 	free(plat->epc);
@@ -244,7 +350,8 @@ s64 platform_epc_index(const struct platform *plat, const void *addr)
 
 int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 {
-	struct epc_page *page = epc_page_at(plat, addr);
+	void *home = platform_epc_host(plat, addr);
+	struct epc_page *page = home ? epc_page_at(plat->root, home) : NULL;
 	int err = 0;
 
 	if (!page || !ptr_aligned(addr, SGX_PAGE_SIZE))
@@ -254,7 +361,7 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 	if (page->epcm.valid)
 		err = -EBUSY;
 	else
-		page->mem = mem ? mem : addr;
+		page->mem = mem ? mem : home;
 	epc_unlock_exclusive(&page->lock);
 	return err;
 }
@@ -293,7 +400,7 @@ int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu)
 
 void platform_set_epcm_check(struct platform *plat, bool on)
 {
-	plat->epcm_check = on;
+	plat->root->epcm_check = on;
 }
 
 void platform_cpuid(const struct platform *plat, u32 leaf, u32 subleaf, u32 regs[4])

@@ -27,6 +27,11 @@ struct lp {
 
 struct platform {
 	struct platform_config cfg;
+	/* The machine whose EPC and EPCM this platform uses: itself, or for a
+	 * guest its host.  A guest's EPC index goes through @ept. */
+	struct platform *root;
+	struct platform_ept ept;
+	struct platform_vmexits exits;
 	char state_dir[4096];
 	struct platform_secrets secrets;
 	/* CPUID.(12H,*) view. */
@@ -37,7 +42,7 @@ struct platform {
 	/* Standard-format XSAVE layout of the host: offset and size of each
 	 * state component, from CPUID.(0DH,i) at creation. */
 	u32 xsave_off[64], xsave_len[64];
-	/* EPC */
+	/* EPC.  A guest's window is its VMM's (not owned) and @epc is NULL. */
 	u8 *epc_window;
 	u64 nr_epc_pages;
 	struct epc_page *epc;
@@ -57,12 +62,13 @@ static inline struct epc_page *epc_page_at(const struct platform *plat, const vo
 {
 	s64 i = platform_epc_index(plat, addr);
 
+	if (i >= 0 && plat->ept.page) {
+		/* A guest: the host page behind it, as the EPT translates. */
+		addr = plat->ept.page(plat->ept.ctx, (u64)i);
+		plat = plat->root;
+		i = addr ? platform_epc_index(plat, addr) : -1;
+	}
 	return i < 0 ? NULL : &plat->epc[i];
-}
-
-static inline void *epc_page_addr(const struct platform *plat, const struct epc_page *page)
-{
-	return plat->epc_window + (u64)(page - plat->epc) * SGX_PAGE_SIZE;
 }
 
 /* Bytes an XSAVE of the components in @xfrm needs (standard format). */

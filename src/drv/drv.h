@@ -58,6 +58,28 @@ struct drv_encl_stats {
 /* The @i-th enclave's statistics.  Return: 0, or -ENOENT past the last. */
 int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out) __must_check;
 
+/*
+ * For the virtualization layer (src/virt), which gives host EPC to guests.
+ * drv_epc_alloc() takes a free page without reclaiming, as Linux's virtual
+ * EPC does: its address in the EPC, or NULL.  drv_epc_free() returns one
+ * (EREMOVEd) to the free list.  drv_lp() is the LP the caller runs on.
+ */
+void *drv_epc_alloc(struct drv *drv);
+void drv_epc_free(struct drv *drv, void *page);
+struct lp *drv_lp(struct drv *drv);
+/* Whether the host's launch policy allows every signer. */
+bool drv_launch_allows_all(struct drv *drv);
+/*
+ * A guest's trapped EINIT: on the host LP the caller runs on, with that
+ * LP's hash MSRs holding the guest's virtual @lehash (written through the
+ * per-LP cache only when they differ; no policy check, the VM's creation
+ * rules made it).  *@ran_on is the LP, whose fault record a fault leaves.
+ * Return: EINIT's result.
+ */
+int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
+		    const struct sgx_einittoken *token, const u64 lehash[4],
+		    const struct lp **ran_on) __must_check;
+
 /* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
 int encl_alloc(struct drv *drv, struct encl **out) __must_check;
 

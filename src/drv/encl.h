@@ -100,15 +100,12 @@ struct encl {
 	atomic_ullong nr_augmented, nr_removed;  /* EAUG, REMOVE_PAGES */
 };
 
-void *drv_epc_alloc(struct drv *drv);
-void drv_epc_free(struct drv *drv, void *page);
 int drv_add_encl(struct drv *drv, struct encl *encl);
 void drv_remove_encl(struct drv *drv, struct encl *encl);
 int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot);
 /* The created enclave whose ELRANGE holds @la, or NULL (lock-free). */
 struct encl *drv_encl_at(struct drv *drv, u64 la);
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
-struct lp *drv_lp(struct drv *drv);
 /* A tenth of a millisecond's sleep, while waiting on another thread. */
 void drv_nap(void);
 

@@ -85,6 +85,64 @@ bool drv_launch_allowed(struct drv *drv, const u8 mrsigner[SGX_HASH_SIZE])
 	return allowed(drv_launch(drv), mrsigner);
 }
 
+bool drv_launch_allows_all(struct drv *drv)
+{
+	return drv_launch(drv)->allow_all;
+}
+
+/* The LP this thread runs on, and its cache entry. */
+static struct launch_lp *this_lp(struct launch *l, struct platform *plat, struct lp **lp)
+{
+	int cpu = sched_getcpu();
+	unsigned int idx = (unsigned int)(cpu < 0 ? 0 : cpu) % l->nr_lps;
+
+	*lp = platform_lp(plat, idx);
+	return &l->lps[idx];
+}
+
+/*
+ * EINIT on @lp with its MSRs holding @want, retried once with a forced
+ * rewrite after SGX_INVALID_EINITTOKEN (someone wrote the MSRs behind the
+ * cache's back) and while EINIT reports an unmasked event.
+ * Context: @c->lock held.
+ */
+static int cached_einit(struct launch_lp *c, struct lp *lp, const u64 want[4],
+			const struct sgx_sigstruct *sig, void *secs, struct sgx_einittoken *tok)
+{
+	bool forced = false;
+	int ret = 0, tries;
+
+	update_hash(c, lp, want, false);
+	for (tries = 0; tries < 1000; tries++) {
+		ret = encls_einit(lp, (struct sgx_sigstruct *)sig, secs, tok);
+		c->stats.einits++;
+		if (ret == SGX_INVALID_EINITTOKEN && !forced) {
+			forced = true;
+			update_hash(c, lp, want, true);
+			continue;
+		}
+		if (ret != SGX_UNMASKED_EVENT)
+			break;
+	}
+	return ret;
+}
+
+int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
+		    const struct sgx_einittoken *token, const u64 lehash[4], const struct lp **ran_on)
+{
+	struct launch *l = drv_launch(drv);
+	struct launch_lp *c;
+	struct lp *lp;
+	int ret;
+
+	c = this_lp(l, drv_platform(drv), &lp);
+	pthread_mutex_lock(&c->lock);
+	ret = cached_einit(c, lp, lehash, sig, secs, (struct sgx_einittoken *)token);
+	pthread_mutex_unlock(&c->lock);
+	*ran_on = lp;
+	return ret;
+}
+
 int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
 		 void *secs, const struct sgx_einittoken *token, const u8 *le_signer)
 {
@@ -94,15 +152,11 @@ int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigst
 	struct launch_lp *c;
 	struct lp *lp;
 	u64 want[4];
-	unsigned int idx;
-	bool forced = false;
-	int cpu = sched_getcpu(), ret, tries;
+	int ret;
 
 	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	memcpy(want, mrsigner, sizeof(want));
-	idx = (unsigned int)(cpu < 0 ? 0 : cpu) % l->nr_lps;
-	c = &l->lps[idx];
-	lp = platform_lp(plat, idx);
+	c = this_lp(l, plat, &lp);
 	pthread_mutex_lock(&c->lock);
 	if (!allowed(l, mrsigner) && token && le_signer && allowed(l, le_signer)) {
 		/* Not listed, but it carries a token: EINIT checks the token's
@@ -120,19 +174,7 @@ int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigst
 			hex);
 		return -EPERM;
 	}
-	update_hash(c, lp, want, false);
-	for (tries = 0; tries < 1000; tries++) {
-		ret = encls_einit(lp, (struct sgx_sigstruct *)sig, secs, tok);
-		c->stats.einits++;
-		if (ret == SGX_INVALID_EINITTOKEN && !forced) {
-			/* Someone wrote the MSRs behind the cache's back. */
-			forced = true;
-			update_hash(c, lp, want, true);
-			continue;
-		}
-		if (ret != SGX_UNMASKED_EVENT)
-			break;
-	}
+	ret = cached_einit(c, lp, want, sig, secs, tok);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

@@ -38,6 +38,8 @@
 extern const char preload_vdso_image[], preload_vdso_image_end[];
 
 static struct sgxemu_platform *plat;
+/* Under `sgxemu vm`, the host whose VM @plat is. */
+static struct sgxemu_platform *vm_host;
 static pthread_mutex_t plat_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The device nodes, with the numbers Linux gives them (misc, major 10). */
@@ -48,6 +50,7 @@ static const struct {
 	{ "/dev/sgx_enclave", 125 },
 	{ "/dev/sgx_provision", 126 },
 	{ "/dev/sgx", 124 },
+	{ "/dev/sgx_vepc", 127 },
 };
 
 /*
@@ -129,8 +132,23 @@ static struct sgxemu_platform *platform(void)
 {
 	struct sgxemu_platform_options o = { 0 };
 
+	const char *vm = getenv("SGXEMU_VM");
+
 	pthread_mutex_lock(&plat_lock);
-	if (!plat) {
+	if (!plat && vm && *vm) {
+		/* The host, then the VM whose driver the program sees. */
+		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
+		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
+		o.launch_policy = getenv("SGXEMU_HOST_LC");
+		if (!vm_host && sgxemu_platform_create(&o, &vm_host))
+			complain("cannot create the emulated SGX host");
+		memset(&o, 0, sizeof(o));
+		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
+		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
+		o.launch_policy = getenv("SGXEMU_LC");
+		if (vm_host && sgxemu_vm_create(vm_host, vm, &o, &plat))
+			complain("cannot create the VM");
+	} else if (!plat) {
 		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
 		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;

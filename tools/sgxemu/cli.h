@@ -17,6 +17,11 @@ int cmd_elf2sgxs(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
+
+/* Run argv[0] under the preload shim, for `sgxemu @cmd`; returns only on
+ * failure, with the exit code. */
+int cli_exec_shim(const char *cmd, char **argv);
 
 /* "64M", "1G", "0x1000": a byte count with an optional K, M or G. */
 int cli_parse_size(const char *s, u64 *out);

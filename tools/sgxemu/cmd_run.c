@@ -56,7 +56,7 @@ static int find_shim(char *path, size_t len)
 }
 
 /* Say once when the program's CPUID will show the real CPU. */
-static void cpuid_note(const char *prog)
+static void cpuid_note(const char *cmd, const char *prog)
 {
 	const char *env = getenv("SGXEMU_CPUID");
 
@@ -64,10 +64,10 @@ static void cpuid_note(const char *prog)
 		return;
 	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV)
 		fprintf(stderr,
-			"sgxemu run: note: no CPUID faulting on this host (cpuid_fault): the CPUIDs "
+			"sgxemu %s: note: no CPUID faulting on this host (cpuid_fault): the CPUIDs "
 			"in %s's own code are patched to report the emulated platform, those in "
 			"libraries report the real CPU (SGXEMU_CPUID=off silences this)\n",
-			prog);
+			cmd, prog);
 }
 
 int cmd_run(int argc, char **argv)
@@ -81,8 +81,7 @@ int cmd_run(int argc, char **argv)
 		{ "lc", required_argument, NULL, 'L' },
 		{ 0 },
 	};
-	char shim[PATH_MAX + 64], preload[2 * PATH_MAX], num[32];
-	const char *old;
+	char num[32];
 	u64 epc;
 	int opt;
 
@@ -123,16 +122,24 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("run", "expected a program to run");
+	return cli_exec_shim("run", argv + optind);
+}
+
+int cli_exec_shim(const char *cmd, char **argv)
+{
+	char shim[PATH_MAX + 64], preload[2 * PATH_MAX];
+	const char *old;
+
 	if (find_shim(shim, sizeof(shim))) {
 		log_err("cannot find %s; build it with 'make'", shim);
 		return EXIT_USAGE;
 	}
-	cpuid_note(argv[optind]);
+	cpuid_note(cmd, argv[0]);
 	old = getenv("LD_PRELOAD");
 	snprintf(preload, sizeof(preload), "%s%s%s", shim, old && *old ? ":" : "",
 		 old ? old : "");
 	setenv("LD_PRELOAD", preload, 1);
-	execvp(argv[optind], argv + optind);
-	log_err("cannot run %s: %s", argv[optind], strerror(errno));
+	execvp(argv[0], argv);
+	log_err("cannot run %s: %s", argv[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
 }

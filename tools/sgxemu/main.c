@@ -22,6 +22,7 @@ static const struct command {
 	{ "load", cmd_load, "build an enclave on a fresh emulated platform and run EINIT" },
 	{ "elf2sgxs", cmd_elf2sgxs, "lay out an enclave ELF as an .sgxs measurement stream" },
 	{ "run", cmd_run, "run an unmodified SGX program on the emulated platform" },
+	{ "vm", cmd_vm, "run a program inside a VM whose EPC is a virtual EPC of the host's" },
 	{ "info", cmd_info, "show what the emulated platform reports" },
 	{ "stat", cmd_stat, "run a program and report EINITs, launch-control MSR writes, EPC" },
 };

@@ -106,7 +106,7 @@ static int ecreate(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *secs_a
 	secs->isvprodid = 0;
 	secs->isvsvn = 0;
 	priv = secs_private(page->mem);
-	priv->eid = atomic_fetch_add(&plat->next_eid, 1);
+	priv->eid = atomic_fetch_add(&plat->root->next_eid, 1);
 	memset(&rec, 0, sizeof(rec));
 	rec.tag = SGX_MEASURE_ECREATE;
 	rec.ssaframesize = secs->ssaframesize;
@@ -145,6 +145,9 @@ int encls_ecreate(struct lp *lp, struct sgx_pageinfo *pginfo, void *secs)
 
 	if (!lp_sgx_enabled(lp))
 		return lp_gp(lp);
+	/* A guest's ECREATE exits to its VMM (architecture.md section 6). */
+	if (lp->plat->exits.ecreate)
+		return lp->plat->exits.ecreate(lp->plat->exits.ctx, lp, pginfo, secs);
 	leaf_begin(lp->plat);
 	ret = ecreate(lp, pginfo, secs);
 	return leaf_end(lp->plat, ret);

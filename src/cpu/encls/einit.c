@@ -178,6 +178,10 @@ int encls_einit(struct lp *lp, struct sgx_sigstruct *sigstruct, void *secs,
 
 	if (!lp_sgx_enabled(lp))
 		return lp_gp(lp);
+	/* A guest's EINIT exits to its VMM, which runs it with the guest's
+	 * virtual hash MSRs. */
+	if (lp->plat->exits.einit)
+		return lp->plat->exits.einit(lp->plat->exits.ctx, lp, sigstruct, secs, token);
 	leaf_begin(lp->plat);
 	ret = einit(lp, sigstruct, secs, token);
 	return leaf_end(lp->plat, ret);

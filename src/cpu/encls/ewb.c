@@ -69,7 +69,7 @@ static int ewb(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *epc, u64 *
 	flags = ((u64)e->pt << SGX_SECINFO_PT_SHIFT) | (e->flags & (SGX_SECINFO_PERM_MASK |
 								    SGX_SECINFO_STATE_MASK));
 	pcmd_header(&hdr, eid, e->enclave_address, flags, NULL);
-	ver = atomic_fetch_add(&plat->next_version, 1);
+	ver = atomic_fetch_add(&plat->root->next_version, 1);
 	pcmd_iv(iv, ver);
 	memset(&pcmd, 0, sizeof(pcmd));
 	pcmd.secinfo.flags = flags;

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/* VMs: configuration, the seed's creation rules, and the ENCLS exits. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/x86.h"
+#include "base/hex.h"
+#include "virt/virt.h"
+
+struct vm {
+	struct drv *host;
+	struct vepc *vepc;
+	struct platform *guest;
+	struct vm_config cfg;
+	atomic_ullong ecreate_exits, einit_exits, gp_injected;
+};
+
+/* "64M", "1G", "65536": bytes, with binary K, M and G. */
+static int parse_size(const char *s, size_t len, u64 *out)
+{
+	u64 v = 0, unit = 1;
+	size_t i;
+
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (v > (~0ULL - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (u64)(s[i] - '0');
+	}
+	if (!i)
+		return -EINVAL;
+	if (i + 1 == len) {
+		switch (s[i]) {
+		case 'K': case 'k': unit = 1ULL << 10; break;
+		case 'M': case 'm': unit = 1ULL << 20; break;
+		case 'G': case 'g': unit = 1ULL << 30; break;
+		default: return -EINVAL;
+		}
+	} else if (i != len) {
+		return -EINVAL;
+	}
+	if (v > ~0ULL / unit)
+		return -EINVAL;
+	*out = v * unit;
+	return 0;
+}
+
+int vm_config_parse(const char *s, struct vm_config *cfg, char *why, size_t whylen)
+{
+	bool have_epc = false;
+
+	memset(cfg, 0, sizeof(*cfg));
+	memcpy(cfg->lehash, platform_intel_lehash, sizeof(cfg->lehash));
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+
+		if (len > 4 && !strncmp(s, "epc=", 4)) {
+			if (parse_size(s + 4, len - 4, &cfg->epc_size) || !cfg->epc_size ||
+			    cfg->epc_size % 4096) {
+				snprintf(why, whylen,
+					 "epc=%.*s: give the guest's EPC size in bytes, a multiple of "
+					 "4096 (K, M, G allowed)",
+					 (int)(len - 4 > 40 ? 40 : len - 4), s + 4);
+				return -EINVAL;
+			}
+			have_epc = true;
+		} else if (len == 7 + 2 * SGX_HASH_SIZE && !strncmp(s, "lehash=", 7)) {
+			char hex[2 * SGX_HASH_SIZE + 1];
+
+			memcpy(hex, s + 7, 2 * SGX_HASH_SIZE);
+			hex[2 * SGX_HASH_SIZE] = '\0';
+			if (hex_decode(cfg->lehash, SGX_HASH_SIZE, hex)) {
+				snprintf(why, whylen, "lehash=%s: not 64 hex digits", hex);
+				return -EINVAL;
+			}
+		} else if (len >= 7 && !strncmp(s, "lehash=", 7)) {
+			snprintf(why, whylen,
+				 "lehash=%.*s: give the SHA-256 of the launch enclave's signing key, 64 "
+				 "hex digits",
+				 (int)(len - 7 > 70 ? 70 : len - 7), s + 7);
+			return -EINVAL;
+		} else if (len == 4 && !strncmp(s, "lewr", 4)) {
+			cfg->lewr = true;
+		} else {
+			snprintf(why, whylen, "'%.*s': expected epc=SIZE, lehash=HEX or lewr",
+				 (int)(len > 40 ? 40 : len), s);
+			return -EINVAL;
+		}
+		s += len + (s[len] == ',');
+	}
+	if (!have_epc) {
+		snprintf(why, whylen, "no epc=SIZE: a VM needs an EPC size (epc=SIZE[,lehash=HEX][,lewr])");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vm_check_rules(struct drv *host, const struct vm_config *cfg, char *why, size_t whylen)
+{
+	const struct platform_config *hc = platform_config(drv_platform(host));
+	char hex[2 * SGX_HASH_SIZE + 1];
+
+	hex_encode(hex, cfg->lehash, SGX_HASH_SIZE);
+	if (hc->lc_locked) {
+		/* The host's MSRs are fixed, and every guest EINIT runs with them. */
+		if (cfg->lewr || memcmp(cfg->lehash, hc->lehash, SGX_HASH_SIZE)) {
+			snprintf(why, whylen,
+				 "VM refused: the host's hash MSRs are locked, so a guest may only "
+				 "have the host's own lehash, without lewr");
+			return -EPERM;
+		}
+		return 0;
+	}
+	if (drv_launch_allows_all(host))
+		return 0;
+	if (cfg->lewr) {
+		snprintf(why, whylen,
+			 "VM refused: lewr needs a host that allows every signer (this host has an "
+			 "allow list; a guest may not be less restrictive than its host)");
+		return -EPERM;
+	}
+	if (!drv_launch_allowed(host, cfg->lehash)) {
+		snprintf(why, whylen,
+			 "VM refused: lehash %s%s is not on the host's allow list (a host with an "
+			 "allow list accepts only a listed lehash, without lewr)",
+			 hex,
+			 memcmp(cfg->lehash, platform_intel_lehash, SGX_HASH_SIZE) ? "" :
+										    " (Intel's, the default)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * Guest ECREATE: the SECS must fit the guest's CPUID.(12H,0) and (12H,1),
+ * or the guest gets #GP(0); then the host runs it on the host page.
+ */
+static int vm_ecreate(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, void *secs)
+{
+	struct vm *vm = ctx;
+	const struct sgx_secs *s;
+	u32 r0[4], r1[4], max_log2;
+	u64 attributes, xfrm;
+	struct lp *hlp;
+	void *hsecs;
+
+	atomic_fetch_add(&vm->ecreate_exits, 1);
+	/* The leaf's own alignment #GPs, before the SECS is read. */
+	if ((uintptr_t)pginfo % 32 || !pginfo->srcpge || pginfo->srcpge % SGX_PAGE_SIZE)
+		return lp_gp_into(lp);
+	s = (const struct sgx_secs *)(uintptr_t)pginfo->srcpge;
+	platform_cpuid(vm->guest, SGX_CPUID, 0, r0);
+	platform_cpuid(vm->guest, SGX_CPUID, 1, r1);
+	attributes = (u64)r1[1] << 32 | r1[0];
+	xfrm = (u64)r1[3] << 32 | r1[2];
+	max_log2 = (s->attributes.flags & SGX_ATTR_MODE64BIT) ? (r0[3] >> 8) & 0xFF : r0[3] & 0xFF;
+	if ((s->miscselect & ~r0[1]) || (s->attributes.flags & ~attributes) ||
+	    (s->attributes.xfrm & ~xfrm) ||
+	    (s->attributes.xfrm & SGX_XFRM_LEGACY) != SGX_XFRM_LEGACY ||
+	    s->size >= 1ULL << max_log2) {
+		atomic_fetch_add(&vm->gp_injected, 1);
+		return lp_gp_into(lp);
+	}
+	/* Only the guest's own EPC: any other address, a host EPC page
+	 * included, is not EPC to the guest. */
+	hsecs = platform_epc_host(vm->guest, secs);
+	if (!hsecs)
+		return lp_pf_into(lp, secs, true);
+	hlp = drv_lp(vm->host);
+	return platform_reflect(lp, hlp, encls_ecreate(hlp, pginfo, hsecs));
+}
+
+/* Guest EINIT: on a host LP, with the guest LP's virtual hash. */
+static int vm_einit(void *ctx, struct lp *lp, struct sgx_sigstruct *sig, void *secs,
+		    struct sgx_einittoken *token)
+{
+	struct vm *vm = ctx;
+	const struct lp *ran_on;
+	u64 hash[4];
+	void *hsecs;
+	unsigned int i;
+	int ret;
+
+	atomic_fetch_add(&vm->einit_exits, 1);
+	for (i = 0; i < 4; i++)
+		if (lp_rdmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, &hash[i]))
+			return lp_gp_into(lp);
+	hsecs = platform_epc_host(vm->guest, secs);
+	if (!hsecs)
+		return lp_pf_into(lp, secs, true);
+	ret = drv_einit_guest(vm->host, sig, hsecs, token, hash, &ran_on);
+	return platform_reflect(lp, ran_on, ret);
+}
+
+static void *vm_ept(void *ctx, u64 index)
+{
+	struct vm *vm = ctx;
+
+	return vepc_page(vm->vepc, index);
+}
+
+int vm_create(struct drv *host, struct vepc *vepc, void *window, const struct vm_config *cfg,
+	      const struct platform_config *guest, struct vm **out, char *why, size_t whylen)
+{
+	struct platform_config gcfg = *guest;
+	struct platform_ept ept;
+	struct platform_vmexits exits;
+	struct vm *vm;
+	int err;
+
+	err = vm_check_rules(host, cfg, why, whylen);
+	if (err)
+		return err;
+	if (cfg->epc_size > platform_epc_pages(drv_platform(host)) * SGX_PAGE_SIZE) {
+		snprintf(why, whylen,
+			 "VM refused: a %llu-byte guest EPC is larger than the host's %llu bytes",
+			 (unsigned long long)cfg->epc_size,
+			 (unsigned long long)(platform_epc_pages(drv_platform(host)) * SGX_PAGE_SIZE));
+		return -EINVAL;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	vm->host = host;
+	vm->vepc = vepc;
+	vm->cfg = *cfg;
+	err = vepc_reserve(vepc, cfg->epc_size / SGX_PAGE_SIZE);
+	if (err) {
+		free(vm);
+		snprintf(why, whylen, "out of memory");
+		return err;
+	}
+	gcfg.epc_size = cfg->epc_size;
+	gcfg.lc_locked = !cfg->lewr;
+	memcpy(gcfg.lehash, cfg->lehash, sizeof(gcfg.lehash));
+	ept.page = vm_ept;
+	ept.ctx = vm;
+	exits.ecreate = vm_ecreate;
+	exits.einit = vm_einit;
+	exits.ctx = vm;
+	err = platform_create_guest(drv_platform(host), &gcfg, window, &ept, &exits, &vm->guest,
+				    why, whylen);
+	if (err) {
+		free(vm);
+		return err;
+	}
+	*out = vm;
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	platform_destroy(vm->guest);
+	free(vm);
+}
+
+struct platform *vm_platform(struct vm *vm)
+{
+	return vm->guest;
+}
+
+void vm_stats(struct vm *vm, struct vm_stats *out)
+{
+	out->ecreate_exits = atomic_load(&vm->ecreate_exits);
+	out->einit_exits = atomic_load(&vm->einit_exits);
+	out->gp_injected = atomic_load(&vm->gp_injected);
+}
