@@ -201,7 +201,7 @@ check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD) $(HELPER) $(PROGS)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 
-# The Linux kernel's SGX selftests, unmodified, under `sgxemu run`.
+# The Linux kernel's SGX selftests, unmodified, under `sgxemu run` and `sgxemu vm`.
 check-external: $(O)/bin/sgxemu $(PRELOAD) $(HELPER)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) WORK=$(abspath $(O)/external) \
 		tests/external/linux-selftests/run
@@ -239,7 +239,7 @@ help:
 	@echo '  all    build build/bin/sgxemu (MODE=debug) or build/MODE/bin/sgxemu'
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
-	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run'
+	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm'
 	@echo '  demo   an enclave seals, unseals and attests on the emulated platform'
 	@echo '  lint   header self-containment and layering checks'
 

@@ -39,6 +39,7 @@ struct sgxemu_platform {
 	struct sgxemu_platform *host;
 	struct vm *vm;
 	int vepc_fd;
+	struct dev_file *vepc;      /* the VM's hold on it */
 	void *window;
 	u64 window_len;
 	atomic_int nr_guests;
@@ -264,13 +265,15 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 		fail(err, "cannot map the virtual EPC: %s", strerror(-err));
 		goto err_close;
 	}
+	p->vepc = api_vepc_hold(p->vepc_fd);
 	platform_config_default(&gcfg);
+	gcfg.max_enclave_size_log2 = platform_config(host->plat)->max_enclave_size_log2;
 	if (opts && opts->nr_lps)
 		gcfg.nr_lps = opts->nr_lps;
 	gcfg.sgx2 = platform_config(host->plat)->sgx2 && !(opts && opts->sgx2 < 0);
 	if (opts)
 		cpuid_limits(&gcfg, opts);
-	err = vm_create(host->drv, api_vepc_of(p->vepc_fd), p->window, &cfg, &gcfg, &p->vm, why,
+	err = vm_create(host->drv, api_vepc(p->vepc), p->window, &cfg, &gcfg, &p->vm, why,
 			sizeof(why));
 	if (err) {
 		fail(err, "%s", why);
@@ -289,6 +292,9 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 
 err_unmap:
 	sgxemu_munmap(p->window, p->window_len);
+	api_vepc_put(p->vepc, p->vepc_fd);
+	free(p);
+	return err;
 err_close:
 	sgxemu_close(p->vepc_fd);
 	free(p);
@@ -310,7 +316,7 @@ int sgxemu_vm_stats(struct sgxemu_platform *p, struct sgxemu_vm_stats *out)
 	out->ecreate_exits = st.ecreate_exits;
 	out->einit_exits = st.einit_exits;
 	out->gp_injected = st.gp_injected;
-	out->host_pages = vepc_nr_pages(api_vepc_of(p->vepc_fd));
+	out->host_pages = vepc_nr_pages(api_vepc(p->vepc));
 	return 0;
 }
 
@@ -327,7 +333,7 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 	if (p->vm) {
 		vm_destroy(p->vm);
 		sgxemu_munmap(p->window, p->window_len);
-		sgxemu_close(p->vepc_fd);
+		api_vepc_put(p->vepc, p->vepc_fd);
 		atomic_fetch_sub(&p->host->nr_guests, 1);
 	} else {
 		platform_destroy(p->plat);

@@ -153,11 +153,28 @@ static void put_file(struct dev_file *f)
 	free(f);
 }
 
-struct vepc *api_vepc_of(int fd)
+struct dev_file *api_vepc_hold(int fd)
 {
 	struct dev_file *f = file_of(fd);
 
-	return f && f->type == DEV_VEPC ? f->vepc : NULL;
+	if (!f || f->type != DEV_VEPC)
+		return NULL;
+	atomic_fetch_add(&f->refs, 1);
+	return f;
+}
+
+struct vepc *api_vepc(struct dev_file *f)
+{
+	return f->vepc;
+}
+
+void api_vepc_put(struct dev_file *f, int fd)
+{
+	/* Close @fd only if it still is this file: the program may have
+	 * closed it and the number gone to another file since. */
+	if (file_of(fd) == f)
+		sgxemu_close(fd);
+	put_file(f);
 }
 
 int sgxemu_close(int fd)

@@ -8,6 +8,7 @@
 
 #include "arch/x86.h"
 #include "base/hex.h"
+#include "drv/uaccess.h"
 #include "virt/virt.h"
 
 struct vm {
@@ -134,23 +135,66 @@ int vm_check_rules(struct drv *host, const struct vm_config *cfg, char *why, siz
 }
 
 /*
- * Guest ECREATE: the SECS must fit the guest's CPUID.(12H,0) and (12H,1),
- * or the guest gets #GP(0); then the host runs it on the host page.
+ * Read @len bytes of the guest's operand at @src, once, as KVM copies them
+ * before checking: EPC reads as the abort page (all ones), a bad address
+ * is a #PF in the guest.
+ */
+static int guest_read(struct vm *vm, struct lp *lp, void *dst, u64 src, size_t len)
+{
+	const void *p = (const void *)(uintptr_t)src;
+
+	if (platform_epc_index(vm->guest, p) >= 0 ||
+	    platform_epc_index(drv_platform(vm->host), p) >= 0) {
+		memset(dst, 0xFF, len);
+		return 0;
+	}
+	return uaccess_copy_from(dst, src, len) ? lp_pf_into(lp, p, false) : 0;
+}
+
+/* The host leaf's result for the guest: a #PF on the host page behind the
+ * guest's operand is the guest's #PF at the operand itself. */
+static int reflect(struct lp *lp, const struct lp *host, int ret, const void *hpage,
+		   const void *gpage)
+{
+	const struct lp_fault *f = lp_last_fault(host);
+
+	if (encls_faulted(ret) && f->vector == X86_VEC_PF &&
+	    f->addr - (u64)(uintptr_t)hpage < SGX_PAGE_SIZE)
+		return lp_pf_into(lp, gpage, true);
+	return platform_reflect(lp, host, ret);
+}
+
+/*
+ * Guest ECREATE: PAGEINFO and the SECS are copied once and the copy must
+ * fit the guest's CPUID.(12H,0) and (12H,1), or the guest gets #GP(0);
+ * then the host runs ECREATE from the copy on the host page.
  */
 static int vm_ecreate(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, void *secs)
 {
 	struct vm *vm = ctx;
-	const struct sgx_secs *s;
+	struct sgx_pageinfo pi __aligned(32);
+	struct sgx_secs *s;
 	u32 r0[4], r1[4], max_log2;
 	u64 attributes, xfrm;
 	struct lp *hlp;
 	void *hsecs;
+	int ret;
 
 	atomic_fetch_add(&vm->ecreate_exits, 1);
-	/* The leaf's own alignment #GPs, before the SECS is read. */
-	if ((uintptr_t)pginfo % 32 || !pginfo->srcpge || pginfo->srcpge % SGX_PAGE_SIZE)
+	/* The leaf's own alignment #GPs come first, as in KVM's exit. */
+	if ((uintptr_t)pginfo % 32 || (uintptr_t)secs % SGX_PAGE_SIZE)
 		return lp_gp_into(lp);
-	s = (const struct sgx_secs *)(uintptr_t)pginfo->srcpge;
+	ret = guest_read(vm, lp, &pi, (u64)(uintptr_t)pginfo, sizeof(pi));
+	if (ret)
+		return ret;
+	if (pi.srcpge % SGX_PAGE_SIZE || pi.secinfo % 64)
+		return lp_gp_into(lp);
+	s = aligned_alloc(SGX_PAGE_SIZE, sizeof(*s));
+	if (!s)
+		return lp_gp_into(lp); /* the VMM cannot serve the exit */
+	ret = guest_read(vm, lp, s, pi.srcpge, sizeof(*s));
+	if (ret)
+		goto out;
 	platform_cpuid(vm->guest, SGX_CPUID, 0, r0);
 	platform_cpuid(vm->guest, SGX_CPUID, 1, r1);
 	attributes = (u64)r1[1] << 32 | r1[0];
@@ -161,15 +205,22 @@ static int vm_ecreate(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, voi
 	    (s->attributes.xfrm & SGX_XFRM_LEGACY) != SGX_XFRM_LEGACY ||
 	    s->size >= 1ULL << max_log2) {
 		atomic_fetch_add(&vm->gp_injected, 1);
-		return lp_gp_into(lp);
+		ret = lp_gp_into(lp);
+		goto out;
 	}
 	/* Only the guest's own EPC: any other address, a host EPC page
 	 * included, is not EPC to the guest. */
 	hsecs = platform_epc_host(vm->guest, secs);
-	if (!hsecs)
-		return lp_pf_into(lp, secs, true);
+	if (!hsecs) {
+		ret = lp_pf_into(lp, secs, true);
+		goto out;
+	}
+	pi.srcpge = (u64)(uintptr_t)s;
 	hlp = drv_lp(vm->host);
-	return platform_reflect(lp, hlp, encls_ecreate(hlp, pginfo, hsecs));
+	ret = reflect(lp, hlp, encls_ecreate(hlp, &pi, hsecs), hsecs, secs);
+out:
+	free(s);
+	return ret;
 }
 
 /* Guest EINIT: on a host LP, with the guest LP's virtual hash. */
@@ -184,14 +235,18 @@ static int vm_einit(void *ctx, struct lp *lp, struct sgx_sigstruct *sig, void *s
 	int ret;
 
 	atomic_fetch_add(&vm->einit_exits, 1);
+	if ((uintptr_t)sig % SGX_PAGE_SIZE || (uintptr_t)secs % SGX_PAGE_SIZE ||
+	    (uintptr_t)token % 512)
+		return lp_gp_into(lp);
 	for (i = 0; i < 4; i++)
 		if (lp_rdmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, &hash[i]))
 			return lp_gp_into(lp);
 	hsecs = platform_epc_host(vm->guest, secs);
 	if (!hsecs)
 		return lp_pf_into(lp, secs, true);
+	/* The host's leaf copies SIGSTRUCT and the token before it checks. */
 	ret = drv_einit_guest(vm->host, sig, hsecs, token, hash, &ran_on);
-	return platform_reflect(lp, ran_on, ret);
+	return reflect(lp, ran_on, ret, hsecs, secs);
 }
 
 static void *vm_ept(void *ctx, u64 index)

@@ -244,6 +244,20 @@ TEST(vm, bad_configurations)
 		ASSERT_STR_CONTAINS(sgxemu_last_error(), "--sgx");
 	}
 	ASSERT_EQ(sgxemu_vm_config_check("epc=64K,lehash=" INTEL_HEX ",lewr"), 0);
+	sgxemu_platform_destroy(h);
+	/* A guest's CPUID limits default to its host's, the ELRANGE limit
+	 * too. */
+	{
+		struct sgxemu_platform_options o = { .epc_size = 1 << 20,
+						     .max_enclave_size_log2 = 32 };
+		u32 regs[4];
+
+		ASSERT_EQ(sgxemu_platform_create(&o, &h), 0);
+		g = guest(h, "epc=64K", NULL);
+		sgxemu_cpuid(g, 0x12, 0, regs);
+		ASSERT_EQ((regs[3] >> 8) & 0xFF, 32);
+		sgxemu_platform_destroy(g);
+	}
 	ASSERT_EQ(sgxemu_vm_vepc_fd(h), -EINVAL);
 	sgxemu_platform_destroy(h);
 }
@@ -459,8 +473,12 @@ TEST(vm, vepc_remove_all_with_live_secs)
 		ASSERT_EQ(run.exception_vector, 14);
 	}
 	sgxemu_enclave_destroy(e);
+	/* The VMM's descriptor may go (a program closing every fd): the
+	 * VM holds its virtual EPC, as a mapping holds the file on Linux. */
+	ASSERT_EQ(sgxemu_close(fd), 0);
 	ASSERT_EQ(try_load(g, SIG_A, &e), 0);   /* the guest goes on */
 	run_once(e, 2);
+	ASSERT_EQ(vm_pages(g), used);
 	sgxemu_enclave_destroy(e);
 	sgxemu_platform_destroy(g);
 	ASSERT_EQ(host_free(h), free0);

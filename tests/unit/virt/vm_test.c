@@ -83,11 +83,27 @@ TEST(vm, ecreate_exit)
 	/* A misaligned PAGEINFO is the leaf's own #GP. */
 	pginfo = (struct sgx_pageinfo *)((u8 *)&v.fx.pginfo + 8);
 	ASSERT_FAULT(encls_ecreate(v.fx.lp, pginfo, v.fx.secs), v.fx.lp, X86_VEC_GP);
+	/* An operand inside a page is the leaf's #GP too: the exit keeps
+	 * the offset that translating to a host page would lose. */
+	ASSERT_FAULT(fx_ecreate_at(&v.fx, (u8 *)v.fx.secs + 0x10), v.fx.lp, X86_VEC_GP);
 	ASSERT_EQ(fx_ecreate_at(&v.fx, v.fx.secs), 0);
 	ASSERT_EQ(vepc_nr_pages(v.vepc), 1);
-	/* The host's leaf judged the page: a second ECREATE there faults in
-	 * the guest with the host's #PF. */
+	/* The host's leaf judged the page: a second ECREATE there is the
+	 * guest's #PF at the guest's address, never the host page's. */
 	ASSERT_FAULT(fx_ecreate_at(&v.fx, v.fx.secs), v.fx.lp, X86_VEC_PF);
+	ASSERT_EQ(lp_last_fault(v.fx.lp)->addr, (u64)(uintptr_t)v.fx.secs);
+	/* A SECS source the guest cannot read is its #PF, not a crash. */
+	v.fx.pginfo.srcpge = 0x1000;
+	ASSERT_FAULT(encls_ecreate(v.fx.lp, &v.fx.pginfo, platform_epc_page(v.fx.plat, 1)),
+		     v.fx.lp, X86_VEC_PF);
+	/* EINIT's exit checks its operands' alignment before anything. */
+	{
+		static struct sgx_sigstruct sig __aligned(4096);
+		static struct sgx_einittoken token __aligned(512);
+
+		ASSERT_FAULT(encls_einit(v.fx.lp, &sig, (u8 *)v.fx.secs + 0x40, &token), v.fx.lp,
+			     X86_VEC_GP);
+	}
 	vfx_teardown(&v);
 }
 
