@@ -237,14 +237,11 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	char why[320];
 	int err;
 
-	err = sgxemu_vm_config_check(sgx);
-	if (err)
-		return err;
+	if (vm_config_parse(sgx, &cfg, why, sizeof(why)))
+		return fail(-EINVAL, "--sgx %s: %s", sgx ? sgx : "(none)", why);
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
-	if (vm_config_parse(sgx, &cfg, why, sizeof(why)))
-		return fail(-EINVAL, "%s", why);
 	/* Refuse before anything is set up. */
 	err = vm_check_rules(host->drv, &cfg, why, sizeof(why));
 	if (err)
