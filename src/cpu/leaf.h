@@ -3,6 +3,8 @@
 #ifndef SGXEMU_CPU_LEAF_H
 #define SGXEMU_CPU_LEAF_H
 
+#include <stdatomic.h>
+
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
 #include "base/mem.h"
@@ -65,6 +67,31 @@ static inline bool secinfo_reserved_clear(const struct sgx_secinfo *si)
 	       mem_is_zero(si->reserved, sizeof(si->reserved));
 }
 
+/*
+ * A new child page of the enclave whose SECS page is @secs_page enters the
+ * EPCM (EADD, EAUG): type @pt, @flags, at @linaddr.
+ * Context: @page locked exclusive and invalid, @secs_page locked shared.
+ */
+static inline void leaf_add_child(struct epc_page *page, struct epc_page *secs_page, u8 pt,
+				  u16 flags, u64 linaddr)
+{
+	page->epcm.pt = pt;
+	page->epcm.flags = flags;
+	page->epcm.enclave_address = linaddr;
+	page->epcm.secs = secs_page;
+	page->track_pending = false;
+	page->epcm.valid = true;
+	atomic_fetch_add(&secs_page->nr_children, 1);
+}
+
+/* EMODPR and EMODT changed @page: EACCEPT of it waits (SGX_NOT_TRACKED)
+ * until an ETRACK started after now has completed. */
+static inline void leaf_modified(struct epc_page *page)
+{
+	page->modify_epoch = atomic_load(&page->epcm.secs->epoch);
+	page->track_pending = true;
+}
+
 /* Bracket every ENCLS leaf: the EPCM checker runs after it in debug builds. */
 void leaf_begin(struct platform *plat);
 int leaf_end(struct platform *plat, int ret);
@@ -75,5 +102,23 @@ int leaf_end(struct platform *plat, int ret);
  * hardware.
  */
 void leaf_read_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len);
+
+/*
+ * The operands of EMODPR and EMODT: SECINFO (RBX, 64-byte aligned) read
+ * once into @si, and the EPC page at @epc (RCX, page aligned) in *@page.
+ * Return: 0, or #GP (alignment) / #PF (not an EPC page).
+ */
+static inline int leaf_secinfo_operands(struct lp *lp, const struct sgx_secinfo *secinfo_addr,
+					void *epc, struct sgx_secinfo *si,
+					struct epc_page **page)
+{
+	if (!ptr_aligned(secinfo_addr, 64) || !ptr_aligned(epc, SGX_PAGE_SIZE))
+		return lp_gp(lp);
+	*page = epc_page_at(lp->plat, epc);
+	if (!*page)
+		return lp_pf(lp, epc, true);
+	leaf_read_nonenclave(lp->plat, si, secinfo_addr, sizeof(*si));
+	return 0;
+}
 
 #endif

@@ -316,8 +316,7 @@ int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
 		err = -EINVAL;
 		goto out;
 	}
-	ret = launch_einit(drv_launch(encl->drv), encl->drv->plat, sig, encl->secs, tok,
-			   le_signer);
+	ret = launch_einit(encl->drv, sig, encl->secs, tok, le_signer);
 	if (ret == -EPERM) {
 		*status = SGX_INVALID_EINITTOKEN;
 		err = -EPERM;

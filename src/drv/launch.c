@@ -3,7 +3,6 @@
 #include "drv/launch.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,14 +89,11 @@ bool drv_launch_allows_all(struct drv *drv)
 	return drv_launch(drv)->allow_all;
 }
 
-/* The LP this thread runs on, and its cache entry. */
-static struct launch_lp *this_lp(struct launch *l, struct platform *plat, struct lp **lp)
+/* The LP this thread runs on (drv_lp()), and its cache entry. */
+static struct launch_lp *this_lp(struct drv *drv, struct lp **lp)
 {
-	int cpu = sched_getcpu();
-	unsigned int idx = (unsigned int)(cpu < 0 ? 0 : cpu) % l->nr_lps;
-
-	*lp = platform_lp(plat, idx);
-	return &l->lps[idx];
+	*lp = drv_lp(drv);
+	return &drv_launch(drv)->lps[lp_id(*lp)];
 }
 
 /*
@@ -130,12 +126,11 @@ static int cached_einit(struct launch_lp *c, struct lp *lp, const u64 want[4],
 int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 		    const struct sgx_einittoken *token, const u64 lehash[4], const struct lp **ran_on)
 {
-	struct launch *l = drv_launch(drv);
 	struct launch_lp *c;
 	struct lp *lp;
 	int ret;
 
-	c = this_lp(l, drv_platform(drv), &lp);
+	c = this_lp(drv, &lp);
 	pthread_mutex_lock(&c->lock);
 	ret = cached_einit(c, lp, lehash, sig, secs, (struct sgx_einittoken *)token);
 	pthread_mutex_unlock(&c->lock);
@@ -143,9 +138,10 @@ int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs
 	return ret;
 }
 
-int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
-		 void *secs, const struct sgx_einittoken *token, const u8 *le_signer)
+int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
+		 const struct sgx_einittoken *token, const u8 *le_signer)
 {
+	struct launch *l = drv_launch(drv);
 	static const struct sgx_einittoken zero_token __aligned(512);
 	struct sgx_einittoken *tok = (struct sgx_einittoken *)&zero_token;
 	u8 mrsigner[SGX_HASH_SIZE];
@@ -156,7 +152,7 @@ int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigst
 
 	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	memcpy(want, mrsigner, sizeof(want));
-	c = this_lp(l, plat, &lp);
+	c = this_lp(drv, &lp);
 	pthread_mutex_lock(&c->lock);
 	if (!allowed(l, mrsigner) && token && le_signer && allowed(l, le_signer)) {
 		/* Not listed, but it carries a token: EINIT checks the token's

@@ -32,8 +32,8 @@ int launch_init(struct launch *l, unsigned int nr_lps) __must_check;
 void launch_destroy(struct launch *l);
 
 /*
- * EINIT of the enclave with SECS @secs on a logical processor of @plat,
- * under the host policy: the LP's hash MSRs are pointed at MRSIGNER (if
+ * EINIT of the enclave with SECS @secs on the LP this thread runs on
+ * (drv_lp()), under the host policy: the LP's hash MSRs are pointed at MRSIGNER (if
  * not already there, and if they are writable) and EINIT runs, retried
  * once with a forced rewrite after SGX_INVALID_EINITTOKEN (the MSRs may
  * have changed behind the cache), and while EINIT reports an unmasked event.
@@ -43,7 +43,7 @@ void launch_destroy(struct launch *l);
  * Return: EINIT's result; -EPERM when the policy refuses the signer (one
  * log line names it).
  */
-int launch_einit(struct launch *l, struct platform *plat, const struct sgx_sigstruct *sig,
-		 void *secs, const struct sgx_einittoken *token, const u8 *le_signer) __must_check;
+int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
+		 const struct sgx_einittoken *token, const u8 *le_signer) __must_check;
 
 #endif

@@ -90,13 +90,8 @@ static int eadd(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *epc)
 	crypto_sha256_update(&secs_private(secs_page->mem)->mr, &rec, sizeof(rec));
 	secs_private(secs_page->mem)->mr_updates++;
 
-	page->epcm.pt = pt;
-	page->epcm.flags = (u16)(secinfo.flags & SGX_SECINFO_PERM_MASK);
-	page->epcm.enclave_address = pginfo.linaddr;
-	page->epcm.secs = secs_page;
-	page->track_pending = false;
-	page->epcm.valid = true;
-	atomic_fetch_add(&secs_page->nr_children, 1);
+	leaf_add_child(page, secs_page, pt, (u16)(secinfo.flags & SGX_SECINFO_PERM_MASK),
+		       pginfo.linaddr);
 	ret = 0;
 out_unlock_mr:
 	epc_unlock_exclusive(&secs_page->mr_lock);

@@ -53,13 +53,8 @@ static int eaug(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *epc)
 	if (pginfo.linaddr < secs->baseaddr || pginfo.linaddr - secs->baseaddr >= secs->size)
 		goto out_unlock_secs;
 	memset(page->mem, 0, SGX_PAGE_SIZE);
-	page->epcm.pt = SGX_PT_REG;
-	page->epcm.flags = EPCM_R | EPCM_W | EPCM_PENDING;
-	page->epcm.enclave_address = pginfo.linaddr;
-	page->epcm.secs = secs_page;
-	page->track_pending = false;
-	page->epcm.valid = true;
-	atomic_fetch_add(&secs_page->nr_children, 1);
+	leaf_add_child(page, secs_page, SGX_PT_REG, EPCM_R | EPCM_W | EPCM_PENDING,
+		       pginfo.linaddr);
 	ret = 0;
 out_unlock_secs:
 	epc_unlock_shared(&secs_page->lock);

@@ -10,12 +10,9 @@ static int emodpr(struct lp *lp, const struct sgx_secinfo *secinfo_addr, void *e
 	struct epcm_entry *e;
 	int ret;
 
-	if (!ptr_aligned(secinfo_addr, 64) || !ptr_aligned(epc, SGX_PAGE_SIZE))
-		return lp_gp(lp);
-	page = epc_page_at(lp->plat, epc);
-	if (!page)
-		return lp_pf(lp, epc, true);
-	leaf_read_nonenclave(lp->plat, &si, secinfo_addr, sizeof(si));
+	ret = leaf_secinfo_operands(lp, secinfo_addr, epc, &si, &page);
+	if (ret)
+		return ret;
 	if (!secinfo_reserved_clear(&si) ||
 	    ((si.flags & SGX_SECINFO_W) && !(si.flags & SGX_SECINFO_R)))
 		return lp_gp(lp);
@@ -48,8 +45,7 @@ static int emodpr(struct lp *lp, const struct sgx_secinfo *secinfo_addr, void *e
 	/* PR even when nothing is taken away: EACCEPT confirms it. */
 	e->flags = (u16)((e->flags & ~SGX_SECINFO_PERM_MASK) |
 			 (e->flags & si.flags & SGX_SECINFO_PERM_MASK) | EPCM_PR);
-	page->modify_epoch = atomic_load(&e->secs->epoch);
-	page->track_pending = true;
+	leaf_modified(page);
 	ret = 0;
 out_unlock:
 	epc_unlock_exclusive(&page->lock);

@@ -11,12 +11,9 @@ static int emodt(struct lp *lp, const struct sgx_secinfo *secinfo_addr, void *ep
 	u8 pt;
 	int ret;
 
-	if (!ptr_aligned(secinfo_addr, 64) || !ptr_aligned(epc, SGX_PAGE_SIZE))
-		return lp_gp(lp);
-	page = epc_page_at(lp->plat, epc);
-	if (!page)
-		return lp_pf(lp, epc, true);
-	leaf_read_nonenclave(lp->plat, &si, secinfo_addr, sizeof(si));
+	ret = leaf_secinfo_operands(lp, secinfo_addr, epc, &si, &page);
+	if (ret)
+		return ret;
 	pt = secinfo_pt(si.flags);
 	if (!secinfo_reserved_clear(&si) || (pt != SGX_PT_TCS && pt != SGX_PT_TRIM))
 		return lp_gp(lp);
@@ -49,8 +46,7 @@ static int emodt(struct lp *lp, const struct sgx_secinfo *secinfo_addr, void *ep
 	 */
 	e->pt = pt;
 	e->flags = (u16)((e->flags & EPCM_BLOCKED) | EPCM_MODIFIED);
-	page->modify_epoch = atomic_load(&e->secs->epoch);
-	page->track_pending = true;
+	leaf_modified(page);
 	ret = 0;
 out_unlock:
 	epc_unlock_exclusive(&page->lock);
