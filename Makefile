@@ -170,11 +170,11 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 # tests: plain C, no libsgxemu, never built with the sanitizers (the shim
 # they run under is not).
 PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog \
-	$(O)/tests/prog/reexec_prog
+	$(O)/tests/prog/reexec_prog $(O)/tests/prog/runtime_prog
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
-$(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h
+$(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h tests/integration/prog/uapi.h
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $<
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -pthread -o $@ $<
 $(O)/tests/prog/static_prog: tests/integration/prog/static_prog.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(PROG_CFLAGS) -static -o $@ $<

@@ -199,6 +199,12 @@ SGXEMU_API int sgxemu_mmap(void *addr, size_t len, int prot, int flags, int fd, 
 			   void **out);
 SGXEMU_API int sgxemu_mprotect(void *addr, size_t len, int prot);
 SGXEMU_API int sgxemu_munmap(void *addr, size_t len);
+/*
+ * The kernel replaced [@addr, @addr + @len) with another mapping (an mmap()
+ * with MAP_FIXED of something else): enclave pages there are no longer
+ * mapped in this process.
+ */
+SGXEMU_API void sgxemu_forget_range(void *addr, size_t len);
 SGXEMU_API int sgxemu_close(int fd);
 /*
  * Duplicate a device file descriptor; both refer to the same device (one
@@ -249,6 +255,15 @@ SGXEMU_API void sgxemu_cpuid_answer_patched(struct sgxemu_platform *plat);
  * SS_DISABLE cannot take the emulator's away.
  */
 SGXEMU_API int sgxemu_sigaltstack(const stack_t *ss, stack_t *old);
+
+/*
+ * Call in the child of a fork() made without the C library's fork()
+ * (libsgxemu registers itself with pthread_atfork for that one), before
+ * the child does anything else.  The child cannot use its parent's
+ * enclaves: their memory becomes inaccessible in it and their files
+ * answer -EIO, so nothing the child does reaches the parent's.
+ */
+SGXEMU_API void sgxemu_after_fork(void);
 
 /* The reason for the calling thread's last failure, or "". */
 SGXEMU_API const char *sgxemu_last_error(void);

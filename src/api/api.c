@@ -39,7 +39,7 @@ struct sgxemu_platform {
 	struct sgxemu_platform *host;
 	struct vm *vm;
 	int vepc_fd;
-	struct dev_file *vepc;      /* the VM's hold on it */
+	struct drv_file *vepc;      /* the VM's hold on it, as QEMU's mapping holds it */
 	void *window;
 	u64 window_len;
 	atomic_int nr_guests;
@@ -169,7 +169,10 @@ static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform
 			return fail(-ENOMEM, "out of memory");
 		}
 	}
+	api_fdtable_init();
 	err = drv_create(p->plat, &p->drv);
+	if (!err && !p->vm)
+		vepc_register(p->drv);
 	if (!err)
 		err = drv_set_launch_policy(p->drv, allow_all, (const u8(*)[SGX_HASH_SIZE])hashes,
 					    nr_hashes);
@@ -179,9 +182,28 @@ static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform
 	return 0;
 }
 
+void sgxemu_after_fork(void)
+{
+	static pid_t done;
+	pid_t pid = (pid_t)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	/* The shim's trapped fork and pthread_atfork may both call this. */
+	if (done == pid)
+		return;
+	done = pid;
+	exec_fork_child();
+	drv_fork_child();
+}
+
+static void atfork_once(void)
+{
+	pthread_atfork(NULL, NULL, sgxemu_after_fork);
+}
+
 int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 			   struct sgxemu_platform **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct platform_config cfg;
 	struct sgxemu_platform *p;
 	char why[256];
@@ -190,6 +212,7 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
+	pthread_once(&once, atfork_once);
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return fail(-ENOMEM, "out of memory");
@@ -217,6 +240,18 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	}
 	*out = p;
 	return 0;
+}
+
+/* Let go of a VM's vEPC file: its descriptor, if the program has not closed
+ * it (the number may be another file's by now), and the VM's hold. */
+static void vm_put_vepc(struct sgxemu_platform *p)
+{
+	struct drv_file *f = api_file_get(p->vepc_fd);
+
+	if (f == p->vepc)
+		sgxemu_close(p->vepc_fd);
+	drv_file_put(f);
+	drv_file_put(p->vepc);
 }
 
 int sgxemu_vm_config_check(const char *sgx)
@@ -262,7 +297,7 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 		fail(err, "cannot map the virtual EPC: %s", strerror(-err));
 		goto err_close;
 	}
-	p->vepc = api_vepc_hold(p->vepc_fd);
+	p->vepc = api_file_get(p->vepc_fd);
 	platform_config_default(&gcfg);
 	gcfg.max_enclave_size_log2 = platform_config(host->plat)->max_enclave_size_log2;
 	if (opts && opts->nr_lps)
@@ -270,7 +305,7 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	gcfg.sgx2 = platform_config(host->plat)->sgx2 && !(opts && opts->sgx2 < 0);
 	if (opts)
 		cpuid_limits(&gcfg, opts);
-	err = vm_create(host->drv, api_vepc(p->vepc), p->window, &cfg, &gcfg, &p->vm, why,
+	err = vm_create(host->drv, drv_file_private(p->vepc), p->window, &cfg, &gcfg, &p->vm, why,
 			sizeof(why));
 	if (err) {
 		fail(err, "%s", why);
@@ -289,7 +324,7 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 
 err_unmap:
 	sgxemu_munmap(p->window, p->window_len);
-	api_vepc_put(p->vepc, p->vepc_fd);
+	vm_put_vepc(p);
 	free(p);
 	return err;
 err_close:
@@ -313,7 +348,7 @@ int sgxemu_vm_stats(struct sgxemu_platform *p, struct sgxemu_vm_stats *out)
 	out->ecreate_exits = st.ecreate_exits;
 	out->einit_exits = st.einit_exits;
 	out->gp_injected = st.gp_injected;
-	out->host_pages = vepc_nr_pages(api_vepc(p->vepc));
+	out->host_pages = vepc_nr_pages(drv_file_private(p->vepc));
 	return 0;
 }
 
@@ -330,7 +365,7 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 	if (p->vm) {
 		vm_destroy(p->vm);
 		sgxemu_munmap(p->window, p->window_len);
-		api_vepc_put(p->vepc, p->vepc_fd);
+		vm_put_vepc(p);
 		atomic_fetch_sub(&p->host->nr_guests, 1);
 	} else {
 		platform_destroy(p->plat);

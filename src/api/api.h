@@ -7,15 +7,10 @@
 #include "sgxemu/sgxemu.h"
 
 struct drv *api_drv(struct sgxemu_platform *p);
-/*
- * A hold on the virtual EPC file @fd (NULL if it is not one), which keeps
- * its vEPC alive after every descriptor of it is closed, as a mapping of
- * the file does on Linux; api_vepc_put() lets go, and closes @fd if it is
- * still that file.
- */
-struct dev_file *api_vepc_hold(int fd);
-struct vepc *api_vepc(struct dev_file *f);
-void api_vepc_put(struct dev_file *f, int fd);
+/* The driver file behind descriptor @fd, with a reference, or NULL. */
+struct drv_file *api_file_get(int fd);
+/* Register the process's descriptor table with the driver (device.c). */
+void api_fdtable_init(void);
 /* The driver's enclave behind @e (for tests that reach into the driver). */
 struct encl *api_enclave_encl(struct sgxemu_enclave *e);
 

@@ -144,6 +144,14 @@ s64 platform_epc_index(const struct platform *plat, const void *addr);
  */
 int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check;
 /*
+ * In a child of fork(), whose machine is a private copy of its parent's:
+ * forget the page @addr held for the parent (its EPCM entry, locks,
+ * counters and tracking state cleared, its storage home again), so the
+ * child's driver can use it.  Not an architectural operation: no leaf can
+ * undo a copy of a machine.  Return: 0, or -EINVAL for a non-EPC address.
+ */
+int platform_epc_forget(struct platform *plat, void *addr);
+/*
  * What the EPCM lets enclave code do with the EPC page @addr, as PROT_*
  * bits: its R/W/X for a valid REG page that is neither PENDING nor
  * MODIFIED, nothing for any other page.  (BLOCKED is left to the OS, which
@@ -216,6 +224,8 @@ void exec_unpark(int tid);
  * IPI.  Return: how many were kicked.
  */
 unsigned int exec_kick(struct platform *plat, void *secs);
+/* In a child of fork(): forget the threads the parent had.  No allocation. */
+void exec_fork_child(void);
 
 /* RDMSR/WRMSR for the SGX MSRs.  Return: 0 or ENCLS_FAULT_FLAG | #GP. */
 int lp_rdmsr(struct lp *lp, u32 msr, u64 *value) __must_check;

@@ -8,6 +8,9 @@
 #include "cpu/crypto.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <openssl/aes.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -95,16 +98,82 @@ void crypto_aes128_cmac(const u8 key[16], const void *msg, size_t len, u8 mac[16
 	OPENSSL_cleanse(k2, sizeof(k2));
 }
 
+/*
+ * AES-GCM contexts, made once in normal context: EWB and ELDU run in
+ * signal handlers (a reload), where allocating is not allowed (the C
+ * library may be in the middle of malloc, or set up an arena for a new
+ * thread with system calls).  A context keeps its cipher, and
+ * re-initialising it with only a key and an IV allocates nothing.  Up to
+ * 64 leaves use them at once; more wait for one.
+ */
+#define GCM_CONTEXTS 64
+
+static struct {
+	pthread_once_t once;
+	bool ready;
+	EVP_CIPHER_CTX *ctx[GCM_CONTEXTS];
+	atomic_ullong busy;         /* bit i: ctx[i] is in use */
+} gcm_pool = { .once = PTHREAD_ONCE_INIT };
+
+static void gcm_pool_init(void)
+{
+	static const u8 zero[16];
+	EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	unsigned int i;
+
+	if (!cipher)
+		return;
+	for (i = 0; i < GCM_CONTEXTS; i++) {
+		gcm_pool.ctx[i] = EVP_CIPHER_CTX_new();
+		if (!gcm_pool.ctx[i] ||
+		    !EVP_EncryptInit_ex(gcm_pool.ctx[i], cipher, NULL, zero, zero))
+			goto out;
+	}
+	gcm_pool.ready = true;
+out:
+	EVP_CIPHER_free(cipher);
+}
+
+int crypto_init(void)
+{
+	pthread_once(&gcm_pool.once, gcm_pool_init);
+	return gcm_pool.ready ? 0 : -ENOMEM;
+}
+
+static unsigned int gcm_get(void)
+{
+	for (;;) {
+		unsigned long long busy = atomic_load(&gcm_pool.busy);
+		unsigned int i;
+
+		if (!~busy) {
+			sched_yield();
+			continue;
+		}
+		i = (unsigned int)__builtin_ctzll(~busy);
+		if (atomic_compare_exchange_weak(&gcm_pool.busy, &busy, busy | 1ULL << i))
+			return i;
+	}
+}
+
+static void gcm_put(unsigned int i)
+{
+	atomic_fetch_and(&gcm_pool.busy, ~(1ULL << i));
+}
+
 static int gcm(bool enc, const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
 	       const void *in, void *out, size_t len, u8 tag[16])
 {
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int n, ok;
+	EVP_CIPHER_CTX *ctx;
+	unsigned int i;
+	int n, ok, err = 0;
 
-	if (!ctx)
-		return -ENOMEM;
-	ok = enc ? EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, iv) :
-		   EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, iv);
+	if (!gcm_pool.ready)
+		return -EIO;
+	i = gcm_get();
+	ctx = gcm_pool.ctx[i];
+	ok = enc ? EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) :
+		   EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv);
 	ok = ok && (enc ? EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) :
 			  EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aadlen));
 	ok = ok && (enc ? EVP_EncryptUpdate(ctx, out, &n, in, (int)len) :
@@ -114,13 +183,11 @@ static int gcm(bool enc, const u8 key[16], const u8 iv[12], const void *aad, siz
 		     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
 	} else if (ok) {
 		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag);
-		if (ok && EVP_DecryptFinal_ex(ctx, (u8 *)out + n, &n) <= 0) {
-			EVP_CIPHER_CTX_free(ctx);
-			return -EBADMSG;
-		}
+		if (ok && EVP_DecryptFinal_ex(ctx, (u8 *)out + n, &n) <= 0)
+			err = -EBADMSG;
 	}
-	EVP_CIPHER_CTX_free(ctx);
-	return ok ? 0 : -EIO;
+	gcm_put(i);
+	return err ? err : ok ? 0 : -EIO;
 }
 
 int crypto_aes128_gcm_encrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
@@ -133,17 +200,16 @@ int crypto_aes128_gcm_encrypt(const u8 key[16], const u8 iv[12], const void *aad
 int crypto_aes128_gcm_decrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
 			      const void *in, void *out, size_t len, const u8 tag[16])
 {
-	u8 t[16], *tmp = malloc(len ? len : 1);
+	u8 t[16], tmp[CRYPTO_GCM_MAX];
 	int err;
 
-	if (!tmp)
-		return -ENOMEM;
+	if (len > sizeof(tmp))
+		return -EINVAL;
 	memcpy(t, tag, sizeof(t));
 	err = gcm(false, key, iv, aad, aadlen, in, tmp, len, t);
 	if (!err)
 		memcpy(out, tmp, len);
 	OPENSSL_cleanse(tmp, len);
-	free(tmp);
 	return err;
 }
 

@@ -27,11 +27,23 @@ void crypto_sha256(const void *data, size_t len, u8 digest[32]);
 void crypto_aes128_cmac(const u8 key[16], const void *msg, size_t len, u8 mac[16]);
 
 /*
+ * Make what the functions below need that must not be made in a signal
+ * handler (libcrypto's AES-GCM contexts), in normal context, before any
+ * platform exists.  Idempotent.  Return: 0 or -ENOMEM.
+ */
+int crypto_init(void) __must_check;
+
+/* The most AES-GCM processes at once: a page. */
+#define CRYPTO_GCM_MAX 4096
+
+/*
  * AES-128-GCM with a 96-bit IV and a 128-bit tag, on @len bytes (@in and
- * @out may be the same buffer).  EWB and ELDU/ELDB use it; it allocates
- * libcrypto's context per call, so it is not for signal handlers.
- * crypto_aes128_gcm_decrypt() writes @out only when the tag verifies.
- * Return: 0; -EBADMSG (tag mismatch, decrypt only); -ENOMEM or -EIO.
+ * @out may be the same buffer; decryption at most CRYPTO_GCM_MAX).  EWB and
+ * ELDU/ELDB use it, in signal handlers too: it neither allocates nor makes
+ * system calls (after crypto_init()).  crypto_aes128_gcm_decrypt() writes
+ * @out only when the tag verifies.
+ * Return: 0; -EBADMSG (tag mismatch, decrypt only); -EINVAL (too long);
+ * -EIO (no crypto_init(), or libcrypto failed).
  */
 int crypto_aes128_gcm_encrypt(const u8 key[16], const u8 iv[12], const void *aad, size_t aadlen,
 			      const void *in, void *out, size_t len, u8 tag[16]) __must_check;

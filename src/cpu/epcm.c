@@ -57,9 +57,10 @@ const char *epcm_check(const struct platform *plat, u64 *index)
 	u64 i, *counts;
 
 	plat = plat->root; /* one EPCM per machine, guests included */
-	counts = calloc(plat->nr_epc_pages, sizeof(*counts));
+	counts = plat->check_counts;
 	if (!counts)
-		return NULL; /* cannot check without memory; not a violation */
+		return NULL;
+	memset(counts, 0, plat->nr_epc_pages * sizeof(*counts));
 	for (i = 0; i < plat->nr_epc_pages && !bad; i++) {
 		const struct epc_page *page = &plat->epc[i];
 
@@ -82,7 +83,6 @@ const char *epcm_check(const struct platform *plat, u64 *index)
 			bad = "SECS child count does not match its children";
 		}
 	}
-	free(counts);
 	return bad;
 }
 

@@ -142,6 +142,11 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	err = check_config(cfg, why, whylen);
 	if (err)
 		return err;
+	err = crypto_init();
+	if (err) {
+		snprintf(why, whylen, "libcrypto cannot make its AES-GCM contexts");
+		return err;
+	}
 	plat = calloc(1, sizeof(*plat));
 	if (!plat)
 		goto err_nomem;
@@ -187,7 +192,8 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	}
 	pthread_rwlock_init(&plat->check_lock, NULL);
 #ifdef SGXEMU_DEBUG
-	plat->epcm_check = true;
+	plat->check_counts = calloc(plat->nr_epc_pages, sizeof(*plat->check_counts));
+	plat->epcm_check = plat->check_counts != NULL;
 #endif
 	*out = plat;
 	return 0;
@@ -296,6 +302,7 @@ void platform_destroy(struct platform *plat)
 	memset(&plat->secrets, 0, sizeof(plat->secrets));
 	free(plat->epc);
 	free(plat->lps);
+	free(plat->check_counts);
 	free(plat);
 }
 
@@ -346,6 +353,26 @@ s64 platform_epc_index(const struct platform *plat, const void *addr)
 	if (a < base || a - base >= plat->cfg.epc_size)
 		return -1;
 	return (s64)((a - base) / SGX_PAGE_SIZE);
+}
+
+int platform_epc_forget(struct platform *plat, void *addr)
+{
+	void *home = platform_epc_host(plat, addr);
+	struct epc_page *page = home ? epc_page_at(plat->root, home) : NULL;
+
+	if (!page)
+		return -EINVAL;
+	memset(&page->epcm, 0, sizeof(page->epcm));
+	atomic_store(&page->lock, 0);
+	atomic_store(&page->nr_children, 0);
+	atomic_store(&page->nr_active, 0);
+	atomic_store(&page->mr_lock, 0);
+	atomic_store(&page->tcs_active, false);
+	atomic_store(&page->inside[0], 0);
+	atomic_store(&page->inside[1], 0);
+	page->track_pending = false;
+	page->mem = home;
+	return 0;
 }
 
 int platform_epc_bind(struct platform *plat, void *addr, void *mem)

@@ -48,6 +48,9 @@ struct platform {
 	struct epc_page *epc;
 	atomic_ullong next_eid;
 	bool epcm_check;
+	/* The checker's scratch (children per SECS), made here because leaves
+	 * run in signal handlers, where nothing may be allocated. */
+	u64 *check_counts;
 	/* Leaves hold this shared while the checker holds it exclusive, so the
 	 * checker only ever sees the EPCM between leaves. */
 	pthread_rwlock_t check_lock;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/sys.h"
 #include "drv/encl.h"
 
 void drv_nap(void)
@@ -18,10 +19,13 @@ void drv_nap(void)
 /* A leaf inside the enclave changed the EPCM entry of the page at @la. */
 static void drv_update(void *ctx, u64 la)
 {
-	struct encl *e = drv_encl_at(ctx, la);
+	struct encl *e;
 
+	mm_read_enter();
+	e = mm_find_drv(ctx, la);
 	if (e)
 		encl_sync_prot_parked(e, (la - e->base) / SGX_PAGE_SIZE);
+	mm_read_exit();
 }
 
 int drv_create(struct platform *plat, struct drv **out)
@@ -72,14 +76,67 @@ int drv_create(struct platform *plat, struct drv **out)
 		drv_destroy(drv);
 		return err;
 	}
+	mm_add_drv(drv);
 	*out = drv;
 	return 0;
+}
+
+static void reinit_lock(pthread_mutex_t *m)
+{
+	pthread_mutex_init(m, NULL);
+}
+
+/* The EPC page @epc held for the parent: the child's driver may use it. */
+static void forget(struct drv *drv, void *epc)
+{
+	if (epc && !platform_epc_forget(drv->plat, epc)) {
+		drv->free[drv->nr_free++] = (u64)platform_epc_index(drv->plat, epc);
+		paging_note_free(drv, drv->nr_free);
+	}
+}
+
+void drv_fork_reset(struct drv *drv)
+{
+	unsigned int i;
+	u64 k;
+
+	reinit_lock(&drv->lock);
+	reinit_lock(&drv->va_lock);
+	reinit_lock(&drv->reclaim_lock);
+	reinit_lock(&drv->history_lock);
+	for (i = 0; i < drv->launch.nr_lps; i++)
+		reinit_lock(&drv->launch.lps[i].lock);
+	/* The parent's reclaimer thread is not ours, nor its userfaultfd
+	 * (which names the parent's memory). */
+	if (drv->uffd >= 0)
+		sys_close(drv->uffd);
+	drv->uffd = -1;
+	drv->uffd_once = (pthread_once_t)PTHREAD_ONCE_INIT;
+	if (drv->wake_fd >= 0)
+		sys_close(drv->wake_fd);
+	drv->wake_fd = -1;
+	drv->reclaimer_running = false;
+	/* Every enclave here is the parent's; their EPC pages, and the VA
+	 * pages that hold versions of their evicted ones, are the child's to
+	 * use (its machine is a copy). */
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct encl *e = atomic_exchange(&drv->encls[i], NULL);
+
+		if (!e || !e->forked)
+			continue;
+		for (k = 0; e->pages && k < e->size / SGX_PAGE_SIZE; k++)
+			forget(drv, (void *)(uintptr_t)atomic_exchange(&e->pages[k].epc, 0));
+		forget(drv, e->secs);
+		e->secs = NULL;
+	}
+	paging_fork_reset(drv);
 }
 
 void drv_destroy(struct drv *drv)
 {
 	if (!drv)
 		return;
+	mm_remove_drv(drv);
 	paging_destroy(drv);
 	pthread_mutex_destroy(&drv->lock);
 	launch_destroy(&drv->launch);
@@ -154,23 +211,16 @@ void drv_remove_encl(struct drv *drv, struct encl *encl)
 	}
 }
 
-struct encl *drv_encl_at(struct drv *drv, u64 la)
-{
-	int i;
-
-	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
-		struct encl *e = atomic_load(&drv->encls[i]);
-
-		if (e && la >= e->base && la - e->base < e->size)
-			return e;
-	}
-	return NULL;
-}
-
 /* The processor's page walk: which EPC page is mapped at @la, and how. */
 int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot)
 {
-	struct encl *e = drv_encl_at(ctx, la);
+	struct encl *e;
+	int err = -EFAULT;
 
-	return e ? encl_walk(e, la, epc, prot) : -EFAULT;
+	mm_read_enter();
+	e = mm_find_drv(ctx, la);
+	if (e)
+		err = encl_walk(e, la, epc, prot);
+	mm_read_exit();
+	return err;
 }

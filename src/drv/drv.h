@@ -80,6 +80,80 @@ int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs
 		    const struct sgx_einittoken *token, const u64 lehash[4],
 		    const struct lp **ran_on) __must_check;
 
+/* --- The uAPI's files (file.c), as Linux's driver.c ---------------------- */
+
+/* The device nodes, with Linux's misc minors. */
+enum drv_node {
+	DRV_NODE_ENCLAVE,       /* /dev/sgx_enclave: one open, one enclave */
+	DRV_NODE_PROVISION,     /* /dev/sgx_provision */
+	DRV_NODE_SGX,           /* the seed's /dev/sgx: makes enclave and vEPC files */
+	DRV_NODE_VEPC,          /* /dev/sgx_vepc */
+	DRV_NR_NODES
+};
+
+struct drv_file;
+
+/* What a kind of file does; virt registers the virtual EPC's. */
+struct drv_file_ops {
+	long (*ioctl)(struct drv_file *f, unsigned int cmd, u64 arg);
+	/* *@out gets the address.  @len is page aligned and not 0. */
+	int (*mmap)(struct drv_file *f, u64 addr, u64 len, int prot, int flags, u64 pgoff,
+		    u64 *out);
+	void (*release)(struct drv_file *f);
+};
+
+/*
+ * The caller's descriptor table: get() resolves a descriptor to its file
+ * with a reference (NULL if it is none), install() gives a new file a
+ * descriptor, taking over the reference (the descriptor, or -errno).
+ */
+struct drv_fdtable {
+	struct drv_file *(*get)(int fd);
+	int (*install)(struct drv_file *f);
+};
+
+/* The process's descriptor table, for SGX_IOC_ENCLAVE_PROVISION's
+ * descriptor and the seed's SGX_IOC_CREATE_ENCLAVE/_VIRTUAL_EPC. */
+void drv_fdtable_set(const struct drv_fdtable *fdt);
+/* /dev/sgx_vepc on @drv: @open makes the file's private part. */
+void drv_register_vepc(struct drv *drv, int (*open)(struct drv *drv, void **priv),
+		       const struct drv_file_ops *ops);
+
+/* open() of @node.  Return: 0, -ENODEV (no such device here), -ENOMEM. */
+int drv_open(struct drv *drv, enum drv_node node, struct drv_file **out) __must_check;
+/* References: drv_file_tryget() fails on a file being released. */
+struct drv_file *drv_file_get(struct drv_file *f);
+bool drv_file_tryget(struct drv_file *f);
+void drv_file_put(struct drv_file *f);
+enum drv_node drv_file_node(const struct drv_file *f);
+struct drv *drv_file_drv(const struct drv_file *f);
+void *drv_file_private(const struct drv_file *f);
+/* The enclave of an enclave file, else NULL. */
+struct encl *drv_file_encl(const struct drv_file *f);
+/* Every ioctl of every file.  Return: its result, or -errno (Linux's). */
+long drv_ioctl(struct drv_file *f, unsigned int cmd, u64 arg);
+/*
+ * mmap() of @f: the kernel's checks (MAP_SHARED, a page-aligned offset,
+ * the range), then the file's rules.  *@out gets the address.
+ */
+int drv_mmap(struct drv_file *f, u64 addr, u64 len, int prot, int flags, u64 pgoff,
+	     u64 *out) __must_check;
+/*
+ * mprotect(), munmap() and the replacement of a range by another mapping
+ * (mmap MAP_FIXED), for any range of the process: each part that meets an
+ * ELRANGE is checked and done as the enclave's mapping (every page it
+ * covers, as Linux checks each VMA), the rest by the kernel.
+ * Return: 0 or -errno (mprotect: -EACCES above what a page allows,
+ * -ENOMEM for a page not mapped).
+ */
+int drv_mprotect(u64 addr, u64 len, int prot) __must_check;
+int drv_munmap(u64 addr, u64 len) __must_check;
+void drv_forget_range(u64 addr, u64 len);
+
+/* In a child of fork(), before it does anything else: let go of what the
+ * parent's drivers hold (mm.c).  No allocation; idempotent. */
+void drv_fork_child(void);
+
 /* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
 int encl_alloc(struct drv *drv, struct encl **out) __must_check;
 
@@ -138,13 +212,6 @@ int encl_ioctl(struct encl *encl, unsigned int cmd, u64 arg) __must_check;
 /* SGX_IOC_ENCLAVE_PROVISION with a /dev/sgx_provision file: PROVISIONKEY. */
 void encl_allow_provision(struct encl *encl);
 
-/*
- * munmap() of [@addr, @addr + @len), which meets @encl's ELRANGE: the
- * processor's page walk finds nothing there, and the reclaimer cannot
- * touch the range while it is unmapped (and maybe reused).
- * Return: munmap's 0 or -errno.
- */
-int encl_munmap(struct encl *encl, u64 addr, u64 len) __must_check;
 bool encl_initialized(const struct encl *encl);
 
 u64 encl_base(const struct encl *encl);

@@ -32,7 +32,7 @@ static int augment(struct encl *encl, u64 i)
 		goto out_unlock;
 	/* Linux: SIGBUS before EINIT, and no fault at all where the process
 	 * mapped nothing (or PROT_NONE). */
-	if (!encl->initialized || !atomic_load(&p->prot)) {
+	if (!encl->initialized || !ENCL_PROT(atomic_load(&p->prot))) {
 		err = -EFAULT;
 		goto out_unlock;
 	}

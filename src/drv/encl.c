@@ -10,6 +10,7 @@
 #include "base/sys.h"
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
+#include "base/log.h"
 #include "base/overflow.h"
 #include "cpu/crypto.h"
 #include "drv/encl.h"
@@ -74,6 +75,8 @@ static void encl_uncreate(struct encl *encl)
 	release_memory(encl);
 	encl->base = encl->size = 0;
 }
+
+static void map_early_locked(struct encl *encl);
 
 int encl_create(struct encl *encl, const struct sgx_secs *secs)
 {
@@ -142,9 +145,17 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	err = drv_add_encl(drv, encl);
 	if (err)
 		goto err_free;
+	err = mm_add(encl);
+	if (err) {
+		drv_remove_encl(drv, encl);
+		goto err_free;
+	}
 	paging_start(drv);
 	encl->attributes = secs->attributes.flags;
 	encl->created = true;
+	map_early_locked(encl);
+	if (encl->file && encl->nr_mapped)
+		drv_file_get(encl->file);
 	pthread_mutex_unlock(&encl->lock);
 	return 0;
 err_free:
@@ -370,48 +381,207 @@ void encl_sync_prot_parked(struct encl *encl, u64 i)
 	exec_unpark(0);
 }
 
-int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
+long encl_forked_error(const struct encl *encl)
 {
-	u64 end, off, run;
+	static atomic_bool said;
+
+	if (!atomic_exchange(&said, true))
+		log_err("the enclave at %#llx belongs to the process that forked this one; a "
+			"forked child cannot use its parent's enclaves (make new ones in the child)",
+			(unsigned long long)encl->base);
+	return -EIO;
+}
+
+void encl_fork_detach(struct encl *encl)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&encl->lock, &a);
+	pthread_mutexattr_destroy(&a);
+	encl->forked = true;
+	/* The child's writes must never reach the parent's memory file. */
+	if (encl->size)
+		sys_mmap((void *)(uintptr_t)encl->base, encl->size, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+void encl_set_file(struct encl *encl, struct drv_file *f)
+{
+	encl->file = f;
+}
+
+int encl_map_early(struct encl *encl, u64 addr, u64 len, int prot)
+{
 	int err = 0;
 
-	if (!encl->created || !is_aligned(addr, SGX_PAGE_SIZE) || !len ||
-	    check_add_overflow_u64(addr, len, &end) || addr < encl->base ||
-	    end > encl->base + encl->size)
-		return -EINVAL;
-	len = align_up(len, SGX_PAGE_SIZE);
 	pthread_mutex_lock(&encl->lock);
+	if (encl->nr_early < ARRAY_SIZE(encl->early))
+		encl->early[encl->nr_early++] = (struct encl_early){ addr, len, prot };
+	else
+		err = -ENOMEM;
+	pthread_mutex_unlock(&encl->lock);
+	return err;
+}
+
+/* Whether @prot is within what every added page of [@addr, @end) allows. */
+static bool may_map_locked(const struct encl *encl, u64 addr, u64 end, int prot)
+{
+	u64 off;
+
 	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE) {
 		const struct encl_page *p = &encl->pages[off / SGX_PAGE_SIZE];
 
-		if (atomic_load(&p->state) != PAGE_ABSENT && (prot & ~p->max_prot)) {
-			err = -EACCES;
-			goto out;
-		}
+		if (atomic_load(&p->state) != PAGE_ABSENT && (prot & ~p->max_prot))
+			return false;
 	}
-	/* One mmap per run of pages with the same effective permissions. */
+	return true;
+}
+
+/*
+ * Map [@addr, @end) of ELRANGE (page aligned, checked) with @prot: one
+ * mmap of the memory file per run of pages with the same effective
+ * permissions.  Context: @encl's lock held.
+ */
+static int map_locked(struct encl *encl, u64 addr, u64 end, int prot)
+{
+	u64 off, run;
+
 	for (off = addr - encl->base; off < end - encl->base; off += run) {
 		int eff = encl_host_prot(encl, &encl->pages[off / SGX_PAGE_SIZE], prot);
+		void *m;
 
 		for (run = SGX_PAGE_SIZE; off + run < end - encl->base &&
 					  encl_host_prot(encl, &encl->pages[(off + run) / SGX_PAGE_SIZE],
 							 prot) == eff;
 		     run += SGX_PAGE_SIZE)
 			;
-		void *m = sys_mmap((void *)(uintptr_t)(encl->base + off), run, eff,
-				   MAP_SHARED | MAP_FIXED, encl->memfd, (long)off);
-
-		if (sys_failed(m)) {
-			err = (int)(long)m;
-			goto out;
-		}
+		m = sys_mmap((void *)(uintptr_t)(encl->base + off), run, eff, MAP_SHARED | MAP_FIXED,
+			     encl->memfd, (long)off);
+		if (sys_failed(m))
+			return (int)(long)m;
 	}
-	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE)
-		atomic_store(&encl->pages[off / SGX_PAGE_SIZE].prot, (u8)prot);
-	paging_register(encl, addr, align_up(len, SGX_PAGE_SIZE));
-out:
+	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE) {
+		struct encl_page *p = &encl->pages[off / SGX_PAGE_SIZE];
+
+		if (!atomic_exchange(&p->prot, (u8)(ENCL_MAPPED | ENCL_PROT(prot))))
+			encl->nr_mapped++;
+	}
+	paging_register(encl, addr, end - addr);
+	return 0;
+}
+
+/* Pages of [@addr, @end) are no longer mapped.  Context: @encl's lock held. */
+static void unmapped_locked(struct encl *encl, u64 addr, u64 end)
+{
+	u64 a;
+
+	for (a = addr; a < end; a += SGX_PAGE_SIZE)
+		if (atomic_exchange(&encl->pages[(a - encl->base) / SGX_PAGE_SIZE].prot, 0))
+			encl->nr_mapped--;
+}
+
+/*
+ * A mapping holds its file, as a VMA does: the enclave keeps a reference
+ * on its file while any page is mapped.  @had: pages were mapped before
+ * the change.  Called after @encl's lock is dropped, since the last
+ * reference tears the enclave down.
+ */
+static void settle_file_ref(struct encl *encl, bool had, bool has)
+{
+	if (!encl->file || had == has)
+		return;
+	if (has)
+		drv_file_get(encl->file);
+	else
+		drv_file_put(encl->file);
+}
+
+/* Clamp [@addr, @end) to ELRANGE: false if they do not meet. */
+static bool clamp(const struct encl *encl, u64 *addr, u64 *end)
+{
+	if (*end <= encl->base || *addr >= encl->base + encl->size)
+		return false;
+	if (*addr < encl->base)
+		*addr = encl->base;
+	if (*end > encl->base + encl->size)
+		*end = encl->base + encl->size;
+	return true;
+}
+
+int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
+{
+	u64 end;
+	bool had;
+	int err = 0;
+
+	if (!encl->created || !is_aligned(addr, SGX_PAGE_SIZE) || !len ||
+	    check_add_overflow_u64(addr, len, &end) || addr < encl->base ||
+	    end > encl->base + encl->size)
+		return -EINVAL;
+	end = align_up(end, SGX_PAGE_SIZE);
+	pthread_mutex_lock(&encl->lock);
+	had = encl->nr_mapped;
+	if (!may_map_locked(encl, addr, end, prot))
+		err = -EACCES;
+	else
+		err = map_locked(encl, addr, end, prot);
+	if (encl->file && !had && encl->nr_mapped)
+		drv_file_get(encl->file);
 	pthread_mutex_unlock(&encl->lock);
 	return err;
+}
+
+int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags)
+{
+	u64 end = addr + len, in = addr, in_end = end, dummy;
+	bool had;
+	int err;
+
+	if (!clamp(encl, &in, &in_end))
+		return -EINVAL;
+	pthread_mutex_lock(&encl->lock);
+	had = encl->nr_mapped;
+	if (!may_map_locked(encl, in, in_end, prot)) {
+		err = -EACCES;
+		goto out;
+	}
+	/* The whole range first, reserved: with MAP_FIXED_NOREPLACE this is
+	 * what refuses a range where anything is mapped. */
+	dummy = (u64)(uintptr_t)sys_mmap((void *)(uintptr_t)addr, len, PROT_NONE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+						 ((flags & MAP_FIXED_NOREPLACE) ? MAP_FIXED_NOREPLACE :
+										  MAP_FIXED),
+					 -1, 0);
+	if (sys_failed((void *)(uintptr_t)dummy)) {
+		err = (int)(long)dummy;
+		goto out;
+	}
+	/* What was there is gone, as the kernel's MAP_FIXED replaces it. */
+	unmapped_locked(encl, in, in_end);
+	err = map_locked(encl, in, in_end, prot);
+out:
+	if (encl->file && !had && encl->nr_mapped)
+		drv_file_get(encl->file);
+	pthread_mutex_unlock(&encl->lock);
+	return err;
+}
+
+/* Apply what the process mapped before ECREATE.  Context: @encl's lock held. */
+static void map_early_locked(struct encl *encl)
+{
+	unsigned int k;
+
+	for (k = 0; k < encl->nr_early; k++) {
+		u64 a = encl->early[k].addr, e = a + encl->early[k].len;
+
+		if (clamp(encl, &a, &e) && map_locked(encl, a, e, encl->early[k].prot))
+			log_warn("enclave at %#llx: cannot map %#llx-%#llx",
+				 (unsigned long long)encl->base, (unsigned long long)a,
+				 (unsigned long long)e);
+	}
+	encl->nr_early = 0;
 }
 
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
@@ -453,7 +623,15 @@ void encl_destroy(struct encl *encl)
 
 	if (!encl)
 		return;
+	if (encl->forked) {
+		/* The parent's: only this process's view of it goes. */
+		release_memory(encl);
+		pthread_mutex_destroy(&encl->lock);
+		free(encl);
+		return;
+	}
 	if (encl->created) {
+		mm_remove(encl);
 		drv_remove_encl(encl->drv, encl);
 		paging_retire(encl);
 		/* A reclaim pass that found it before is over after this. */
@@ -480,19 +658,130 @@ void encl_destroy(struct encl *encl)
 	free(encl);
 }
 
-int encl_munmap(struct encl *encl, u64 addr, u64 len)
+/* mprotect() of the part of [@addr, @end) inside ELRANGE.  @check only
+ * checks, so that nothing changes unless every part may. */
+static int mprotect_part(struct encl *encl, u64 addr, u64 end, int prot, bool check)
 {
-	u64 a, end = addr + len;
-	int err;
+	u64 a;
+	int err = 0;
 
+	if (!clamp(encl, &addr, &end))
+		return 0;
 	pthread_mutex_lock(&encl->lock);
-	if (encl->created)
-		for (a = addr & PAGE_MASK; a < end; a += SGX_PAGE_SIZE)
-			if (a >= encl->base && a - encl->base < encl->size)
-				atomic_store(&encl->pages[(a - encl->base) / SGX_PAGE_SIZE].prot, 0);
-	err = sys_munmap((void *)(uintptr_t)addr, len);
+	/* Page by page, as the kernel meets the VMAs: the first hole is
+	 * -ENOMEM, the first page that does not allow @prot -EACCES. */
+	for (a = addr; a < end && !err; a += SGX_PAGE_SIZE) {
+		const struct encl_page *p = &encl->pages[(a - encl->base) / SGX_PAGE_SIZE];
+
+		if (!atomic_load(&p->prot))
+			err = -ENOMEM;
+		else if (!may_map_locked(encl, a, a + SGX_PAGE_SIZE, prot))
+			err = -EACCES;
+	}
+	if (!err && !check)
+		err = map_locked(encl, addr, end, prot);
 	pthread_mutex_unlock(&encl->lock);
 	return err;
+}
+
+/* munmap() of the part of [@addr, @end) inside ELRANGE; @kernel: the kernel
+ * already replaced it (mmap MAP_FIXED over it). */
+static int unmap_part(struct encl *encl, u64 addr, u64 end, bool kernel)
+{
+	bool had, has;
+	int err = 0;
+
+	if (!clamp(encl, &addr, &end))
+		return 0;
+	pthread_mutex_lock(&encl->lock);
+	had = encl->nr_mapped;
+	/* Unmapped first: the reclaimer then leaves the range alone. */
+	unmapped_locked(encl, addr, end);
+	if (!kernel)
+		err = sys_munmap((void *)(uintptr_t)addr, end - addr);
+	has = encl->nr_mapped;
+	pthread_mutex_unlock(&encl->lock);
+	settle_file_ref(encl, had, has);
+	return err;
+}
+
+/*
+ * Split [@addr, @addr + @len) at ELRANGE boundaries and call @op on each
+ * part: @in for parts inside an enclave, the kernel's @nr for the rest.
+ */
+static int for_each_part(u64 addr, u64 len, int prot, long nr,
+			 int (*in)(struct encl *e, u64 a, u64 end, int prot, bool flag), bool flag)
+{
+	u64 end, a, next;
+	int err = 0;
+
+	if (!is_aligned(addr, SGX_PAGE_SIZE))
+		return -EINVAL;
+	if (check_add_overflow_u64(addr, align_up(len, SGX_PAGE_SIZE), &end))
+		return -ENOMEM;
+	end = align_up(end, SGX_PAGE_SIZE);
+	for (a = addr; a < end && !err; a = next) {
+		struct drv_file *hold = NULL;
+		struct encl *e;
+
+		mm_read_enter();
+		e = mm_first(a, end);
+		next = !e ? end : e->base <= a ? (e->base + e->size < end ? e->base + e->size : end) :
+						  e->base;
+		/* Outside the index, the enclave lives on through its file (the
+		 * last reference may go inside @in). */
+		if (e && e->base <= a && e->file && !drv_file_tryget(hold = e->file))
+			e = NULL, hold = NULL;
+		mm_read_exit();
+		if (e && e->base <= a)
+			err = in(e, a, next, prot, flag);
+		else if (nr >= 0)
+			err = (int)sys_call6(nr, (long)a, (long)(next - a), prot, 0, 0, 0);
+		drv_file_put(hold);
+	}
+	return err;
+}
+
+static int mprotect_check(struct encl *e, u64 a, u64 end, int prot, bool flag)
+{
+	(void)flag;
+	return mprotect_part(e, a, end, prot, true);
+}
+
+static int mprotect_apply(struct encl *e, u64 a, u64 end, int prot, bool flag)
+{
+	(void)flag;
+	return mprotect_part(e, a, end, prot, false);
+}
+
+static int unmap_apply(struct encl *e, u64 a, u64 end, int prot, bool kernel)
+{
+	(void)prot;
+	return unmap_part(e, a, end, kernel);
+}
+
+int drv_mprotect(u64 addr, u64 len, int prot)
+{
+	int err;
+
+	if (!len)
+		return is_aligned(addr, SGX_PAGE_SIZE) ? 0 : -EINVAL;
+	err = for_each_part(addr, len, prot, -1, mprotect_check, false);
+	return err ? err : for_each_part(addr, len, prot, SYS_mprotect, mprotect_apply, false);
+}
+
+int drv_munmap(u64 addr, u64 len)
+{
+	if (!len)
+		return -EINVAL;
+	return for_each_part(addr, len, 0, SYS_munmap, unmap_apply, false);
+}
+
+void drv_forget_range(u64 addr, u64 len)
+{
+	if (len)
+		(void)for_each_part(addr & PAGE_MASK, len + (addr & ~PAGE_MASK), 0, -1, unmap_apply,
+				    true);
 }
 
 bool encl_initialized(const struct encl *encl)

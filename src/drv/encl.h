@@ -10,6 +10,8 @@
 #include "drv/launch.h"
 
 #define DRV_MAX_ENCLAVES 256
+#define DRV_VA_CHUNK 256                 /* VA pages per chunk */
+#define DRV_VA_CHUNKS 4096
 
 struct drv {
 	struct platform *plat;
@@ -19,10 +21,12 @@ struct drv {
 	/* Enclaves by ELRANGE, read lock-free by drv_walk(). */
 	_Atomic(struct encl *) encls[DRV_MAX_ENCLAVES];
 	struct launch launch;
-	/* Paging (paging.c).  Version Array pages, never evicted themselves. */
+	/* Paging (paging.c).  Version Array pages, never evicted themselves,
+	 * in chunks mapped as needed (a reload in a signal handler may need
+	 * one, and must not allocate). */
 	pthread_mutex_t va_lock;
-	struct va_page *vas;
-	unsigned int nr_vas, cap_vas;
+	struct va_page *va_chunks[DRV_VA_CHUNKS];
+	unsigned int nr_vas;
 	u64 nr_added;               /* enclave pages ever added: VA slots needed */
 	/* The clock hand over enclaves and their pages; one reclaimer at a time. */
 	pthread_mutex_t reclaim_lock;
@@ -45,6 +49,9 @@ struct drv {
 	atomic_bool stop;
 	bool reclaimer_running;
 	pthread_t reclaimer;
+	/* /dev/sgx_vepc, when the virtualization layer registered it. */
+	int (*vepc_open)(struct drv *drv, void **priv);
+	const struct drv_file_ops *vepc_fops;
 };
 
 struct va_page {
@@ -65,10 +72,14 @@ enum encl_page_state {
 	PAGE_EVICTED,       /* in the backing store, version in a VA slot */
 };
 
+/* In encl_page.prot: the process maps the page (maybe with PROT_NONE). */
+#define ENCL_MAPPED 0x80
+#define ENCL_PROT(p) ((p) & (PROT_READ | PROT_WRITE | PROT_EXEC))
+
 /* One entry per page of ELRANGE: the driver's page table. */
 struct encl_page {
 	_Atomic(u64) epc;   /* EPC page address, 0 if none */
-	_Atomic(u8) prot;   /* PROT_* of the process's mapping; 0: unmapped */
+	_Atomic(u8) prot;   /* ENCL_MAPPED | PROT_* of the process's mapping; 0: unmapped */
 	u8 max_prot;        /* PROT_* the page's SECINFO allows (vm_max_prot_bits) */
 	u8 type;            /* SGX page type */
 	_Atomic(u8) state;  /* enum encl_page_state */
@@ -87,6 +98,8 @@ struct encl {
 	u64 attributes;             /* SECS.ATTRIBUTES.FLAGS */
 	u64 attributes_mask;        /* the attributes this enclave may have */
 	atomic_bool in_ioctl;       /* Linux's SGX_ENCL_IOCTL */
+	/* The parent's, inherited through fork(): unusable here. */
+	bool forked;
 	void *secs;                 /* SECS EPC page */
 	int memfd;                  /* enclave pages, at their ELRANGE offsets */
 	u8 *view;                   /* the driver's own mapping of memfd */
@@ -98,13 +111,61 @@ struct encl {
 	struct sgx_pcmd *pcmds;
 	atomic_ullong nr_evicted, nr_reloaded;
 	atomic_ullong nr_augmented, nr_removed;  /* EAUG, REMOVE_PAGES */
+	/*
+	 * The file this enclave is (NULL for the library's loader).  While
+	 * the process maps any page of it (@nr_mapped > 0), the enclave holds
+	 * a reference on it, as a VMA holds its file.  Protected by @lock.
+	 */
+	struct drv_file *file;
+	u64 nr_mapped;
+	/* What the process mapped before ECREATE: enclave memory from ECREATE
+	 * on, with the protection it asked for.  Protected by @lock. */
+	struct encl_early {
+		u64 addr, len;
+		int prot;
+	} early[16];
+	unsigned int nr_early;
 };
 
 int drv_add_encl(struct drv *drv, struct encl *encl);
 void drv_remove_encl(struct drv *drv, struct encl *encl);
 int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot);
-/* The created enclave whose ELRANGE holds @la, or NULL (lock-free). */
-struct encl *drv_encl_at(struct drv *drv, u64 la);
+
+/*
+ * The process's ELRANGE index (mm.c), which every lookup of an enclave by
+ * address uses.  Lookups run between mm_read_enter() and mm_read_exit()
+ * and take no lock; mm_remove() waits for the lookups that may have seen
+ * the enclave, so it is never freed under them.  mm_find() is the enclave
+ * holding @la, mm_find_drv() the same if it is @drv's, mm_first() the one
+ * with the lowest base that meets [@start, @end).
+ */
+void mm_read_enter(void);
+void mm_read_exit(void);
+int mm_add(struct encl *encl) __must_check;
+void mm_remove(struct encl *encl);
+struct encl *mm_find(u64 la);
+struct encl *mm_find_drv(struct drv *drv, u64 la);
+struct encl *mm_first(u64 start, u64 end);
+/* The process's drivers (for fork). */
+void mm_add_drv(struct drv *drv);
+void mm_remove_drv(struct drv *drv);
+/* -EIO for any use of an enclave the parent of fork() made, said once. */
+long encl_forked_error(const struct encl *encl);
+/* In a child of fork(): @encl is the parent's (see drv_fork_child()). */
+void encl_fork_detach(struct encl *encl);
+/* In a child of fork(): @drv's per-process parts are made anew. */
+void drv_fork_reset(struct drv *drv);
+
+void encl_set_file(struct encl *encl, struct drv_file *f);
+/* Keep a mapping the process made before ECREATE.  Return: 0, -ENOMEM. */
+int encl_map_early(struct encl *encl, u64 addr, u64 len, int prot) __must_check;
+/*
+ * mmap() of the enclave file over [@addr, @addr + @len), which meets
+ * ELRANGE: the part inside becomes the enclave's mapping (never above
+ * what its pages allow: -EACCES), the rest is reserved and inaccessible.
+ * MAP_FIXED_NOREPLACE fails with -EEXIST where anything is mapped.
+ */
+int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags) __must_check;
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
 /* A tenth of a millisecond's sleep, while waiting on another thread. */
 void drv_nap(void);
@@ -165,6 +226,7 @@ void paging_release(struct encl *encl);
 /* Keep @encl's statistics after it is gone (drv_encl_stats). */
 void paging_retire(struct encl *encl);
 void paging_destroy(struct drv *drv);
+void paging_fork_reset(struct drv *drv);
 /* One batch: 1 if pages were evicted, -EBUSY if every candidate enclave
  * was locked by someone else, 0 if nothing can be evicted. */
 int paging_evict_one(struct drv *drv);

@@ -110,6 +110,12 @@ bool drv_paging_available(char *why, size_t whylen)
  * Like Linux's sgx_encl_grow(): a VA page for every 512 pages added, taken
  * when the pages are added, so that eviction never needs EPC to evict.
  */
+/* VA page @i.  Context: drv->va_lock held, @i below drv->nr_vas. */
+static struct va_page *va_at(struct drv *drv, unsigned int i)
+{
+	return &drv->va_chunks[i / DRV_VA_CHUNK][i % DRV_VA_CHUNK];
+}
+
 int paging_grow(struct drv *drv)
 {
 	struct va_page *v;
@@ -129,26 +135,33 @@ int paging_grow(struct drv *drv)
 	}
 	pthread_mutex_lock(&drv->va_lock);
 	if (epc) {
-		if (drv->nr_vas == drv->cap_vas) {
-			unsigned int cap = drv->cap_vas ? 2 * drv->cap_vas : 8;
-			struct va_page *n = realloc(drv->vas, cap * sizeof(*n));
+		struct va_page **chunk;
 
-			if (!n) {
-				pthread_mutex_unlock(&drv->va_lock);
-				if (!encls_eremove(drv_lp(drv), epc))
-					drv_epc_free(drv, epc);
-				return -ENOMEM;
-			}
-			drv->vas = n;
-			drv->cap_vas = cap;
+		if (drv->nr_vas / DRV_VA_CHUNK >= DRV_VA_CHUNKS)
+			goto nomem;
+		chunk = &drv->va_chunks[drv->nr_vas / DRV_VA_CHUNK];
+		if (!*chunk) {
+			/* mmap, not malloc: this may run in a signal handler (an
+			 * EAUG at a touch). */
+			void *m = sys_mmap(NULL, DRV_VA_CHUNK * sizeof(**chunk),
+					   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (sys_failed(m))
+				goto nomem;
+			*chunk = m;
 		}
-		v = &drv->vas[drv->nr_vas++];
+		v = va_at(drv, drv->nr_vas++);
 		memset(v, 0, sizeof(*v));
 		v->epc = epc;
 	}
 	drv->nr_added++;
 	pthread_mutex_unlock(&drv->va_lock);
 	return 0;
+nomem:
+	pthread_mutex_unlock(&drv->va_lock);
+	if (!encls_eremove(drv_lp(drv), epc))
+		drv_epc_free(drv, epc);
+	return -ENOMEM;
 }
 
 /* @n pages went away (or were never added): give back VA pages that are
@@ -159,13 +172,29 @@ void paging_shrink(struct drv *drv, u64 n)
 	drv->nr_added = drv->nr_added > n ? drv->nr_added - n : 0;
 	while (drv->nr_vas &&
 	       (u64)(drv->nr_vas - 1) * SGX_VA_SLOT_COUNT >= drv->nr_added &&
-	       !drv->vas[drv->nr_vas - 1].nr_used) {
-		void *epc = drv->vas[--drv->nr_vas].epc;
+	       !va_at(drv, drv->nr_vas - 1)->nr_used) {
+		void *epc = va_at(drv, --drv->nr_vas)->epc;
 
 		if (!encls_eremove(drv_lp(drv), epc))
 			drv_epc_free(drv, epc);
 	}
 	pthread_mutex_unlock(&drv->va_lock);
+}
+
+/* In a child of fork(): the VA pages hold the parent's versions; give
+ * them to the child's EPC (drv_fork_reset()).  Context: no other thread. */
+void paging_fork_reset(struct drv *drv)
+{
+	unsigned int i;
+
+	for (i = 0; i < drv->nr_vas; i++) {
+		void *epc = va_at(drv, i)->epc;
+
+		if (!platform_epc_forget(drv->plat, epc))
+			drv->free[drv->nr_free++] = (u64)platform_epc_index(drv->plat, epc);
+	}
+	drv->nr_vas = 0;
+	drv->nr_added = 0;
 }
 
 static int va_get(struct drv *drv, u32 *out)
@@ -175,11 +204,11 @@ static int va_get(struct drv *drv, u32 *out)
 
 	pthread_mutex_lock(&drv->va_lock);
 	for (i = 0; i < drv->nr_vas; i++)
-		if (drv->vas[i].nr_used < SGX_VA_SLOT_COUNT)
+		if (va_at(drv, i)->nr_used < SGX_VA_SLOT_COUNT)
 			break;
 	if (i == drv->nr_vas)
 		goto nomem;
-	v = &drv->vas[i];
+	v = va_at(drv, i);
 	for (w = 0; w < SGX_VA_SLOT_COUNT / 64 && v->used[w] == ~0ULL; w++)
 		;
 	b = (unsigned int)__builtin_ctzll(~v->used[w]);
@@ -198,7 +227,7 @@ static u64 *va_slot(struct drv *drv, u32 va)
 	u64 *slots;
 
 	pthread_mutex_lock(&drv->va_lock);
-	slots = drv->vas[va >> 9].epc;
+	slots = va_at(drv, va >> 9)->epc;
 	pthread_mutex_unlock(&drv->va_lock);
 	return slots + (va & 511);
 }
@@ -209,7 +238,7 @@ static void va_put(struct drv *drv, u32 va)
 	unsigned int s = va & 511;
 
 	pthread_mutex_lock(&drv->va_lock);
-	v = &drv->vas[va >> 9];
+	v = va_at(drv, va >> 9);
 	v->used[s / 64] &= ~(1ULL << (s % 64));
 	v->nr_used--;
 	pthread_mutex_unlock(&drv->va_lock);
@@ -230,9 +259,10 @@ void paging_destroy(struct drv *drv)
 		sys_close(drv->wake_fd);
 
 	for (i = 0; i < drv->nr_vas; i++)
-		if (!encls_eremove(drv_lp(drv), drv->vas[i].epc))
-			drv_epc_free(drv, drv->vas[i].epc);
-	free(drv->vas);
+		if (!encls_eremove(drv_lp(drv), va_at(drv, i)->epc))
+			drv_epc_free(drv, va_at(drv, i)->epc);
+	for (i = 0; i < DRV_VA_CHUNKS && drv->va_chunks[i]; i++)
+		sys_munmap(drv->va_chunks[i], DRV_VA_CHUNK * sizeof(*drv->va_chunks[i]));
 	if (drv->uffd >= 0)
 		sys_close(drv->uffd);
 }
@@ -541,16 +571,13 @@ int paging_reload_parked(struct encl *encl, u64 i)
 	return err;
 }
 
-int paging_fault(void *ctx, u64 la, u32 error_code)
+static int fault(struct encl *encl, u64 la, u32 error_code)
 {
-	struct encl *encl = drv_encl_at(ctx, la);
 	struct encl_page *p;
 	int want;
 	u8 state;
 	u64 i;
 
-	if (!encl)
-		return -EFAULT;
 	i = (la - encl->base) / SGX_PAGE_SIZE;
 	p = &encl->pages[i];
 	state = atomic_load(&p->state);
@@ -577,14 +604,24 @@ int paging_fault(void *ctx, u64 la, u32 error_code)
 	return paging_reload_parked(encl, i) ? -EFAULT : 0;
 }
 
-int paging_pin(void *ctx, u64 la)
+int paging_fault(void *ctx, u64 la, u32 error_code)
 {
-	struct encl *encl = drv_encl_at(ctx, la);
+	struct encl *encl;
+	int err = -EFAULT;
+
+	mm_read_enter();
+	encl = mm_find_drv(ctx, la);
+	if (encl)
+		err = fault(encl, la, error_code);
+	mm_read_exit();
+	return err;
+}
+
+static int pin(struct encl *encl, u64 la)
+{
 	struct encl_page *p;
 	u64 i;
 
-	if (!encl)
-		return -EFAULT;
 	i = (la - encl->base) / SGX_PAGE_SIZE;
 	p = &encl->pages[i];
 	for (;;) {
@@ -607,12 +644,28 @@ int paging_pin(void *ctx, u64 la)
 	}
 }
 
+int paging_pin(void *ctx, u64 la)
+{
+	struct encl *encl;
+	int err = -EFAULT;
+
+	mm_read_enter();
+	encl = mm_find_drv(ctx, la);
+	if (encl)
+		err = pin(encl, la);
+	mm_read_exit();
+	return err;
+}
+
 void paging_unpin(void *ctx, u64 la)
 {
-	struct encl *encl = drv_encl_at(ctx, la);
+	struct encl *encl;
 
+	mm_read_enter();
+	encl = mm_find_drv(ctx, la);
 	if (encl)
 		atomic_fetch_sub(&encl->pages[(la - encl->base) / SGX_PAGE_SIZE].pins, 1);
+	mm_read_exit();
 }
 
 void paging_release(struct encl *encl)

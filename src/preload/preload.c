@@ -376,8 +376,14 @@ long shim_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
 	void *out;
 	int r = sgxemu_mmap(addr, len, prot, flags, fd, off, &out);
 
-	if (r == -EBADF)
-		return sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+	if (r == -EBADF) {
+		long k = sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+
+		/* What it replaced is gone, enclave pages included. */
+		if ((flags & MAP_FIXED) && !sys_failed((void *)k))
+			sgxemu_forget_range((void *)k, len);
+		return k;
+	}
 	return r < 0 ? r : (long)out;
 }
 

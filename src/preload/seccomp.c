@@ -24,6 +24,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,20 @@ char shim_helper_path[4096], shim_self_path[4096];
 #define MAX_INSNS 128
 #define MAX_FIXUPS 96
 
-enum label { L_ALLOW, L_TRAP, L_CHECK_IP, L_FD0, L_FD01, L_FD4, L_IOCTL, L_SIGMASK, NR_LABELS };
+enum label {
+	L_ALLOW,
+	L_TRAP,
+	L_CHECK_IP,
+	L_FD0,
+	L_FD01,
+	L_MMAP,
+	L_MREMAP,
+	L_IOCTL,
+	L_SIGMASK,
+	L_CLONE,
+	L_ENOSYS,
+	NR_LABELS
+};
 
 struct fixup {
 	unsigned int ins;
@@ -128,6 +142,7 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 		SYS_newfstatat,	    SYS_statx,	      SYS_access,   SYS_faccessat, SYS_faccessat2,
 		SYS_execve,	    SYS_execveat,     SYS_rt_sigaction, SYS_sigaltstack,
 		SYS_munmap,	    SYS_mprotect,     SYS_pkey_mprotect, SYS_close_range,
+		SYS_fork,
 	};
 	static const struct {
 		u32 nr;
@@ -135,7 +150,8 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 	} by_arg[] = {
 		{ SYS_fstat, L_FD0 },	{ SYS_close, L_FD0 },	  { SYS_dup, L_FD0 },
 		{ SYS_fcntl, L_FD0 },	{ SYS_dup2, L_FD01 },	  { SYS_dup3, L_FD01 },
-		{ SYS_mmap, L_FD4 },	{ SYS_ioctl, L_IOCTL },	  { SYS_rt_sigprocmask, L_SIGMASK },
+		{ SYS_mmap, L_MMAP },	{ SYS_ioctl, L_IOCTL },	  { SYS_rt_sigprocmask, L_SIGMASK },
+		{ SYS_mremap, L_MREMAP }, { SYS_clone, L_CLONE }, { SYS_clone3, L_ENOSYS },
 	};
 	size_t i;
 
@@ -160,9 +176,37 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 	fd_test(b, 1, L_CHECK_IP);
 	emit(b, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 
-	label(b, L_FD4);
+	/* A device's, and any MAP_FIXED one: it may replace enclave pages. */
+	label(b, L_MMAP);
 	fd_test(b, 4, L_CHECK_IP);
-	emit(b, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(3));
+	emit(b, BPF_ALU | BPF_AND | BPF_K, MAP_FIXED);
+	jump(b, BPF_JEQ, 0, L_ALLOW, L_CHECK_IP);
+
+	/* mremap() to a place of the caller's choosing, for the same reason. */
+	label(b, L_MREMAP);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(3));
+	emit(b, BPF_ALU | BPF_AND | BPF_K, MREMAP_FIXED);
+	jump(b, BPF_JEQ, 0, L_ALLOW, L_CHECK_IP);
+
+	/*
+	 * fork(), and a clone() that copies the memory on the same stack (the
+	 * C library's fork), so the child's first act is to let go of its
+	 * parent's enclaves; threads and vfork() share the memory and pass.
+	 * clone3() hides its flags in memory, so it answers ENOSYS, as on a
+	 * kernel before 5.3, and the C library falls back to clone().
+	 */
+	label(b, L_CLONE);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(0));
+	emit(b, BPF_ALU | BPF_AND | BPF_K, CLONE_VM);
+	jump(b, BPF_JEQ, 0, NR_LABELS, L_ALLOW);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(1));
+	jump(b, BPF_JEQ, 0, NR_LABELS, L_ALLOW);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_HI(1));
+	jump(b, BPF_JEQ, 0, L_CHECK_IP, L_ALLOW);
+
+	label(b, L_ENOSYS);
+	emit(b, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
 
 	/* Descriptors in the range, and every ioctl of type 0xA4 (SGX). */
 	label(b, L_IOCTL);
@@ -338,6 +382,24 @@ static long answer(long nr, greg_t *g, ucontext_t *uc, struct tcb *t)
 		return shim_ioctl((int)a, (unsigned long)b, (unsigned long)c);
 	case SYS_mmap:
 		return shim_mmap((void *)a, (size_t)b, (int)c, (int)d, (int)e, f);
+	case SYS_mremap: {
+		long r = sys_call6(nr, a, b, c, d, e, f);
+
+		if (!sys_failed((void *)r))
+			sgxemu_forget_range((void *)r, (size_t)c);
+		return r;
+	}
+	case SYS_fork:
+	case SYS_clone: {
+		/* The child is a copy of this handler: it goes on from here. */
+		long r = sys_call6(nr, a, b, c, d, e, f);
+
+		if (!r) {
+			refresh_pid();
+			sgxemu_after_fork();
+		}
+		return r;
+	}
 	case SYS_munmap:
 		return shim_munmap((void *)a, (size_t)b);
 	case SYS_mprotect:
@@ -380,7 +442,7 @@ static long answer(long nr, greg_t *g, ucontext_t *uc, struct tcb *t)
 	}
 }
 
-static bool on_sigsys(siginfo_t *info, ucontext_t *uc, struct tcb *t)
+static bool on_sigsys(siginfo_t *info, ucontext_t *uc, struct tcb *t, bool own)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	long nr = info->si_syscall;
@@ -393,9 +455,10 @@ static bool on_sigsys(siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		g[REG_RAX] = answer(nr, g, uc, t);
 		return true;
 	}
-	/* Our own calls, and an enclave's (SGX forbids them; that is for the
-	 * isolation work to enforce), go to the kernel as they are. */
-	if (shim_depth || (t && t->in_enclave)) {
+	/* Our own calls, and an enclave's (SGX forbids them; Syscall User
+	 * Dispatch makes them #UD where the kernel has it), go to the kernel
+	 * as they are. */
+	if (shim_depth || own) {
 		g[REG_RAX] = sys_call6(nr, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8],
 				       g[REG_R9]);
 		return true;

@@ -5,12 +5,15 @@
  * is the seed's later step).  The guest owns their EPCM entries, so the
  * host only ever EREMOVEs them.
  */
+#include <asm/sgx.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "arch/sgx_status.h"
 #include "base/log.h"
+#include "base/sys.h"
 #include "virt/virt.h"
 
 struct vepc {
@@ -145,4 +148,63 @@ void vepc_destroy(struct vepc *v)
 	pthread_mutex_destroy(&v->lock);
 	free(v->pages);
 	free(v);
+}
+
+/* --- the file: /dev/sgx_vepc --------------------------------------------- */
+
+static int vepc_open(struct drv *host, void **priv)
+{
+	return vepc_create(host, (struct vepc **)priv);
+}
+
+static long vepc_ioctl(struct drv_file *f, unsigned int cmd, u64 arg)
+{
+	(void)arg;
+	/* Linux returns the count of SECS pages left, or -EBUSY. */
+	if (cmd == SGX_IOC_VEPC_REMOVE_ALL)
+		return vepc_remove_all(drv_file_private(f));
+	return -ENOTTY;
+}
+
+/*
+ * Slots from the page offset on; each takes a host EPC page when the
+ * guest first uses it.  The host itself never reads EPC, so the range
+ * stays inaccessible to it.
+ */
+static int vepc_mmap(struct drv_file *f, u64 addr, u64 len, int prot, int flags, u64 pgoff,
+		     u64 *out)
+{
+	void *m;
+	int err;
+
+	(void)prot;
+	if (len / SGX_PAGE_SIZE > (1ULL << 40) - pgoff / SGX_PAGE_SIZE)
+		return -EINVAL;
+	err = vepc_reserve(drv_file_private(f), (pgoff + len) / SGX_PAGE_SIZE);
+	if (err)
+		return err;
+	m = sys_mmap((void *)(uintptr_t)addr, len, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			     (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)),
+		     -1, 0);
+	if (sys_failed(m))
+		return (int)(long)m;
+	*out = (u64)(uintptr_t)m;
+	return 0;
+}
+
+static void vepc_release(struct drv_file *f)
+{
+	vepc_destroy(drv_file_private(f));
+}
+
+static const struct drv_file_ops vepc_fops = {
+	.ioctl = vepc_ioctl,
+	.mmap = vepc_mmap,
+	.release = vepc_release,
+};
+
+void vepc_register(struct drv *host)
+{
+	drv_register_vepc(host, vepc_open, &vepc_fops);
 }

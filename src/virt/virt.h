@@ -39,6 +39,9 @@ u64 vepc_nr_pages(struct vepc *v);
  */
 long vepc_remove_all(struct vepc *v);
 
+/* /dev/sgx_vepc and the seed's SGX_IOC_CREATE_VIRTUAL_EPC on @host. */
+void vepc_register(struct drv *host);
+
 /* A VM as QEMU's proposal configured one: "epc=SIZE[,lehash=HEX][,lewr]". */
 struct vm_config {
 	u64 epc_size;

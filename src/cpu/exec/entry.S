@@ -80,6 +80,8 @@ exec_signal_entry:
 	mov %rsi, %r13
 	mov %rdx, %r14
 	xor %ebx, %ebx
+	/* (%rsp): whether the signal interrupted enclave code. */
+	movq $0, (%rsp)
 	/* uc->uc_stack.ss_sp: the TCB, if this thread has one. */
 	mov 16(%rdx), %rax
 	test %rax, %rax
@@ -92,6 +94,13 @@ exec_signal_entry:
 	movb $0, TCB_OFF_SUD(%rbx)
 	cmpb $0, TCB_OFF_IN_ENCLAVE(%rbx)
 	je 2f
+	/* In enclave mode, but running the emulator: a signal in its own
+	 * code (a trapped call, a fault exec_copy_user() expects), which
+	 * interrupted host code. */
+	cmpb $0, TCB_OFF_IN_EMU(%rbx)
+	jne 2f
+	movq $1, (%rsp)
+	movb $1, TCB_OFF_IN_EMU(%rbx)
 	lea TCB_OFF_SIG_FS(%rbx), %rdi
 	call get_bases
 	mov TCB_OFF_HOST_FS(%rbx), %rdi
@@ -101,13 +110,19 @@ exec_signal_entry:
 	mov %r13, %rsi
 	mov %r14, %rdx
 	mov %rbx, %rcx
+	mov (%rsp), %r8
 	call exec_signal
 	mov %rax, %rbx
 	test %rbx, %rbx
 	jz 3f
-	cmpq $0, TCB_OFF_LOAD_ENCL(%rbx)
+	/* Leaving the emulator for what the enclave-mode signal led to. */
+	cmpq $0, (%rsp)
+	je 4f
+	movb $0, TCB_OFF_IN_EMU(%rbx)
+4:	cmpq $0, TCB_OFF_LOAD_ENCL(%rbx)
 	je 3f
 	movq $0, TCB_OFF_LOAD_ENCL(%rbx)
+	movb $0, TCB_OFF_IN_EMU(%rbx)
 	mov TCB_OFF_ENCL_FS(%rbx), %rdi
 	mov TCB_OFF_ENCL_GS(%rbx), %rsi
 	call set_bases

@@ -586,21 +586,31 @@ static void mask_transition(struct tcb *t, ucontext_t *uc, bool was_in)
 	}
 }
 
-static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
+static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
+			     bool in_encl);
 
-struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+/*
+ * @from_enclave: the signal interrupted enclave code (entry.S tells: the
+ * thread is in enclave mode and not already running the emulator).  A
+ * signal that interrupts the emulator's own handler code (a trapped call
+ * the C library makes in it, say) interrupted host code, whatever mode the
+ * thread is in, and is never taken for the enclave's.
+ */
+struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
+			long from_enclave)
 {
-	bool was_in = t && t->in_enclave;
+	bool was_in = from_enclave != 0;
 
-	t = signal_in(sig, info, uc, t);
-	if (t) {
+	t = signal_in(sig, info, uc, t, was_in);
+	if (t && (was_in || !t->in_emu)) {
 		enclu_unpin_all(t);
 		mask_transition(t, uc, was_in);
 	}
 	return t;
 }
 
-static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
+static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
+			     bool in_encl)
 {
 	greg_t *ip = &uc->uc_mcontext.gregs[REG_RIP];
 
@@ -610,27 +620,28 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 		return t;
 	}
 	/* Syscall User Dispatch: a system call by enclave code, which SGX
-	 * forbids (#UD).  In host mode it can only be a stale selector: open
-	 * it and let the call go again. */
+	 * forbids (#UD).  From host code it can only be a stale selector:
+	 * open it and let the call go again. */
 	if (sig == SIGSYS && info->si_code == 2 /* SYS_USER_DISPATCH */ && t) {
 		*ip -= 2;
-		if (!t->in_enclave) {
+		if (!in_encl) {
 			t->sud = 0;
 			return t;
 		}
 		return raise_ud(info, uc, t);
 	}
-	if (sig == SIGSYS && exec_syscall_hook_fn && exec_syscall_hook_fn(info, uc, t)) {
+	if (sig == SIGSYS && exec_syscall_hook_fn &&
+	    exec_syscall_hook_fn(info, uc, t, in_encl || (t && t->in_emu))) {
 		/* The enclave carries on after its system call, with its own
 		 * bases as the signal found them. */
-		if (t && t->in_enclave) {
+		if (in_encl) {
 			t->encl_fsbase = t->sig_fsbase;
 			t->encl_gsbase = t->sig_gsbase;
 			t->load_encl = 1;
 		}
 		return t;
 	}
-	if (t && t->in_enclave) {
+	if (in_encl) {
 		/* CPUID in an enclave is #UD (SGX1); with faulting on it
 		 * arrives here as #GP. */
 		if (sig == SIGSEGV && info->si_code == SI_KERNEL && is_cpuid(*ip) &&

@@ -21,6 +21,7 @@
 #define TCB_OFF_MAGIC 0
 #define TCB_OFF_IN_ENCLAVE 8
 #define TCB_OFF_SUD 9
+#define TCB_OFF_IN_EMU 10
 #define TCB_OFF_HOST_FS 16
 #define TCB_OFF_HOST_GS 24
 #define TCB_OFF_ENCL_FS 32
@@ -62,7 +63,12 @@ struct tcb {
 	/* Syscall User Dispatch selector: 1 (block) while enclave code runs,
 	 * so its system calls become #UD; 0 whenever host code does. */
 	u8 sud;
-	u8 pad[6];
+	/* The emulator is running host code for a signal that interrupted
+	 * enclave code (in_enclave stays set meanwhile): a signal now
+	 * interrupts the emulator, not the enclave.  Set and cleared by
+	 * entry.S around such a handler. */
+	u8 in_emu;
+	u8 pad[5];
 	u64 host_fsbase;        /* saved by EENTER/ERESUME, restored at exit */
 	u64 host_gsbase;
 	u64 encl_fsbase;        /* the enclave's bases while in enclave mode */
@@ -162,13 +168,15 @@ int exec_init(void);
 
 /*
  * The preload shim's seccomp path: @hook gets every SIGSYS first (host FS
- * and GS already restored, @t the thread's TCB or NULL) and returns true
+ * and GS already restored, @t the thread's TCB or NULL, @own when the call
+ * came from the emulator's or from enclave code, which go to the kernel
+ * as they are) and returns true
  * when the signal was its own; the application's SIGSYS disposition gets
  * the others.  Installs the SIGSYS handler; SIGSYS is never blocked while
  * an emulator handler or an application handler called by one runs.
  * Return: 0 or -errno.
  */
-typedef bool exec_syscall_hook(siginfo_t *info, ucontext_t *uc, struct tcb *t);
+typedef bool exec_syscall_hook(siginfo_t *info, ucontext_t *uc, struct tcb *t, bool own);
 int exec_set_syscall_hook(exec_syscall_hook *hook);
 extern exec_syscall_hook *exec_syscall_hook_fn;
 
@@ -215,7 +223,8 @@ extern u64 exec_sud_start, exec_sud_len;
 
 /* The C side of the direct path and of signals (called from entry.S). */
 void exec_direct(struct exec_frame *f);
-struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
+struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
+			long from_enclave);
 
 /* entry.S symbols. */
 void exec_signal_entry(int sig, siginfo_t *info, void *uc);

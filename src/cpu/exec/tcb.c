@@ -16,6 +16,7 @@
 STATIC_ASSERT_OFFSET(struct tcb, magic, TCB_OFF_MAGIC);
 STATIC_ASSERT_OFFSET(struct tcb, in_enclave, TCB_OFF_IN_ENCLAVE);
 STATIC_ASSERT_OFFSET(struct tcb, sud, TCB_OFF_SUD);
+STATIC_ASSERT_OFFSET(struct tcb, in_emu, TCB_OFF_IN_EMU);
 STATIC_ASSERT_OFFSET(struct tcb, host_fsbase, TCB_OFF_HOST_FS);
 STATIC_ASSERT_OFFSET(struct tcb, host_gsbase, TCB_OFF_HOST_GS);
 STATIC_ASSERT_OFFSET(struct tcb, encl_fsbase, TCB_OFF_ENCL_FS);
@@ -231,4 +232,35 @@ unsigned int exec_kick(struct platform *plat, void *secs)
 			n++;
 	}
 	return n;
+}
+
+/*
+ * In a child of fork(): only the forking thread exists.  Every other TCB
+ * is left for reuse, and the forking thread's carries its new id.
+ */
+void exec_fork_child(void)
+{
+	int tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0), i;
+	stack_t ss;
+	struct tcb *self = NULL;
+
+	if (!sys_sigaltstack(NULL, &ss) && !(ss.ss_flags & SS_DISABLE) && ss.ss_sp &&
+	    ((struct tcb *)ss.ss_sp)->magic == TCB_MAGIC)
+		self = ss.ss_sp;
+	for (i = 0; i < TCB_MAX; i++) {
+		struct tcb *t = atomic_load(&tcbs[i]);
+
+		if (!t)
+			continue;
+		if (t == self) {
+			t->tid = tid;
+			continue;
+		}
+		t->tid = 0;
+		t->in_enclave = 0;
+		t->in_emu = 0;
+		atomic_store(&t->parked, false);
+		atomic_store(&t->kicked, false);
+		atomic_store(&t->unused, true);
+	}
 }
