@@ -167,14 +167,15 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
 
 # Programs written for the Linux driver, run under `sgxemu run` by the
-# tests: plain C, no libsgxemu, never built with the sanitizers (the shim
-# they run under is not).
+# tests: plain C, no libsgxemu; built with the sanitizers when the shim is
+# (`sgxemu run` then preloads the sanitizer's runtime first).
 PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog \
 	$(O)/tests/prog/reexec_prog $(O)/tests/prog/runtime_prog
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
-$(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h tests/integration/prog/uapi.h
+$(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h tests/integration/prog/uapi.h \
+		tests/integration/raw_enclu.S
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(PROG_CFLAGS) -pthread -o $@ $<
+	$(Q_CC)$(CC) $(PROG_CFLAGS) $(SAN) -pthread -o $@ $< tests/integration/raw_enclu.S
 $(O)/tests/prog/static_prog: tests/integration/prog/static_prog.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(PROG_CFLAGS) -static -o $@ $<

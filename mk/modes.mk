@@ -12,6 +12,8 @@ CFLAGS := -std=c11 -g -fPIC -fno-common -fvisibility=hidden -pthread $(WARN)
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Isrc -Itests/harness -Itests/enclaves -DTEST_DATA=\"$(abspath tests/data)\" -DTEST_VECTORS=\"$(abspath ../shared/vectors)\"
 LDFLAGS := -pthread
 LDLIBS := -lcrypto
+# The sanitizers' flags, for the programs the tests run too (empty unless asan).
+SAN :=
 
 ifeq ($(MODE),debug)
 CFLAGS += -O0
@@ -23,7 +25,8 @@ else ifeq ($(MODE),asan)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CFLAGS += -O1 $(SAN)
 LDFLAGS += $(SAN)
-CPPFLAGS += -DSGXEMU_DEBUG=1 -DSGXEMU_ASAN=1
+CPPFLAGS += -DSGXEMU_DEBUG=1 -DSGXEMU_ASAN=1 \
+	-DSGXEMU_SANITIZER_RUNTIME=\"$(shell $(CC) -print-file-name=libasan.so)\"
 else
 $(error MODE must be debug, release or asan (got '$(MODE)'))
 endif

@@ -698,7 +698,13 @@ int sgxemu_sigaction(int sig, const struct sigaction *act, struct sigaction *old
 
 int sgxemu_sigaltstack(const stack_t *ss, stack_t *old)
 {
-	int err = tcb_sigaltstack(ss, old);
+	struct tcb *t;
+	int err = exec_init_process();
+
+	/* The thread gets its TCB now: from here its sigaltstack is the
+	 * emulator's, and what the program asks for is recorded. */
+	t = err ? NULL : tcb_current();
+	err = t ? tcb_sigaltstack(t, ss, old) : sys_sigaltstack(ss, old);
 
 	return err ? fail(err, "sigaltstack: %s", strerror(-err)) : 0;
 }

@@ -79,6 +79,32 @@ static int node_of(const char *path)
 	return -1;
 }
 
+/* Started by the exec helper: the program /proc/self/exe should name
+ * (it names the helper), else "". */
+char shim_exe_path[4096];
+
+/*
+ * If @upath (a program's pointer, read safely) names this process's
+ * executable through /proc (self, thread-self or our pid), the program's
+ * real path; else NULL.
+ */
+const char *shim_exe_alias(const char *upath)
+{
+	char buf[64], pid[48];
+	long n = 0;
+
+	if (!shim_exe_path[0] || !upath)
+		return NULL;
+	while (n < (long)sizeof(buf) - 1 && exec_copy_user(buf + n, upath + n, 1) == 1 && buf[n])
+		n++;
+	buf[n] = '\0';
+	snprintf(pid, sizeof(pid), "/proc/%ld/exe", sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0));
+	if (!strcmp(buf, "/proc/self/exe") || !strcmp(buf, "/proc/thread-self/exe") ||
+	    !strcmp(buf, pid))
+		return shim_exe_path;
+	return NULL;
+}
+
 static long ret(long r)
 {
 	if (r < 0 && r > -4096) {
@@ -177,9 +203,35 @@ static long open_node(const char *path, int flags)
 
 long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
+	const char *exe = shim_exe_alias(path);
+
 	if (node_of(path) >= 0)
 		return open_node(path, flags);
-	return sys_call6(SYS_openat, dirfd, (long)path, flags, mode, 0, 0);
+	return sys_call6(SYS_openat, dirfd, (long)(exe ? exe : path), flags, mode, 0, 0);
+}
+
+long shim_readlinkat(int dirfd, const char *path, char *buf, size_t len)
+{
+	const char *exe = shim_exe_alias(path);
+	size_t n;
+
+	if (!exe)
+		return sys_call6(SYS_readlinkat, dirfd, (long)path, (long)buf, (long)len, 0, 0);
+	if ((ssize_t)len <= 0)
+		return -EINVAL;
+	/* As the kernel's: no NUL, cut to the buffer. */
+	n = strlen(exe) < len ? strlen(exe) : len;
+	return rl_copy_to(buf, exe, n) ? -EFAULT : (long)n;
+}
+
+__export ssize_t readlink(const char *path, char *buf, size_t len)
+{
+	return SHIM(ssize_t, shim_readlinkat(AT_FDCWD, path, buf, len));
+}
+
+__export ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
+{
+	return SHIM(ssize_t, shim_readlinkat(dirfd, path, buf, len));
 }
 
 /* open()'s third argument exists only when the flags create a file. */
@@ -620,10 +672,22 @@ __attribute__((destructor)) static void preload_fini(void)
 
 __attribute__((constructor)) static void preload_init(int argc, char **argv, char **envp)
 {
+	const char *exe = getenv("SGXEMU_EXE");
+
 	(void)argc;
 	(void)argv;
 	install_vdso(envp);
-	/* The emulator's fault handlers first: node_of() relies on them. */
+	/* The exec helper's word for what this program is; the program does
+	 * not see it.  (After install_vdso(), which finds the auxiliary
+	 * vector past the environment's end.) */
+	if (exe) {
+		if (!realpath(exe, shim_exe_path))
+			snprintf(shim_exe_path, sizeof(shim_exe_path), "%s", exe);
+		unsetenv("SGXEMU_EXE");
+	}
+	/* Our own system calls must pass a filter an earlier program left. */
+	shim_gate_init();
+	/* The emulator's fault handlers next: node_of() relies on them. */
 	if (exec_init_process())
 		complain("cannot install the emulator's signal handlers");
 	shim_seccomp_init();

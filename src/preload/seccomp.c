@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 
+#include "base/build.h"
 #include "base/compiler.h"
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
@@ -42,7 +43,7 @@
 #include "preload/shim.h"
 #include "sgxemu/sgxemu.h"
 
-char shim_helper_path[4096], shim_self_path[4096];
+char shim_helper_path[4096], shim_self_path[4096], shim_preload[8192];
 
 /* --- the filter -------------------------------------------------------- */
 
@@ -142,7 +143,7 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 		SYS_newfstatat,	    SYS_statx,	      SYS_access,   SYS_faccessat, SYS_faccessat2,
 		SYS_execve,	    SYS_execveat,     SYS_rt_sigaction, SYS_sigaltstack,
 		SYS_munmap,	    SYS_mprotect,     SYS_pkey_mprotect, SYS_close_range,
-		SYS_fork,
+		SYS_fork,	    SYS_readlink,     SYS_readlinkat,
 	};
 	static const struct {
 		u32 nr;
@@ -215,13 +216,16 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 	emit(b, BPF_ALU | BPF_AND | BPF_K, 0xFF00);
 	jump(b, BPF_JEQ, 0xA400, L_CHECK_IP, L_ALLOW);
 
-	/* Unblocking and queries cannot block SIGSYS. */
+	/* Any change and any query: the program's mask is virtual where it
+	 * blocks the emulator's signals. */
 	label(b, L_SIGMASK);
-	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(0));
-	jump(b, BPF_JEQ, SIG_UNBLOCK, L_ALLOW, NR_LABELS);
 	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(1));
 	jump(b, BPF_JEQ, 0, NR_LABELS, L_CHECK_IP);
 	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_HI(1));
+	jump(b, BPF_JEQ, 0, NR_LABELS, L_CHECK_IP);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(2));
+	jump(b, BPF_JEQ, 0, NR_LABELS, L_CHECK_IP);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_HI(2));
 	jump(b, BPF_JEQ, 0, L_ALLOW, L_CHECK_IP);
 
 	/* The gate's own instruction passes; anything else traps. */
@@ -305,14 +309,32 @@ static long do_rt_sigaction(int sig, const struct ksigaction *ukact, struct ksig
 }
 
 /* sigaltstack() of a thread with a TCB: the program's stack is virtual. */
-static long do_sigaltstack(const stack_t *uss, stack_t *uold)
+static long do_sigaltstack(struct tcb *t, const stack_t *uss, stack_t *uold)
 {
 	stack_t ss, old;
 	long err;
 
 	if (uss && rl_copy_from(&ss, uss, sizeof(ss)) != sizeof(ss))
 		return -EFAULT;
-	err = sgxemu_sigaltstack(uss ? &ss : NULL, uold ? &old : NULL);
+	err = tcb_sigaltstack(t, uss ? &ss : NULL, uold ? &old : NULL);
+	if (!err && uold)
+		err = rl_copy_to(uold, &old, sizeof(old));
+	return err;
+}
+
+/* rt_sigprocmask() of a thread with a TCB: the emulator's signals are
+ * blocked only as far as the program sees. */
+static long do_sigprocmask(struct tcb *t, ucontext_t *uc, int how, const u64 *uset, u64 *uold,
+			   unsigned long size)
+{
+	u64 set, old;
+	long err;
+
+	if (size != sizeof(u64))
+		return -EINVAL;
+	if (uset && rl_copy_from(&set, uset, sizeof(set)) != sizeof(set))
+		return -EFAULT;
+	err = exec_sigprocmask(t, uc, how, uset ? &set : NULL, &old);
 	if (!err && uold)
 		err = rl_copy_to(uold, &old, sizeof(old));
 	return err;
@@ -373,6 +395,10 @@ static long answer(long nr, greg_t *g, ucontext_t *uc, struct tcb *t)
 		return shim_fstat((int)a, (struct stat *)b);
 	case SYS_statx:
 		return shim_statx((int)a, (const char *)b, (int)c, (unsigned int)d, (struct statx *)e);
+	case SYS_readlink:
+		return shim_readlinkat(AT_FDCWD, (const char *)a, (char *)b, (size_t)c);
+	case SYS_readlinkat:
+		return shim_readlinkat((int)a, (const char *)b, (char *)c, (size_t)d);
 	case SYS_access:
 		return shim_faccessat(AT_FDCWD, (const char *)a, (int)b, 0, SYS_faccessat);
 	case SYS_faccessat:
@@ -424,18 +450,29 @@ static long answer(long nr, greg_t *g, ucontext_t *uc, struct tcb *t)
 		return do_rt_sigaction((int)a, (const struct ksigaction *)b, (struct ksigaction *)c,
 				       (unsigned long)d);
 	case SYS_sigaltstack:
-		/* Once a thread has a TCB the program's stack is virtual. */
+		/* The thread gets its TCB at its first sigaltstack (unless
+		 * this handler runs on a sigaltstack already): from then on
+		 * its real one is the emulator's, which sigreturn installs,
+		 * and the program's is recorded.  A raw ENCLU next finds it. */
+		if (!t && !(uc->uc_stack.ss_flags & SS_ONSTACK))
+			t = tcb_current_in_handler(uc);
 		if (t)
-			return do_sigaltstack((const stack_t *)a, (stack_t *)b);
+			return do_sigaltstack(t, (const stack_t *)a, (stack_t *)b);
 		return relaunch_sigaltstack(uc, (const stack_t *)a, (stack_t *)b);
 	case SYS_rt_sigprocmask:
-		return relaunch_sigprocmask(uc, (int)a, (const uint64_t *)b, (uint64_t *)c,
-					    (unsigned long)d);
+		return t ? do_sigprocmask(t, uc, (int)a, (const u64 *)b, (u64 *)c, (unsigned long)d) :
+			   relaunch_sigprocmask(uc, (int)a, (const uint64_t *)b, (uint64_t *)c,
+						(unsigned long)d);
 	case SYS_execve:
-		return relaunch_execveat(uc, shim_helper_path, shim_self_path, AT_FDCWD,
+		/* A runtime that re-executes itself through /proc/self/exe. */
+		if (shim_exe_alias((const char *)a))
+			a = (long)shim_exe_path;
+		return relaunch_execveat(uc, shim_helper_path, shim_preload, AT_FDCWD,
 					 (const char *)a, (char *const *)b, (char *const *)c, 0);
 	case SYS_execveat:
-		return relaunch_execveat(uc, shim_helper_path, shim_self_path, (int)a, (const char *)b,
+		if (shim_exe_alias((const char *)b))
+			b = (long)shim_exe_path;
+		return relaunch_execveat(uc, shim_helper_path, shim_preload, (int)a, (const char *)b,
 					 (char *const *)c, (char *const *)d, (int)e);
 	default:
 		return sys_call6(nr, a, b, c, d, e, f);
@@ -480,6 +517,9 @@ static void paths(void)
 	    !realpath(dl.dli_fname, shim_self_path))
 		return;
 	snprintf(shim_helper_path, sizeof(shim_helper_path), "%s", shim_self_path);
+	/* What LD_PRELOAD needs for a program this one executes. */
+	snprintf(shim_preload, sizeof(shim_preload), "%s%s%s", SGXEMU_SANITIZER_RUNTIME,
+		 *SGXEMU_SANITIZER_RUNTIME ? ":" : "", shim_self_path);
 	slash = strrchr(shim_helper_path, '/');
 	if (slash && (size_t)(slash + 1 - shim_helper_path) + sizeof(GATE_HELPER) <=
 			     sizeof(shim_helper_path))
@@ -494,22 +534,21 @@ static void off(const char *why)
 		why);
 }
 
+static bool gate_ok, gate_inherited;
+
 /**
- * shim_seccomp_init() - see raw system calls from now on.
+ * shim_gate_init() - route the emulator's own system calls through the gate.
  *
- * Maps the gate (or finds the one an earlier program of this process left,
- * with its filter), routes the emulator's calls through it, takes SIGSYS,
- * and installs the filter if there was none.  SGXEMU_SECCOMP=off skips it.
+ * Maps the gate, or finds the one an earlier program of this process left
+ * with its filter.  In that case the filter already traps this program's
+ * calls (the exec helper's pass-through handler answers them until ours is
+ * in place), so this comes before anything else the shim does: every call
+ * the emulator makes from here on passes.  SGXEMU_SECCOMP=off skips it.
  */
-void shim_seccomp_init(void)
+void shim_gate_init(void)
 {
 	const char *env = getenv("SGXEMU_SECCOMP");
-	u64 gate_ip = GATE_ADDR + (u64)(gate_syscall_end - gate_page);
-	struct sock_fprog prog;
-	static struct bpf b;
-	bool inherited = false;
 	void *page;
-	int err;
 
 	if (env && !strcmp(env, "off"))
 		return;
@@ -518,8 +557,6 @@ void shim_seccomp_init(void)
 		off("no " GATE_HELPER " next to the shim, so programs could not execute others");
 		return;
 	}
-	refresh_pid();
-	pthread_atfork(NULL, NULL, refresh_pid);
 	page = sys_mmap((void *)GATE_ADDR, GATE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (sys_failed(page)) {
@@ -529,19 +566,39 @@ void shim_seccomp_init(void)
 			off("the gate's address is taken");
 			return;
 		}
-		inherited = true;
+		gate_inherited = true;
 	} else {
 		memcpy(page, gate_page, GATE_SIZE);
 		sys_mprotect(page, GATE_SIZE, PROT_READ | PROT_EXEC);
 	}
-	sgxemu_set_fd_floor(GATE_FD_FIRST);
 	sys_gate = gate();
+	gate_ok = true;
+}
+
+/**
+ * shim_seccomp_init() - see raw system calls from now on.
+ *
+ * After shim_gate_init() and the emulator's handlers: takes SIGSYS, and
+ * installs the filter if there was none.
+ */
+void shim_seccomp_init(void)
+{
+	u64 gate_ip = GATE_ADDR + (u64)(gate_syscall_end - gate_page);
+	struct sock_fprog prog;
+	static struct bpf b;
+	int err;
+
+	if (!gate_ok)
+		return;
+	refresh_pid();
+	pthread_atfork(NULL, NULL, refresh_pid);
+	sgxemu_set_fd_floor(GATE_FD_FIRST);
 	err = exec_set_syscall_hook(on_sigsys);
 	if (err) {
 		off(strerror(-err));
 		return;
 	}
-	if (inherited)
+	if (gate_inherited)
 		return;
 	if (!build_filter(&b, gate_ip)) {
 		off("the filter does not assemble");

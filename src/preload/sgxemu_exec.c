@@ -44,6 +44,8 @@ struct loaded {
 
 static char self[PATH_MAX_], shim[PATH_MAX_];
 static char script_interp[256], script_arg[256];
+/* SGXEMU_EXE=PATH: what /proc/self/exe should name (it names us). */
+static char exe_env[16 + PATH_MAX_];
 
 /* The compiler may call these for copies and clears. */
 void *memcpy(void *d, const void *s, size_t n);
@@ -377,7 +379,7 @@ void helper_main(unsigned long *sp)
 
 	/* The new stack: argc, argv, envp and auxv, well below our own frame. */
 	nargs = k ? k + argc - 3 : argc - 2;
-	n = 1 + nargs + 1 + envc + 1 + 2 * (auxc + 1);
+	n = 1 + nargs + 1 + envc + 2 + 2 * (auxc + 1);
 	nsp = (unsigned long *)(((unsigned long)&argc - 65536 - n * 8) & ~15UL);
 	w = nsp;
 	*w++ = nargs;
@@ -394,6 +396,17 @@ void helper_main(unsigned long *sp)
 	*w++ = 0;
 	for (i = 0; i < envc; i++)
 		*w++ = (unsigned long)envp[i];
+	/* The shim reads it, takes it out, and answers /proc/self/exe. */
+	if (slen(path) < PATH_MAX_) {
+		static const char key[] = "SGXEMU_EXE=";
+
+		for (i = 0; i < sizeof(key) - 1; i++)
+			exe_env[i] = key[i];
+		for (n = 0; path[n]; n++)
+			exe_env[i + n] = path[n];
+		exe_env[i + n] = '\0';
+		*w++ = (unsigned long)exe_env;
+	}
 	*w++ = 0;
 	for (i = 0; i <= auxc; i++) {
 		unsigned long type = auxv[2 * i], val = auxv[2 * i + 1];

@@ -24,6 +24,12 @@ struct statx;
 extern __thread int shim_depth;
 
 long shim_openat(int dirfd, const char *path, int flags, mode_t mode);
+/* readlinkat(): /proc/self/exe names the program, not the exec helper. */
+long shim_readlinkat(int dirfd, const char *path, char *buf, size_t len);
+/* The program's path if @upath is /proc/self/exe or an alias of it, when
+ * the exec helper started it; else NULL. */
+const char *shim_exe_alias(const char *upath);
+extern char shim_exe_path[];
 /* newfstatat(): the device nodes by path, and device files by descriptor
  * (AT_EMPTY_PATH with ""). */
 long shim_fstatat(int dirfd, const char *path, struct stat *st, int flags);
@@ -43,9 +49,12 @@ long shim_fcntl(int fd, int cmd, long arg);
  * the number patched. */
 unsigned int shim_cpuid_patch(void);
 
-/* seccomp.c: the filter and the gate, from the constructor. */
+/* seccomp.c: the gate first, then (after the emulator's handlers) the
+ * filter, from the constructor. */
+void shim_gate_init(void);
 void shim_seccomp_init(void);
-/* The helper's and the shim's paths, for execve() under the filter. */
-extern char shim_helper_path[], shim_self_path[];
+/* The helper's and the shim's paths, and what LD_PRELOAD must hold (the
+ * shim, after a sanitizer's runtime), for execve() under the filter. */
+extern char shim_helper_path[], shim_self_path[], shim_preload[];
 
 #endif

@@ -48,6 +48,19 @@ enum encl_op_type {
 	ENCL_OP_CALL,         /* r0 = the u64 returned by a call to base + a */
 	ENCL_OP_INIT_TCS,     /* write a TCS at base + a: SSA at base + in.src, NSSA 1,
 			       * TCS 3's stacks, the usual entry point */
+	ENCL_OP_INSN,         /* execute instruction a of ENCL_INSN_*; r0 = 1 after it */
+};
+
+/* ENCL_OP_INSN: instructions SGX makes #UD in enclave mode that fault on
+ * the host (so the emulator sees them). */
+enum encl_insn {
+	ENCL_INSN_IN,
+	ENCL_INSN_OUT,
+	ENCL_INSN_INS,
+	ENCL_INSN_OUTS,
+	ENCL_INSN_INT,        /* INT n, n not 3 */
+	ENCL_INSN_FAR_CALL,   /* through a null selector */
+	ENCL_NR_INSNS
 };
 
 /* The input of the SGX2 operations, in encl_op.in. */

@@ -118,6 +118,33 @@ static void handle_exception(struct encl_op *op, u64 cssa, u64 tcs_index)
 		gpr->rip += op->exc_skip;
 }
 
+/* One of the instructions SGX forbids in enclave mode (ENCL_OP_INSN). */
+static void encl_insn(u64 which)
+{
+	static const unsigned short far_ptr[5]; /* offset 0, selector 0 */
+
+	switch (which) {
+	case ENCL_INSN_IN:
+		__asm__ volatile("inb $0x80, %%al" : : : "rax");
+		break;
+	case ENCL_INSN_OUT:
+		__asm__ volatile("outb %%al, $0x80" : : "a"(0));
+		break;
+	case ENCL_INSN_INS:
+		__asm__ volatile("insb" : : "D"(aligned_out), "d"(0x80) : "memory");
+		break;
+	case ENCL_INSN_OUTS:
+		__asm__ volatile("outsb" : : "S"(aligned_in), "d"(0x80));
+		break;
+	case ENCL_INSN_INT:
+		__asm__ volatile("int $0x41");
+		break;
+	case ENCL_INSN_FAR_CALL:
+		__asm__ volatile("lcall *%0" : : "m"(far_ptr) : "memory");
+		break;
+	}
+}
+
 void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 {
 	u64 index = (tcs - base) / 4096;
@@ -250,6 +277,10 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 		v = 39; /* getpid */
 		__asm__ volatile("syscall" : "+a"(v) : : "rcx", "r11", "memory");
 		op->r0 = v;
+		break;
+	case ENCL_OP_INSN:
+		encl_insn(op->a);
+		op->r0 = 1;
 		break;
 	}
 	(void)__encl_base;

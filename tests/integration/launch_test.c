@@ -182,9 +182,6 @@ TEST(launch, run_with_policy)
 	char out[16384], err[4096];
 	int status;
 
-#ifdef SGXEMU_ASAN
-	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
-#endif
 	mrsigner_hex(SIG_OTHER, other);
 	snprintf(policy, sizeof(policy), "allow=%s", other);
 	argv[0] = (char *)TEST_SGXEMU;
@@ -216,9 +213,6 @@ TEST(launch, stat_reports_the_counters)
 	char out[16384], err[4096];
 	int status;
 
-#ifdef SGXEMU_ASAN
-	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
-#endif
 	setenv("SGXEMU_NR_LPS", "1", 1);
 	status = harness_run(argv, out, sizeof(out), err, sizeof(err));
 	ASSERT_EQ(status, 0);

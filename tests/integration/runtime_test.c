@@ -4,10 +4,12 @@
  * (tests/integration/prog/runtime_prog.c, one scenario each): threads
  * that take pages on demand and page, fork() with live enclaves.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -37,9 +39,9 @@ static void scenario(struct run *r, const char *name, ...)
 	argv[n++] = (char *)TEST_ENCLAVES "/test_enclave_c.sgxs";
 	argv[n++] = (char *)TEST_ENCLAVES "/test_enclave_c.sig";
 	argv[n] = NULL;
+	/* Our own program: its leaks count (sanitizer builds). */
+	setenv("ASAN_OPTIONS", "detect_leaks=1", 1);
 	r->status = harness_run(argv, r->out, sizeof(r->out), r->err, sizeof(r->err));
-	if (r->status)
-		fprintf(stderr, "%s\n%s\n", r->out, r->err);
 }
 
 /* Four threads, each taking pages on demand (EAUG at its first EACCEPT)
@@ -72,4 +74,106 @@ TEST(runtime, fork_never_corrupts_the_parent)
 	ASSERT_STR_CONTAINS(r.out, "fork: the parent's enclave is intact");
 	ASSERT_STR_CONTAINS(r.out, "PASSED");
 	ASSERT_EQ(r.status, 0);
+}
+
+/* A thread made with a raw clone() and no TLS of its own (its FS is its
+ * parent's) whose first calls are a raw sigaltstack and a raw ENCLU. */
+TEST(runtime, clone_without_tls_enters)
+{
+	struct run r;
+
+	scenario(&r, "clone-notls", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "got 0xc10e");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* A pthread whose first calls are sigaltstack and a raw ENCLU keeps the
+ * emulator's stack and sees its own. */
+TEST(runtime, first_calls_sigaltstack_then_enclu)
+{
+	struct run r;
+
+	scenario(&r, "altstack-enclu", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* An SDK-style handler that blocks SIGILL and SIGSEGV in its sa_mask and
+ * re-enters the enclave (EENTER at CSSA 1, then ERESUME at the AEP): the
+ * program sees its mask, the emulator still takes its traps. */
+TEST(runtime, handler_blocking_sigill_reenters)
+{
+	struct run r;
+
+	scenario(&r, "sigmask-reenter", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "re-entered 1 time, the enclave handled 1 exception");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* IN, OUT, INS, OUTS, INT n and a far CALL in enclave mode are #UD with
+ * EXITINFO valid, type hardware exception, vector 6; never #GP. */
+TEST(runtime, forbidden_instructions_are_ud)
+{
+	struct run r;
+
+	scenario(&r, "insn", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "OUTS: vector 6, EXITINFO 0x80000306");
+	ASSERT_STR_CONTAINS(r.out, "far CALL: vector 6, EXITINFO 0x80000306");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* A program started by a shell's exec keeps everything: a system call
+ * in its enclave is #UD (Syscall User Dispatch), /proc/self/exe names
+ * it, and it can re-execute itself through /proc/self/exe. */
+TEST(runtime, exec_chain_keeps_everything)
+{
+	char cmd[1024];
+	char *argv[8];
+	struct run r;
+
+	if (access("/proc/self/exe", R_OK))
+		SKIP("no /proc");
+	snprintf(cmd, sizeof(cmd), "SGXEMU_EPC_SIZE=4194304 exec %s/runtime_prog reexec %s/test_enclave_c.sgxs %s/test_enclave_c.sig",
+		 TEST_PROGS, TEST_ENCLAVES, TEST_ENCLAVES);
+	argv[0] = (char *)TEST_SGXEMU;
+	argv[1] = (char *)"run";
+	argv[2] = (char *)"--";
+	argv[3] = (char *)"/bin/sh";
+	argv[4] = (char *)"-c";
+	argv[5] = cmd;
+	argv[6] = NULL;
+	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	ASSERT_STR_CONTAINS(r.out, "/proc/self/exe names the program: yes\n/proc/self/exe names the program: yes");
+	ASSERT_STR_CONTAINS(r.out, "syscall in the enclave: vector 6");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* An EDMM runtime maps all of ELRANGE read/write/execute with
+ * MAP_FIXED_NOREPLACE before ECREATE and accepts pages as it needs them. */
+TEST(runtime, edmm_over_a_whole_elrange)
+{
+	struct run r;
+
+	scenario(&r, "edmm-whole", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "64 pages taken on demand");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* An enclave that never returns: SIGTERM still ends the process, and a
+ * SIGINT handler still runs (at the AEP, after the AEX). */
+TEST(runtime, signals_end_an_endless_enclave)
+{
+	struct run r;
+
+	scenario(&r, "sigterm", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "inside; sending signal 15");
+	ASSERT_EQ(r.status, 128 + SIGTERM);
+	scenario(&r, "sigint-handled", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "inside; sending signal 2");
+	ASSERT_EQ(r.status, 42);
 }

@@ -549,9 +549,6 @@ TEST(vm, cli)
 	char *none[] = { (char *)"--", (char *)"true", NULL };
 	char *help[] = { (char *)"--help", NULL };
 
-#ifdef SGXEMU_ASAN
-	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
-#endif
 	signer_hex(SIG_A, a);
 	snprintf(policy, sizeof(policy), "allow=%s", a);
 	ASSERT_EQ(run_vm(cpuid, out, sizeof(out), err, sizeof(err)), 0);

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/build.h"
 #include "base/log.h"
 #include "cli.h"
 #include "sgxemu/sgxemu.h"
@@ -127,7 +128,7 @@ int cmd_run(int argc, char **argv)
 
 int cli_exec_shim(const char *cmd, char **argv)
 {
-	char shim[PATH_MAX + 64], preload[2 * PATH_MAX];
+	char shim[PATH_MAX + 64], preload[3 * PATH_MAX];
 	const char *old;
 
 	if (find_shim(shim, sizeof(shim))) {
@@ -135,9 +136,22 @@ int cli_exec_shim(const char *cmd, char **argv)
 		return EXIT_USAGE;
 	}
 	cpuid_note(cmd, argv[0]);
+	if (*SGXEMU_SANITIZER_RUNTIME) {
+		/* A sanitizer build (the tests'): the runtime also reports the
+		 * leaks of programs that are not ours (a shell), unless the
+		 * caller asks for that. */
+		const char *o = getenv("ASAN_OPTIONS");
+		char opts[1024];
+
+		if (!o || !strstr(o, "detect_leaks")) {
+			snprintf(opts, sizeof(opts), "%s%sdetect_leaks=0", o ? o : "",
+				 o && *o ? ":" : "");
+			setenv("ASAN_OPTIONS", opts, 1);
+		}
+	}
 	old = getenv("LD_PRELOAD");
-	snprintf(preload, sizeof(preload), "%s%s%s", shim, old && *old ? ":" : "",
-		 old ? old : "");
+	snprintf(preload, sizeof(preload), "%s%s%s%s%s", SGXEMU_SANITIZER_RUNTIME,
+		 *SGXEMU_SANITIZER_RUNTIME ? ":" : "", shim, old && *old ? ":" : "", old ? old : "");
 	setenv("LD_PRELOAD", preload, 1);
 	execvp(argv[0], argv);
 	log_err("cannot run %s: %s", argv[0], strerror(errno));

@@ -15,6 +15,7 @@
 #include "cpu/exec/exec.h"
 
 #define SYS_arch_prctl 158
+#define SYS_gettid 186
 #define SYS_rt_sigreturn 15
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -67,6 +68,33 @@ set_bases:
 	ret
 	.size set_bases, .-set_bases
 
+/*
+ * The calling thread's TCB found by its thread id, or 0 in %rax, for a
+ * signal that did not arrive on the TCB's sigaltstack (a program's own
+ * was in place when the thread first entered an enclave).  No TLS, no C.
+ * Clobbers rax, rcx, rsi, rdi, r11.
+ */
+	.type tcb_by_tid, @function
+tcb_by_tid:
+	mov $SYS_gettid, %eax
+	syscall
+	mov %eax, %esi
+	lea exec_tcbs(%rip), %rdi
+	mov exec_nr_tcbs(%rip), %ecx
+	test %ecx, %ecx
+	jz 2f
+1:	mov (%rdi), %rax
+	test %rax, %rax
+	jz 3f
+	cmp %esi, TCB_OFF_TID(%rax)
+	je 4f
+3:	add $8, %rdi
+	dec %ecx
+	jnz 1b
+2:	xor %eax, %eax
+4:	ret
+	.size tcb_by_tid, .-tcb_by_tid
+
 	.globl exec_signal_entry
 	.hidden exec_signal_entry
 	.type exec_signal_entry, @function
@@ -85,11 +113,14 @@ exec_signal_entry:
 	/* uc->uc_stack.ss_sp: the TCB, if this thread has one. */
 	mov 16(%rdx), %rax
 	test %rax, %rax
-	jz 2f
+	jz 6f
 	movabs $TCB_MAGIC, %rcx
 	cmp %rcx, TCB_OFF_MAGIC(%rax)
-	jne 2f
-	mov %rax, %rbx
+	je 7f
+6:	call tcb_by_tid
+	test %rax, %rax
+	jz 2f
+7:	mov %rax, %rbx
 	/* Host code runs from here: its system calls pass SUD. */
 	movb $0, TCB_OFF_SUD(%rbx)
 	cmpb $0, TCB_OFF_IN_ENCLAVE(%rbx)

@@ -17,6 +17,8 @@
 
 #include <asm/prctl.h>
 
+#include "base/build.h"
+#include "base/log.h"
 #include "base/sys.h"
 #include "cpu/enclu/enclu.h"
 #include "cpu/exec/exec.h"
@@ -123,10 +125,16 @@ static void init(void)
 		sigdelset(&mask, SIGSYS);
 		sigdelset(&mask, SIGSEGV);
 		sigdelset(&mask, SIGBUS);
+		int err;
+
 		sig_adopt(SIGSYS);
-		if (exec_install(SIGSYS, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
-				 &mask, SA_NODEFER))
+		err = exec_install(SIGSYS, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
+				   &mask, SA_NODEFER);
+		if (err) {
 			exec_sud_len = 0;
+			log_warn("system calls in enclaves will run on the host: SIGSYS cannot be "
+				 "taken (%s)", strerror(-err));
+		}
 	}
 	for (i = 0; i < ARRAY_SIZE(sync_sigs); i++) {
 		sig_adopt(sync_sigs[i]);
@@ -379,9 +387,8 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	}
 	if (ret) {
 		/* The ENCLU itself faulted, in host mode: a plain signal at it. */
-		static const char msg[] = "sgxemu: a thread running on a foreign sigaltstack "
-					  "cannot enter an enclave with a raw ENCLU before its "
-					  "first sgxemu_enter_enclave()\n";
+		static const char msg[] = "sgxemu: a thread cannot enter an enclave: no memory "
+					  "for its emulator state (256 KiB per thread)\n";
 		siginfo_t si;
 
 		memset(&si, 0, sizeof(si));
@@ -397,8 +404,9 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		if (t) {
 			sig_requeue(t, SIGSEGV, &si);
 		} else {
-			/* Without a TCB there is no way in: say why, then take
-			 * SIGSEGV's default action rather than fault forever. */
+			/* Without a TCB (no memory for one) there is no way
+			 * in: say why, then take SIGSEGV's default action
+			 * rather than fault forever. */
 			struct sys_sigaction dfl = { .handler = SIG_DFL };
 
 			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
@@ -521,6 +529,49 @@ static bool is_cpuid(greg_t rip)
 	return p[0] == 0x0F && p[1] == 0xA2;
 }
 
+/*
+ * Whether the instruction at @rip is one SGX makes #UD in enclave mode and
+ * the host faults on with #GP: the I/O instructions, INT n, RDPMC and far
+ * transfers (the SDM's "Illegal Instructions within an Enclave").  The rest
+ * of that list is #UD on the host too (GETSEC, VMCALL, VMFUNC, LDS/LES,
+ * INTO), reaches the emulator another way (SYSCALL, CPUID), or runs on the
+ * host without a fault (RDTSC, IRET, MOV/POP to a segment register,
+ * SGDT/SIDT under the kernel's UMIP emulation), where nothing short of
+ * rewriting enclave code could catch it.
+ */
+static bool is_enclave_ud(u64 rip)
+{
+	u8 b[15];
+	size_t n = exec_copy_user(b, (const void *)(uintptr_t)rip, sizeof(b)), i = 0;
+	u8 op, reg;
+
+	/* Legacy prefixes, then REX. */
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xF0 || b[i] == 0xF2 ||
+			 b[i] == 0xF3 || b[i] == 0x2E || b[i] == 0x36 || b[i] == 0x3E ||
+			 b[i] == 0x26 || b[i] == 0x64 || b[i] == 0x65))
+		i++;
+	if (i < n && (b[i] & 0xF0) == 0x40)
+		i++;
+	if (i >= n)
+		return false;
+	op = b[i++];
+	switch (op) {
+	case 0xE4: case 0xE5: case 0xE6: case 0xE7:     /* IN/OUT imm8 */
+	case 0xEC: case 0xED: case 0xEE: case 0xEF:     /* IN/OUT DX */
+	case 0x6C: case 0x6D: case 0x6E: case 0x6F:     /* INS/OUTS */
+	case 0xCD:                                      /* INT n */
+	case 0xCA: case 0xCB:                           /* far RET */
+		return true;
+	case 0xFF:                                      /* far CALL/JMP m16:64 */
+		reg = i < n ? (b[i] >> 3) & 7 : 0;
+		return reg == 3 || reg == 5;
+	case 0x0F:
+		return i < n && b[i] == 0x33;               /* RDPMC */
+	default:
+		return false;
+	}
+}
+
 /* The instruction at RIP raised #UD in the enclave: an AEX with vector 6. */
 static struct tcb *raise_ud(siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
@@ -601,6 +652,8 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 {
 	bool was_in = from_enclave != 0;
 
+	if (t)
+		build_unpoison_stack(t + 1, __builtin_frame_address(0));
 	t = signal_in(sig, info, uc, t, was_in);
 	if (t && (was_in || !t->in_emu)) {
 		enclu_unpin_all(t);
@@ -643,17 +696,24 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 	}
 	if (in_encl) {
 		/* CPUID in an enclave is #UD (SGX1); with faulting on it
-		 * arrives here as #GP. */
-		if (sig == SIGSEGV && info->si_code == SI_KERNEL && is_cpuid(*ip) &&
-		    exec_cpuid_faulting_on())
+		 * arrives here as #GP, as do the I/O instructions and the
+		 * others SGX forbids. */
+		if (sig == SIGSEGV && info->si_code == SI_KERNEL &&
+		    ((is_cpuid(*ip) && exec_cpuid_faulting_on()) || is_enclave_ud((u64)*ip)))
 			return raise_ud(info, uc, t);
 		enclave_signal(sig, info, uc, t);
+		return t;
+	}
+	/* What an AEX queued arrives at the AEP, which is often an ENCLU:
+	 * it is the program's signal, not an ENCLU executed. */
+	if (t && (t->requeued & EXEC_KSIG(sig))) {
+		sig_dispatch(sig, info, uc, t);
 		return t;
 	}
 	if (sig == SIGILL && info->si_code == ILL_ILLOPN &&
 	    is_enclu((u64)uc->uc_mcontext.gregs[REG_RIP])) {
 		if (!t)
-			t = tcb_current();
+			t = tcb_current_in_handler(uc);
 		host_enclu(sig, info, uc, t);
 		return t;
 	}
@@ -663,6 +723,6 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 	if ((sig == SIGSEGV && exec_cpuid_trap(info, uc)) ||
 	    (sig == SIGILL && exec_cpuid_patched(info, uc)))
 		return t;
-	sig_dispatch(sig, info, uc);
+	sig_dispatch(sig, info, uc, t);
 	return t;
 }

@@ -29,6 +29,8 @@
 #define TCB_OFF_LOAD_ENCL 48
 #define TCB_OFF_SIG_FS 56
 #define TCB_OFF_SIG_GS 64
+#define TCB_OFF_TID 72
+#define TCB_MAX 4096
 
 #define FRAME_OFF_XRSTOR 144
 #define FRAME_OFF_XMASK 152
@@ -76,6 +78,8 @@ struct tcb {
 	u64 load_encl;          /* entry.S loads encl_* on the way out of a handler */
 	u64 sig_fsbase;         /* FS/GS as a signal found them */
 	u64 sig_gsbase;
+	int tid;                /* the thread's id: exec_park(), and entry.S's lookup */
+	u32 pad2;
 	/* Enclave-mode state, valid while in_enclave (the SDM's CR_* registers). */
 	struct platform *plat;
 	struct epc_page *secs;
@@ -90,11 +94,19 @@ struct tcb {
 	u32 miscselect;
 	struct lp_fault fault;  /* the last ENCLU fault */
 	u64 requeued;           /* signals we queued to ourselves, by bit */
-	int tid;                /* the thread's id, for exec_park() */
 	/* The host's signal mask while enclave code runs with the signals
 	 * the emulator needs unblocked (mask_forced), restored at the exit. */
 	u64 app_mask;
 	bool mask_forced;
+	/*
+	 * The signals the emulator takes (EXEC_VIRTUAL_SIGS) are never
+	 * blocked for real on a thread with a TCB: @vmask holds those the
+	 * program has blocked, and what arrives for them meanwhile waits in
+	 * @vpending (with its siginfo) until the program unblocks it.
+	 */
+	u64 vmask;
+	u64 vpending;
+	siginfo_t vpinfo[32];
 	/* The OS's fault hook let the last access at @retry_la be retried
 	 * @nr_retries times in a row (EXEC_MAX_RETRIES: it is a fault). */
 	u64 retry_la;
@@ -135,13 +147,17 @@ struct exec_frame {
 
 /* The thread's TCB in normal (host-mode) context; created on first use. */
 struct tcb *tcb_current(void);
+/* The same from a signal handler, whose sigreturn will install it. */
+struct tcb *tcb_current_in_handler(ucontext_t *uc);
 /*
- * sigaltstack() for applications: once a thread has a TCB, its real
+ * sigaltstack() for applications, on @t: once a thread has a TCB, its real
  * sigaltstack is the emulator's; the application's is recorded and
- * reported, never installed.  Before that, the call goes to the kernel.
- * Return: 0 or -errno.
+ * reported, never installed.  Return: 0 or -errno.
  */
-int tcb_sigaltstack(const stack_t *ss, stack_t *old);
+int tcb_sigaltstack(struct tcb *t, const stack_t *ss, stack_t *old);
+/* Every TCB, by slot (entry.S looks a thread up in it by id). */
+extern struct tcb *_Atomic exec_tcbs[TCB_MAX];
+extern _Atomic unsigned int exec_nr_tcbs;
 /* The TCB a signal handler runs for, found from the ucontext's sigaltstack
  * without TLS; NULL when the thread has none. */
 struct tcb *tcb_from_ucontext(const ucontext_t *uc);
@@ -235,6 +251,23 @@ extern const char exec_vdso_aep[], exec_vdso_handle_exception[];
 int exec_vdso_enter(unsigned long rdi, unsigned long rsi, unsigned long rdx, unsigned int function,
 		    unsigned long r8, unsigned long r9, void *run);
 
+/* Signals a thread with a TCB never blocks for real (see tcb.vmask). */
+#define EXEC_KSIG(s) (1ULL << ((s) - 1))
+#define EXEC_VIRTUAL_SIGS                                                              \
+	(EXEC_KSIG(SIGILL) | EXEC_KSIG(SIGTRAP) | EXEC_KSIG(SIGBUS) | EXEC_KSIG(SIGFPE) | \
+	 EXEC_KSIG(SIGSEGV) | EXEC_KSIG(SIGSYS))
+
+/*
+ * rt_sigprocmask() of a thread with TCB @t, answered in the signal frame
+ * @uc (sigreturn installs it): *@old gets the mask the program has, @set
+ * (may be NULL) changes it as @how says; the emulator's signals stay open
+ * for real.  Return: 0, or -EINVAL for a bad @how.
+ */
+int exec_sigprocmask(struct tcb *t, ucontext_t *uc, int how, const u64 *set, u64 *old);
+/* A new TCB's thread: the emulator's signals it had blocked become
+ * virtual (@frame_mask: a signal frame's mask, or NULL for the real one). */
+void exec_adopt_mask(struct tcb *t, u64 *frame_mask);
+
 /* Install @handler for @sig (raw rt_sigaction, our restorer, SA_ONSTACK). */
 int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigset_t *mask,
 		 int flags);
@@ -242,7 +275,7 @@ int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigse
 /* Applications' own signal dispositions, which sgxemu wraps (sig.c). */
 int sig_action(int sig, const struct sigaction *act, struct sigaction *old);
 /* Deliver a signal that arrived in host mode to the application. */
-void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc);
+void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
 /* Queue @sig with @info to this thread, blocked until the handler returns. */
 void sig_requeue(struct tcb *t, int sig, const siginfo_t *info);
 /* Record the disposition @sig had before the emulator took it over. */

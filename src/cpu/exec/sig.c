@@ -188,32 +188,112 @@ static void take_default(int sig, const siginfo_t *info, bool refault)
  *
  * Context: signal handler, host mode, every signal blocked.
  */
-void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc)
+void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
-	struct tcb *t = tcb_from_ucontext(uc);
 	struct app_action a = apps[sig];
-	u64 one = 1ULL << (sig - 1), mask;
+	u64 one = 1ULL << (sig - 1), mask, vprev = t ? t->vmask : 0;
 	bool requeued = t && (t->requeued & one);
+	bool fault = !requeued && info->si_code > 0 && always_ours(sig);
 
 	if (t)
 		t->requeued &= ~one;
+	/* Blocked as far as the program knows: a fault is fatal, as Linux
+	 * makes a blocked synchronous signal; anything else waits. */
+	if (vprev & one) {
+		if (fault) {
+			a.handler = SIG_DFL;
+		} else {
+			t->vpending |= one;
+			t->vpinfo[sig - 1 < 32 ? sig - 1 : 0] = *info;
+			return;
+		}
+	}
 	if (a.handler == SIG_IGN)
 		return;
 	if (a.handler == SIG_DFL) {
-		take_default(sig, info, !requeued && info->si_code > 0 && always_ours(sig));
+		take_default(sig, info, fault);
 		return;
 	}
 	if (a.flags & SA_RESETHAND)
 		apps[sig].handler = SIG_DFL;
-	/* The mask the application asked for, not the emulator's. */
-	mask = kmask_of(&uc->uc_sigmask) | kmask_of(&a.mask);
+	/* The mask the application asked for, not the emulator's: what it
+	 * blocks of the emulator's signals is virtual for the handler's run. */
+	mask = kmask_of(&uc->uc_sigmask) | vprev | kmask_of(&a.mask);
 	if (!(a.flags & SA_NODEFER))
 		mask |= one;
-	if (exec_syscall_hook_fn)
+	if (t) {
+		t->vmask = mask & EXEC_VIRTUAL_SIGS;
+		mask &= ~EXEC_VIRTUAL_SIGS;
+	} else if (exec_syscall_hook_fn) {
 		mask &= ~(1ULL << (SIGSYS - 1));
+	}
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
 	if (a.flags & SA_SIGINFO)
 		((void (*)(int, siginfo_t *, void *))a.handler)(sig, info, uc);
 	else
 		((void (*)(int))a.handler)(sig);
+	if (t)
+		t->vmask = vprev;
+}
+
+/* Deliver what waited for the program to unblock it. */
+static void release_pending(struct tcb *t)
+{
+	u64 go = t->vpending & ~t->vmask;
+	int sig;
+
+	for (sig = 1; go && sig <= 32; sig++) {
+		if (!(go & (1ULL << (sig - 1))))
+			continue;
+		go &= ~(1ULL << (sig - 1));
+		t->vpending &= ~(1ULL << (sig - 1));
+		raw(SYS_rt_tgsigqueueinfo, getpid(), t->tid, sig, (long)&t->vpinfo[sig - 1]);
+	}
+}
+
+int exec_sigprocmask(struct tcb *t, ucontext_t *uc, int how, const u64 *set, u64 *old)
+{
+	u64 real, cur, want;
+
+	memcpy(&real, &uc->uc_sigmask, sizeof(real));
+	cur = real | t->vmask;
+	if (old)
+		*old = cur;
+	if (!set)
+		return 0;
+	switch (how) {
+	case SIG_BLOCK:
+		want = cur | *set;
+		break;
+	case SIG_UNBLOCK:
+		want = cur & ~*set;
+		break;
+	case SIG_SETMASK:
+		want = *set;
+		break;
+	default:
+		return -EINVAL;
+	}
+	want &= ~(EXEC_KSIG(SIGKILL) | EXEC_KSIG(SIGSTOP));
+	t->vmask = want & EXEC_VIRTUAL_SIGS;
+	want &= ~EXEC_VIRTUAL_SIGS;
+	memcpy(&uc->uc_sigmask, &want, sizeof(want));
+	release_pending(t);
+	return 0;
+}
+
+void exec_adopt_mask(struct tcb *t, u64 *frame_mask)
+{
+	u64 real = 0, open = EXEC_VIRTUAL_SIGS;
+
+	if (frame_mask) {
+		t->vmask = *frame_mask & EXEC_VIRTUAL_SIGS;
+		*frame_mask &= ~EXEC_VIRTUAL_SIGS;
+		return;
+	}
+	if (raw(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&real, 8))
+		return;
+	t->vmask = real & EXEC_VIRTUAL_SIGS;
+	if (t->vmask)
+		raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&open, 0, 8);
 }

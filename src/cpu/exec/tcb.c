@@ -24,6 +24,7 @@ STATIC_ASSERT_OFFSET(struct tcb, encl_gsbase, TCB_OFF_ENCL_GS);
 STATIC_ASSERT_OFFSET(struct tcb, load_encl, TCB_OFF_LOAD_ENCL);
 STATIC_ASSERT_OFFSET(struct tcb, sig_fsbase, TCB_OFF_SIG_FS);
 STATIC_ASSERT_OFFSET(struct tcb, sig_gsbase, TCB_OFF_SIG_GS);
+STATIC_ASSERT_OFFSET(struct tcb, tid, TCB_OFF_TID);
 STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_area, FRAME_OFF_XRSTOR);
 STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_mask, FRAME_OFF_XMASK);
 STATIC_ASSERT_OFFSET(struct exec_frame, load_bases, FRAME_OFF_LOADB);
@@ -35,32 +36,34 @@ _Static_assert(sizeof(struct tcb) < TCB_REGION_SIZE / 4, "TCB leaves too little 
 /* entry.S reads uc->uc_stack.ss_sp at offset 16. */
 STATIC_ASSERT_OFFSET(ucontext_t, uc_stack.ss_sp, 16);
 
-static __thread struct tcb *tcb_self;
-/* Every TCB, live or left for reuse, for exec_park() and exec_kick(). */
-#define TCB_MAX 4096
-static _Atomic(struct tcb *) tcbs[TCB_MAX];
-static pthread_key_t tcb_key;
-static pthread_once_t tcb_once = PTHREAD_ONCE_INIT;
-
 /*
- * At thread exit: stop using the sigaltstack and SUD.  The region stays
- * mapped, marked unused, for the next new thread: exec_kick() may be
- * reading it from another thread right now.
+ * Every TCB, live or left for reuse, for exec_park() and exec_kick().  A
+ * thread finds its own from its sigaltstack, never through TLS: a thread
+ * made with a raw clone() may share its parent's TLS.
  */
-static void tcb_destroy(void *p)
-{
-	stack_t off = { .ss_flags = SS_DISABLE };
-	struct tcb *t = p;
+struct tcb *_Atomic exec_tcbs[TCB_MAX];
+/* Slots [0, exec_nr_tcbs) may be taken (entry.S scans no further). */
+_Atomic unsigned int exec_nr_tcbs;
+#define tcbs exec_tcbs
 
-	/* The kernel reads the SUD selector in the TCB on every system call. */
-	if (exec_sud_len)
-		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0, 0);
-	sys_sigaltstack(&off, NULL);
-	t->tid = 0;
-	atomic_store(&t->unused, true);
+static int gettid_(void)
+{
+	return (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);
 }
 
-/* A TCB region an exited thread left, or a new one. */
+/* Whether the thread @tid of this process is gone. */
+static bool thread_gone(int tid)
+{
+	return sys_call6(SYS_tgkill, sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0), tid, 0, 0, 0, 0) ==
+	       -ESRCH;
+}
+
+/*
+ * A TCB region a thread that exited left, or a new one.  A thread's exit
+ * is not announced (a raw clone() has no pthread destructor), so a region
+ * is taken back when its thread is found gone.  Regions stay mapped:
+ * exec_kick() may be reading one from another thread right now.
+ */
 static void *tcb_region(bool *registered)
 {
 	void *p;
@@ -68,8 +71,15 @@ static void *tcb_region(bool *registered)
 
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
+		bool no = false;
 
-		if (t && atomic_exchange(&t->unused, false)) {
+		if (!t)
+			continue;
+		/* Mark it unused if its thread exited, unless inside an
+		 * enclave: its counts stay where they are. */
+		if (!atomic_load(&t->unused) && t->tid && !t->in_enclave && thread_gone(t->tid))
+			atomic_compare_exchange_strong(&t->unused, &no, true);
+		if (atomic_exchange(&t->unused, false)) {
 			*registered = true;
 			return t;
 		}
@@ -80,9 +90,61 @@ static void *tcb_region(bool *registered)
 	return sys_failed(p) ? NULL : p;
 }
 
-static void tcb_key_init(void)
+/* The calling thread's TCB, from its sigaltstack; NULL if it has none. */
+static struct tcb *tcb_lookup(void)
 {
-	pthread_key_create(&tcb_key, tcb_destroy);
+	stack_t ss;
+	struct tcb *t;
+
+	if (sys_sigaltstack(NULL, &ss) || (ss.ss_flags & SS_DISABLE) || !ss.ss_sp)
+		return NULL;
+	t = ss.ss_sp;
+	return t->magic == TCB_MAGIC ? t : NULL;
+}
+
+/* Fill a new or reused region @p for the calling thread. */
+static struct tcb *tcb_setup(void *p, bool registered)
+{
+	struct tcb *t = p;
+	int i;
+
+	/* A reused region starts afresh; its registry slot stays. */
+	memset(t, 0, offsetof(struct tcb, xsave));
+	t->magic = TCB_MAGIC;
+	t->tid = gettid_();
+	/* A thread that exited left its id behind, and ids are reused. */
+	for (i = 0; i < TCB_MAX; i++) {
+		struct tcb *o = atomic_load(&tcbs[i]);
+
+		if (o && o != t && o->tid == t->tid)
+			o->tid = 0;
+	}
+	/* System calls from enclave code become SIGSYS (then #UD) while the
+	 * selector blocks; ours, from exec_sud_start on, always pass. */
+	if (exec_sud_len)
+		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* ON */,
+			  (long)exec_sud_start, (long)exec_sud_len, (long)&t->sud, 0);
+	for (i = 0; !registered && i < TCB_MAX; i++) {
+		struct tcb *none = NULL;
+
+		if (atomic_compare_exchange_strong(&tcbs[i], &none, t)) {
+			unsigned int n = atomic_load(&exec_nr_tcbs);
+
+			while (n < (unsigned int)i + 1 &&
+			       !atomic_compare_exchange_weak(&exec_nr_tcbs, &n, (unsigned int)i + 1))
+				;
+			break;
+		}
+	}
+	return t;
+}
+
+static void tcb_giveup(void *p, bool registered)
+{
+	if (registered)
+		atomic_store(&((struct tcb *)p)->unused, true);
+	else
+		sys_munmap(p, TCB_REGION_SIZE);
 }
 
 /**
@@ -91,52 +153,63 @@ static void tcb_key_init(void)
  * The TCB lives at the base of a fresh sigaltstack, which this installs; the
  * emulator's handlers find it there from the ucontext.
  *
- * Context: host mode (uses TLS).
+ * Context: normal context, not on a sigaltstack.
  * Return: the TCB, or NULL if memory or the sigaltstack cannot be had.
  */
 struct tcb *tcb_current(void)
 {
-	stack_t ss;
-	struct tcb *t;
+	struct tcb *t = tcb_lookup();
+	stack_t ss, app;
+	bool registered;
 	void *p;
 
-	bool registered;
-
-	if (tcb_self)
-		return tcb_self;
-	pthread_once(&tcb_once, tcb_key_init);
+	if (t)
+		return t;
 	p = tcb_region(&registered);
 	if (!p)
 		return NULL;
-	t = p;
-	/* A reused region starts afresh; its registry slot stays. */
-	memset(t, 0, offsetof(struct tcb, xsave));
-	t->magic = TCB_MAGIC;
 	ss.ss_sp = p;
 	ss.ss_size = TCB_REGION_SIZE;
 	ss.ss_flags = 0;
 	/* What the thread had is the application's from now on. */
-	if (sys_sigaltstack(&ss, &t->app_ss)) {
-		if (registered)
-			atomic_store(&t->unused, true);
-		else
-			sys_munmap(p, TCB_REGION_SIZE);
+	if (sys_sigaltstack(&ss, &app)) {
+		tcb_giveup(p, registered);
 		return NULL;
 	}
-	pthread_setspecific(tcb_key, p);
-	t->tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);
-	/* System calls from enclave code become SIGSYS (then #UD) while the
-	 * selector blocks; ours, from exec_sud_start on, always pass. */
-	if (exec_sud_len)
-		sys_call6(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 1 /* ON */,
-			  (long)exec_sud_start, (long)exec_sud_len, (long)&t->sud, 0);
-	for (int i = 0; !registered && i < TCB_MAX; i++) {
-		struct tcb *none = NULL;
+	t = tcb_setup(p, registered);
+	t->app_ss = app;
+	exec_adopt_mask(t, NULL);
+	return t;
+}
 
-		if (atomic_compare_exchange_strong(&tcbs[i], &none, t))
-			break;
-	}
-	tcb_self = t;
+/**
+ * tcb_current_in_handler() - tcb_current() from a signal handler.
+ * @uc: the handler's context
+ *
+ * A thread's first raw ENCLU arrives as a signal, maybe on the program's
+ * own sigaltstack, where no other may be installed, and the sigreturn that
+ * ends the handler restores the sigaltstack from @uc.  So the new stack is
+ * put in @uc, for the sigreturn to install, and the one the thread had
+ * becomes the program's recorded one.
+ *
+ * Return: the TCB, or NULL when no memory can be had.
+ */
+struct tcb *tcb_current_in_handler(ucontext_t *uc)
+{
+	struct tcb *t;
+	bool registered;
+	void *p;
+
+	p = tcb_region(&registered);
+	if (!p)
+		return NULL;
+	t = tcb_setup(p, registered);
+	t->app_ss = uc->uc_stack;
+	t->app_ss.ss_flags &= ~SS_ONSTACK;
+	uc->uc_stack.ss_sp = p;
+	uc->uc_stack.ss_size = TCB_REGION_SIZE;
+	uc->uc_stack.ss_flags = 0;
+	exec_adopt_mask(t, (u64 *)(void *)&uc->uc_sigmask);
 	return t;
 }
 
@@ -145,7 +218,7 @@ static struct tcb *tcb_of(int tid)
 	int i;
 
 	if (!tid)
-		return tcb_self;
+		return tcb_lookup();
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
 
@@ -186,12 +259,8 @@ struct tcb *tcb_from_ucontext(const ucontext_t *uc)
 /* Linux's flag for a stack that is disarmed while a handler runs on it. */
 #define SS_AUTODISARM_ (1U << 31)
 
-int tcb_sigaltstack(const stack_t *ss, stack_t *old)
+int tcb_sigaltstack(struct tcb *t, const stack_t *ss, stack_t *old)
 {
-	struct tcb *t = tcb_self;
-
-	if (!t)
-		return sys_sigaltstack(ss, old);
 	if (ss && (ss->ss_flags & ~(SS_DISABLE | (int)SS_AUTODISARM_)))
 		return -EINVAL;
 	if (ss && !(ss->ss_flags & SS_DISABLE) && ss->ss_size < (size_t)MINSIGSTKSZ)

@@ -160,6 +160,7 @@ static long x_block(int sig)
 /* --- signals ----------------------------------------------------------- */
 
 static volatile int got_usr1;
+static char altstack[65536];
 
 static void on_usr1(int sig, siginfo_t *info, void *uc)
 {
@@ -353,7 +354,7 @@ int main(int argc, char **argv)
 	raise(SIGUSR1);
 	printf("SIGUSR1 handler: %s\n", got_usr1 == SIGUSR1 ? "ran" : "did not run");
 	CHECK(got_usr1 == SIGUSR1, "handler");
-	ss.ss_sp = malloc(65536);
+	ss.ss_sp = altstack;
 	ss.ss_size = 65536;
 	ss.ss_flags = 0;
 	CHECK(x_sigaltstack(&ss, NULL) == 0, "sigaltstack");

@@ -3,7 +3,12 @@
  * What SGX runtimes do in their first second, written for the Linux SGX
  * driver and knowing nothing of sgxemu: threads that take pages on demand
  * (EDMM) and page (an EPC smaller than the enclave), fork() with live
- * enclaves.  Run by tests/integration/runtime_test.c under `sgxemu run`.
+ * enclaves, threads made with a raw clone() that share their parent's
+ * TLS, raw ENCLU from a thread's first instructions and from signal
+ * handlers that block the signals the emulator takes, instructions SGX
+ * forbids, exec chains, an ELRANGE mapped whole before ECREATE, and
+ * signals that must still end a process whose enclave never returns.
+ * Run by tests/integration/runtime_test.c under `sgxemu run`.
  *
  *   runtime_prog SCENARIO SGXS SIG
  *
@@ -21,8 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/futex.h>
+#include <limits.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "enclave.h"
@@ -52,8 +62,16 @@ struct encl {
 	uint64_t big, big_size;         /* the large buffer, as offsets */
 };
 
-/* Open, create, add, init and map the image, as the selftests do. */
-static int build(struct encl *e)
+/* raw_enclu.S: EENTER with a raw ENCLU, and the AEP (an ERESUME). */
+void raw_eenter(struct encl_op *op, uint64_t tcs);
+extern const char raw_aep[];
+
+/*
+ * Open, create, add, init and map the image, as the selftests do; with
+ * @whole, as EDMM runtimes do: all of ELRANGE mapped read/write/execute
+ * with MAP_FIXED_NOREPLACE before ECREATE, and no mapping per page.
+ */
+static int build_as(struct encl *e, int whole)
 {
 	struct sgx_enclave_create create = { .src = (uint64_t)(uintptr_t)secs };
 	struct sgx_enclave_init init = { .sigstruct = (uint64_t)(uintptr_t)sigstruct };
@@ -65,10 +83,24 @@ static int build(struct encl *e)
 	e->fd = open("/dev/sgx_enclave", O_RDWR);
 	if (e->fd < 0)
 		return -errno;
-	reserve = mmap(NULL, 2 * encl_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reserve = mmap(NULL, 2 * encl_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
 	if (reserve == MAP_FAILED)
 		return -errno;
 	e->base = ((uint64_t)(uintptr_t)reserve + encl_size - 1) & ~(encl_size - 1);
+	if (whole) {
+		void *want = (void *)(uintptr_t)e->base;
+
+		munmap(want, encl_size);
+		if (mmap(want, encl_size, PROT_READ | PROT_WRITE | PROT_EXEC,
+			 MAP_SHARED | MAP_FIXED_NOREPLACE, e->fd, 0) != want)
+			return -errno;
+		/* A second time: the range is taken now. */
+		if (mmap(want, 4096, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, e->fd, 0) !=
+			    MAP_FAILED ||
+		    errno != EEXIST)
+			return -EPROTO;
+	}
 	memset(secs, 0, sizeof(secs));
 	memcpy(secs, &encl_size, 8);
 	memcpy(secs + 8, &e->base, 8);
@@ -97,7 +129,7 @@ static int build(struct encl *e)
 		int prot = type == PT_TCS ? PROT_READ | PROT_WRITE : (int)(pages[i].flags & 7);
 		void *want = (void *)(uintptr_t)(e->base + pages[i].offset);
 
-		if (mmap(want, 4096, prot, MAP_SHARED | MAP_FIXED, e->fd, 0) != want)
+		if (!whole && mmap(want, 4096, prot, MAP_SHARED | MAP_FIXED, e->fd, 0) != want)
 			return -errno;
 		if (type == PT_TCS && n < ENCL_NR_TCS)
 			e->tcs[n++] = e->base + pages[i].offset;
@@ -105,6 +137,11 @@ static int build(struct encl *e)
 			e->end = pages[i].offset + 4096;
 	}
 	return 0;
+}
+
+static int build(struct encl *e)
+{
+	return build_as(e, 0);
 }
 
 /* One ECALL through TCS @t; r0 back, or ~0 if it did not EEXIT. */
@@ -299,12 +336,308 @@ static int fork_scenario(void)
 	return 0;
 }
 
+/* --- threads made with a raw clone(), sharing their parent's TLS ------- */
+
+static char clone_stack[65536] __attribute__((aligned(16)));
+static char clone_alt[65536];
+static volatile int clone_tid = 1;
+static struct encl_op clone_op;
+static struct encl *clone_encl;
+
+/* Raw system calls only: this thread has no TLS of its own. */
+static long raw6(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int clone_fn(void *arg)
+{
+	stack_t ss = { .ss_sp = clone_alt, .ss_size = sizeof(clone_alt) };
+
+	(void)arg;
+	/* Its first calls: a raw sigaltstack, then a raw ENCLU. */
+	if (raw6(SYS_sigaltstack, (long)&ss, 0, 0))
+		return 1;
+	clone_op.type = ENCL_OP_PUT;
+	clone_op.a = 0xc10e;
+	raw_eenter(&clone_op, clone_encl->tcs[2]);
+	clone_op.type = ENCL_OP_GET;
+	raw_eenter(&clone_op, clone_encl->tcs[2]);
+	return 0;
+}
+
+static int clone_notls(void)
+{
+	struct encl e;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	clone_encl = &e;
+	/* No CLONE_SETTLS: the thread's FS is this thread's. */
+	CHECK(clone(clone_fn, clone_stack + sizeof(clone_stack),
+		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+			    CLONE_CHILD_CLEARTID,
+		    NULL, NULL, NULL, &clone_tid) > 0,
+	      "clone");
+	while (clone_tid)
+		syscall(SYS_futex, &clone_tid, FUTEX_WAIT, clone_tid, NULL, NULL, 0);
+	CHECK(clone_op.r0 == 0xc10e, "the thread's ECALL got %#llx", (unsigned long long)clone_op.r0);
+	/* This thread's own state is still its own. */
+	CHECK(op3(&e, 0, ENCL_OP_GET, 0, 0, 0) == 0xc10e, "ecall from the parent");
+	printf("clone without TLS: the thread entered with a raw ENCLU and got %#llx\n",
+	       (unsigned long long)clone_op.r0);
+	return 0;
+}
+
+/* --- a pthread whose first calls are sigaltstack and a raw ENCLU -------- */
+
+static void *altstack_first(void *arg)
+{
+	static char alt[65536];
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) }, back;
+	struct encl_op op = { .type = ENCL_OP_COMPUTE, .a = 100, .b = 7 };
+	const struct encl *e = arg;
+
+	CHECK(syscall(SYS_sigaltstack, &ss, NULL) == 0, "sigaltstack");
+	raw_eenter(&op, e->tcs[1]);
+	CHECK(op.r0 != 0, "compute");
+	/* The program still sees its own sigaltstack. */
+	CHECK(syscall(SYS_sigaltstack, NULL, &back) == 0 && back.ss_sp == alt, "sigaltstack back");
+	return (void *)(uintptr_t)op.r0;
+}
+
+static int altstack_enclu(void)
+{
+	struct encl e;
+	pthread_t th;
+	void *r = NULL;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	pthread_create(&th, NULL, altstack_first, &e);
+	pthread_join(th, &r);
+	CHECK(r == (void *)(uintptr_t)op3(&e, 0, ENCL_OP_COMPUTE, 100, 7, 0), "same result");
+	printf("first calls sigaltstack and ENCLU: the ECALL ran\n");
+	return 0;
+}
+
+/* --- a handler that blocks SIGILL and SIGSEGV and re-enters ------------- */
+
+static struct encl_op *reenter_op;
+static volatile int reentered;
+
+static void reenter_handler(int sig, siginfo_t *info, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	sigset_t now;
+
+	(void)info;
+	/* What the program asked for is what it sees. */
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	if (!sigismember(&now, SIGILL) || !sigismember(&now, SIGSEGV))
+		return;
+	/* At the AEP: let the enclave handle its exception (EENTER with
+	 * CSSA + 1), then return to the AEP, whose ERESUME goes on. */
+	if (sig == SIGILL && uc->uc_mcontext.gregs[REG_RIP] == (greg_t)(uintptr_t)raw_aep) {
+		raw_eenter(reenter_op, (uint64_t)uc->uc_mcontext.gregs[REG_RBX]);
+		reentered++;
+	}
+}
+
+static int sigmask_reenter(void)
+{
+	struct encl_op op = { .type = ENCL_OP_UD2, .exc_skip = 2 };
+	struct sigaction sa;
+	struct encl e;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	reenter_op = &op;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = reenter_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGILL);
+	sigaddset(&sa.sa_mask, SIGSEGV);
+	sigaction(SIGILL, &sa, NULL);
+	raw_eenter(&op, e.tcs[0]);
+	CHECK(reentered == 1 && op.exc_count == 1, "re-entered %d times, %llu exceptions",
+	      reentered, (unsigned long long)op.exc_count);
+	printf("handler with SIGILL blocked: re-entered %d time, the enclave handled %llu "
+	       "exception and went on\n", reentered, (unsigned long long)op.exc_count);
+	return 0;
+}
+
+/* --- instructions SGX forbids in enclave mode --------------------------- */
+
+static int insn(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int len;       /* to skip it */
+	} insns[ENCL_NR_INSNS] = { { "IN", 2 },	   { "OUT", 2 },   { "INS", 1 },
+				   { "OUTS", 1 },  { "INT n", 2 }, { "far CALL", 6 } };
+	struct encl e;
+	unsigned int i;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	for (i = 0; i < ENCL_NR_INSNS; i++) {
+		struct encl_op op = { .type = ENCL_OP_INSN, .a = i, .exc_skip = insns[i].len };
+		struct sgx_enclave_run run;
+
+		/* The fault, reported through the vDSO... */
+		memset(&run, 0, sizeof(run));
+		run.tcs = e.tcs[0];
+		call_vdso((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+		CHECK(run.exception_vector == 6, "%s gave vector %u", insns[i].name,
+		      run.exception_vector);
+		/* ...seen by the enclave's own handler in EXITINFO (valid, a
+		 * hardware exception, #UD), which skips it... */
+		call_vdso((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+		CHECK(op.exc_exitinfo == 0x80000306, "%s: EXITINFO %#llx", insns[i].name,
+		      (unsigned long long)op.exc_exitinfo);
+		/* ...and the enclave goes on after it. */
+		call_vdso((unsigned long)&op, 0, 0, 3, 0, 0, &run);
+		CHECK(run.function == 4 && op.r0 == 1, "%s: resumed to %u", insns[i].name,
+		      run.function);
+		printf("%s: vector %u, EXITINFO %#llx\n", insns[i].name, run.exception_vector,
+		       (unsigned long long)op.exc_exitinfo);
+	}
+	return 0;
+}
+
+/* --- system calls from enclave code, in a program started by exec ------ */
+
+static int sud(void)
+{
+	struct encl_op op = { .type = ENCL_OP_SYSCALL };
+	struct sgx_enclave_run run;
+	struct encl e;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	memset(&run, 0, sizeof(run));
+	run.tcs = e.tcs[0];
+	call_vdso((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+	printf("syscall in the enclave: vector %u\n", run.exception_vector);
+	CHECK(run.exception_vector == 6, "vector %u, r0 %llu", run.exception_vector,
+	      (unsigned long long)op.r0);
+	return 0;
+}
+
+/* --- /proc/self/exe, and a runtime that re-executes itself through it -- */
+
+static int proc_self_exe(char **argv, int reexec)
+{
+	char exe[PATH_MAX], want[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	CHECK(n > 0, "readlink");
+	if (n <= 0)
+		return 1;
+	exe[n] = '\0';
+	CHECK(realpath(argv[0], want) && !strcmp(exe, want), "/proc/self/exe is %s", exe);
+	printf("/proc/self/exe names the program: %s\n", !strcmp(exe, want) ? "yes" : exe);
+	if (reexec) {
+		char *args[] = { argv[0], (char *)"proc-self-exe", argv[2], argv[3], NULL };
+
+		fflush(stdout);
+		execv("/proc/self/exe", args);
+		printf("execv /proc/self/exe: %s\n", strerror(errno));
+		return 1;
+	}
+	return sud();
+}
+
+/* --- EDMM over a whole ELRANGE mapped before ECREATE -------------------- */
+
+static int edmm_whole(void)
+{
+	struct encl e;
+	uint64_t off, n = 0, step;
+	int err = build_as(&e, 1);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	/* Pages far apart across ELRANGE: a sparse use of a large one. */
+	step = (encl_size - e.end) / 64 > 4096 ? ((encl_size - e.end) / 64) & ~4095ULL : 4096;
+	for (off = e.end; off < encl_size && n < 64; off += step, n++) {
+		struct encl_op op = { .type = ENCL_OP_EACCEPT, .a = off };
+		struct encl_sgx2_in in = { .flags = SECINFO_R | SECINFO_W | (2 << 8) |
+						    SECINFO_PENDING };
+
+		memcpy(op.in, &in, sizeof(in));
+		CHECK(ecall(&e, 0, &op) == 0, "EACCEPT at %#llx", (unsigned long long)off);
+		CHECK(op3(&e, 0, ENCL_OP_WRITE, off, off * 3, 0) != ~0ULL, "write");
+		CHECK(op3(&e, 1, ENCL_OP_READ, off, 0, 0) == off * 3, "read at %#llx",
+		      (unsigned long long)off);
+	}
+	printf("ELRANGE of %llu MiB mapped whole: %llu pages taken on demand\n",
+	       (unsigned long long)(encl_size >> 20), (unsigned long long)n);
+	return 0;
+}
+
+/* --- a signal still ends a process whose enclave never returns --------- */
+
+static _Atomic uint64_t forever[2];
+
+static void *killer(void *arg)
+{
+	while (!atomic_load(&forever[1]))
+		sched_yield();
+	printf("inside; sending signal %d\n", (int)(intptr_t)arg);
+	kill(getpid(), (int)(intptr_t)arg);
+	return NULL;
+}
+
+static void on_int(int sig)
+{
+	(void)sig;
+	_exit(42);
+}
+
+static int endless(int sig, int handled)
+{
+	struct encl_op op = { .type = ENCL_OP_SPIN, .a = (uint64_t)(uintptr_t)forever };
+	struct encl e;
+	pthread_t th;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	if (handled)
+		signal(sig, on_int);
+	pthread_create(&th, NULL, killer, (void *)(intptr_t)sig);
+	ecall(&e, 0, &op);
+	printf("the enclave returned\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	int ret = 2;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: runtime_prog threads|fork SGXS SIG\n");
+		fprintf(stderr, "usage: runtime_prog SCENARIO SGXS SIG\n");
 		return 2;
 	}
 	read_sgxs(argv[2]);
@@ -319,6 +652,26 @@ int main(int argc, char **argv)
 		ret = threads();
 	else if (!strcmp(argv[1], "fork"))
 		ret = fork_scenario();
+	else if (!strcmp(argv[1], "clone-notls"))
+		ret = clone_notls();
+	else if (!strcmp(argv[1], "altstack-enclu"))
+		ret = altstack_enclu();
+	else if (!strcmp(argv[1], "sigmask-reenter"))
+		ret = sigmask_reenter();
+	else if (!strcmp(argv[1], "insn"))
+		ret = insn();
+	else if (!strcmp(argv[1], "sud"))
+		ret = sud();
+	else if (!strcmp(argv[1], "proc-self-exe"))
+		ret = proc_self_exe(argv, 0);
+	else if (!strcmp(argv[1], "reexec"))
+		ret = proc_self_exe(argv, 1);
+	else if (!strcmp(argv[1], "edmm-whole"))
+		ret = edmm_whole();
+	else if (!strcmp(argv[1], "sigterm"))
+		ret = endless(SIGTERM, 0);
+	else if (!strcmp(argv[1], "sigint-handled"))
+		ret = endless(SIGINT, 1);
 	else
 		fprintf(stderr, "runtime_prog: unknown scenario '%s'\n", argv[1]);
 	if (ret == 2)
