@@ -92,7 +92,8 @@ ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/en
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
-	test_enclave_c.sgxs test_enclave_c.sig launch_enclave.sgxs launch_enclave.sig)
+	test_enclave_c.sgxs test_enclave_c.sig test_enclave_d.sgxs test_enclave_d.sig \
+	launch_enclave.sgxs launch_enclave.sig)
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)
@@ -108,6 +109,11 @@ $(ENCL_DIR)/launch_enclave.elf: tests/enclaves/launch_enclave.c include/sgxemu/l
 $(ENCL_DIR)/launch_enclave.sig: $(ENCL_DIR)/launch_enclave.sgxs tests/data/signing-key.pem \
 		$(O)/bin/sgxemu
 	$(Q_CC)$(SIGN) --attributes 0x24 --key tests/data/signing-key.pem $< -o $@
+
+# Variant D: AEXNOTIFY (0x400) besides MODE64BIT.
+$(ENCL_DIR)/test_enclave_d.sig: $(ENCL_DIR)/test_enclave_d.sgxs tests/data/signing-key.pem \
+		$(O)/bin/sgxemu
+	$(Q_CC)$(SIGN) --attributes 0x404 --key tests/data/signing-key.pem $< -o $@
 
 $(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@

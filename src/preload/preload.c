@@ -145,6 +145,7 @@ static struct sgxemu_platform *platform(void)
 		memset(&o, 0, sizeof(o));
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
 		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
+		o.aexnotify = env_u64("SGXEMU_AEXNOTIFY", 1) ? 1 : -1;
 		o.launch_policy = getenv("SGXEMU_LC");
 		if (vm_host && sgxemu_vm_create(vm_host, vm, &o, &plat))
 			complain("cannot create the VM");
@@ -152,6 +153,7 @@ static struct sgxemu_platform *platform(void)
 		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
 		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
+		o.aexnotify = env_u64("SGXEMU_AEXNOTIFY", 1) ? 1 : -1;
 		o.launch_policy = getenv("SGXEMU_LC");
 		if (sgxemu_platform_create(&o, &plat))
 			complain("cannot create the emulated SGX platform");

@@ -16,14 +16,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--state-dir DIR] [--lc POLICY]\n"
-		"                  -- PROG [ARGS...]\n\n"
+		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--no-aexnotify] [--state-dir DIR]\n"
+		"                  [--lc POLICY] -- PROG [ARGS...]\n\n"
 		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
 		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
 		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
 		"  --no-sgx2         SGX1 only, as hardware without SGX2 (EAUG, EACCEPT,\n"
 		"                    EMODPR, ...): CPUID says so, the SGX2 ioctls fail\n"
 		"                    with ENODEV (--sgx2, the default, enables them)\n"
+		"  --no-aexnotify    a processor without AEX-Notify: ECREATE refuses\n"
+		"                    ATTRIBUTES.AEXNOTIFY, EDECCSSA is #GP (--aexnotify,\n"
+		"                    the default, enables them)\n"
 		"  --lc POLICY       host launch policy: allow-all (the default) or\n"
 		"                    allow=HASH[,HASH...], the MRSIGNERs that may launch\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
@@ -78,6 +81,8 @@ int cmd_run(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "sgx2", no_argument, NULL, '2' },
 		{ "no-sgx2", no_argument, NULL, '1' },
+		{ "aexnotify", no_argument, NULL, 'A' },
+		{ "no-aexnotify", no_argument, NULL, 'a' },
 		{ "lc", required_argument, NULL, 'L' },
 		{ 0 },
 	};
@@ -115,6 +120,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case '2':
 			setenv("SGXEMU_SGX2", "1", 1);
+			break;
+		case 'A':
+		case 'a':
+			setenv("SGXEMU_AEXNOTIFY", opt == 'A' ? "1" : "0", 1);
 			break;
 		default:
 			return cli_usage_error("run", "unknown option");
