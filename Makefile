@@ -176,7 +176,8 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 # tests: plain C, no libsgxemu, never built with the sanitizers (the shim
 # they run under is not).
 PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog \
-	$(O)/tests/prog/reexec_prog
+	$(O)/tests/prog/reexec_prog $(O)/tests/prog/cpuid_linked_prog $(O)/tests/prog/cpuid_dl_prog \
+	$(O)/tests/prog/libcpuid_lib_stripped.so
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
 $(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h
 	@mkdir -p $(@D)
@@ -184,6 +185,20 @@ $(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h
 $(O)/tests/prog/static_prog: tests/integration/prog/static_prog.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(PROG_CFLAGS) -static -o $@ $<
+# A library with CPUIDs of its own, as built and stripped (.dynsym and
+# .eh_frame only), and programs that load it at start and with dlopen; their
+# RUNPATH ($ORIGIN) finds it by name.
+$(O)/tests/prog/libcpuid_lib.so: tests/integration/prog/cpuid_lib.c
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
+$(O)/tests/prog/libcpuid_lib_stripped.so: $(O)/tests/prog/libcpuid_lib.so
+	$(Q_CC)strip --strip-all -o $@ $<
+$(O)/tests/prog/cpuid_linked_prog: tests/integration/prog/cpuid_linked_prog.c \
+		$(O)/tests/prog/libcpuid_lib.so
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $< -L$(O)/tests/prog -lcpuid_lib \
+		-Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
+$(O)/tests/prog/cpuid_dl_prog: tests/integration/prog/cpuid_dl_prog.c $(O)/tests/prog/libcpuid_lib.so
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $< -Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

@@ -6,6 +6,7 @@
  * static binaries, a cleared environment) while the seccomp filter holds.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,48 @@ TEST(shim, cpuid_reports_the_platform)
 	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
 	ASSERT_EQ(r.status, 0);
 	ASSERT_TRUE(strstr(r.out, "epc=4194304") == NULL);
+}
+
+/* CPUID in libraries: one linked at start, and one loaded with dlopen (by
+ * a bare name the program's RUNPATH finds and by $ORIGIN, which the shim's
+ * dlopen must resolve as the caller's, and by path, stripped to .dynsym
+ * and .eh_frame), closed and opened again.  Each reports the platform's leaf 0x12 (SGX1,
+ * SGX2, EDECCSSA), from an exported function and from a local one.  Without
+ * CPUID faulting (this is how) the shim says what it patched. */
+TEST(shim, cpuid_in_libraries)
+{
+	static const char want[] = "exported=0x803 local=0x803\n";
+	char twice[64];
+	struct run r;
+	bool patching;
+
+	snprintf(twice, sizeof(twice), "%s%s", want, want);
+	run(&r, TEST_PROGS "/cpuid_linked_prog", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STREQ(r.out, want);
+	patching = strstr(r.err, "no CPUID faulting") != NULL;
+	if (patching)
+		ASSERT_STR_CONTAINS(r.err, "(no CPUID faulting): libcpuid_lib.so 2\n");
+	run(&r, TEST_PROGS "/cpuid_dl_prog", "libcpuid_lib.so", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STREQ(r.out, twice);
+	if (patching)
+		ASSERT_STR_CONTAINS(r.err, "sgxemu: dlopen: CPUIDs patched: libcpuid_lib.so 2\n");
+	run(&r, TEST_PROGS "/cpuid_dl_prog", TEST_PROGS "/libcpuid_lib_stripped.so", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STREQ(r.out, twice);
+	if (patching)
+		ASSERT_STR_CONTAINS(r.err, "CPUIDs patched: libcpuid_lib_stripped.so 2\n");
+	/* $ORIGIN is the caller's directory, not the shim's. */
+	run(&r, TEST_PROGS "/cpuid_dl_prog", "$ORIGIN/libcpuid_lib_stripped.so", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STREQ(r.out, twice);
+	/* SGXEMU_CPUID=off: the real CPU's answer, no note. */
+	setenv("SGXEMU_CPUID", "off", 1);
+	run(&r, TEST_PROGS "/cpuid_dl_prog", "libcpuid_lib.so", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(strstr(r.out, want) == NULL);
+	ASSERT_TRUE(strstr(r.err, "patched") == NULL);
 }
 
 /* Executions without an ordinary path: /proc/self/exe (which would name the

@@ -35,7 +35,9 @@ static void usage(FILE *f)
 		"system calls (a seccomp filter sees those); programs it executes are run\n"
 		"the same way.  CPUID in PROG reports the emulated platform (SGX, SGX_LC,\n"
 		"leaf 0x12): everywhere where the host offers CPUID faulting, otherwise in\n"
-		"PROG's own code (its CPUID instructions are patched).\n\n"
+		"PROG and the libraries it loads, at start or with dlopen (their CPUID\n"
+		"instructions are patched; the dynamic loader, the C library and libcrypto\n"
+		"keep the real CPU's).\n\n"
 		"Environment: SGXEMU_SECCOMP=off sees C library calls only;\n"
 		"SGXEMU_CPUID=off leaves CPUID alone.\n");
 }
@@ -58,19 +60,26 @@ static int find_shim(char *path, size_t len)
 	return access(path, R_OK) ? -errno : 0;
 }
 
-/* Say once when the program's CPUID will show the real CPU. */
+/* Say once how the program's CPUID will report the platform; without
+ * CPUID faulting the shim then lists what it patched (SGXEMU_CPUID_NOTE
+ * names the process that says it: this one, after the exec). */
 static void cpuid_note(const char *cmd, const char *prog)
 {
 	const char *env = getenv("SGXEMU_CPUID");
+	char pid[32];
 
 	if (env && !strcmp(env, "off"))
 		return;
-	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV)
+	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV) {
 		fprintf(stderr,
 			"sgxemu %s: note: no CPUID faulting on this host (cpuid_fault): the CPUIDs "
-			"in %s's own code are patched to report the emulated platform, those in "
-			"libraries report the real CPU (SGXEMU_CPUID=off silences this)\n",
+			"in %s and the libraries it loads are patched to report the emulated "
+			"platform, except in the dynamic loader, the C library and libcrypto "
+			"(SGXEMU_CPUID=off silences this)\n",
 			cmd, prog);
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+		setenv("SGXEMU_CPUID_NOTE", pid, 1);
+	}
 }
 
 int cmd_run(int argc, char **argv)
