@@ -800,6 +800,9 @@ static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct seen *seen;
 static size_t nr_seen, cap_seen;
 static atomic_bool patching;
+/* Set while this thread updates: a dlopen() from inside (libcrypto's, while
+ * the answer hook creates the platform) must not wait for itself. */
+static __thread bool updating;
 static pid_t note_pid;
 static unsigned int nr_noted;
 
@@ -966,6 +969,14 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/**
+ * shim_cpuid_patch() - patch the CPUIDs of every loaded object, and from now
+ * on of every object dlopen() or dlmopen() loads.
+ * @answer: called once, before the first UD2 is written, to have patched
+ *          sites answered; false leaves everything unpatched
+ *
+ * Context: the shim's constructor, on a host without CPUID faulting.
+ */
 void shim_cpuid_patch(bool (*answer)(void))
 {
 	const char *pid = getenv("SGXEMU_CPUID_NOTE");
@@ -975,7 +986,9 @@ void shim_cpuid_patch(bool (*answer)(void))
 	note_pid = pid ? (pid_t)atol(pid) : 0;
 	dl_iterate_phdr(find_self, NULL);
 	atomic_store(&patching, true);
+	updating = true;
 	update("CPUIDs patched to report the emulated platform (no CPUID faulting)");
+	updating = false;
 	pthread_mutex_unlock(&patch_lock);
 }
 
@@ -1117,16 +1130,31 @@ static void *open_as_caller(const void *caller, bool m, Lmid_t ns, const char *f
 	return h ? h : open_real(m, ns, file, mode);
 }
 
-/* After a load: patch what it brought in. */
-static void loaded(void *h)
+static void update_locked(const char *what)
 {
-	if (!h || !atomic_load(&patching))
+	if (updating || !atomic_load(&patching))
 		return;
 	pthread_mutex_lock(&patch_lock);
-	update("dlopen: CPUIDs patched");
+	updating = true;
+	update(what);
+	updating = false;
 	pthread_mutex_unlock(&patch_lock);
 }
 
+/* After a load: patch what it brought in. */
+static void loaded(void *h)
+{
+	if (h)
+		update_locked("dlopen: CPUIDs patched");
+}
+
+/**
+ * dlopen() - the C library's dlopen(), then patch what it loaded.
+ * @file: as for dlopen(); a bare name is searched as the caller's
+ * @mode: as for dlopen()
+ *
+ * Return: what dlopen() returned.
+ */
 __export void *dlopen(const char *file, int mode)
 {
 	void *h;
@@ -1137,6 +1165,14 @@ __export void *dlopen(const char *file, int mode)
 	return h;
 }
 
+/**
+ * dlmopen() - the C library's dlmopen(), then patch what it loaded.
+ * @ns: as for dlmopen()
+ * @file: as for dlmopen(); a bare name is searched as the caller's
+ * @mode: as for dlmopen()
+ *
+ * Return: what dlmopen() returned.
+ */
 __export void *dlmopen(Lmid_t ns, const char *file, int mode)
 {
 	void *h;
@@ -1147,16 +1183,20 @@ __export void *dlmopen(Lmid_t ns, const char *file, int mode)
 	return h;
 }
 
+/**
+ * dlclose() - the C library's dlclose(), then forget the patched sites of
+ * what it unloaded.
+ * @h: as for dlclose()
+ *
+ * Return: what dlclose() returned.
+ */
 __export int dlclose(void *h)
 {
 	int ret;
 
 	pthread_once(&real_once, find_real);
 	ret = real_dlclose(h);
-	if (!ret && atomic_load(&patching)) {
-		pthread_mutex_lock(&patch_lock);
-		update("dlclose: CPUIDs patched");
-		pthread_mutex_unlock(&patch_lock);
-	}
+	if (!ret)
+		update_locked("dlclose: CPUIDs patched");
 	return ret;
 }

@@ -98,6 +98,14 @@ static unsigned int site_hash(u64 addr)
 	return (unsigned int)((addr * 0x9E3779B97F4A7C15ULL) >> 50) & (SITE_SLOTS - 1);
 }
 
+/**
+ * exec_cpuid_add_site() - answer a UD2 at @addr as CPUID from now on.
+ * @addr: where a CPUID was patched into UD2 (0F 0B)
+ *
+ * Context: one caller at a time (exec_cpuid_patched() may run meanwhile).
+ * Return: 0 (also when @addr is already a site), -EINVAL for an address
+ * that cannot be one, -ENOSPC when 12288 sites are taken.
+ */
 int exec_cpuid_add_site(u64 addr)
 {
 	unsigned int i = site_hash(addr), n, tomb = SITE_SLOTS;
@@ -129,6 +137,13 @@ int exec_cpuid_add_site(u64 addr)
 	return 0;
 }
 
+/**
+ * exec_cpuid_remove_sites() - stop answering the sites in [@start, @end).
+ * @start: first address of an unloaded object
+ * @end: the address after it
+ *
+ * Context: one caller at a time, as exec_cpuid_add_site().
+ */
 void exec_cpuid_remove_sites(u64 start, u64 end)
 {
 	unsigned int i;
