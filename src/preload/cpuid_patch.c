@@ -799,7 +799,9 @@ struct seen {
 static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct seen *seen;
 static size_t nr_seen, cap_seen;
-static atomic_bool patching;
+/* Whether objects are patched (no CPUID faulting): the dlopen entry points
+ * below read it. */
+atomic_bool shim_dl_patching __attribute__((visibility("hidden")));
 /* Set while this thread updates: a dlopen() from inside (libcrypto's, while
  * the answer hook creates the platform) must not wait for itself. */
 static __thread bool updating;
@@ -985,7 +987,7 @@ void shim_cpuid_patch(bool (*answer)(void))
 	answer_hook = answer;
 	note_pid = pid ? (pid_t)atol(pid) : 0;
 	dl_iterate_phdr(find_self, NULL);
-	atomic_store(&patching, true);
+	atomic_store(&shim_dl_patching, true);
 	updating = true;
 	update("CPUIDs patched to report the emulated platform (no CPUID faulting)");
 	updating = false;
@@ -994,10 +996,16 @@ void shim_cpuid_patch(bool (*answer)(void))
 
 /* --- dlopen, dlmopen, dlclose -------------------------------------------------------- */
 
-static void *(*real_dlopen)(const char *, int);
-static void *(*real_dlmopen)(Lmid_t, const char *, int);
-static int (*real_dlclose)(void *);
+/* The C library's own, found once (before: NULL). */
+#define HIDDEN __attribute__((visibility("hidden")))
+void *(*shim_real_dlopen)(const char *, int) HIDDEN;
+void *(*shim_real_dlmopen)(Lmid_t, const char *, int) HIDDEN;
+int (*shim_real_dlclose)(void *) HIDDEN;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+#define real_dlopen shim_real_dlopen
+#define real_dlmopen shim_real_dlmopen
+#define real_dlclose shim_real_dlclose
 
 static void find_real(void)
 {
@@ -1005,6 +1013,36 @@ static void find_real(void)
 	real_dlmopen = (void *(*)(Lmid_t, const char *, int))dlsym(RTLD_NEXT, "dlmopen");
 	real_dlclose = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
 }
+
+__attribute__((constructor)) static void find_real_early(void)
+{
+	pthread_once(&real_once, find_real);
+}
+
+/*
+ * The exported entry points.  While nothing is patched (CPUID faulting, or
+ * SGXEMU_CPUID=off) they jump to the C library's function, so that it sees
+ * the program's own call as the caller: nothing changes.  Otherwise, and
+ * before the C library's are known, they jump to shim_dl*_patching() below,
+ * which still see the program's return address.
+ */
+__asm__(".text\n"
+	".macro shim_dl_entry name\n"
+	"	.globl \\name\n"
+	"	.type \\name, @function\n"
+	"\\name:\n"
+	"	endbr64\n"
+	"	cmpb $0, shim_dl_patching(%rip)\n"
+	"	jne shim_\\name\\()_patching\n"
+	"	mov shim_real_\\name(%rip), %rax\n"
+	"	test %rax, %rax\n"
+	"	jz shim_\\name\\()_patching\n"
+	"	jmp *%rax\n"
+	"	.size \\name, .-\\name\n"
+	".endm\n"
+	"shim_dl_entry dlopen\n"
+	"shim_dl_entry dlmopen\n"
+	"shim_dl_entry dlclose\n");
 
 static void *open_real(bool m, Lmid_t ns, const char *file, int mode)
 {
@@ -1132,7 +1170,7 @@ static void *open_as_caller(const void *caller, bool m, Lmid_t ns, const char *f
 
 static void update_locked(const char *what)
 {
-	if (updating || !atomic_load(&patching))
+	if (updating || !atomic_load(&shim_dl_patching))
 		return;
 	pthread_mutex_lock(&patch_lock);
 	updating = true;
@@ -1148,14 +1186,19 @@ static void loaded(void *h)
 		update_locked("dlopen: CPUIDs patched");
 }
 
+void *shim_dlopen_patching(const char *file, int mode) HIDDEN;
+void *shim_dlmopen_patching(Lmid_t ns, const char *file, int mode) HIDDEN;
+int shim_dlclose_patching(void *h) HIDDEN;
+
 /**
- * dlopen() - the C library's dlopen(), then patch what it loaded.
+ * shim_dlopen_patching() - dlopen() while objects are patched: the C
+ * library's, then patch what it loaded.
  * @file: as for dlopen(); a bare name is searched as the caller's
  * @mode: as for dlopen()
  *
  * Return: what dlopen() returned.
  */
-__export void *dlopen(const char *file, int mode)
+void *shim_dlopen_patching(const char *file, int mode)
 {
 	void *h;
 
@@ -1166,14 +1209,15 @@ __export void *dlopen(const char *file, int mode)
 }
 
 /**
- * dlmopen() - the C library's dlmopen(), then patch what it loaded.
+ * shim_dlmopen_patching() - dlmopen() while objects are patched: the C
+ * library's, then patch what it loaded.
  * @ns: as for dlmopen()
  * @file: as for dlmopen(); a bare name is searched as the caller's
  * @mode: as for dlmopen()
  *
  * Return: what dlmopen() returned.
  */
-__export void *dlmopen(Lmid_t ns, const char *file, int mode)
+void *shim_dlmopen_patching(Lmid_t ns, const char *file, int mode)
 {
 	void *h;
 
@@ -1184,13 +1228,13 @@ __export void *dlmopen(Lmid_t ns, const char *file, int mode)
 }
 
 /**
- * dlclose() - the C library's dlclose(), then forget the patched sites of
- * what it unloaded.
+ * shim_dlclose_patching() - dlclose() while objects are patched: the C
+ * library's, then forget the patched sites of what it unloaded.
  * @h: as for dlclose()
  *
  * Return: what dlclose() returned.
  */
-__export int dlclose(void *h)
+int shim_dlclose_patching(void *h)
 {
 	int ret;
 
