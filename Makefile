@@ -92,7 +92,8 @@ ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/en
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
-	test_enclave_c.sgxs test_enclave_c.sig launch_enclave.sgxs launch_enclave.sig)
+	test_enclave_c.sgxs test_enclave_c.sig test_enclave_d.sgxs test_enclave_d.sig \
+	launch_enclave.sgxs launch_enclave.sig)
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)
@@ -108,6 +109,11 @@ $(ENCL_DIR)/launch_enclave.elf: tests/enclaves/launch_enclave.c include/sgxemu/l
 $(ENCL_DIR)/launch_enclave.sig: $(ENCL_DIR)/launch_enclave.sgxs tests/data/signing-key.pem \
 		$(O)/bin/sgxemu
 	$(Q_CC)$(SIGN) --attributes 0x24 --key tests/data/signing-key.pem $< -o $@
+
+# Variant D: AEXNOTIFY (0x400) besides MODE64BIT.
+$(ENCL_DIR)/test_enclave_d.sig: $(ENCL_DIR)/test_enclave_d.sgxs tests/data/signing-key.pem \
+		$(O)/bin/sgxemu
+	$(Q_CC)$(SIGN) --attributes 0x404 --key tests/data/signing-key.pem $< -o $@
 
 $(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
@@ -170,7 +176,8 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 # tests: plain C, no libsgxemu; built with the sanitizers when the shim is
 # (`sgxemu run` then preloads the sanitizer's runtime first).
 PROGS := $(O)/tests/prog/driver_prog $(O)/tests/prog/static_prog $(O)/tests/prog/cpuid_prog \
-	$(O)/tests/prog/reexec_prog $(O)/tests/prog/runtime_prog
+	$(O)/tests/prog/reexec_prog $(O)/tests/prog/runtime_prog $(O)/tests/prog/cpuid_linked_prog \
+	$(O)/tests/prog/cpuid_dl_prog $(O)/tests/prog/libcpuid_lib_stripped.so
 PROG_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Itests/enclaves $(WARN)
 $(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h tests/integration/prog/uapi.h \
 		tests/integration/raw_enclu.S
@@ -179,6 +186,20 @@ $(O)/tests/prog/%: tests/integration/prog/%.c tests/enclaves/enclave.h tests/int
 $(O)/tests/prog/static_prog: tests/integration/prog/static_prog.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(PROG_CFLAGS) -static -o $@ $<
+# A library with CPUIDs of its own, as built and stripped (.dynsym and
+# .eh_frame only), and programs that load it at start and with dlopen; their
+# RUNPATH ($ORIGIN) finds it by name.
+$(O)/tests/prog/libcpuid_lib.so: tests/integration/prog/cpuid_lib.c
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
+$(O)/tests/prog/libcpuid_lib_stripped.so: $(O)/tests/prog/libcpuid_lib.so
+	$(Q_CC)strip --strip-all -o $@ $<
+$(O)/tests/prog/cpuid_linked_prog: tests/integration/prog/cpuid_linked_prog.c \
+		$(O)/tests/prog/libcpuid_lib.so
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $< -L$(O)/tests/prog -lcpuid_lib \
+		-Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
+$(O)/tests/prog/cpuid_dl_prog: tests/integration/prog/cpuid_dl_prog.c $(O)/tests/prog/libcpuid_lib.so
+	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $< -Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

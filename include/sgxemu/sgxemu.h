@@ -59,6 +59,12 @@ struct sgxemu_platform_options {
 	uint64_t attributes;
 	uint64_t xfrm;
 	unsigned int max_enclave_size_log2; /* 64-bit ELRANGE below 2^n; 0: 2^36 */
+	/*
+	 * 0 or 1: AEX-Notify (ATTRIBUTES.AEXNOTIFY, TCS.FLAGS.AEXNOTIFY and
+	 * ENCLU[EDECCSSA]), the default; -1: a processor without it, whose
+	 * ECREATE refuses the attribute.  A VM has it only if its host does.
+	 */
+	int aexnotify;
 };
 
 /* Check a launch policy string; -EINVAL with sgxemu_last_error() if bad. */

@@ -225,6 +225,7 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	if (opts) {
 		cfg.state_dir = opts->state_dir;
 		cfg.sgx2 = opts->sgx2 >= 0;
+		cfg.aexnotify = opts->aexnotify >= 0;
 		cfg.lc_locked = opts->lc_locked != 0;
 		cpuid_limits(&cfg, opts);
 	}
@@ -303,6 +304,7 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	if (opts && opts->nr_lps)
 		gcfg.nr_lps = opts->nr_lps;
 	gcfg.sgx2 = platform_config(host->plat)->sgx2 && !(opts && opts->sgx2 < 0);
+	gcfg.aexnotify = platform_config(host->plat)->aexnotify && !(opts && opts->aexnotify < 0);
 	if (opts)
 		cpuid_limits(&gcfg, opts);
 	err = vm_create(host->drv, drv_file_private(p->vepc), p->window, &cfg, &gcfg, &p->vm, why,

@@ -143,6 +143,10 @@ STATIC_ASSERT_OFFSET(struct sgx_tcs, reserved, 72);
 #define SGX_EXITINFO_TYPE_SW 6
 #define SGX_EXITINFO_VALID BIT(31)
 
+/* GPRSGX.AEXNOTIFY (byte 167): bit 0 asks for an AEX notification at the
+ * ERESUME that returns to this frame; bits 7:1 are reserved. */
+#define SGX_SSA_AEXNOTIFY BIT(0)
+
 /* The general-purpose register part of an SSA frame: its last 184 bytes. */
 struct sgx_gprsgx {
 	u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;

@@ -48,6 +48,8 @@ enum x86_vector {
 #define SGX_CPUID_EPC_FIRST 2
 #define SGX_CPUID_EAX_SGX1 BIT(0)
 #define SGX_CPUID_EAX_SGX2 BIT(1)
+/* ENCLU[EDECCSSA], which comes with AEX-Notify. */
+#define SGX_CPUID_EAX_EDECCSSA BIT(11)
 #define SGX_CPUID_EPC_SECTION 0x1
 #define SGX_CPUID_EPC_MASK 0xF
 

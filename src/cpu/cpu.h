@@ -46,6 +46,9 @@ struct platform_config {
 	u64 epc_size;          /* bytes; a multiple of 4096 */
 	unsigned int nr_lps;   /* logical processors */
 	bool sgx2;             /* CPUID.(12H,0).EAX[1] */
+	/* AEX-Notify: ATTRIBUTES.AEXNOTIFY in CPUID.(12H,1).EAX[10] (then
+	 * TCS.FLAGS.AEXNOTIFY is defined) and ENCLU[EDECCSSA] in (12H,0).EAX[11]. */
+	bool aexnotify;
 	bool lc_locked;        /* IA32_FEATURE_CONTROL.SGX_LC clear: hash MSRs read-only */
 	u64 lehash[4];         /* IA32_SGXLEPUBKEYHASH0-3 at reset (or as the BIOS locked them) */
 	u8 cpusvn[SGX_CPUSVN_SIZE];

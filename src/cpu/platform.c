@@ -38,6 +38,7 @@ void platform_config_default(struct platform_config *cfg)
 	/* SGX2 leaves come with EDMM support; until then the platform reports
 	 * SGX1 only, as hardware without SGX2 does. */
 	cfg->sgx2 = true;
+	cfg->aexnotify = true;
 	cfg->max_enclave_size_log2 = 36;
 	memcpy(cfg->cpusvn, cpusvn, sizeof(cpusvn));
 	memcpy(cfg->lehash, platform_intel_lehash, sizeof(cfg->lehash));
@@ -105,6 +106,8 @@ static void set_cpuid(struct platform *plat, const struct platform_config *cfg,
 {
 	plat->miscselect_mask = miscselect & (cfg->miscselect ? cfg->miscselect : ~0U);
 	plat->attributes_mask = attributes & (cfg->attributes ? cfg->attributes : ~0ULL);
+	if (!cfg->aexnotify)
+		plat->attributes_mask &= ~SGX_ATTR_AEXNOTIFY;
 	/* x87 and SSE state are always there. */
 	plat->xfrm_mask = xfrm & (cfg->xfrm ? cfg->xfrm | SGX_XFRM_LEGACY : ~0ULL);
 }
@@ -163,7 +166,7 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 
 	set_cpuid(plat, cfg, SGX_MISC_EXINFO,
 		  SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_PROVISIONKEY |
-			  SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS,
+			  SGX_ATTR_EINITTOKENKEY | SGX_ATTR_KSS | SGX_ATTR_AEXNOTIFY,
 		  host_xcr0());
 	read_xsave_layout(plat);
 	plat->epc_pa = PLATFORM_EPC_PA;
@@ -224,6 +227,10 @@ int platform_create_guest(struct platform *host, const struct platform_config *c
 	}
 	if (cfg->sgx2 && !host->cfg.sgx2) {
 		snprintf(why, whylen, "a guest cannot have SGX2 on a host without it");
+		return -EINVAL;
+	}
+	if (cfg->aexnotify && !host->cfg.aexnotify) {
+		snprintf(why, whylen, "a guest cannot have AEX-Notify on a host without it");
 		return -EINVAL;
 	}
 	if (cfg->max_enclave_size_log2 > host->cfg.max_enclave_size_log2) {
@@ -442,7 +449,8 @@ void platform_cpuid(const struct platform *plat, u32 leaf, u32 subleaf, u32 regs
 		return;
 	switch (subleaf) {
 	case 0:
-		regs[0] = SGX_CPUID_EAX_SGX1 | (plat->cfg.sgx2 ? SGX_CPUID_EAX_SGX2 : 0);
+		regs[0] = SGX_CPUID_EAX_SGX1 | (plat->cfg.sgx2 ? SGX_CPUID_EAX_SGX2 : 0) |
+			  (plat->cfg.aexnotify ? SGX_CPUID_EAX_EDECCSSA : 0);
 		regs[1] = plat->miscselect_mask;
 		regs[3] = plat->cfg.max_enclave_size_log2 << 8 | 31;
 		break;

@@ -31,7 +31,9 @@ int encl_alloc(struct drv *drv, struct encl **out)
 		return -ENOMEM;
 	encl->drv = drv;
 	encl->memfd = -1;
-	encl->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS;
+	/* Linux 6.2's SGX_ATTR_UNPRIV_MASK: what needs no permission. */
+	encl->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS |
+				SGX_ATTR_AEXNOTIFY;
 	{
 		pthread_mutexattr_t a;
 

@@ -108,7 +108,10 @@ static int ioc_init(struct encl *encl, u64 arg)
 	platform_cpuid(plat, 0x12, 0, r);
 	misc_reserved = ~(u64)r[1] | GENMASK_ULL(63, 32);
 	platform_cpuid(plat, 0x12, 1, r);
-	attr_reserved = ~((u64)r[1] << 32 | r[0]) | BIT_ULL(3) | BIT_ULL(6) | GENMASK_ULL(63, 8);
+	/* Linux 6.2's SGX_ATTR_RESERVED_MASK (bit 10, AEXNOTIFY, is not) and
+	 * whatever CPUID does not report. */
+	attr_reserved = ~((u64)r[1] << 32 | r[0]) | BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8) |
+			BIT_ULL(9) | GENMASK_ULL(63, 11);
 	xfrm_reserved = ~((u64)r[3] << 32 | r[2]);
 	if ((sig.attributes.flags & sig.attributemask.flags & attr_reserved) ||
 	    ((u64)sig.miscselect & sig.miscmask & misc_reserved) ||

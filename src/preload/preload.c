@@ -171,6 +171,7 @@ static struct sgxemu_platform *platform(void)
 		memset(&o, 0, sizeof(o));
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
 		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
+		o.aexnotify = env_u64("SGXEMU_AEXNOTIFY", 1) ? 1 : -1;
 		o.launch_policy = getenv("SGXEMU_LC");
 		if (vm_host && sgxemu_vm_create(vm_host, vm, &o, &plat))
 			complain("cannot create the VM");
@@ -178,6 +179,7 @@ static struct sgxemu_platform *platform(void)
 		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
 		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
 		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
+		o.aexnotify = env_u64("SGXEMU_AEXNOTIFY", 1) ? 1 : -1;
 		o.launch_policy = getenv("SGXEMU_LC");
 		if (sgxemu_platform_create(&o, &plat))
 			complain("cannot create the emulated SGX platform");
@@ -595,10 +597,19 @@ static void install_vdso(char **envp)
 /*
  * CPUID faulting, where the host has it: then every CPUID in host code
  * reports the emulated platform.  Probed first (ARCH_SET_CPUID fails with
- * ENODEV on hosts without it); there, the main executable's own CPUIDs are
- * patched instead (cpuid_patch.c).  `sgxemu run` tells the user which;
+ * ENODEV on hosts without it); there, the CPUIDs of the program and its
+ * libraries are patched instead (cpuid_patch.c).  `sgxemu run` tells the user which;
  * SGXEMU_CPUID=off leaves CPUID alone.
  */
+static bool cpuid_answer_patched(void)
+{
+	struct sgxemu_platform *p = platform();
+
+	if (p)
+		sgxemu_cpuid_answer_patched(p);
+	return p != NULL;
+}
+
 static void cpuid_init(void)
 {
 	const char *env = getenv("SGXEMU_CPUID");
@@ -607,10 +618,9 @@ static void cpuid_init(void)
 	if (env && !strcmp(env, "off"))
 		return;
 	if (sys_call6(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1, 0, 0, 0, 0)) {
-		/* No faulting: patch the program's own CPUIDs, if it has any
-		 * we can find, and answer those. */
-		if (shim_cpuid_patch() && (p = platform()))
-			sgxemu_cpuid_answer_patched(p);
+		/* No faulting: patch the CPUIDs of the program and of the
+		 * libraries it loads, and answer those. */
+		shim_cpuid_patch(cpuid_answer_patched);
 		return;
 	}
 	p = platform();

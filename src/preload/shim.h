@@ -45,9 +45,15 @@ long shim_dup3(int oldfd, int newfd, int flags);
 long shim_dup(int oldfd);
 long shim_fcntl(int fd, int cmd, long arg);
 
-/* cpuid_patch.c: turn the main executable's CPUIDs into UD2 (emulated);
- * the number patched. */
-unsigned int shim_cpuid_patch(void);
+/*
+ * cpuid_patch.c, on hosts without CPUID faulting: turn the CPUIDs of the
+ * program and its libraries into UD2 (answered by the emulator), now and
+ * after every dlopen()/dlmopen().  @answer is called once, before the
+ * first site is patched, to have them answered; false leaves everything
+ * unpatched.  Prints which objects were patched when $SGXEMU_CPUID_NOTE
+ * is this process's id (`sgxemu run` sets it).
+ */
+void shim_cpuid_patch(bool (*answer)(void));
 
 /* seccomp.c: the gate first, then (after the emulator's handlers) the
  * filter, from the constructor. */

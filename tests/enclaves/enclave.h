@@ -13,6 +13,19 @@
 /* Variant C adds a large working set, for the paging tests. */
 #define ENCLAVE_VARIANT_C 0x0C
 #define ENCL_BIG_SIZE (1024 * 1024)
+/* Variant D asks for AEX-Notify: ATTRIBUTES.AEXNOTIFY in its SIGSTRUCT, and
+ * every TCS with FLAGS.AEXNOTIFY, as the SDM requires of such an enclave. */
+#define ENCLAVE_VARIANT_D 0x0D
+
+#if defined(ENCLAVE_VARIANT) && ENCLAVE_VARIANT == ENCLAVE_VARIANT_D
+#define ENCL_TCS_FLAGS 2
+#else
+#define ENCL_TCS_FLAGS 0
+#endif
+
+/* Where the per-TCS block (at FS) keeps the context an AEX notification's
+ * handler resumes: RAX..R15, RFLAGS, RIP in GPRSGX order. */
+#define ENCL_BLK_CTX 128
 
 #define ENCL_NR_TCS 4
 #define ENCL_NSSA 3
@@ -49,6 +62,13 @@ enum encl_op_type {
 	ENCL_OP_INIT_TCS,     /* write a TCS at base + a: SSA at base + in.src, NSSA 1,
 			       * TCS 3's stacks, the usual entry point */
 	ENCL_OP_INSN,         /* execute instruction a of ENCL_INSN_*; r0 = 1 after it */
+	/* AEX-Notify (variant D).  Write in[0] to SSA frame 0's AEXNOTIFY
+	 * byte, set *(u64 *)(a + 8), then step x = mix(x) from b until
+	 * *(u64 *)a; r0 = steps, r1 = x.  Each notification runs the
+	 * enclave's handler (exc_count, exc_cssa, exc_rip), which returns to
+	 * the loop with EDECCSSA. */
+	ENCL_OP_NOTIFY_SPIN,
+	ENCL_OP_EDECCSSA,     /* ENCLU[EDECCSSA]; r0 = 1 after it */
 };
 
 /* ENCL_OP_INSN: instructions SGX makes #UD in enclave mode that fault on

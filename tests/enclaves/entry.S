@@ -21,7 +21,7 @@
 	.globl encl_tcs\n
 encl_tcs\n:
 	.quad 0                         /* STATE */
-	.quad 0                         /* FLAGS */
+	.quad ENCL_TCS_FLAGS            /* FLAGS */
 	.quad encl_ssa\n                /* OSSA */
 	.long 0                         /* CSSA */
 	.long ENCL_NSSA                 /* NSSA */
@@ -140,5 +140,46 @@ encl_ud2:
 	pop %r12
 	ret
 	.size encl_ud2, .-encl_ud2
+
+/*
+ * void encl_notify_resume(void *xsave, uint8_t *aexnotify): the end of an
+ * AEX notification's handler, which runs on SSA frame CSSA.  Restore the
+ * interrupted code's extended state from its frame (@xsave, x87 and SSE:
+ * XFRM is 3), pop that frame with EDECCSSA, ask for notifications again
+ * (*@aexnotify = 1), load the context the handler saved in this TCS's
+ * block and jump to it.  A notification after the byte is set finds RIP
+ * in here and resumes the same saved context.  Never returns.
+ */
+	.globl encl_notify_resume, encl_notify_resume_end
+	.type encl_notify_resume, @function
+encl_notify_resume:
+	mov $3, %eax
+	xor %edx, %edx
+	xrstor (%rdi)
+	mov $9, %eax                    /* EDECCSSA */
+	enclu
+	movb $1, (%rsi)
+	/* RFLAGS first, on this stack; nothing after it changes a flag. */
+	pushq %fs:(ENCL_BLK_CTX + 128)
+	popfq
+	mov %fs:(ENCL_BLK_CTX + 0), %rax
+	mov %fs:(ENCL_BLK_CTX + 8), %rcx
+	mov %fs:(ENCL_BLK_CTX + 16), %rdx
+	mov %fs:(ENCL_BLK_CTX + 24), %rbx
+	mov %fs:(ENCL_BLK_CTX + 40), %rbp
+	mov %fs:(ENCL_BLK_CTX + 48), %rsi
+	mov %fs:(ENCL_BLK_CTX + 56), %rdi
+	mov %fs:(ENCL_BLK_CTX + 64), %r8
+	mov %fs:(ENCL_BLK_CTX + 72), %r9
+	mov %fs:(ENCL_BLK_CTX + 80), %r10
+	mov %fs:(ENCL_BLK_CTX + 88), %r11
+	mov %fs:(ENCL_BLK_CTX + 96), %r12
+	mov %fs:(ENCL_BLK_CTX + 104), %r13
+	mov %fs:(ENCL_BLK_CTX + 112), %r14
+	mov %fs:(ENCL_BLK_CTX + 120), %r15
+	mov %fs:(ENCL_BLK_CTX + 32), %rsp
+	jmp *%fs:(ENCL_BLK_CTX + 136)
+encl_notify_resume_end:
+	.size encl_notify_resume, .-encl_notify_resume
 
 	.section .note.GNU-stack, "", @progbits

@@ -20,12 +20,22 @@ typedef uint8_t u8;
 #define ENCLAVE_VARIANT ENCLAVE_VARIANT_A
 #endif
 
+/* A saved context, in GPRSGX order. */
+struct ctx {
+	u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	u64 rflags, rip;
+};
+
 struct blk {
 	u64 self;
 	u64 ursp[ENCL_NSSA], urbp[ENCL_NSSA], ret[ENCL_NSSA], stack[ENCL_NSSA];
 	u64 ssa;
 	u64 counter;
+	u64 notify_op;        /* the encl_op of a running ENCL_OP_NOTIFY_SPIN */
+	struct ctx ctx;       /* what encl_notify_resume returns to */
 };
+_Static_assert(__builtin_offsetof(struct blk, ctx) == ENCL_BLK_CTX, "entry.S");
 
 struct gprsgx {
 	u64 rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
@@ -41,7 +51,9 @@ extern u8 encl_blk0[], encl_blk1[], encl_blk2[], encl_blk3[];
 extern u8 encl_ssa0[], encl_ssa1[], encl_ssa2[], encl_ssa3[];
 extern u8 __encl_base[];
 extern u8 encl_entry[];
+extern u8 encl_notify_resume_end[];
 int encl_ud2(void);
+void encl_notify_resume(void *xsave, u8 *aexnotify) __attribute__((noreturn));
 void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs);
 
 /* Measured, so each variant has its own MRENCLAVE. */
@@ -145,6 +157,54 @@ static void encl_insn(u64 which)
 	}
 }
 
+static volatile struct gprsgx *gpr_of(u64 tcs_index, u64 frame)
+{
+	return (volatile struct gprsgx *)(ssa_of(tcs_index) + (frame + 1) * 4096 -
+					 sizeof(struct gprsgx));
+}
+
+/*
+ * Entered by ERESUME with an AEX notification (CSSA > 0, frame CSSA - 1
+ * asked for it): count it, keep the interrupted context, and go back to it
+ * the way the SDK's handler does, without leaving the enclave.
+ */
+static void __attribute__((noreturn)) handle_notify(struct blk *b, u64 cssa, u64 tcs_index)
+{
+	volatile struct gprsgx *gpr = gpr_of(tcs_index, cssa - 1);
+	struct encl_op *op = (struct encl_op *)(uintptr_t)b->notify_op;
+	u64 rip = gpr->rip;
+
+	op->exc_count++;
+	op->exc_cssa = cssa;
+	op->exc_rip = rip;
+	op->exc_exitinfo = gpr->exitinfo;
+	/* Interrupted while resuming: the context saved before still holds. */
+	if (rip < (u64)(uintptr_t)encl_notify_resume ||
+	    rip >= (u64)(uintptr_t)encl_notify_resume_end) {
+		b->ctx.rax = gpr->rax;
+		b->ctx.rcx = gpr->rcx;
+		b->ctx.rdx = gpr->rdx;
+		b->ctx.rbx = gpr->rbx;
+		b->ctx.rsp = gpr->rsp;
+		b->ctx.rbp = gpr->rbp;
+		b->ctx.rsi = gpr->rsi;
+		b->ctx.rdi = gpr->rdi;
+		b->ctx.r8 = gpr->r8;
+		b->ctx.r9 = gpr->r9;
+		b->ctx.r10 = gpr->r10;
+		b->ctx.r11 = gpr->r11;
+		b->ctx.r12 = gpr->r12;
+		b->ctx.r13 = gpr->r13;
+		b->ctx.r14 = gpr->r14;
+		b->ctx.r15 = gpr->r15;
+		b->ctx.rflags = gpr->rflags;
+		b->ctx.rip = rip;
+	}
+	/* No notification while the context is put back (the SDK does the same). */
+	gpr->aexnotify = 0;
+	encl_notify_resume(ssa_of(tcs_index) + (cssa - 1) * 4096, (u8 *)&gpr->aexnotify);
+}
+
 void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 {
 	u64 index = (tcs - base) / 4096;
@@ -152,6 +212,8 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 	u64 v;
 
 	if (cssa > 0) {
+		if (b->notify_op && (gpr_of(index, cssa - 1)->aexnotify & 1))
+			handle_notify(b, cssa, index);
 		handle_exception(op, cssa, index);
 		return;
 	}
@@ -273,6 +335,29 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 		tcs[8] = 0xFFFFFFFFFFFFFFFFULL;                 /* FSLIMIT, GSLIMIT */
 		break;
 	}
+	case ENCL_OP_NOTIFY_SPIN: {
+		volatile struct gprsgx *g0 = gpr_of(index, 0);
+		volatile u64 *flag = (volatile u64 *)(uintptr_t)op->a;
+		u64 x = op->b, n = 0;
+
+		b->notify_op = (u64)(uintptr_t)op;
+		g0->aexnotify = op->in[0];
+		flag[1] = 1;
+		while (!flag[0]) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			x ^= x >> 33;
+			n++;
+		}
+		g0->aexnotify = 0;
+		b->notify_op = 0;
+		op->r0 = n;
+		op->r1 = x;
+		break;
+	}
+	case ENCL_OP_EDECCSSA:
+		enclu(9, 0, 0, 0);
+		op->r0 = 1;
+		break;
 	case ENCL_OP_SYSCALL:
 		v = 39; /* getpid */
 		__asm__ volatile("syscall" : "+a"(v) : : "rcx", "r11", "memory");

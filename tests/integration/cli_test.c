@@ -357,7 +357,7 @@ TEST(cli, info)
 	run(&r, "info", "--no-sgx2", NULL);
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
-	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000001");
+	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000801");
 	setenv("SGXEMU_SGX2", "0", 1);
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
@@ -366,6 +366,25 @@ TEST(cli, info)
 	unsetenv("SGXEMU_SGX2");
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "SGXEMU_SGX2='yes' is neither 0 nor 1");
+	/* AEX-Notify: on by default, off as on a processor without it. */
+	run(&r, "info", NULL);
+	ASSERT_STR_CONTAINS(r.out, "EDECCSSA yes");
+	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   yes");
+	run(&r, "info", "--no-aexnotify", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 yes, EDECCSSA no");
+	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   no");
+	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000003");
+	setenv("SGXEMU_AEXNOTIFY", "0", 1);
+	run(&r, "info", NULL);
+	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   no");
+	run(&r, "info", "--aexnotify", NULL);
+	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   yes");
+	setenv("SGXEMU_AEXNOTIFY", "on", 1);
+	run(&r, "info", NULL);
+	unsetenv("SGXEMU_AEXNOTIFY");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "SGXEMU_AEXNOTIFY='on' is neither 0 nor 1");
 	run(&r, "info", "--epc", "lots", NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "--epc 'lots' is not a size");
@@ -381,6 +400,8 @@ TEST(cli, run_options)
 	run(&r, "run", "--sgx2", "--", "/bin/true", NULL);
 	ASSERT_EQ(r.status, 0);
 	run(&r, "run", "--no-sgx2", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "run", "--no-aexnotify", "--", "/bin/true", NULL);
 	ASSERT_EQ(r.status, 0);
 	run(&r, "run", "--epc", "3", "--", "/bin/true", NULL);
 	ASSERT_EQ(r.status, 2);

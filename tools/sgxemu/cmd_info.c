@@ -16,11 +16,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sgxemu info [--epc SIZE] [--no-sgx2] [--state-dir DIR]\n\n"
+	fprintf(f, "usage: sgxemu info [--epc SIZE] [--no-sgx2] [--no-aexnotify] [--state-dir DIR]\n\n"
 		   "Show what the emulated SGX platform reports: CPUID leaves 7 and 0x12,\n"
 		   "the EPC, the launch-control MSRs of each logical processor, and where\n"
-		   "its fused secrets live.  --epc, --no-sgx2 and --state-dir as for\n"
-		   "'sgxemu run' (and $SGXEMU_EPC_SIZE, $SGXEMU_SGX2, $SGXEMU_STATE_DIR).\n");
+		   "its fused secrets live.  --epc, --no-sgx2, --no-aexnotify and\n"
+		   "--state-dir as for 'sgxemu run' (and $SGXEMU_EPC_SIZE, $SGXEMU_SGX2,\n"
+		   "$SGXEMU_AEXNOTIFY, $SGXEMU_STATE_DIR).\n");
 }
 
 static void print_cpuid(const struct platform *plat)
@@ -38,13 +39,15 @@ static void print_cpuid(const struct platform *plat)
 			break;
 	}
 	platform_cpuid(plat, SGX_CPUID, 0, r);
-	printf("leaves:       SGX1 %s, SGX2 %s\n", (r[0] & SGX_CPUID_EAX_SGX1) ? "yes" : "no",
-	       (r[0] & SGX_CPUID_EAX_SGX2) ? "yes" : "no");
+	printf("leaves:       SGX1 %s, SGX2 %s, EDECCSSA %s\n",
+	       (r[0] & SGX_CPUID_EAX_SGX1) ? "yes" : "no", (r[0] & SGX_CPUID_EAX_SGX2) ? "yes" : "no",
+	       (r[0] & SGX_CPUID_EAX_EDECCSSA) ? "yes" : "no");
 	printf("miscselect:   %#x\n", r[1]);
 	printf("max enclave:  2^%u bytes (64-bit)\n", (r[3] >> 8) & 0xFF);
 	platform_cpuid(plat, SGX_CPUID, 1, r);
 	printf("attributes:   %#llx, xfrm %#llx\n", (unsigned long long)r[1] << 32 | r[0],
 	       (unsigned long long)r[3] << 32 | r[2]);
+	printf("AEX-Notify:   %s\n", (r[0] & SGX_ATTR_AEXNOTIFY) ? "yes" : "no");
 }
 
 int cmd_info(int argc, char **argv)
@@ -55,11 +58,14 @@ int cmd_info(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "sgx2", no_argument, NULL, '2' },
 		{ "no-sgx2", no_argument, NULL, '1' },
+		{ "aexnotify", no_argument, NULL, 'A' },
+		{ "no-aexnotify", no_argument, NULL, 'a' },
 		{ 0 },
 	};
 	struct platform_config cfg;
 	struct platform *plat;
 	const char *epc_env = getenv("SGXEMU_EPC_SIZE"), *sgx2_env = getenv("SGXEMU_SGX2");
+	const char *aex_env = getenv("SGXEMU_AEXNOTIFY");
 	char why[512], hex[65];
 	u8 hash[32];
 	u64 v, fc;
@@ -78,6 +84,13 @@ int cmd_info(int argc, char **argv)
 		}
 		cfg.sgx2 = *sgx2_env == '1';
 	}
+	if (aex_env && *aex_env) {
+		if (strcmp(aex_env, "0") && strcmp(aex_env, "1")) {
+			log_err("SGXEMU_AEXNOTIFY='%s' is neither 0 nor 1", aex_env);
+			return EXIT_USAGE;
+		}
+		cfg.aexnotify = *aex_env == '1';
+	}
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -95,6 +108,10 @@ int cmd_info(int argc, char **argv)
 		case '1':
 		case '2':
 			cfg.sgx2 = opt == '2';
+			break;
+		case 'A':
+		case 'a':
+			cfg.aexnotify = opt == 'A';
 			break;
 		default:
 			return cli_usage_error("info", "unknown option");

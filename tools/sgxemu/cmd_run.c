@@ -17,14 +17,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--state-dir DIR] [--lc POLICY]\n"
-		"                  -- PROG [ARGS...]\n\n"
+		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--no-aexnotify] [--state-dir DIR]\n"
+		"                  [--lc POLICY] -- PROG [ARGS...]\n\n"
 		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
 		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
 		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
 		"  --no-sgx2         SGX1 only, as hardware without SGX2 (EAUG, EACCEPT,\n"
 		"                    EMODPR, ...): CPUID says so, the SGX2 ioctls fail\n"
 		"                    with ENODEV (--sgx2, the default, enables them)\n"
+		"  --no-aexnotify    a processor without AEX-Notify: ECREATE refuses\n"
+		"                    ATTRIBUTES.AEXNOTIFY, EDECCSSA is #GP (--aexnotify,\n"
+		"                    the default, enables them)\n"
 		"  --lc POLICY       host launch policy: allow-all (the default) or\n"
 		"                    allow=HASH[,HASH...], the MRSIGNERs that may launch\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
@@ -33,7 +36,9 @@ static void usage(FILE *f)
 		"system calls (a seccomp filter sees those); programs it executes are run\n"
 		"the same way.  CPUID in PROG reports the emulated platform (SGX, SGX_LC,\n"
 		"leaf 0x12): everywhere where the host offers CPUID faulting, otherwise in\n"
-		"PROG's own code (its CPUID instructions are patched).\n\n"
+		"PROG and the libraries it loads, at start or with dlopen (their CPUID\n"
+		"instructions are patched; the dynamic loader, the C library and libcrypto\n"
+		"keep the real CPU's).\n\n"
 		"Environment: SGXEMU_SECCOMP=off sees C library calls only;\n"
 		"SGXEMU_CPUID=off leaves CPUID alone.\n");
 }
@@ -56,19 +61,26 @@ static int find_shim(char *path, size_t len)
 	return access(path, R_OK) ? -errno : 0;
 }
 
-/* Say once when the program's CPUID will show the real CPU. */
+/* Say once how the program's CPUID will report the platform; without
+ * CPUID faulting the shim then lists what it patched (SGXEMU_CPUID_NOTE
+ * names the process that says it: this one, after the exec). */
 static void cpuid_note(const char *cmd, const char *prog)
 {
 	const char *env = getenv("SGXEMU_CPUID");
+	char pid[32];
 
 	if (env && !strcmp(env, "off"))
 		return;
-	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV)
+	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV) {
 		fprintf(stderr,
 			"sgxemu %s: note: no CPUID faulting on this host (cpuid_fault): the CPUIDs "
-			"in %s's own code are patched to report the emulated platform, those in "
-			"libraries report the real CPU (SGXEMU_CPUID=off silences this)\n",
+			"in %s and the libraries it loads are patched to report the emulated "
+			"platform, except in the dynamic loader, the C library and libcrypto "
+			"(SGXEMU_CPUID=off silences this)\n",
 			cmd, prog);
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+		setenv("SGXEMU_CPUID_NOTE", pid, 1);
+	}
 }
 
 int cmd_run(int argc, char **argv)
@@ -79,6 +91,8 @@ int cmd_run(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "sgx2", no_argument, NULL, '2' },
 		{ "no-sgx2", no_argument, NULL, '1' },
+		{ "aexnotify", no_argument, NULL, 'A' },
+		{ "no-aexnotify", no_argument, NULL, 'a' },
 		{ "lc", required_argument, NULL, 'L' },
 		{ 0 },
 	};
@@ -116,6 +130,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case '2':
 			setenv("SGXEMU_SGX2", "1", 1);
+			break;
+		case 'A':
+		case 'a':
+			setenv("SGXEMU_AEXNOTIFY", opt == 'A' ? "1" : "0", 1);
 			break;
 		default:
 			return cli_usage_error("run", "unknown option");

@@ -196,12 +196,19 @@ int enclu_find_tcs(struct tcb *t, struct platform **platp, u64 la, struct enclu_
 	if (!is_aligned(e->tcs->ossa, SGX_PAGE_SIZE) || !is_aligned(e->tcs->ofsbase, SGX_PAGE_SIZE) ||
 	    !is_aligned(e->tcs->ogsbase, SGX_PAGE_SIZE))
 		return raise_gp(t);
-	/* FLAGS bits other than DBGOPTIN, and AEXNOTIFY without the attribute. */
-	if (e->tcs->flags & ~(SGX_TCS_DBGOPTIN | SGX_TCS_AEXNOTIFY) ||
-	    ((e->tcs->flags & SGX_TCS_AEXNOTIFY) && !(secs->attributes.flags & SGX_ATTR_AEXNOTIFY)))
+	/* Reserved FLAGS bits: all but DBGOPTIN, and AEXNOTIFY where the
+	 * processor has no AEX-Notify (SDM EENTER/ERESUME). */
+	if (e->tcs->flags & ~(SGX_TCS_DBGOPTIN | ((plat->attributes_mask & SGX_ATTR_AEXNOTIFY) ?
+						       SGX_TCS_AEXNOTIFY : 0)))
 		return raise_gp(t);
 	/* XFRM must be enabled in XCR0 (ECREATE guaranteed it was then). */
 	if (secs->attributes.xfrm & ~plat->xfrm_mask)
+		return raise_gp(t);
+	/* "IF (TCS.FLAGS.DBGOPTIN = 0 and TCS.FLAGS.AEXNOTIFY ≠
+	 * SECS.ATTRIBUTES.AEXNOTIFY) THEN #GP(0)": every thread of an
+	 * AEX-Notify enclave takes notifications unless a debugger opted in. */
+	if (!(e->tcs->flags & SGX_TCS_DBGOPTIN) &&
+	    !(e->tcs->flags & SGX_TCS_AEXNOTIFY) != !(secs->attributes.flags & SGX_ATTR_AEXNOTIFY))
 		return raise_gp(t);
 	/* The enclave the next checks are against; harmless outside enclave
 	 * mode, which only enclu_enter_mode() turns on. */

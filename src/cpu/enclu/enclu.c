@@ -9,8 +9,8 @@
  * @r: registers at the ENCLU, r->rip already past it
  *
  * EENTER and ERESUME inside an enclave, leaves this platform does not
- * enumerate (the SGX2 ones without SGX2) and unknown leaves are #GP(0), as
- * on hardware (SDM "ENCLU").
+ * enumerate (the SGX2 ones without SGX2, EDECCSSA without AEX-Notify) and
+ * unknown leaves are #GP(0), as on hardware (SDM "ENCLU").
  *
  * Return: 0, an SGX status (then RAX holds it), or ENCLS_FAULT_FLAG | vector.
  */
@@ -20,6 +20,8 @@ int enclu_in_enclave(struct tcb *t, struct cpu_regs *r)
 
 	if ((leaf == SGX_ENCLU_EACCEPT || leaf == SGX_ENCLU_EMODPE ||
 	     leaf == SGX_ENCLU_EACCEPTCOPY) && !t->plat->cfg.sgx2)
+		return enclu_raise(t, X86_VEC_GP, 0, 0);
+	if (leaf == SGX_ENCLU_EDECCSSA && !t->plat->cfg.aexnotify)
 		return enclu_raise(t, X86_VEC_GP, 0, 0);
 	switch (leaf) {
 	case SGX_ENCLU_EREPORT:
@@ -34,6 +36,8 @@ int enclu_in_enclave(struct tcb *t, struct cpu_regs *r)
 		return enclu_emodpe(t, r);
 	case SGX_ENCLU_EACCEPTCOPY:
 		return enclu_eacceptcopy(t, r);
+	case SGX_ENCLU_EDECCSSA:
+		return enclu_edeccssa(t, r);
 	default:
 		return enclu_raise(t, X86_VEC_GP, 0, 0);
 	}

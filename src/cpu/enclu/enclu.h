@@ -21,7 +21,8 @@ struct xstate {
 };
 
 int enclu_eenter(struct tcb *t, struct cpu_regs *r);
-/* @xs receives the restored extended state. */
+/* @xs receives the restored extended state; xs->len 0 when ERESUME delivered
+ * an AEX notification instead (nothing restored). */
 int enclu_eresume(struct tcb *t, struct cpu_regs *r, struct xstate *xs);
 int enclu_eexit(struct tcb *t, struct cpu_regs *r);
 int enclu_ereport(struct tcb *t, struct cpu_regs *r);
@@ -30,6 +31,8 @@ int enclu_egetkey(struct tcb *t, struct cpu_regs *r);
 int enclu_eaccept(struct tcb *t, struct cpu_regs *r);
 int enclu_eacceptcopy(struct tcb *t, struct cpu_regs *r);
 int enclu_emodpe(struct tcb *t, struct cpu_regs *r);
+/* AEX-Notify: TCS.CSSA -= 1 from inside the enclave. */
+int enclu_edeccssa(struct tcb *t, struct cpu_regs *r);
 /* Whether @leaf writes a status to RAX and ZF (EGETKEY, EACCEPT,
  * EACCEPTCOPY); the others leave RAX and RFLAGS alone. */
 bool enclu_returns_status(u32 leaf);

@@ -75,21 +75,102 @@ bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc)
 	return true;
 }
 
-/* Patched CPUIDs (UD2 where CPUID was), for hosts without faulting. */
-#define MAX_SITES 1024
-static _Atomic(u64) sites[MAX_SITES];
-static atomic_uint nr_sites;
+/*
+ * Patched CPUIDs (UD2 where CPUID was), for hosts without faulting: an
+ * open-addressing hash set of their addresses, read from the SIGILL
+ * handler without a lock; one writer at a time (the shim's patcher holds
+ * its lock).  0 is a free slot.  A removed site (its library was unloaded)
+ * becomes a tombstone, which a later site may take, so a lookup never
+ * stops short of a site that is there.  Up to 12288 sites: enough for
+ * every CPUID of every library a real program loads (the SGX SDK's
+ * runtime libraries have 32, its sample programs about 60 in all).  Some
+ * slots always stay free, so that every probe ends.
+ */
+#define SITE_SLOTS 16384
+#define SITE_MAX (SITE_SLOTS / 4 * 3)
+#define SITE_TOMBSTONE 1ULL
+static _Atomic(u64) sites[SITE_SLOTS];
+static unsigned int nr_sites;  /* sites */
+static unsigned int nr_used;   /* slots not free: sites and tombstones */
 
+static unsigned int site_hash(u64 addr)
+{
+	return (unsigned int)((addr * 0x9E3779B97F4A7C15ULL) >> 50) & (SITE_SLOTS - 1);
+}
+
+/**
+ * exec_cpuid_add_site() - answer a UD2 at @addr as CPUID from now on.
+ * @addr: where a CPUID was patched into UD2 (0F 0B)
+ *
+ * Context: one caller at a time (exec_cpuid_patched() may run meanwhile).
+ * Return: 0 (also when @addr is already a site), -EINVAL for an address
+ * that cannot be one, -ENOSPC when 12288 sites are taken.
+ */
 int exec_cpuid_add_site(u64 addr)
 {
-	unsigned int i = atomic_fetch_add(&nr_sites, 1);
+	unsigned int i = site_hash(addr), n, tomb = SITE_SLOTS;
 
-	if (i >= MAX_SITES) {
-		atomic_fetch_sub(&nr_sites, 1);
-		return -ENOSPC;
+	if (addr <= SITE_TOMBSTONE)
+		return -EINVAL;
+	for (n = 0; n < SITE_SLOTS; n++, i = (i + 1) & (SITE_SLOTS - 1)) {
+		u64 cur = atomic_load(&sites[i]);
+
+		if (cur == addr)
+			return 0;
+		if (cur == SITE_TOMBSTONE && tomb == SITE_SLOTS)
+			tomb = i;
+		if (!cur)
+			break;
 	}
-	atomic_store(&sites[i], addr);
+	if (nr_sites >= SITE_MAX)
+		return -ENOSPC;
+	/* Not there: take the first tombstone on the way, or the free slot. */
+	if (tomb != SITE_SLOTS) {
+		atomic_store(&sites[tomb], addr);
+	} else {
+		if (n == SITE_SLOTS || nr_used >= SITE_SLOTS - SITE_SLOTS / 16)
+			return -ENOSPC;
+		nr_used++;
+		atomic_store(&sites[i], addr);
+	}
+	nr_sites++;
 	return 0;
+}
+
+/**
+ * exec_cpuid_remove_sites() - stop answering the sites in [@start, @end).
+ * @start: first address of an unloaded object
+ * @end: the address after it
+ *
+ * Context: one caller at a time, as exec_cpuid_add_site().
+ */
+void exec_cpuid_remove_sites(u64 start, u64 end)
+{
+	unsigned int i;
+
+	for (i = 0; i < SITE_SLOTS; i++) {
+		u64 cur = atomic_load(&sites[i]);
+
+		if (cur > SITE_TOMBSTONE && cur >= start && cur < end) {
+			atomic_store(&sites[i], SITE_TOMBSTONE);
+			nr_sites--;
+		}
+	}
+}
+
+static bool is_site(u64 addr)
+{
+	unsigned int i = site_hash(addr), n;
+
+	for (n = 0; n < SITE_SLOTS; n++, i = (i + 1) & (SITE_SLOTS - 1)) {
+		u64 cur = atomic_load(&sites[i]);
+
+		if (cur == addr)
+			return true;
+		if (!cur)
+			return false;
+	}
+	return false;
 }
 
 void exec_cpuid_use(struct platform *plat)
@@ -101,18 +182,11 @@ bool exec_cpuid_patched(const siginfo_t *info, ucontext_t *uc)
 {
 	struct platform *plat = atomic_load(&cpuid_plat);
 	greg_t *g = uc->uc_mcontext.gregs;
-	u64 rip = (u64)g[REG_RIP];
-	unsigned int i, n = atomic_load(&nr_sites);
 
-	if (!plat || info->si_code != ILL_ILLOPN)
+	if (!plat || info->si_code != ILL_ILLOPN || !is_site((u64)g[REG_RIP]))
 		return false;
-	for (i = 0; i < n && i < MAX_SITES; i++) {
-		if (atomic_load(&sites[i]) != rip)
-			continue;
-		complete(plat, g);
-		return true;
-	}
-	return false;
+	complete(plat, g);
+	return true;
 }
 
 bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc)

@@ -239,7 +239,8 @@ void exec_direct(struct exec_frame *f)
 		return;
 	}
 	unblock_for_enclave(t);
-	if (leaf == SGX_ENCLU_ERESUME) {
+	/* An AEX notification (xs.len 0) restores no extended state. */
+	if (leaf == SGX_ENCLU_ERESUME && xs.len) {
 		f->xrstor_area = (u64)(uintptr_t)t->xsave;
 		f->xrstor_mask = t->xfrm;
 	}
@@ -380,7 +381,7 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		xs.area = t->xsave;
 		xs.len = TCB_XSAVE_MAX;
 		ret = enclu_eresume(t, &r, &xs);
-		if (!ret)
+		if (!ret && xs.len)
 			frame_load_xstate(uc, t->xsave, xs.len);
 	} else {
 		ret = enclu_raise(t, X86_VEC_GP, 0, 0);

@@ -219,10 +219,14 @@ bool exec_cpuid_emulate(struct platform *plat, ucontext_t *uc);
 bool exec_cpuid_trap(const siginfo_t *info, ucontext_t *uc);
 /*
  * Hosts without CPUID faulting: a CPUID in host code that was patched into
- * UD2 at @addr (exec_cpuid_add_site; -ENOSPC past 1024 sites) is answered
- * for the platform exec_cpuid_use() names, from its SIGILL.
+ * UD2 at @addr (exec_cpuid_add_site: 0, or -ENOSPC past 12288 sites) is
+ * answered for the platform exec_cpuid_use() names, from its SIGILL.
+ * exec_cpuid_remove_sites() forgets those in [@start, @end), for a library
+ * that was unloaded: a UD2 mapped there later is a UD2 again.  Adding and
+ * removing need one caller at a time; answering does not.
  */
 int exec_cpuid_add_site(u64 addr);
+void exec_cpuid_remove_sites(u64 start, u64 end);
 /* Whether CPUID faults for the calling thread right now. */
 bool exec_cpuid_faulting_on(void);
 void exec_cpuid_use(struct platform *plat);

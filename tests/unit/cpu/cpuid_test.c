@@ -114,3 +114,62 @@ TEST(cpuid, faulting_end_to_end)
 	host_cpuid(SGX_CPUID, 0, r);
 	ASSERT_TRUE(r[0] & SGX_CPUID_EAX_SGX1);
 }
+
+/* A UD2 at a site answers as the CPUID it replaced; anywhere else it is the
+ * program's own #UD. */
+static bool patched_at(u64 rip)
+{
+	siginfo_t si;
+	ucontext_t uc;
+
+	memset(&si, 0, sizeof(si));
+	memset(&uc, 0, sizeof(uc));
+	si.si_signo = SIGILL;
+	si.si_code = ILL_ILLOPN;
+	uc.uc_mcontext.gregs[REG_RIP] = (greg_t)rip;
+	uc.uc_mcontext.gregs[REG_RAX] = SGX_CPUID;
+	return exec_cpuid_patched(&si, &uc) &&
+	       (u64)uc.uc_mcontext.gregs[REG_RIP] == rip + 2;
+}
+
+/* The site table holds what a process's libraries need (12288 sites, far
+ * past the old 1024), says -ENOSPC beyond, and forgets the sites of an
+ * unloaded library's range so that a later UD2 there is a UD2. */
+TEST(cpuid, patched_sites_many_and_removed)
+{
+	const u64 base = 0x7f0000000000ULL;
+	struct fx fx;
+	unsigned int i, n = 0;
+
+	fx_platform(&fx, 16);
+	exec_cpuid_use(fx.plat);
+	ASSERT_FALSE(patched_at(base));
+	for (i = 0; i < 20000; i++) {
+		int err = exec_cpuid_add_site(base + 16ULL * i);
+
+		if (err) {
+			ASSERT_EQ(err, -ENOSPC);
+			break;
+		}
+		n++;
+	}
+	ASSERT_EQ(n, 12288);
+	/* Adding one that is there is not a new site. */
+	ASSERT_EQ(exec_cpuid_add_site(base), 0);
+	for (i = 0; i < n; i += 97)
+		ASSERT_TRUE(patched_at(base + 16ULL * i));
+	ASSERT_FALSE(patched_at(base + 8));
+	ASSERT_FALSE(patched_at(base + 16ULL * n));
+	/* The first 1000 belonged to a library that went away. */
+	exec_cpuid_remove_sites(base, base + 16000);
+	ASSERT_FALSE(patched_at(base));
+	ASSERT_FALSE(patched_at(base + 16 * 999));
+	ASSERT_TRUE(patched_at(base + 16 * 1000));
+	ASSERT_TRUE(patched_at(base + 16ULL * (n - 1)));
+	/* A later library takes the room they left. */
+	for (i = 0; i < 1000; i++)
+		ASSERT_EQ(exec_cpuid_add_site(base + 8 + 16ULL * i), 0);
+	ASSERT_TRUE(patched_at(base + 8));
+	ASSERT_EQ(exec_cpuid_add_site(base + 4), -ENOSPC);
+	platform_destroy(fx.plat);
+}

@@ -25,6 +25,8 @@ struct fx {
 	u8 page[4096] __aligned(4096);
 	struct sgx_secinfo secinfo;
 	struct sgx_pageinfo pginfo;
+	/* SIGSTRUCT's ATTRIBUTES and ATTRIBUTEMASK for fx_einit() (0: any). */
+	struct sgx_attributes sig_attributes, sig_attributemask;
 };
 
 static inline void fx_platform(struct fx *fx, u64 epc_pages)
@@ -134,6 +136,8 @@ static inline int fx_einit(struct fx *fx, const void *measured, size_t len)
 	if (len)
 		crypto_sha256_update(&mr, measured, len);
 	crypto_sha256_final(&mr, sig->enclavehash);
+	sig->attributes = fx->sig_attributes;
+	sig->attributemask = fx->sig_attributemask;
 	if (sigstruct_sign(sig, key))
 		harness_fail(__FILE__, __LINE__, "sigstruct_sign failed");
 	crypto_rsa_key_free(key);

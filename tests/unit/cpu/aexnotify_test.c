@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AEX-Notify, one SDM rule per test: its enumeration, ECREATE and EINIT of
+ * the attribute, TCS.FLAGS.AEXNOTIFY at EENTER and ERESUME, the SSA
+ * frame's AEXNOTIFY byte through an AEX, ERESUME's notification and
+ * ENCLU[EDECCSSA].  The leaves run on a thread control block whose "page
+ * tables" map enclave page k to EPC page k + 1; no enclave code runs here
+ * (tests/integration/aexnotify_test.c does that).
+ */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "fixture.h"
+
+#include "cpu/enclu/enclu.h"
+#include "cpu/platform.h"
+#include "cpu/secs.h"
+
+/* Enclave pages 0 .. NSSA-1: the SSA frames (one page each); page NSSA:
+ * the TCS. */
+#define OENTRY 0x880
+#define OFSBASE 0x30000
+#define OGSBASE 0x40000
+#define AEP 0x7000000ULL
+#define NEXT 0x7000103ULL   /* the instruction after the ENCLU */
+#define URSP 0x7ff000ULL
+#define URBP 0x7ff100ULL
+#define ENCL_RIP (FX_BASE + 0x123)
+
+#define ASSERT_GP(ret) ASSERT_EQ((ret), ENCLS_FAULT_FLAG | X86_VEC_GP)
+#define ASSERT_PF_AT(ret, s, la)                                 \
+	do {                                                     \
+		ASSERT_EQ((ret), ENCLS_FAULT_FLAG | X86_VEC_PF); \
+		ASSERT_EQ((s)->t.fault.addr, (la));              \
+	} while (0)
+
+struct an {
+	struct fx fx;
+	struct tcb t;
+	u32 nssa;
+	bool has_hole;
+	u64 hole;        /* an enclave offset the page walk does not map */
+	u8 xsave[4096] __aligned(64);
+};
+
+static u64 tcs_la(const struct an *s)
+{
+	return FX_BASE + (u64)s->nssa * SGX_PAGE_SIZE;
+}
+
+static struct epc_page *page(struct an *s, u64 off)
+{
+	return epc_page_at(s->fx.plat, platform_epc_page(s->fx.plat, off / SGX_PAGE_SIZE + 1));
+}
+
+static struct sgx_tcs *tcs(struct an *s)
+{
+	return (struct sgx_tcs *)(void *)page(s, (u64)s->nssa * SGX_PAGE_SIZE)->mem;
+}
+
+static struct sgx_gprsgx *gpr(struct an *s, u32 frame)
+{
+	return (struct sgx_gprsgx *)(void *)(page(s, (u64)frame * SGX_PAGE_SIZE)->mem +
+					     SGX_PAGE_SIZE - SGX_SSA_GPRS_SIZE);
+}
+
+static u64 secs_attributes(struct an *s)
+{
+	return secs_of(epc_page_at(s->fx.plat, s->fx.secs)->mem)->attributes.flags;
+}
+
+static int walk(void *ctx, u64 la, void **epc, unsigned int *prot)
+{
+	struct an *s = ctx;
+	u64 off = la - FX_BASE;
+
+	if (la < FX_BASE || off > (u64)s->nssa * SGX_PAGE_SIZE ||
+	    (s->has_hole && off == s->hole))
+		return -EFAULT;
+	*epc = platform_epc_page(s->fx.plat, off / SGX_PAGE_SIZE + 1);
+	*prot = PROT_READ | PROT_WRITE;
+	return 0;
+}
+
+/* A platform with or without AEX-Notify. */
+static void platform(struct an *s, bool aexnotify)
+{
+	struct platform_config cfg;
+	char why[256];
+
+	platform_config_default(&cfg);
+	cfg.epc_size = 64 * SGX_PAGE_SIZE;
+	cfg.aexnotify = aexnotify;
+	if (platform_create(&cfg, &s->fx.plat, why, sizeof(why)))
+		harness_fail(__FILE__, __LINE__, "platform_create: %s", why);
+	s->fx.lp = platform_lp(s->fx.plat, 0);
+	s->fx.secs = platform_epc_page(s->fx.plat, 0);
+}
+
+/*
+ * An initialized debug enclave with @nssa one-page SSA frames and a TCS
+ * whose FLAGS are @flags, on a platform with AEX-Notify if @aexnotify; the
+ * SECS asks for ATTRIBUTES.AEXNOTIFY if @attr.
+ */
+static void setup(struct an *s, bool aexnotify, bool attr, u64 flags, u32 nssa)
+{
+	struct sgx_measure_eadd rec[8];
+	struct sgx_tcs *t = (struct sgx_tcs *)(void *)s->fx.page;
+	u32 i;
+
+	memset(s, 0, sizeof(*s));
+	s->nssa = nssa;
+	platform(s, aexnotify);
+	fx_secs_default(&s->fx);
+	if (attr)
+		s->fx.secs_src.attributes.flags |= SGX_ATTR_AEXNOTIFY;
+	ASSERT_EQ(fx_ecreate_at(&s->fx, s->fx.secs), 0);
+	memset(rec, 0, sizeof(rec));
+	memset(s->fx.page, 0, sizeof(s->fx.page));
+	for (i = 0; i < nssa; i++) {
+		ASSERT_STATUS(fx_eadd(&s->fx, i + 1, (u64)i * SGX_PAGE_SIZE, FX_REG_RW),
+			      SGX_SUCCESS);
+		rec[i].tag = SGX_MEASURE_EADD;
+		rec[i].offset = (u64)i * SGX_PAGE_SIZE;
+		rec[i].secinfo_flags = FX_REG_RW;
+	}
+	t->flags = flags;
+	t->ossa = 0;
+	t->nssa = nssa;
+	t->oentry = OENTRY;
+	t->ofsbase = OFSBASE;
+	t->ogsbase = OGSBASE;
+	ASSERT_STATUS(fx_eadd(&s->fx, nssa + 1, (u64)nssa * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
+	rec[nssa].tag = SGX_MEASURE_EADD;
+	rec[nssa].offset = (u64)nssa * SGX_PAGE_SIZE;
+	rec[nssa].secinfo_flags = FX_TCS;
+	ASSERT_STATUS(fx_einit(&s->fx, rec, (nssa + 1) * sizeof(rec[0])), SGX_SUCCESS);
+	s->fx.plat->mmu.walk = walk;
+	s->fx.plat->mmu.ctx = s;
+	exec_register(s->fx.plat);
+}
+
+/* What a debugger's EDBGWR of TCS.FLAGS does. */
+static void set_tcs_flags(struct an *s, u64 flags)
+{
+	void *epc = platform_epc_page(s->fx.plat, s->nssa + 1);
+
+	ASSERT_EQ(encls_edbgwr(s->fx.lp, (u8 *)epc + offsetof(struct sgx_tcs, flags), flags), 0);
+}
+
+static int eenter(struct an *s, struct cpu_regs *r)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->rbx = tcs_la(s);
+	r->rcx = AEP;
+	r->rip = NEXT;
+	r->rsp = URSP;
+	r->rbp = URBP;
+	r->rdx = 0xd0d0;
+	ret = enclu_eenter(&s->t, r);
+	enclu_unpin_all(&s->t);
+	if (!ret)
+		s->t.in_enclave = 1;
+	return ret;
+}
+
+/* An interrupt at ENCL_RIP with known registers. */
+static void aex(struct an *s)
+{
+	struct cpu_regs r = { .rax = 0xaaaa, .rdx = 0xdddd, .r15 = 0xf15, .rsp = FX_BASE + 0x800 };
+	struct xstate xs = { NULL, 0 };
+
+	r.rip = ENCL_RIP;
+	enclu_aex(&s->t, &r, &xs, NULL);
+	enclu_unpin_all(&s->t);
+}
+
+static int eresume(struct an *s, struct cpu_regs *r, size_t *xlen)
+{
+	struct xstate xs = { s->xsave, sizeof(s->xsave) };
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->rbx = tcs_la(s);
+	r->rcx = AEP;
+	r->rip = NEXT;
+	r->rsp = URSP + 0x40;
+	r->rbp = URBP + 0x40;
+	r->rdx = 0xd0d0;
+	ret = enclu_eresume(&s->t, r, &xs);
+	enclu_unpin_all(&s->t);
+	if (!ret)
+		s->t.in_enclave = 1;
+	if (xlen)
+		*xlen = xs.len;
+	return ret;
+}
+
+static int edeccssa(struct an *s)
+{
+	struct cpu_regs r = { .rax = SGX_ENCLU_EDECCSSA, .rflags = 0x246, .rip = FX_BASE + 0x200 };
+	int ret = enclu_in_enclave(&s->t, &r);
+
+	enclu_unpin_all(&s->t);
+	/* No register changes (SDM "Flags Affected: None"). */
+	ASSERT_EQ(r.rax, SGX_ENCLU_EDECCSSA);
+	ASSERT_EQ(r.rflags, 0x246);
+	return ret;
+}
+
+/* In the enclave on frame 1 with frame 0 holding an AEX: EENTER, an
+ * interrupt, then EENTER again (an exception handler's entry). */
+static void enter_twice(struct an *s)
+{
+	struct cpu_regs r;
+
+	ASSERT_EQ(eenter(s, &r), 0);
+	aex(s);
+	ASSERT_EQ(tcs(s)->cssa, 1);
+	ASSERT_EQ(eenter(s, &r), 0);
+	ASSERT_EQ(r.rax, 1);
+}
+
+/* ---- enumeration, ECREATE, EINIT ------------------------------------------------- */
+
+/* CPUID.(12H,1).EAX[10]: ATTRIBUTES.AEXNOTIFY may be set; CPUID.(12H,0).EAX[11]:
+ * ENCLU[EDECCSSA]; neither on a processor without AEX-Notify. */
+TEST(aexnotify, cpuid_enumerates_attribute_and_edeccssa)
+{
+	static struct an s;
+	u32 r[4];
+
+	platform(&s, true);
+	platform_cpuid(s.fx.plat, SGX_CPUID, 0, r);
+	ASSERT_EQ(r[0] & SGX_CPUID_EAX_EDECCSSA, SGX_CPUID_EAX_EDECCSSA);
+	platform_cpuid(s.fx.plat, SGX_CPUID, 1, r);
+	ASSERT_EQ(r[0] & SGX_ATTR_AEXNOTIFY, SGX_ATTR_AEXNOTIFY);
+	platform_destroy(s.fx.plat);
+	platform(&s, false);
+	platform_cpuid(s.fx.plat, SGX_CPUID, 0, r);
+	ASSERT_EQ(r[0] & SGX_CPUID_EAX_EDECCSSA, 0);
+	ASSERT_EQ(r[0] & (SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2),
+		  SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2);
+	platform_cpuid(s.fx.plat, SGX_CPUID, 1, r);
+	ASSERT_EQ(r[0] & SGX_ATTR_AEXNOTIFY, 0);
+	platform_destroy(s.fx.plat);
+}
+
+/* ECREATE: "IF (SECS.ATTRIBUTES and ~CR_SGX_ATTRIBUTES_MASK) THEN #GP(0)":
+ * AEXNOTIFY is accepted where CPUID reports it and #GP where it does not. */
+TEST(aexnotify, ecreate_attribute_where_enumerated)
+{
+	static struct an s;
+
+	platform(&s, true);
+	fx_secs_default(&s.fx);
+	s.fx.secs_src.attributes.flags |= SGX_ATTR_AEXNOTIFY;
+	ASSERT_EQ(fx_ecreate_at(&s.fx, s.fx.secs), 0);
+	platform_destroy(s.fx.plat);
+	platform(&s, false);
+	fx_secs_default(&s.fx);
+	s.fx.secs_src.attributes.flags |= SGX_ATTR_AEXNOTIFY;
+	ASSERT_FAULT(fx_ecreate_at(&s.fx, s.fx.secs), s.fx.lp, X86_VEC_GP);
+	ASSERT_FALSE(epc_page_at(s.fx.plat, s.fx.secs)->epcm.valid);
+	platform_destroy(s.fx.plat);
+}
+
+/* EINIT: AEXNOTIFY is an ordinary attribute, compared under SIGSTRUCT's
+ * ATTRIBUTEMASK: an enclave whose signer asks for it initializes with it
+ * and not without it (SGX_INVALID_ATTRIBUTE). */
+TEST(aexnotify, einit_attribute_under_sigstruct_mask)
+{
+	static struct an s;
+
+	platform(&s, true);
+	s.fx.sig_attributes.flags = SGX_ATTR_AEXNOTIFY;
+	s.fx.sig_attributemask.flags = SGX_ATTR_AEXNOTIFY;
+	fx_secs_default(&s.fx);
+	s.fx.secs_src.attributes.flags |= SGX_ATTR_AEXNOTIFY;
+	ASSERT_EQ(fx_ecreate_at(&s.fx, s.fx.secs), 0);
+	ASSERT_STATUS(fx_einit(&s.fx, NULL, 0), SGX_SUCCESS);
+	ASSERT_EQ(secs_attributes(&s), SGX_ATTR_AEXNOTIFY | SGX_ATTR_INIT | SGX_ATTR_DEBUG |
+					       SGX_ATTR_MODE64BIT);
+	ASSERT_EQ(encls_eremove(s.fx.lp, s.fx.secs), 0);
+	fx_secs_default(&s.fx);
+	ASSERT_EQ(fx_ecreate_at(&s.fx, s.fx.secs), 0);
+	ASSERT_STATUS(fx_einit(&s.fx, NULL, 0), SGX_INVALID_ATTRIBUTE);
+	platform_destroy(s.fx.plat);
+}
+
+/* ---- TCS.FLAGS.AEXNOTIFY at EENTER and ERESUME ------------------------------------ */
+
+/* EENTER: "IF ((TCS.FLAGS & FFFFFFFFFFFFFFFCH) ≠ 0) THEN #GP(0)": bit 1 is
+ * AEXNOTIFY only on a processor with AEX-Notify; without it the bit is
+ * reserved, as in the SDM before AEX-Notify (mask ...FEH). */
+TEST(aexnotify, eenter_tcs_flag_reserved_without_aexnotify)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, false, false, SGX_TCS_AEXNOTIFY, 2);
+	ASSERT_GP(eenter(&s, &r));
+	ASSERT_FALSE(atomic_load(&page(&s, 2 * SGX_PAGE_SIZE)->tcs_active));
+	set_tcs_flags(&s, BIT_ULL(2));
+	ASSERT_GP(eenter(&s, &r));
+	set_tcs_flags(&s, 0);
+	ASSERT_EQ(eenter(&s, &r), 0);
+}
+
+/* EENTER: "IF (TCS.FLAGS.DBGOPTIN = 0 and TCS.FLAGS.AEXNOTIFY ≠
+ * SECS.ATTRIBUTES.AEXNOTIFY) THEN #GP(0)", in both directions. */
+TEST(aexnotify, eenter_tcs_flag_must_match_secs)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, 0, 2);
+	ASSERT_GP(eenter(&s, &r));
+	platform_destroy(s.fx.plat);
+	setup(&s, true, false, SGX_TCS_AEXNOTIFY, 2);
+	ASSERT_GP(eenter(&s, &r));
+	platform_destroy(s.fx.plat);
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	ASSERT_EQ(eenter(&s, &r), 0);
+	ASSERT_EQ(r.rip, FX_BASE + OENTRY);
+	ASSERT_EQ(r.rax, 0);
+}
+
+/* ... and with DBGOPTIN set (a debugger's EDBGWR) the two may differ. */
+TEST(aexnotify, eenter_dbgoptin_lifts_the_match)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	set_tcs_flags(&s, SGX_TCS_DBGOPTIN);
+	ASSERT_EQ(eenter(&s, &r), 0);
+	platform_destroy(s.fx.plat);
+	setup(&s, true, false, 0, 2);
+	set_tcs_flags(&s, SGX_TCS_DBGOPTIN | SGX_TCS_AEXNOTIFY);
+	ASSERT_EQ(eenter(&s, &r), 0);
+}
+
+/* ERESUME makes the same check: a TCS whose flag no longer matches the SECS
+ * cannot be resumed; nothing changes. */
+TEST(aexnotify, eresume_tcs_flag_must_match_secs)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	set_tcs_flags(&s, 0);
+	ASSERT_GP(eresume(&s, &r, NULL));
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	ASSERT_FALSE(atomic_load(&page(&s, 2 * SGX_PAGE_SIZE)->tcs_active));
+	set_tcs_flags(&s, SGX_TCS_AEXNOTIFY);
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(r.rip, ENCL_RIP);
+}
+
+/* ---- the SSA frame's AEXNOTIFY byte and AEX ----------------------------------------- */
+
+/* GPRSGX.AEXNOTIFY is byte 167 of GPRSGX, between EXITINFO's reserved bytes
+ * and FSBASE; the enclave writes it and AEX leaves it as it was, while
+ * writing everything around it. */
+TEST(aexnotify, aex_keeps_the_ssa_aexnotify_byte)
+{
+	static const u8 values[] = { 0, 1, 0xFE, 0xFF };
+	static struct an s;
+	struct cpu_regs r;
+	unsigned int i;
+
+	ASSERT_EQ(offsetof(struct sgx_gprsgx, exitinfo), 160);
+	ASSERT_EQ(offsetof(struct sgx_gprsgx, aexnotify), 167);
+	ASSERT_EQ(offsetof(struct sgx_gprsgx, fsbase), 168);
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
+		gpr(&s, 0)->aexnotify = values[i];
+		gpr(&s, 0)->exitinfo = 0xFFFFFFFF;
+		ASSERT_EQ(eenter(&s, &r), 0);
+		aex(&s);
+		ASSERT_EQ(gpr(&s, 0)->aexnotify, values[i]);
+		ASSERT_EQ(gpr(&s, 0)->exitinfo, 0);
+		ASSERT_EQ(gpr(&s, 0)->rip, ENCL_RIP);
+		ASSERT_EQ(gpr(&s, 0)->fsbase, FX_BASE + OFSBASE);
+		/* Back out without a notification, for the next round. */
+		ASSERT_EQ(tcs(&s)->cssa, 1);
+		tcs(&s)->cssa = 0;
+	}
+}
+
+/* ---- ERESUME with AEX-Notify --------------------------------------------------------- */
+
+/* "IF (TCS.FLAGS.AEXNOTIFY = 1 and GPRSGX.AEXNOTIFY[0] = 1) THEN TMP_NOTIFY":
+ * ERESUME enters at OENTRY with RAX = CSSA, on the next SSA frame, as
+ * EENTER does (RCX = the instruction after ENCLU, U_RSP/U_RBP saved, FS/GS
+ * from the TCS), pops no frame and restores nothing from the SSA. */
+TEST(aexnotify, eresume_delivers_a_notification)
+{
+	static struct an s;
+	struct cpu_regs r;
+	size_t xlen;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	gpr(&s, 0)->aexnotify = SGX_SSA_AEXNOTIFY;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	ASSERT_EQ(eresume(&s, &r, &xlen), 0);
+	ASSERT_EQ(r.rip, FX_BASE + OENTRY);
+	ASSERT_EQ(r.rax, 1);
+	ASSERT_EQ(r.rcx, NEXT);
+	ASSERT_EQ(r.rdx, 0xd0d0);      /* not the saved 0xdddd */
+	ASSERT_EQ(r.r15, 0);
+	ASSERT_EQ(r.rsp, URSP + 0x40);
+	ASSERT_EQ(xlen, 0);
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	ASSERT_EQ(s.t.encl_fsbase, FX_BASE + OFSBASE);
+	ASSERT_EQ(s.t.encl_gsbase, FX_BASE + OGSBASE);
+	ASSERT_EQ(s.t.aep, AEP);
+	ASSERT_EQ(gpr(&s, 1)->ursp, URSP + 0x40);
+	ASSERT_EQ(gpr(&s, 1)->urbp, URBP + 0x40);
+	/* The interrupted state is still in frame 0 for the handler. */
+	ASSERT_EQ(gpr(&s, 0)->rip, ENCL_RIP);
+	ASSERT_EQ(gpr(&s, 0)->rdx, 0xdddd);
+	ASSERT_EQ(gpr(&s, 0)->aexnotify, SGX_SSA_AEXNOTIFY);
+	ASSERT_TRUE(atomic_load(&page(&s, 2 * SGX_PAGE_SIZE)->tcs_active));
+}
+
+/* Only bit 0 of the byte counts: 0xFE resumes as usual. */
+TEST(aexnotify, eresume_notification_is_bit_0)
+{
+	static struct an s;
+	struct cpu_regs r;
+	size_t xlen;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	gpr(&s, 0)->aexnotify = 0xFE;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	ASSERT_EQ(eresume(&s, &r, &xlen), 0);
+	ASSERT_EQ(r.rip, ENCL_RIP);
+	ASSERT_EQ(r.rdx, 0xdddd);
+	ASSERT_GT(xlen, 0);
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+}
+
+/* No TCS.FLAGS.AEXNOTIFY (a debugger opted the thread out, or the enclave
+ * has no AEX-Notify): the SSA's byte is ignored and ERESUME resumes. */
+TEST(aexnotify, eresume_without_tcs_flag_resumes)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	set_tcs_flags(&s, SGX_TCS_DBGOPTIN);
+	gpr(&s, 0)->aexnotify = SGX_SSA_AEXNOTIFY;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(r.rip, ENCL_RIP);
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+	platform_destroy(s.fx.plat);
+	setup(&s, true, false, 0, 2);
+	gpr(&s, 0)->aexnotify = SGX_SSA_AEXNOTIFY;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(r.rip, ENCL_RIP);
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+}
+
+/* A notification needs a free frame: "IF (TCS.CSSA ≥ TCS.NSSA) THEN #GP(0)";
+ * nothing changes and the TCS is free again. */
+TEST(aexnotify, eresume_notification_needs_a_frame)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 1);
+	gpr(&s, 0)->aexnotify = SGX_SSA_AEXNOTIFY;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	ASSERT_GP(eresume(&s, &r, NULL));
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	ASSERT_FALSE(atomic_load(&page(&s, SGX_PAGE_SIZE)->tcs_active));
+	/* Without the request the same thread resumes. */
+	gpr(&s, 0)->aexnotify = 0;
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(r.rip, ENCL_RIP);
+}
+
+/* The next frame's pages must be there: #PF at the page that is not. */
+TEST(aexnotify, eresume_notification_frame_pf)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	gpr(&s, 0)->aexnotify = SGX_SSA_AEXNOTIFY;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	s.has_hole = true;
+	s.hole = SGX_PAGE_SIZE;
+	ASSERT_PF_AT(eresume(&s, &r, NULL), &s, FX_BASE + SGX_PAGE_SIZE);
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	ASSERT_FALSE(atomic_load(&page(&s, 2 * SGX_PAGE_SIZE)->tcs_active));
+	/* An EPCM entry that is not writable: #PF too. */
+	s.has_hole = false;
+	page(&s, SGX_PAGE_SIZE)->epcm.flags &= ~EPCM_W;
+	ASSERT_PF_AT(eresume(&s, &r, NULL), &s, FX_BASE + SGX_PAGE_SIZE);
+	page(&s, SGX_PAGE_SIZE)->epcm.flags |= EPCM_W;
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(r.rip, FX_BASE + OENTRY);
+}
+
+/* The handler's way back: EDECCSSA, then an AEX saves into frame 0 again
+ * and a second notification is delivered from it. */
+TEST(aexnotify, notification_round_trip)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	gpr(&s, 0)->aexnotify = SGX_SSA_AEXNOTIFY;
+	ASSERT_EQ(eenter(&s, &r), 0);
+	aex(&s);
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(edeccssa(&s), 0);
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+	aex(&s);
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	ASSERT_EQ(eresume(&s, &r, NULL), 0);
+	ASSERT_EQ(r.rax, 1);
+	ASSERT_EQ(r.rip, FX_BASE + OENTRY);
+}
+
+/* ---- EDECCSSA ------------------------------------------------------------------------- */
+
+/* ENCLU: "IF (EAX is invalid leaf number) THEN #GP(0)": EDECCSSA exists
+ * only where CPUID.(12H,0).EAX[11] reports it. */
+TEST(aexnotify, edeccssa_gp_unless_enumerated)
+{
+	static struct an s;
+
+	setup(&s, false, false, 0, 2);
+	enter_twice(&s);
+	ASSERT_GP(edeccssa(&s));
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	platform_destroy(s.fx.plat);
+	/* It does not need the attribute, only the leaf. */
+	setup(&s, true, false, 0, 2);
+	enter_twice(&s);
+	ASSERT_EQ(edeccssa(&s), 0);
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+}
+
+/* "IF (CR_TCS_PA.CSSA = 0) THEN #GP(0)". */
+TEST(aexnotify, edeccssa_gp_at_cssa_0)
+{
+	static struct an s;
+	struct cpu_regs r;
+
+	setup(&s, true, true, SGX_TCS_AEXNOTIFY, 2);
+	ASSERT_EQ(eenter(&s, &r), 0);
+	ASSERT_GP(edeccssa(&s));
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+}
+
+/* The frame that becomes current (CSSA - 1): a page the OS does not map,
+ * or one the EPCM does not let the enclave write, is #PF at that page;
+ * CSSA does not change. */
+TEST(aexnotify, edeccssa_pf_on_the_target_frame)
+{
+	static struct an s;
+
+	setup(&s, true, false, 0, 2);
+	enter_twice(&s);
+	s.has_hole = true;
+	s.hole = 0;
+	ASSERT_PF_AT(edeccssa(&s), &s, FX_BASE);
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	s.has_hole = false;
+	page(&s, 0)->epcm.flags &= ~EPCM_W;
+	ASSERT_PF_AT(edeccssa(&s), &s, FX_BASE);
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+	page(&s, 0)->epcm.flags |= EPCM_W;
+	page(&s, 0)->epcm.flags |= EPCM_BLOCKED;
+	ASSERT_PF_AT(edeccssa(&s), &s, FX_BASE);
+	page(&s, 0)->epcm.flags &= ~EPCM_BLOCKED;
+	ASSERT_EQ(edeccssa(&s), 0);
+	ASSERT_EQ(tcs(&s)->cssa, 0);
+}
+
+/* After EDECCSSA the AEX that follows saves into the frame it made current,
+ * and the thread stays in the enclave throughout. */
+TEST(aexnotify, edeccssa_moves_the_next_aex)
+{
+	static struct an s;
+
+	setup(&s, true, false, 0, 2);
+	enter_twice(&s);
+	gpr(&s, 0)->rip = 0;
+	ASSERT_EQ(edeccssa(&s), 0);
+	ASSERT_EQ(s.t.in_enclave, 1);
+	aex(&s);
+	ASSERT_EQ(gpr(&s, 0)->rip, ENCL_RIP);
+	ASSERT_EQ(tcs(&s)->cssa, 1);
+}
