@@ -227,6 +227,9 @@ void exec_unpark(int tid);
  * IPI.  Return: how many were kicked.
  */
 unsigned int exec_kick(struct platform *plat, void *secs);
+/* Start the timer interrupt (idempotent; SGXEMU_TICK_HZ, tcb.c) once the
+ * process has enclaves.  Context: normal context. */
+void exec_ticker_start(void);
 /* In a child of fork(): forget the threads the parent had.  No allocation. */
 void exec_fork_child(void);
 

@@ -458,6 +458,7 @@ static void *reclaimer(void *arg)
 
 void paging_start(struct drv *drv)
 {
+	exec_ticker_start();
 	static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 	sigset_t all, old;
 

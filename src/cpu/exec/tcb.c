@@ -5,9 +5,12 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
+#include "base/log.h"
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
 #include "cpu/platform.h"
@@ -278,29 +281,88 @@ int tcb_sigaltstack(struct tcb *t, const stack_t *ss, stack_t *old)
 	return 0;
 }
 
+/* Interrupt @t if it runs enclave code: it takes an AEX.  One kick at a
+ * time per thread: queued signals are limited.  Return: whether sent. */
+static bool kick_one(struct tcb *t, const struct epc_page *secs, int pid)
+{
+	siginfo_t si;
+
+	if (!t || !t->in_enclave || (secs && t->secs != secs) || atomic_load(&t->parked) ||
+	    atomic_exchange(&t->kicked, true))
+		return false;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = EXEC_KICK_SIG;
+	si.si_code = SI_QUEUE;
+	si.si_pid = pid;
+	si.si_value.sival_ptr = EXEC_KICK_MAGIC;
+	return !sys_call6(SYS_rt_tgsigqueueinfo, pid, t->tid, EXEC_KICK_SIG, (long)&si, 0, 0);
+}
+
 unsigned int exec_kick(struct platform *plat, void *secs)
 {
 	struct epc_page *page = epc_page_at(plat, secs);
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, nr = atomic_load(&exec_nr_tcbs);
 	int pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 
-	for (i = 0; i < TCB_MAX && page; i++) {
-		struct tcb *t = atomic_load(&tcbs[i]);
-		siginfo_t si;
-
-		/* One kick at a time per thread: queued signals are limited. */
-		if (!t || !t->in_enclave || t->secs != page || atomic_load(&t->parked) ||
-		    atomic_exchange(&t->kicked, true))
-			continue;
-		memset(&si, 0, sizeof(si));
-		si.si_signo = EXEC_KICK_SIG;
-		si.si_code = SI_QUEUE;
-		si.si_pid = pid;
-		si.si_value.sival_ptr = EXEC_KICK_MAGIC;
-		if (!sys_call6(SYS_rt_tgsigqueueinfo, pid, t->tid, EXEC_KICK_SIG, (long)&si, 0, 0))
-			n++;
-	}
+	for (i = 0; i < nr && page; i++)
+		n += kick_one(atomic_load(&tcbs[i]), page, pid);
 	return n;
+}
+
+/*
+ * The timer interrupt.  On hardware every interrupt a core takes while it
+ * runs enclave code is an AEX (the enclave sees them: AEX-Notify counts
+ * them); here the host's interrupts never reach enclave code, so a thread
+ * interrupts every thread in enclave mode SGXEMU_TICK_HZ times a second
+ * (250 by default, 0 for none), as a 250 Hz kernel's tick would.
+ */
+static atomic_bool ticker_running;
+static unsigned int tick_hz = 250;
+
+static void *ticker(void *arg)
+{
+	struct timespec ts = { 0, 1000000000L / tick_hz };
+
+	(void)arg;
+	for (;;) {
+		int pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+		unsigned int i, nr = atomic_load(&exec_nr_tcbs);
+
+		for (i = 0; i < nr; i++)
+			kick_one(atomic_load(&tcbs[i]), NULL, pid);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+void exec_ticker_start(void)
+{
+	const char *env = getenv("SGXEMU_TICK_HZ");
+	sigset_t all, old;
+	pthread_t th;
+	char *end;
+
+	if (atomic_exchange(&ticker_running, true))
+		return;
+	if (env && *env) {
+		unsigned long hz = strtoul(env, &end, 10);
+
+		if (*end || hz > 10000) {
+			log_warn("SGXEMU_TICK_HZ='%s' is not a rate from 0 to 10000; using 250", env);
+			hz = 250;
+		}
+		tick_hz = (unsigned int)hz;
+	}
+	if (!tick_hz)
+		return;
+	/* Signals are the program's business, not the ticker's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&th, NULL, ticker, NULL))
+		atomic_store(&ticker_running, false);
+	else
+		pthread_detach(th);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /*
@@ -309,6 +371,8 @@ unsigned int exec_kick(struct platform *plat, void *secs)
  */
 void exec_fork_child(void)
 {
+	/* The parent's ticker is not the child's. */
+	atomic_store(&ticker_running, false);
 	int tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0), i;
 	stack_t ss;
 	struct tcb *self = NULL;
