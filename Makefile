@@ -92,7 +92,8 @@ ENCL_DEPS := $(ENCL_SRCS) tests/enclaves/enclave.h tests/enclaves/mix.h tests/en
 SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --miscselect 1
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
-	test_enclave_c.sgxs test_enclave_c.sig launch_enclave.sgxs launch_enclave.sig)
+	test_enclave_c.sgxs test_enclave_c.sig launch_enclave.sgxs launch_enclave.sig \
+	pce.sgxs pce.sig quoting_enclave.sgxs quoting_enclave.sig)
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)
@@ -108,6 +109,20 @@ $(ENCL_DIR)/launch_enclave.elf: tests/enclaves/launch_enclave.c include/sgxemu/l
 $(ENCL_DIR)/launch_enclave.sig: $(ENCL_DIR)/launch_enclave.sgxs tests/data/signing-key.pem \
 		$(O)/bin/sgxemu
 	$(Q_CC)$(SIGN) --attributes 0x24 --key tests/data/signing-key.pem $< -o $@
+
+# The attestation enclaves (doc/attestation.md): production enclaves with
+# PROVISIONKEY (0x10) besides MODE64BIT, signed by their own key.
+QE_DEPS := include/sgxemu/qe.h include/sgxemu/quote.h tests/enclaves/qe_common.h \
+	tests/enclaves/sha256.h tests/enclaves/p256.h $(ENCL_DEPS)
+$(ENCL_DIR)/pce.elf $(ENCL_DIR)/quoting_enclave.elf: $(ENCL_DIR)/%.elf: tests/enclaves/%.c $(QE_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iinclude -Isrc $(ENCL_LDFLAGS) -o $@ \
+		$(ENCL_RT) $<
+
+$(ENCL_DIR)/pce.sig $(ENCL_DIR)/quoting_enclave.sig: $(ENCL_DIR)/%.sig: $(ENCL_DIR)/%.sgxs \
+		tests/data/qe-signing-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 1 --attributes 0x14 \
+		--key tests/data/qe-signing-key.pem $< -o $@
 
 $(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
