@@ -76,6 +76,23 @@ $(HELPER): $(HELPER_SRCS) src/preload/gate.h src/preload/sgxemu_exec.lds
 		-Wl,-T,src/preload/sgxemu_exec.lds -Wl,--no-relax -Wl,--build-id=none -Wl,-z,noexecstack \
 		-o $@ $(HELPER_SRCS)
 
+# --- the quote library and the AESM service (src/dcap) ----------------------
+# A front end beside the shim: libsgx_dcap_ql.so runs the PCE and QE
+# through the Linux uAPI of the program that loads it; libdcap.a (the CLI,
+# the tests) runs them on a platform of its own.  The AESM protocol's C
+# code is generated from src/dcap/aesm.proto at build time.
+DCAP_CORE := $(addprefix $(O)/obj/src/dcap/,encl.o quoter.o pck.o)
+DCAP_SO := $(O)/lib/libsgx_dcap_ql.so
+DCAP_SO_OBJS := $(DCAP_CORE) $(addprefix $(O)/obj/src/dcap/,ql.o dev_uapi.o vdso_call.o)
+$(O)/lib/libdcap.a: $(DCAP_CORE) $(O)/obj/src/dcap/dev_emu.o
+
+$(DCAP_SO): $(DCAP_SO_OBJS) $(LINK_api) src/dcap/libsgx_dcap_ql.map
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libsgx_dcap_ql.so.1 \
+		-Wl,--version-script=src/dcap/libsgx_dcap_ql.map -Wl,-z,noexecstack -o $@ \
+		$(DCAP_SO_OBJS) $(LINK_api) $(LDLIBS)
+	@ln -sf libsgx_dcap_ql.so $(O)/lib/libsgx_dcap_ql.so.1
+
 # --- test enclaves ------------------------------------------------------------
 # Freestanding, position independent, linked at 0; never built with the
 # sanitizers.  Turned into .sgxs and signed by the CLI we just built.
@@ -177,9 +194,11 @@ endef
 $(foreach l,$(UNIT_LAYERS),$(eval $(call unit_rule,$(l))))
 
 INTEGRATION_ASM := $(patsubst %.S,$(O)/obj/%.o,$(wildcard tests/integration/*.S))
-$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api)
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)/lib/libharness.a \
+		$(O)/lib/libdcap.a $(LINK_api)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a \
+		$(O)/lib/libdcap.a $(LINK_api) $(LDLIBS)
 
 # Programs written for the Linux driver, run under `sgxemu run` by the
 # tests: plain C, no libsgxemu, never built with the sanitizers (the shim

@@ -7,6 +7,8 @@
 #include "sgxemu/sgxemu.h"
 
 struct drv *api_drv(struct sgxemu_platform *p);
+/* Set sgxemu_last_error() and return @err. */
+int api_fail(int err, const char *fmt, ...) __printf(2, 3);
 /*
  * A hold on the virtual EPC file @fd (NULL if it is not one), which keeps
  * its vEPC alive after every descriptor of it is closed, as a mapping of
