@@ -150,6 +150,14 @@ static int check_chain(struct verify *v)
 			  v->info.root, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 		goto out;
 	}
+	/* The root the quote carries, if any, must be the trusted one. */
+	cert = sk_X509_value(v->chain, sk_X509_num(v->chain) - 1);
+	if (sk_X509_num(v->chain) > 1 && X509_check_issued(cert, cert) == X509_V_OK &&
+	    X509_cmp(cert, v->root)) {
+		ret = bad("certificate chain", "the quote's root CA is not the trusted root %s",
+			  v->info.root);
+		goto out;
+	}
 	ret = 0;
 out:
 	if (ret == -ENOMEM)

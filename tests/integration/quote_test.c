@@ -4,7 +4,14 @@
  * platform, the machine's CA, and sgxemu_quote_verify() accepting what
  * they make and refusing every kind of tampering with the right line.
  */
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
+
+#include "base/file.h"
 
 #include "quote_fixture.h"
 
@@ -38,4 +45,388 @@ TEST(quote, made_and_verified)
 	ASSERT_EQ(info.pcesvn, 1);
 	ASSERT_MEMEQ(info.fmspc, "SGXEMU", 6);
 	ASSERT_STR_CONTAINS(info.root, "sgxemu SGX Root CA");
+}
+
+/* --- tampering -------------------------------------------------------- */
+
+/* Verify @q against machine @f's root with @p's policy; the error line. */
+static const char *refusal(const struct qf *f, const u8 *q, size_t len,
+			   const struct sgxemu_quote_policy *p)
+{
+	struct sgxemu_quote_policy dflt = policy_of(f);
+	int err = sgxemu_quote_verify(q, len, p ? p : &dflt, NULL);
+
+	if (err != -EBADMSG)
+		harness_fail(__FILE__, __LINE__, "verify returned %d: %s", err,
+			     sgxemu_last_error());
+	return sgxemu_last_error();
+}
+
+#define AUTH SGXEMU_QUOTE_AUTH_OFFSET
+#define SIG SGXEMU_QUOTE_SIG_OFFSET
+#define BODY SGXEMU_QUOTE_BODY_OFFSET
+#define CERTS (AUTH + 2 + SGXEMU_QUOTE_AUTH_DATA_SIZE)
+
+/* One field of the quote changed: where, the new byte (or XOR), the line. */
+static const struct tamper {
+	const char *what;
+	size_t off;
+	u8 xor;
+	const char *line;
+} tampers[] = {
+	{ "header: version", 0, 0x01, "format: version 2;" },
+	{ "header: attestation key type", 2, 0x01, "format: attestation key type 3;" },
+	{ "header: reserved", 4, 0x01, "quote signature: " },
+	{ "header: QE SVN", 8, 0x01, "quote signature: " },
+	{ "header: PCE SVN", 10, 0x01, "quote signature: " },
+	{ "header: QE vendor ID", 12, 0x01, "quote signature: " },
+	{ "header: user data (QE ID)", 28, 0x01, "quote signature: " },
+	{ "body: CPUSVN", BODY + 0, 0x01, "quote signature: " },
+	{ "body: MISCSELECT", BODY + 16, 0x01, "quote signature: " },
+	{ "body: ATTRIBUTES", BODY + 48, 0x02, "quote signature: " },
+	{ "body: MRENCLAVE", BODY + 64, 0x01, "quote signature: " },
+	{ "body: MRSIGNER", BODY + 128, 0x01, "quote signature: " },
+	{ "body: ISVPRODID", BODY + 256, 0x01, "quote signature: " },
+	{ "body: ISVSVN", BODY + 258, 0x01, "quote signature: " },
+	{ "body: REPORTDATA", BODY + 320 + 63, 0x01, "quote signature: " },
+	{ "signature data length", SGXEMU_QUOTE_SIG_LEN_OFFSET, 0x01,
+	  "format: signature data length" },
+	{ "quote signature", SIG + 5, 0x01, "quote signature: " },
+	{ "attestation public key", SIG + 64 + 7, 0x01, "attestation key binding: " },
+	{ "QE report: MRENCLAVE", SIG + 128 + 64, 0x01, "QE report signature: " },
+	{ "QE report: ATTRIBUTES", SIG + 128 + 48, 0x02, "QE report signature: " },
+	{ "QE report: REPORTDATA", SIG + 128 + 320, 0x01, "QE report signature: " },
+	{ "QE report signature", SIG + 512 + 40, 0x01, "QE report signature: " },
+	{ "authentication data size", AUTH, 0x01, "format: " },
+	{ "authentication data", AUTH + 2 + 3, 0x01, "attestation key binding: " },
+	{ "certification data type", CERTS, 0x01, "format: certification data type 4;" },
+	{ "certification data size", CERTS + 2, 0x01, "format: certification data of" },
+};
+
+TEST(quote, each_tampered_field_refused_with_its_line)
+{
+	unsigned int i;
+	struct qf f;
+	u8 *q;
+
+	qf_setup(&f);
+	q = malloc(f.len);
+	for (i = 0; i < sizeof(tampers) / sizeof(tampers[0]); i++) {
+		const char *line;
+
+		memcpy(q, f.quote, f.len);
+		q[tampers[i].off] ^= tampers[i].xor;
+		line = refusal(&f, q, f.len, NULL);
+		if (strncmp(line, tampers[i].line, strlen(tampers[i].line)))
+			harness_fail(__FILE__, __LINE__, "%s: got \"%s\", expected \"%s...\"",
+				     tampers[i].what, line, tampers[i].line);
+	}
+	/* Cut short, or longer than it says. */
+	ASSERT_STR_CONTAINS(refusal(&f, f.quote, 500, NULL), "format: the quote is 500 bytes");
+	ASSERT_STR_CONTAINS(refusal(&f, f.quote, f.len - 1, NULL), "format: signature data length");
+	free(q);
+}
+
+TEST(quote, policy_mrenclave_mrsigner_and_debug)
+{
+	struct sgxemu_quote_policy p;
+	struct sgxemu_quote_info info;
+	u8 other[32];
+	struct qf f;
+
+	qf_setup(&f);
+	p = policy_of(&f);
+	ASSERT_EQ(sgxemu_quote_verify(f.quote, f.len, &p, &info), 0);
+	/* The expected identities pass... */
+	p.mrenclave = info.body.mrenclave;
+	p.mrsigner = info.body.mrsigner;
+	ASSERT_EQ(sgxemu_quote_verify(f.quote, f.len, &p, NULL), 0);
+	/* ...others do not. */
+	memcpy(other, info.body.mrenclave, 32);
+	other[0] ^= 1;
+	p.mrenclave = other;
+	ASSERT_STR_CONTAINS(refusal(&f, f.quote, f.len, &p), "policy: MRENCLAVE ");
+	p.mrenclave = NULL;
+	p.mrsigner = other;
+	ASSERT_STR_CONTAINS(refusal(&f, f.quote, f.len, &p), "policy: MRSIGNER ");
+	/* The test enclave is a debug enclave: refused when asked. */
+	p.mrsigner = NULL;
+	p.no_debug = 1;
+	ASSERT_TRUE(info.body.attributes & SGX_ATTR_DEBUG);
+	ASSERT_STR_CONTAINS(refusal(&f, f.quote, f.len, &p), "policy: the enclave is a debug enclave");
+}
+
+TEST(quote, quote_from_another_machine_refused)
+{
+	struct sgxemu_quote_policy p;
+	struct qf a, b;
+
+	qf_setup(&a);
+	qf_machine(&b, "other-machine");
+	qf_quote(&b);
+	/* B's quote is good on B... */
+	p = policy_of(&b);
+	ASSERT_EQ(sgxemu_quote_verify(b.quote, b.len, &p, NULL), 0);
+	/* ...and leads to another root than A's. */
+	ASSERT_STR_CONTAINS(refusal(&a, b.quote, b.len, NULL),
+			    "certificate chain: the PCK certificate does not lead to the trusted root");
+	/* An explicit root file works the same way. */
+	{
+		char root[1200];
+
+		snprintf(root, sizeof(root), "%s/%s", a.state, DCAP_ROOT_FILE);
+		p.root = root;
+		p.state_dir = NULL;
+		ASSERT_STR_CONTAINS(refusal(&a, b.quote, b.len, &p), "certificate chain: ");
+	}
+}
+
+TEST(quote, report_not_for_the_qe_refused)
+{
+	struct sgx_targetinfo wrong;
+	struct sgx_report rep;
+	char why[512];
+	struct qf f;
+	u32 len;
+	u8 *q;
+
+	qf_machine(&f, "machine");
+	ASSERT_EQ(dcap_quoter_quote_size(&f.q, &len, why, sizeof(why)), 0);
+	q = malloc(len);
+	wrong = f.ti;
+	wrong.measurement[0] ^= 1;
+	qf_report(&f, &wrong, f.reportdata, &rep);
+	ASSERT_EQ(dcap_quoter_quote(&f.q, &rep, q, len, why, sizeof(why)), -EBADMSG);
+	ASSERT_STR_CONTAINS(why, "REPORT does not verify");
+	/* A buffer too small is said so. */
+	qf_report(&f, &f.ti, f.reportdata, &rep);
+	ASSERT_EQ(dcap_quoter_quote(&f.q, &rep, q, len - 1, why, sizeof(why)), -ENOSPC);
+	free(q);
+}
+
+/* The machine's files: private, and the key and certificate kept. */
+TEST(quote, state_kept_private_and_reused)
+{
+	static const char *const files[] = { DCAP_CA_FILE, DCAP_ROOT_FILE, DCAP_PCK_FILE,
+					     DCAP_KEY_FILE };
+	struct sgxemu_quote_info i1, i2;
+	struct sgxemu_quote_policy p;
+	struct stat st, st2;
+	char path[1200];
+	struct qf f, g;
+	unsigned int i;
+
+	qf_setup(&f);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", f.state, files[i]);
+		ASSERT_EQ(stat(path, &st), 0);
+		ASSERT_EQ(st.st_mode & 0777, 0600);
+	}
+	snprintf(path, sizeof(path), "%s/%s", f.state, DCAP_PCK_FILE);
+	ASSERT_EQ(stat(path, &st), 0);
+	/* A second quoter on the machine (another process, as it were) uses
+	 * the same attestation key and PCK certificate. */
+	qf_machine(&g, "machine");
+	qf_quote(&g);
+	ASSERT_EQ(stat(path, &st2), 0);
+	ASSERT_EQ(st.st_ino, st2.st_ino);
+	p = policy_of(&f);
+	ASSERT_EQ(sgxemu_quote_verify(f.quote, f.len, &p, &i1), 0);
+	ASSERT_EQ(sgxemu_quote_verify(g.quote, g.len, &p, &i2), 0);
+	ASSERT_MEMEQ(f.quote + SIG + 64, g.quote + SIG + 64, 64);
+	ASSERT_MEMEQ(i1.ppid, i2.ppid, 16);
+}
+
+/* A damaged sealed key is replaced by a new, certified one. */
+TEST(quote, damaged_sealed_key_replaced)
+{
+	struct sgxemu_quote_policy p;
+	char path[1200];
+	u8 *buf;
+	size_t len;
+	struct qf f, g;
+	FILE *fp;
+
+	qf_setup(&f);
+	snprintf(path, sizeof(path), "%s/%s", f.state, DCAP_KEY_FILE);
+	ASSERT_EQ(file_read_all(path, 4096, &buf, &len), 0);
+	buf[16 + 200] ^= 1; /* inside the sealed private key */
+	fp = fopen(path, "wb");
+	ASSERT_EQ(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+	qf_machine(&g, "machine");
+	qf_quote(&g);
+	p = policy_of(&f);
+	ASSERT_EQ(sgxemu_quote_verify(g.quote, g.len, &p, NULL), 0);
+	ASSERT_NE(memcmp(f.quote + SIG + 64, g.quote + SIG + 64, 64), 0);
+}
+
+/* --- certificates ------------------------------------------------------- */
+
+/* The certificates in @f's quote, PCK first. */
+static STACK_OF(X509) *chain_of(const u8 *quote, size_t len)
+{
+	u32 certs_len;
+	BIO *bio;
+	X509 *c;
+	STACK_OF(X509) *sk = sk_X509_new_null();
+
+	(void)len;
+	memcpy(&certs_len, quote + CERTS + 2, 4);
+	bio = BIO_new_mem_buf(quote + CERTS + 6, (int)certs_len);
+	while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)))
+		sk_X509_push(sk, c);
+	BIO_free(bio);
+	ERR_clear_error();
+	return sk;
+}
+
+/* @f's quote with its certification data replaced by @certs (PEM). */
+static u8 *with_certs(const struct qf *f, STACK_OF(X509) *certs, size_t *len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem;
+	long n;
+	u32 sig_len, certs_len;
+	u8 *q;
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++)
+		ASSERT_EQ(PEM_write_bio_X509(bio, sk_X509_value(certs, i)), 1);
+	n = BIO_get_mem_data(bio, &pem);
+	*len = CERTS + 6 + (size_t)n;
+	q = malloc(*len);
+	memcpy(q, f->quote, CERTS + 2);
+	certs_len = (u32)n;
+	memcpy(q + CERTS + 2, &certs_len, 4);
+	memcpy(q + CERTS + 6, pem, (size_t)n);
+	sig_len = (u32)(*len - SIG);
+	memcpy(q + SGXEMU_QUOTE_SIG_LEN_OFFSET, &sig_len, 4);
+	BIO_free(bio);
+	return q;
+}
+
+/* The machine's CA (from its state directory): root key, root, CA key, CA. */
+struct test_ca {
+	EVP_PKEY *root_key, *ca_key;
+	X509 *root, *ca;
+};
+
+static void ca_of(const struct qf *f, struct test_ca *c)
+{
+	char path[1200];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->state, DCAP_CA_FILE);
+	fp = fopen(path, "r");
+	ASSERT_TRUE(fp != NULL);
+	c->root_key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	c->root = PEM_read_X509(fp, NULL, NULL, NULL);
+	c->ca_key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	c->ca = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	ASSERT_TRUE(c->root_key && c->root && c->ca_key && c->ca);
+}
+
+/* A copy of @tmpl for a new key, signed by @issuer_key, with (@keep_ext)
+ * or without its SGX extensions. */
+static X509 *reissue(X509 *tmpl, EVP_PKEY *issuer_key, bool keep_ext)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *c = X509_dup(tmpl);
+	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
+	int i;
+
+	ASSERT_TRUE(key && c && obj);
+	ASSERT_EQ(X509_set_pubkey(c, key), 1);
+	if (!keep_ext) {
+		i = X509_get_ext_by_OBJ(c, obj, -1);
+		ASSERT_GE(i, 0);
+		X509_EXTENSION_free(X509_delete_ext(c, i));
+	}
+	ASSERT_GT(X509_sign(c, issuer_key, EVP_sha256()), 0);
+	ASN1_OBJECT_free(obj);
+	EVP_PKEY_free(key);
+	return c;
+}
+
+/* Put @c at @i of @sk, freeing what was there. */
+static void replace(STACK_OF(X509) *sk, int i, X509 *c)
+{
+	X509 *old = sk_X509_value(sk, i);
+
+	sk_X509_set(sk, i, c);
+	X509_free(old);
+}
+
+/* The quote's PCK certificate replaced by @pck. */
+static const char *refusal_with_pck(const struct qf *f, X509 *pck)
+{
+	STACK_OF(X509) *sk = chain_of(f->quote, f->len);
+	const char *line;
+	size_t len;
+	u8 *q;
+
+	replace(sk, 0, pck);
+	q = with_certs(f, sk, &len);
+	line = refusal(f, q, len, NULL);
+	free(q);
+	sk_X509_pop_free(sk, X509_free);
+	return line;
+}
+
+TEST(quote, certificate_tampering_refused)
+{
+	STACK_OF(X509) *sk;
+	struct test_ca ca, other_ca;
+	EVP_PKEY *forger = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *pck;
+	struct qf f, g;
+	size_t len;
+	u8 *q;
+
+	qf_setup(&f);
+	ca_of(&f, &ca);
+	sk = chain_of(f.quote, f.len);
+	ASSERT_EQ(sk_X509_num(sk), 3);
+	pck = sk_X509_value(sk, 0);
+	/* The chain as it is verifies. */
+	q = with_certs(&f, sk, &len);
+	ASSERT_EQ(len, f.len);
+	ASSERT_MEMEQ(q, f.quote, len);
+	free(q);
+	/* A PCK certificate signed by someone else (a forger's key). */
+	ASSERT_STR_CONTAINS(refusal_with_pck(&f, reissue(pck, forger, true)),
+			    "certificate chain: the PCK certificate does not lead to the trusted root");
+	/* A genuine certificate of the machine's CA for another key: the
+	 * chain holds, the QE's REPORT was not signed by it. */
+	ASSERT_STR_CONTAINS(refusal_with_pck(&f, reissue(pck, ca.ca_key, true)),
+			    "QE report signature: ");
+	/* A certificate of the machine's CA without the SGX extensions. */
+	ASSERT_STR_CONTAINS(refusal_with_pck(&f, reissue(pck, ca.ca_key, false)),
+			    "PCK certificate: no SGX extensions");
+	/* Another machine's intermediate CA in the chain. */
+	qf_machine(&g, "other-machine");
+	ca_of(&g, &other_ca);
+	replace(sk, 1, X509_dup(other_ca.ca));
+	q = with_certs(&f, sk, &len);
+	ASSERT_STR_CONTAINS(refusal(&f, q, len, NULL), "certificate chain: ");
+	free(q);
+	/* The genuine intermediate, but another machine's root carried along. */
+	replace(sk, 1, X509_dup(ca.ca));
+	replace(sk, 2, X509_dup(other_ca.root));
+	q = with_certs(&f, sk, &len);
+	ASSERT_STR_CONTAINS(refusal(&f, q, len, NULL),
+			    "certificate chain: the quote's root CA is not the trusted root");
+	free(q);
+	/* No certificate at all. */
+	while (sk_X509_num(sk))
+		X509_free(sk_X509_pop(sk));
+	q = with_certs(&f, sk, &len);
+	ASSERT_STR_CONTAINS(refusal(&f, q, len, NULL),
+			    "certificate chain: the certification data holds no PEM certificate");
+	free(q);
+	sk_X509_pop_free(sk, X509_free);
+	EVP_PKEY_free(forger);
 }
