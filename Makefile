@@ -41,9 +41,10 @@ LINK_base := $(O)/lib/libbase.a
 # --- the CLI ------------------------------------------------------------------
 SGXEMU_SRCS := $(wildcard tools/sgxemu/*.c)
 SGXEMU_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(SGXEMU_SRCS))
-$(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
+$(O)/bin/sgxemu: $(SGXEMU_OBJS) $(O)/lib/libdcap.a $(LINK_api)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(LINK_api) $(LDLIBS)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(O)/lib/libdcap.a $(LINK_api) \
+		$(LDLIBS) -lprotobuf-c
 
 # --- the preload shim -----------------------------------------------------------
 PRELOAD := $(O)/lib/libsgxemu-preload.so
@@ -84,7 +85,22 @@ $(HELPER): $(HELPER_SRCS) src/preload/gate.h src/preload/sgxemu_exec.lds
 DCAP_CORE := $(addprefix $(O)/obj/src/dcap/,encl.o quoter.o pck.o)
 DCAP_SO := $(O)/lib/libsgx_dcap_ql.so
 DCAP_SO_OBJS := $(DCAP_CORE) $(addprefix $(O)/obj/src/dcap/,ql.o dev_uapi.o vdso_call.o)
-$(O)/lib/libdcap.a: $(DCAP_CORE) $(O)/obj/src/dcap/dev_emu.o
+AESM_GEN := $(O)/gen/dcap
+$(O)/lib/libdcap.a: $(DCAP_CORE) $(O)/obj/src/dcap/dev_emu.o $(O)/obj/src/dcap/aesm.o \
+	$(O)/obj/gen/aesm.pb-c.o
+
+$(AESM_GEN)/aesm.pb-c.c $(AESM_GEN)/aesm.pb-c.h &: src/dcap/aesm.proto
+	@mkdir -p $(AESM_GEN)
+	$(Q_CC)protoc-c --proto_path=src/dcap --c_out=$(AESM_GEN) aesm.proto
+
+$(O)/obj/gen/aesm.pb-c.o: $(AESM_GEN)/aesm.pb-c.c $(AESM_GEN)/aesm.pb-c.h
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(CPPFLAGS) -I$(AESM_GEN) $(CFLAGS) -c -o $@ $<
+
+$(O)/obj/src/dcap/aesm.o: CPPFLAGS += -I$(AESM_GEN)
+$(O)/obj/src/dcap/aesm.o: | $(AESM_GEN)/aesm.pb-c.h
+$(O)/obj/tests/integration/quote_test.o: CPPFLAGS += -I$(AESM_GEN)
+$(O)/obj/tests/integration/quote_test.o: | $(AESM_GEN)/aesm.pb-c.h
 
 $(DCAP_SO): $(DCAP_SO_OBJS) $(LINK_api) src/dcap/libsgx_dcap_ql.map
 	@mkdir -p $(@D)
@@ -198,7 +214,7 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)
 		$(O)/lib/libdcap.a $(LINK_api)
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a \
-		$(O)/lib/libdcap.a $(LINK_api) $(LDLIBS)
+		$(O)/lib/libdcap.a $(LINK_api) $(LDLIBS) -lprotobuf-c
 
 # Programs written for the Linux driver, run under `sgxemu run` by the
 # tests: plain C, no libsgxemu, never built with the sanitizers (the shim

@@ -96,6 +96,8 @@ struct dcap_quoter {
 	bool loaded;
 	struct dcap_encl pce, qe;
 	struct sgx_targetinfo qe_target;
+	u8 qe_mrsigner[32];     /* the QE's identity, for AESM's attestation key ID */
+	u16 qe_isvprodid;
 	/* The attestation key and its certification, as kept in DCAP_KEY_FILE. */
 	struct sgxemu_qe_blob blob;
 	struct sgxemu_report_body qe_report;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cpu/state.h"
 #include "dcap/dcap.h"
@@ -39,6 +40,15 @@ int dcap_default_enclaves(const void *fn, char *dir, size_t len)
 		return -ENOENT;
 	snprintf(dir, len, "%s", info.dli_fname);
 	slash = strrchr(dir, '/');
+	/* The main program is named as it was started: ask the kernel. */
+	if (!slash) {
+		ssize_t n = readlink("/proc/self/exe", dir, len - 1);
+
+		if (n <= 0)
+			return -ENOENT;
+		dir[n] = '\0';
+		slash = strrchr(dir, '/');
+	}
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
@@ -212,6 +222,8 @@ static int start_locked(struct dcap_quoter *q, char *why, size_t whylen)
 		goto err_qe;
 	memcpy(&qe_self, c.out_report, sizeof(qe_self));
 	target_of(&qe_self, &q->qe_target);
+	memcpy(q->qe_mrsigner, qe_self.mrsigner, sizeof(q->qe_mrsigner));
+	q->qe_isvprodid = qe_self.isvprodid;
 	err = call(q, &q->pce, "PCE", &c, SGXEMU_QE_OP_REPORT, why, whylen);
 	if (err)
 		goto err_qe;

@@ -9,8 +9,14 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "aesm.pb-c.h"
 #include "base/file.h"
 
 #include "quote_fixture.h"
@@ -429,4 +435,174 @@ TEST(quote, certificate_tampering_refused)
 	free(q);
 	sk_X509_pop_free(sk, X509_free);
 	EVP_PKEY_free(forger);
+}
+
+/* --- the AESM service ------------------------------------------------------ */
+
+/* `sgxemu aesm` on a socket in the test's directory, for machine @f. */
+static pid_t aesm_start(const struct qf *f, char *sock, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	pid_t pid;
+	int i, fd;
+
+	snprintf(sock, len, "%s/aesm.socket", harness_tmpdir());
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		execl(TEST_SGXEMU, "sgxemu", "aesm", "--socket", sock, "--state-dir", f->state,
+		      "--epc", "32M", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	for (i = 0; i < 400; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			return pid;
+		}
+		close(fd);
+		usleep(50 * 1000);
+	}
+	harness_fail(__FILE__, __LINE__, "sgxemu aesm did not listen on %s", sock);
+}
+
+static void aesm_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* One request and its answer over a new connection, as Intel's clients do. */
+static Aesm__Message__Response *aesm_call(const char *sock, const Aesm__Message__Request *req)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	u32 len = (u32)aesm__message__request__get_packed_size(req);
+	u8 *buf = malloc(4 + len + 1);
+	Aesm__Message__Response *res;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	size_t off;
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	ASSERT_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	memcpy(buf, &len, 4);
+	aesm__message__request__pack(req, buf + 4);
+	ASSERT_EQ(write(fd, buf, 4 + len), 4 + len);
+	free(buf);
+	ASSERT_EQ(read(fd, &len, 4), 4);
+	buf = malloc(len + 1);
+	for (off = 0; off < len; off += (size_t)n) {
+		n = read(fd, buf + off, len - off);
+		ASSERT_GT(n, 0);
+	}
+	close(fd);
+	res = aesm__message__response__unpack(NULL, len, buf);
+	ASSERT_TRUE(res != NULL);
+	free(buf);
+	return res;
+}
+
+/* A quote through the AESM protocol from another process: the REPORT is
+ * made on this process's platform, checked by the QE in the service's. */
+TEST(quote, through_the_aesm_socket)
+{
+	Aesm__Message__Request req = AESM__MESSAGE__REQUEST__INIT;
+	Aesm__Message__Request__SelectAttKeyIDRequest sel =
+		AESM__MESSAGE__REQUEST__SELECT_ATT_KEY_IDREQUEST__INIT;
+	Aesm__Message__Request__InitQuoteExRequest init =
+		AESM__MESSAGE__REQUEST__INIT_QUOTE_EX_REQUEST__INIT;
+	Aesm__Message__Request__GetQuoteSizeExRequest qsize =
+		AESM__MESSAGE__REQUEST__GET_QUOTE_SIZE_EX_REQUEST__INIT;
+	Aesm__Message__Request__GetQuoteExRequest get =
+		AESM__MESSAGE__REQUEST__GET_QUOTE_EX_REQUEST__INIT;
+	Aesm__Message__Request__GetSupportedAttKeyIDNumRequest num =
+		AESM__MESSAGE__REQUEST__GET_SUPPORTED_ATT_KEY_IDNUM_REQUEST__INIT;
+	Aesm__Message__Response *res;
+	struct sgxemu_quote_policy p;
+	struct sgxemu_quote_info info;
+	struct sgx_targetinfo ti;
+	struct sgx_report rep;
+	u8 key_id[256];
+	char sock[1200];
+	struct qf f;
+	u32 size;
+	pid_t pid;
+
+	qf_machine(&f, "machine");
+	pid = aesm_start(&f, sock, sizeof(sock));
+	req.getsupportedattkeyidnumreq = &num;
+	res = aesm_call(sock, &req);
+	ASSERT_TRUE(res->getsupportedattkeyidnumres != NULL);
+	ASSERT_EQ(res->getsupportedattkeyidnumres->errorcode, 0);
+	ASSERT_EQ(res->getsupportedattkeyidnumres->att_key_id_num, 1);
+	aesm__message__response__free_unpacked(res, NULL);
+	/* The key: selected from no list (any). */
+	req.getsupportedattkeyidnumreq = NULL;
+	req.selectattkeyidreq = &sel;
+	res = aesm_call(sock, &req);
+	ASSERT_EQ(res->selectattkeyidres->errorcode, 0);
+	ASSERT_EQ(res->selectattkeyidres->selected_att_key_id.len, 256);
+	memcpy(key_id, res->selectattkeyidres->selected_att_key_id.data, 256);
+	aesm__message__response__free_unpacked(res, NULL);
+	ASSERT_EQ(key_id[154], 2); /* algorithm: ECDSA P-256 */
+	/* Its TARGETINFO and public key ID. */
+	req.selectattkeyidreq = NULL;
+	req.initquoteexreq = &init;
+	init.has_att_key_id = 1;
+	init.att_key_id = (ProtobufCBinaryData){ 256, key_id };
+	init.b_pub_key_id = 1;
+	init.has_buf_size = 1;
+	init.buf_size = 32;
+	res = aesm_call(sock, &req);
+	ASSERT_EQ(res->initquoteexres->errorcode, 0);
+	ASSERT_EQ(res->initquoteexres->target_info.len, sizeof(ti));
+	memcpy(&ti, res->initquoteexres->target_info.data, sizeof(ti));
+	ASSERT_MEMEQ(&ti, &f.ti, sizeof(ti));
+	ASSERT_EQ(res->initquoteexres->pub_key_id.len, 32);
+	aesm__message__response__free_unpacked(res, NULL);
+	req.initquoteexreq = NULL;
+	req.getquotesizeexreq = &qsize;
+	qsize.has_att_key_id = 1;
+	qsize.att_key_id = init.att_key_id;
+	res = aesm_call(sock, &req);
+	ASSERT_EQ(res->getquotesizeexres->errorcode, 0);
+	size = res->getquotesizeexres->quote_size;
+	aesm__message__response__free_unpacked(res, NULL);
+	/* The quote, for a REPORT of this process's enclave. */
+	qf_report(&f, &ti, f.reportdata, &rep);
+	req.getquotesizeexreq = NULL;
+	req.getquoteexreq = &get;
+	get.report = (ProtobufCBinaryData){ sizeof(rep), (u8 *)&rep };
+	get.has_att_key_id = 1;
+	get.att_key_id = init.att_key_id;
+	get.buf_size = size;
+	res = aesm_call(sock, &req);
+	ASSERT_EQ(res->getquoteexres->errorcode, 0);
+	ASSERT_EQ(res->getquoteexres->quote.len, size);
+	p = policy_of(&f);
+	if (sgxemu_quote_verify(res->getquoteexres->quote.data, size, &p, &info))
+		harness_fail(__FILE__, __LINE__, "verify: %s", sgxemu_last_error());
+	ASSERT_MEMEQ(info.body.reportdata, f.reportdata, 64);
+	aesm__message__response__free_unpacked(res, NULL);
+	/* A damaged REPORT is refused with AESM_INVALID_REPORT. */
+	rep.mac[0] ^= 1;
+	res = aesm_call(sock, &req);
+	ASSERT_EQ(res->getquoteexres->errorcode, 47);
+	aesm__message__response__free_unpacked(res, NULL);
+	/* Another attestation key (an EPID one) is not served. */
+	key_id[154] = 0;
+	rep.mac[0] ^= 1;
+	res = aesm_call(sock, &req);
+	ASSERT_EQ(res->getquoteexres->errorcode, 38);
+	aesm__message__response__free_unpacked(res, NULL);
+	/* Nor is a request this service does not know. */
+	req.getquoteexreq = NULL;
+	res = aesm_call(sock, &req);
+	ASSERT_TRUE(res->unsupportedrequestresponse != NULL);
+	aesm__message__response__free_unpacked(res, NULL);
+	aesm_stop(pid);
 }
