@@ -190,6 +190,35 @@ $(HELLO_DIR)/hello: $(O)/obj/examples/hello/hello.o $(LINK_api) $(HELLO_ENCLAVES
 $(O)/obj/examples/hello/hello.o: CPPFLAGS += -DHELLO_ENCLAVES=\"$(abspath $(HELLO_DIR))\" \
 	-Iexamples/hello
 
+# The quote example: an enclave, an SGX program for the Linux driver that
+# links libsgx_dcap_ql (and speaks the AESM protocol), and a verifier.
+QUOTE_DIR := $(O)/examples/quote
+QUOTE_EXAMPLE := $(addprefix $(QUOTE_DIR)/,quote_enclave.sgxs quote_enclave.sig quote_app \
+	quote_verify)
+
+$(QUOTE_DIR)/quote_enclave.elf: examples/quote/quote_enclave.c examples/quote/quote_call.h \
+		tests/enclaves/sha256.h $(ENCL_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -Iexamples/quote $(ENCL_LDFLAGS) -o $@ $(ENCL_RT) $<
+
+$(QUOTE_DIR)/%.sgxs: $(QUOTE_DIR)/%.elf $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
+
+$(QUOTE_DIR)/%.sig: $(QUOTE_DIR)/%.sgxs tests/data/signing-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu sign --key tests/data/signing-key.pem --date 20260101 $< -o $@
+
+$(QUOTE_DIR)/quote_app: examples/quote/quote_app.c examples/quote/quote_call.h \
+		include/sgxemu/dcap_ql.h $(AESM_GEN)/aesm.pb-c.c $(DCAP_SO)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) -D_GNU_SOURCE -Iinclude -Iexamples/quote -I$(AESM_GEN) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(AESM_GEN)/aesm.pb-c.c -L$(O)/lib -lsgx_dcap_ql \
+		-Wl,-rpath,$(abspath $(O)/lib) -lprotobuf-c
+
+$(QUOTE_DIR)/quote_verify: examples/quote/quote_verify.c examples/quote/quote_call.h $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) -D_GNU_SOURCE -Iinclude -Iexamples/quote $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LINK_api) $(LDLIBS)
+
 # --- tests --------------------------------------------------------------------
 HARNESS_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
 $(O)/lib/libharness.a: $(HARNESS_OBJS)
@@ -243,7 +272,8 @@ HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 .PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello
+all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello $(DCAP_SO) \
+	$(QUOTE_EXAMPLE)
 
 headers: $(HDR_OKS)
 

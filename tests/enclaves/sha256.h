@@ -115,7 +115,7 @@ static void sha256_final(struct sha256 *s, u8 out[32])
 	}
 }
 
-static void sha256(const void *data, u64 len, u8 out[32])
+static inline void sha256(const void *data, u64 len, u8 out[32])
 {
 	struct sha256 s;
 
