@@ -18,6 +18,7 @@
 
 #include "aesm.pb-c.h"
 #include "base/file.h"
+#include "base/hex.h"
 
 #include "quote_fixture.h"
 
@@ -605,4 +606,223 @@ TEST(quote, through_the_aesm_socket)
 	ASSERT_TRUE(res->unsupportedrequestresponse != NULL);
 	aesm__message__response__free_unpacked(res, NULL);
 	aesm_stop(pid);
+}
+
+/* --- the CLI and the independent verifier ------------------------------------ */
+
+struct out {
+	int status;
+	char out[16384];
+	char err[4096];
+};
+
+static void run_argv(struct out *o, char *const argv[])
+{
+	o->status = harness_run(argv, o->out, sizeof(o->out), o->err, sizeof(o->err));
+}
+
+/* sgxemu quote verify: 0 and the body; 1 and one line per refusal; 2 for usage. */
+TEST(quote, cli_verify)
+{
+	char file[1200], bad[1200], root[1200], hex[65];
+	struct sgxemu_quote_info info;
+	struct sgxemu_quote_policy p;
+	struct out o;
+	struct qf f;
+	u8 *q;
+
+	qf_setup(&f);
+	p = policy_of(&f);
+	ASSERT_EQ(sgxemu_quote_verify(f.quote, f.len, &p, &info), 0);
+	qf_write("good.quote", f.quote, f.len, file, sizeof(file));
+	q = malloc(f.len);
+	memcpy(q, f.quote, f.len);
+	q[BODY + 70] ^= 1;
+	qf_write("bad.quote", q, f.len, bad, sizeof(bad));
+	free(q);
+	snprintf(root, sizeof(root), "%s/%s", f.state, DCAP_ROOT_FILE);
+	hex_encode(hex, info.body.mrenclave, 32);
+	{
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"quote", (char *)"verify", file,
+				 (char *)"--state-dir", f.state, (char *)"--mrenclave", hex, NULL };
+
+		run_argv(&o, argv);
+		ASSERT_EQ(o.status, 0);
+		ASSERT_STR_CONTAINS(o.out, "quote: verified");
+		ASSERT_STR_CONTAINS(o.out, hex);
+		ASSERT_STR_CONTAINS(o.out, "fmspc:      534758454d55");
+	}
+	{
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"quote", (char *)"verify", bad,
+				 (char *)"--root", root, NULL };
+
+		run_argv(&o, argv);
+		ASSERT_EQ(o.status, 1);
+		ASSERT_STR_CONTAINS(o.err, "bad.quote: quote signature: ");
+		ASSERT_EQ(strchr(o.err, '\n'), o.err + strlen(o.err) - 1);
+	}
+	{
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"quote", (char *)"verify", file,
+				 (char *)"--root", root, (char *)"--no-debug", NULL };
+
+		run_argv(&o, argv);
+		ASSERT_EQ(o.status, 1);
+		ASSERT_STR_CONTAINS(o.err, "policy: the enclave is a debug enclave");
+	}
+	{
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"quote", (char *)"verify", file,
+				 (char *)"--mrsigner", (char *)"12", NULL };
+
+		run_argv(&o, argv);
+		ASSERT_EQ(o.status, 2);
+		ASSERT_STR_CONTAINS(o.err, "--mrsigner '12' is not 64 hex digits");
+	}
+	{
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"quote", (char *)"verify",
+				 (char *)"/nonexistent.quote", NULL };
+
+		run_argv(&o, argv);
+		ASSERT_EQ(o.status, 2);
+	}
+}
+
+/* Python with the cryptography package, or skip. */
+static void need_python(void)
+{
+	char *argv[] = { (char *)"/usr/bin/env", (char *)"python3", (char *)"-c",
+			 (char *)"import cryptography", NULL };
+	struct out o;
+
+	run_argv(&o, argv);
+	if (o.status)
+		SKIP("python3 with the cryptography package is missing (scripts/setup installs it)");
+}
+
+/* The format and signatures as an implementation sharing no code sees them. */
+TEST(quote, independent_python_verifier_agrees)
+{
+	char file[1200], bad[1200], root[1200], want[200];
+	char *argv[] = { (char *)"/usr/bin/env", (char *)"python3",
+			 (char *)TEST_DATA "/../verify_quote.py", file, root, NULL };
+	struct sgxemu_quote_info info;
+	struct sgxemu_quote_policy p;
+	struct out o;
+	struct qf f;
+	char hex[65];
+	u8 *q;
+
+	need_python();
+	qf_setup(&f);
+	p = policy_of(&f);
+	ASSERT_EQ(sgxemu_quote_verify(f.quote, f.len, &p, &info), 0);
+	qf_write("good.quote", f.quote, f.len, file, sizeof(file));
+	snprintf(root, sizeof(root), "%s/%s", f.state, DCAP_ROOT_FILE);
+	run_argv(&o, argv);
+	if (o.status)
+		harness_fail(__FILE__, __LINE__, "verify_quote.py: %s%s", o.out, o.err);
+	ASSERT_STR_CONTAINS(o.out, "verify_quote: OK");
+	hex_encode(hex, info.body.mrenclave, 32);
+	snprintf(want, sizeof(want), "mrenclave %s", hex);
+	ASSERT_STR_CONTAINS(o.out, want);
+	ASSERT_STR_CONTAINS(o.out, "fmspc 534758454d55 pceid 0000 sgxtype 0 pcesvn 1");
+	/* And it refuses what sgxemu refuses. */
+	q = malloc(f.len);
+	memcpy(q, f.quote, f.len);
+	q[SIG + 128 + 70] ^= 1;
+	qf_write("bad.quote", q, f.len, bad, sizeof(bad));
+	free(q);
+	argv[3] = bad;
+	run_argv(&o, argv);
+	ASSERT_EQ(o.status, 1);
+	ASSERT_STR_CONTAINS(o.out, "FAIL: the PCK did not sign the QE REPORT");
+}
+
+/* --- an unmodified SGX program under sgxemu run ---------------------------- */
+
+static void no_asan(void)
+{
+#ifdef SGXEMU_ASAN
+	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
+#endif
+}
+
+/* examples/quote's program, under `sgxemu run` (with "--aesm SOCK" if @sock). */
+static void run_app(struct out *o, const char *sock, const char *message, const char *file)
+{
+	char *argv[12];
+	int n = 0;
+
+	argv[n++] = (char *)TEST_SGXEMU;
+	argv[n++] = (char *)"run";
+	argv[n++] = (char *)"--";
+	argv[n++] = (char *)TEST_QUOTE_EXAMPLE "/quote_app";
+	if (sock) {
+		argv[n++] = (char *)"--aesm";
+		argv[n++] = (char *)sock;
+	}
+	argv[n++] = (char *)TEST_QUOTE_EXAMPLE "/quote_enclave";
+	argv[n++] = (char *)message;
+	argv[n++] = (char *)file;
+	argv[n] = NULL;
+	setenv("SGXEMU_CPUID", "off", 1);
+	run_argv(o, argv);
+	if (o->status)
+		harness_fail(__FILE__, __LINE__, "quote_app: %s%s", o->out, o->err);
+}
+
+/* Both verifiers accept @file (a quote saying @message) for this machine. */
+static void both_verify(const char *file, const char *message)
+{
+	char *cli[] = { (char *)TEST_SGXEMU, (char *)"quote", (char *)"verify", (char *)file,
+			(char *)"--no-debug", NULL };
+	char *example[] = { (char *)TEST_QUOTE_EXAMPLE "/quote_verify", (char *)file,
+			    (char *)message, NULL };
+	struct out o;
+
+	run_argv(&o, cli);
+	if (o.status)
+		harness_fail(__FILE__, __LINE__, "sgxemu quote verify: %s", o.err);
+	ASSERT_STR_CONTAINS(o.out, "quote: verified");
+	run_argv(&o, example);
+	if (o.status)
+		harness_fail(__FILE__, __LINE__, "quote_verify: %s", o.err);
+	ASSERT_STR_CONTAINS(o.out, "says \"");
+}
+
+/* The DCAP quote library calls (libsgx_dcap_ql.so.1) from a program for
+ * the Linux driver: the library runs the PCE and QE through the shim. */
+TEST(quote, dcap_library_under_sgxemu_run)
+{
+	char file[1200], *wrong[] = { (char *)TEST_QUOTE_EXAMPLE "/quote_verify", file,
+				      (char *)"something else", NULL };
+	struct out o;
+
+	no_asan();
+	snprintf(file, sizeof(file), "%s/app.quote", harness_tmpdir());
+	run_app(&o, NULL, "hello, relying party", file);
+	ASSERT_STR_CONTAINS(o.out, "from the DCAP quote library");
+	both_verify(file, "hello, relying party");
+	run_argv(&o, wrong);
+	ASSERT_EQ(o.status, 1);
+	ASSERT_STR_CONTAINS(o.err, "the enclave did not say \"something else\"");
+}
+
+/* The same program through the AESM socket of `sgxemu aesm`, another
+ * process with a platform of its own on the same machine state. */
+TEST(quote, aesm_socket_under_sgxemu_run)
+{
+	struct qf f;
+	char file[1200], sock[1200];
+	struct out o;
+	pid_t pid;
+
+	no_asan();
+	memset(&f, 0, sizeof(f));
+	snprintf(f.state, sizeof(f.state), "%s", getenv("SGXEMU_STATE_DIR"));
+	pid = aesm_start(&f, sock, sizeof(sock));
+	snprintf(file, sizeof(file), "%s/aesm.quote", harness_tmpdir());
+	run_app(&o, sock, "through aesmd", file);
+	ASSERT_STR_CONTAINS(o.out, "from the AESM service");
+	aesm_stop(pid);
+	both_verify(file, "through aesmd");
 }
