@@ -826,3 +826,28 @@ TEST(quote, aesm_socket_under_sgxemu_run)
 	aesm_stop(pid);
 	both_verify(file, "through aesmd");
 }
+
+/* sgxemu info names the QE and PCE it would run, and this machine's root. */
+TEST(quote, info_shows_the_quoting_enclaves)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"info", (char *)"--epc", (char *)"1M", NULL };
+	struct sgxemu_quote_info info;
+	struct sgxemu_quote_policy p;
+	char want[200], hex[65];
+	struct out o;
+	struct qf f;
+
+	run_argv(&o, argv);
+	ASSERT_EQ(o.status, 0);
+	ASSERT_STR_CONTAINS(o.out, "(none yet: made with the first quote)");
+	/* The QE identity it prints is the one in quotes. */
+	qf_machine(&f, "machine");
+	qf_quote(&f);
+	p = policy_of(&f);
+	ASSERT_EQ(sgxemu_quote_verify(f.quote, f.len, &p, &info), 0);
+	hex_encode(hex, info.qe_report.mrenclave, 32);
+	snprintf(want, sizeof(want), "qe:           mrenclave %s, isvprodid 1, isvsvn 1", hex);
+	ASSERT_STR_CONTAINS(o.out, want);
+	hex_encode(hex, info.qe_report.mrsigner, 32);
+	ASSERT_STR_CONTAINS(o.out, hex);
+}
