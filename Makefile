@@ -264,6 +264,12 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api) bench/bench.h
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_api) $(LDLIBS)
 
+# Quote generation needs the quote library's insides.
+$(O)/bench/quote: $(O)/obj/bench/quote.o $(O)/lib/libdcap.a $(LINK_api) bench/bench.h
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libdcap.a $(LINK_api) $(LDLIBS) \
+		-lprotobuf-c
+
 # --- header self-containment --------------------------------------------------
 HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h)
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))

@@ -223,7 +223,7 @@ static bool parse_tcb(struct verify *v, const ASN1_TYPE *t)
 	ASN1_SEQUENCE_ANY *tcb = seq_of(t);
 	unsigned int seen = 0;
 	char oid[80];
-	long n;
+	long n = 0;
 	int i;
 
 	for (i = 0; tcb && i < sk_ASN1_TYPE_num(tcb); i++) {
@@ -258,7 +258,7 @@ static int check_pck_ext(struct verify *v)
 	unsigned int seen = 0;
 	const u8 *p;
 	char oid[80];
-	long n;
+	long n = 0;
 	int i;
 
 	i = obj ? X509_get_ext_by_OBJ(pck, obj, -1) : -1;

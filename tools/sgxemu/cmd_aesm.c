@@ -58,12 +58,12 @@ static int default_socket(char *path, size_t len)
 			AESM_SOCKET);
 		return -ENOENT;
 	}
-	snprintf(dir, sizeof(dir), "%s/sgxemu", run);
+	snprintf(dir, sizeof(dir), "%.4000s/sgxemu", run);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		log_err("cannot create %s: %s; give --socket PATH", dir, strerror(errno));
 		return -errno;
 	}
-	snprintf(path, len, "%s/aesm.socket", dir);
+	snprintf(path, len, "%.4000s/aesm.socket", dir);
 	return 0;
 }
 
