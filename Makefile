@@ -306,9 +306,10 @@ bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 
 # The main job: an enclave that seals a secret, unseals it in a second run
 # and attests itself to a second enclave, on a fresh emulated platform.
-demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES)
+demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES) \
+		$(DCAP_SO) $(QUOTE_EXAMPLE)
 	@HELLO=$(HELLO_DIR)/hello SGXEMU=$(O)/bin/sgxemu DRIVER_PROG=$(O)/tests/prog/driver_prog \
-		ENCLAVES=$(O)/enclaves scripts/demo
+		ENCLAVES=$(O)/enclaves QUOTE_EXAMPLE=$(QUOTE_DIR) scripts/demo
 
 # Real hardware-built enclaves measured, signed and launched.
 demo-vectors: $(O)/bin/sgxemu
@@ -326,7 +327,7 @@ help:
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
 	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm'
-	@echo '  demo   an enclave seals, unseals and attests on the emulated platform'
+	@echo '  demo   an enclave seals, unseals and attests; a DCAP quote is made and verified'
 	@echo '  lint   header self-containment and layering checks'
 
 VECTORS ?= ../shared/vectors
