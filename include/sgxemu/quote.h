@@ -84,6 +84,7 @@ struct sgxemu_quote_ecdsa_sig {
 	uint8_t qe_report_sig[64];
 };
 
+#ifndef __cplusplus
 _Static_assert(sizeof(struct sgxemu_report_body) == 384, "sgx_report_body_t");
 _Static_assert(offsetof(struct sgxemu_report_body, attributes) == 48, "report_body.attributes");
 _Static_assert(offsetof(struct sgxemu_report_body, mrsigner) == 128, "report_body.mr_signer");
@@ -95,6 +96,7 @@ _Static_assert(offsetof(struct sgxemu_quote_header, user_data) == 28, "header.us
 _Static_assert(SGXEMU_QUOTE_BODY_OFFSET + sizeof(struct sgxemu_report_body) ==
 		       SGXEMU_QUOTE_SIG_LEN_OFFSET, "sgx_quote3_t");
 _Static_assert(sizeof(struct sgxemu_quote_ecdsa_sig) == 576, "sgx_ql_ecdsa_sig_data_t");
+#endif
 
 /* Where the authentication data (its u16 size) starts in a quote. */
 #define SGXEMU_QUOTE_AUTH_OFFSET (SGXEMU_QUOTE_SIG_OFFSET + sizeof(struct sgxemu_quote_ecdsa_sig))
