@@ -213,7 +213,7 @@ static Aesm__Message__Response *aesm(const char *sock, const Aesm__Message__Requ
 	ssize_t got;
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", sock);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		die("cannot connect to the AESM socket");
 	memcpy(buf, &len, 4);

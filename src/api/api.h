@@ -7,8 +7,6 @@
 #include "sgxemu/sgxemu.h"
 
 struct drv *api_drv(struct sgxemu_platform *p);
-/* Set sgxemu_last_error() and return @err. */
-int api_fail(int err, const char *fmt, ...) __printf(2, 3);
 /*
  * A hold on the virtual EPC file @fd (NULL if it is not one), which keeps
  * its vEPC alive after every descriptor of it is closed, as a mapping of
@@ -20,5 +18,8 @@ struct vepc *api_vepc(struct dev_file *f);
 void api_vepc_put(struct dev_file *f, int fd);
 /* The driver's enclave behind @e (for tests that reach into the driver). */
 struct encl *api_enclave_encl(struct sgxemu_enclave *e);
+
+/* Set sgxemu_last_error() and return @err. */
+int api_fail(int err, const char *fmt, ...) __printf(2, 3);
 
 #endif

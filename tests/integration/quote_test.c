@@ -455,7 +455,7 @@ static pid_t aesm_start(const struct qf *f, char *sock, size_t len)
 		      "--epc", "32M", (char *)NULL);
 		_exit(127);
 	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", sock);
 	for (i = 0; i < 400; i++) {
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -488,7 +488,7 @@ static Aesm__Message__Response *aesm_call(const char *sock, const Aesm__Message_
 	size_t off;
 	ssize_t n;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", sock);
 	ASSERT_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	memcpy(buf, &len, 4);
 	aesm__message__request__pack(req, buf + 4);
