@@ -126,11 +126,11 @@ int main(int argc, char **argv)
 	quote = malloc(len);
 	ereport(sgxemu_enclave_tcs(encl, 0), &ti, &rep);
 	for (i = 0; i < 10; i++)
-		if (dcap_quoter_quote(&q, &rep, quote, len, why, sizeof(why)))
+		if (dcap_quoter_quote(&q, &rep, NULL, quote, len, why, sizeof(why)))
 			die("quote", why);
 	t0 = bench_now();
 	for (i = 0; i < N_QUOTES; i++)
-		if (dcap_quoter_quote(&q, &rep, quote, len, why, sizeof(why)))
+		if (dcap_quoter_quote(&q, &rep, NULL, quote, len, why, sizeof(why)))
 			die("quote", why);
 	quote_us = (bench_now() - t0) / N_QUOTES * 1e6;
 	t0 = bench_now();

@@ -99,8 +99,69 @@ static u32 select_key(struct dcap_quoter *q, const Aesm__Message__Request__Selec
 	return AESM_UNSUPPORTED_ATT_KEY_ID;
 }
 
-/* Fill @res for @req; buffers it points to are malloc'd into @keep. */
-static void answer(struct dcap_quoter *q, const Request *req, Response *res, void **keep)
+/* Buffers a response points to until it is packed. */
+struct answer {
+	struct sgx_targetinfo ti;
+	u8 id[AESM_ATT_KEY_ID_SIZE];
+	u8 pub_key_id[32];
+	struct dcap_qe_report_info info;
+	u8 *quote;
+};
+
+static void init_quote(struct dcap_quoter *q, const Aesm__Message__Request__InitQuoteExRequest *r,
+		       Aesm__Message__Response__InitQuoteExResponse *res, struct answer *a)
+{
+	char why[512];
+	u32 err = check_key_id(q, r->has_att_key_id, &r->att_key_id);
+
+	/* The public key ID is the SHA-256 the QE's REPORTDATA holds. */
+	if (!err && r->b_pub_key_id && (!r->has_buf_size || r->buf_size < sizeof(a->pub_key_id)))
+		err = AESM_PARAMETER_ERROR;
+	if (!err)
+		err = aesm_error_of(dcap_quoter_target(q, &a->ti, why, sizeof(why)));
+	memcpy(a->pub_key_id, q->qe_report.reportdata, sizeof(a->pub_key_id));
+	res->errorcode = err;
+	res->has_target_info = !err;
+	res->target_info = (ProtobufCBinaryData){ sizeof(a->ti), (u8 *)&a->ti };
+	res->has_pub_key_id_size = !err;
+	res->pub_key_id_size = sizeof(a->pub_key_id);
+	res->has_pub_key_id = !err && r->b_pub_key_id;
+	res->pub_key_id = (ProtobufCBinaryData){ sizeof(a->pub_key_id), a->pub_key_id };
+}
+
+static void get_quote(struct dcap_quoter *q, const Aesm__Message__Request__GetQuoteExRequest *r,
+		      Aesm__Message__Response__GetQuoteExResponse *res, struct answer *a)
+{
+	char why[512];
+	u32 err = check_key_id(q, r->has_att_key_id, &r->att_key_id), len = 0;
+
+	if (!err && r->report.len != sizeof(struct sgx_report))
+		err = AESM_PARAMETER_ERROR;
+	/* sgx_ql_qe_report_info_t: a nonce and the application's TARGETINFO. */
+	if (!err && r->has_qe_report_info && r->qe_report_info.len != sizeof(a->info))
+		err = AESM_PARAMETER_ERROR;
+	if (!err && r->has_qe_report_info)
+		memcpy(&a->info, r->qe_report_info.data, sizeof(a->info));
+	if (!err)
+		err = aesm_error_of(dcap_quoter_quote_size(q, &len, why, sizeof(why)));
+	if (!err && r->buf_size < len)
+		err = AESM_PARAMETER_ERROR;
+	if (!err) {
+		a->quote = malloc(len);
+		err = a->quote ? aesm_error_of(dcap_quoter_quote(
+					 q, r->report.data, r->has_qe_report_info ? &a->info : NULL,
+					 a->quote, len, why, sizeof(why))) :
+				 AESM_OUT_OF_MEMORY_ERROR;
+	}
+	res->errorcode = err;
+	res->has_quote = !err;
+	res->quote = (ProtobufCBinaryData){ err ? 0 : len, a->quote };
+	res->has_qe_report_info = !err && r->has_qe_report_info;
+	res->qe_report_info = (ProtobufCBinaryData){ sizeof(a->info), (u8 *)&a->info };
+}
+
+/* Fill @res for @req, with what it points to in @a. */
+static void answer(struct dcap_quoter *q, const Request *req, Response *res, struct answer *a)
 {
 	static Aesm__Message__Response__InitQuoteExResponse init =
 		AESM__MESSAGE__RESPONSE__INIT_QUOTE_EX_RESPONSE__INIT;
@@ -116,83 +177,51 @@ static void answer(struct dcap_quoter *q, const Request *req, Response *res, voi
 		AESM__MESSAGE__RESPONSE__GET_SUPPORTED_ATT_KEY_IDS_RESPONSE__INIT;
 	static Aesm__Message__Response__UnsupportedRequestResponse unsupported =
 		AESM__MESSAGE__RESPONSE__UNSUPPORTED_REQUEST_RESPONSE__INIT;
-	static struct sgx_targetinfo ti;
-	static u8 id[AESM_ATT_KEY_ID_SIZE], pub_key_id[32];
 	char why[512];
-	u32 err, len;
-	int ret;
+	u32 err;
 
 	/* The QE is loaded (and the key made) before anything is answered. */
-	ret = dcap_quoter_start(q, why, sizeof(why));
+	err = aesm_error_of(dcap_quoter_start(q, why, sizeof(why)));
 	if (req->selectattkeyidreq) {
 		res->selectattkeyidres = &select;
-		select.errorcode = ret ? aesm_error_of(ret) : select_key(q, req->selectattkeyidreq, id);
+		select.errorcode = err ? err : select_key(q, req->selectattkeyidreq, a->id);
 		select.has_selected_att_key_id = !select.errorcode;
-		select.selected_att_key_id = (ProtobufCBinaryData){ sizeof(id), id };
+		select.selected_att_key_id = (ProtobufCBinaryData){ sizeof(a->id), a->id };
 	} else if (req->getsupportedattkeyidnumreq) {
 		res->getsupportedattkeyidnumres = &num;
-		num.errorcode = aesm_error_of(ret);
-		num.has_att_key_id_num = !ret;
+		num.errorcode = err;
+		num.has_att_key_id_num = !err;
 		num.att_key_id_num = 1;
 	} else if (req->getsupportedattkeyidsreq) {
 		res->getsupportedattkeyidsres = &ids;
-		ids.errorcode = ret ? aesm_error_of(ret) :
-			      req->getsupportedattkeyidsreq->buf_size < sizeof(id) ? AESM_PARAMETER_ERROR :
-										    AESM_SUCCESS;
-		key_id(q, id);
-		ids.has_att_key_ids = !ids.errorcode;
-		ids.att_key_ids = (ProtobufCBinaryData){ sizeof(id), id };
-	} else if (req->initquoteexreq) {
-		const Aesm__Message__Request__InitQuoteExRequest *r = req->initquoteexreq;
-
-		res->initquoteexres = &init;
-		err = ret ? aesm_error_of(ret) : check_key_id(q, r->has_att_key_id, &r->att_key_id);
-		/* The public key ID is the SHA-256 the QE's REPORTDATA holds. */
-		if (!err && r->b_pub_key_id && (!r->has_buf_size || r->buf_size < sizeof(pub_key_id)))
+		if (!err && req->getsupportedattkeyidsreq->buf_size < sizeof(a->id))
 			err = AESM_PARAMETER_ERROR;
-		if (!err)
-			err = aesm_error_of(dcap_quoter_target(q, &ti, why, sizeof(why)));
+		key_id(q, a->id);
+		ids.errorcode = err;
+		ids.has_att_key_ids = !err;
+		ids.att_key_ids = (ProtobufCBinaryData){ sizeof(a->id), a->id };
+	} else if (req->initquoteexreq) {
+		res->initquoteexres = &init;
 		init.errorcode = err;
-		init.has_target_info = !err;
-		init.target_info = (ProtobufCBinaryData){ sizeof(ti), (u8 *)&ti };
-		init.has_pub_key_id_size = !err;
-		init.pub_key_id_size = sizeof(pub_key_id);
-		memcpy(pub_key_id, q->qe_report.reportdata, sizeof(pub_key_id));
-		init.has_pub_key_id = !err && r->b_pub_key_id;
-		init.pub_key_id = (ProtobufCBinaryData){ sizeof(pub_key_id), pub_key_id };
+		if (!err)
+			init_quote(q, req->initquoteexreq, &init, a);
 	} else if (req->getquotesizeexreq) {
 		const Aesm__Message__Request__GetQuoteSizeExRequest *r = req->getquotesizeexreq;
 
 		res->getquotesizeexres = &size;
-		err = ret ? aesm_error_of(ret) : check_key_id(q, r->has_att_key_id, &r->att_key_id);
+		if (!err)
+			err = check_key_id(q, r->has_att_key_id, &r->att_key_id);
 		if (!err)
 			err = aesm_error_of(dcap_quoter_quote_size(q, &size.quote_size, why,
 								   sizeof(why)));
 		size.errorcode = err;
 		size.has_quote_size = !err;
 	} else if (req->getquoteexreq) {
-		const Aesm__Message__Request__GetQuoteExRequest *r = req->getquoteexreq;
-
 		res->getquoteexres = &quote;
-		err = ret ? aesm_error_of(ret) : check_key_id(q, r->has_att_key_id, &r->att_key_id);
-		if (!err && r->report.len != sizeof(struct sgx_report))
-			err = AESM_PARAMETER_ERROR;
-		/* A QE REPORT for the application's enclave is not made (yet). */
-		if (!err && r->has_qe_report_info)
-			err = AESM_UNABLE_TO_GENERATE_QE_REPORT;
-		if (!err)
-			err = aesm_error_of(dcap_quoter_quote_size(q, &len, why, sizeof(why)));
-		if (!err && r->buf_size < len)
-			err = AESM_PARAMETER_ERROR;
-		if (!err) {
-			*keep = malloc(len);
-			err = *keep ? aesm_error_of(dcap_quoter_quote(q, r->report.data, *keep, len,
-								      why, sizeof(why))) :
-				      AESM_OUT_OF_MEMORY_ERROR;
-		}
 		quote.errorcode = err;
-		quote.has_quote = !err;
-		quote.quote = (ProtobufCBinaryData){ err ? 0 : len, *keep };
+		quote.has_quote = quote.has_qe_report_info = 0;
+		if (!err)
+			get_quote(q, req->getquoteexreq, &quote, a);
 	} else {
 		res->unsupportedrequestresponse = &unsupported;
 		unsupported.errorcode = AESM_UNEXPECTED_ERROR;
@@ -204,17 +233,18 @@ int dcap_aesm_answer(struct dcap_quoter *q, const u8 *req, size_t len, u8 **resp
 {
 	Response res = AESM__MESSAGE__RESPONSE__INIT;
 	Request *r = aesm__message__request__unpack(NULL, len, req);
-	void *keep = NULL;
+	static struct answer a;
 
 	if (!r)
 		return -EBADMSG;
-	answer(q, r, &res, &keep);
+	memset(&a, 0, sizeof(a));
+	answer(q, r, &res, &a);
 	aesm__message__request__free_unpacked(r, NULL);
 	*resp_len = aesm__message__response__get_packed_size(&res);
 	*resp = malloc(*resp_len ? *resp_len : 1);
 	if (*resp)
 		aesm__message__response__pack(&res, *resp);
-	free(keep);
+	free(a.quote);
 	return *resp ? 0 : -ENOMEM;
 }
 

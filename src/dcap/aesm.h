@@ -21,7 +21,6 @@ enum aesm_error {
 	AESM_UNSUPPORTED_ATT_KEY_ID = 38,
 	AESM_INVALID_REPORT = 47,
 	AESM_ENCLAVE_LOAD_ERROR = 48,
-	AESM_UNABLE_TO_GENERATE_QE_REPORT = 49,
 };
 
 /* sgx_att_key_id_ext_t: the attestation key ID of sgxemu's QE. */

@@ -124,13 +124,23 @@ int dcap_quoter_target(struct dcap_quoter *q, struct sgx_targetinfo *ti, char *w
 /* The size of the quotes @q makes (starts @q). */
 int dcap_quoter_quote_size(struct dcap_quoter *q, u32 *size, char *why,
 			   size_t whylen) __must_check;
+/* sgx_ql_qe_report_info_t: a nonce and the application's TARGETINFO in,
+ * the QE's REPORT for it out, whose REPORTDATA is SHA-256(nonce || quote). */
+struct dcap_qe_report_info {
+	u8 nonce[16];
+	struct sgx_targetinfo app;
+	struct sgx_report qe_report;
+};
+STATIC_ASSERT_SIZE(struct dcap_qe_report_info, 960);
+
 /*
- * A quote for @report (432 bytes, for the QE) into @quote (@cap bytes).
+ * A quote for @report (432 bytes, for the QE) into @quote (@cap bytes);
+ * with @info (may be NULL) also the QE's REPORT for the application.
  * Return: 0, -EBADMSG (the REPORT does not verify), -ENOSPC (@cap is too
  * small), or -errno.
  */
-int dcap_quoter_quote(struct dcap_quoter *q, const void *report, u8 *quote, u32 cap,
-		      char *why, size_t whylen) __must_check;
+int dcap_quoter_quote(struct dcap_quoter *q, const void *report, struct dcap_qe_report_info *info,
+		      u8 *quote, u32 cap, char *why, size_t whylen) __must_check;
 void dcap_quoter_stop(struct dcap_quoter *q);
 
 /* The enclave directory beside the object that holds @fn: DIR/../enclaves. */

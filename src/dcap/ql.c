@@ -98,7 +98,7 @@ QL_API quote3_error_t sgx_qe_get_quote(const void *p_app_report, uint32_t quote_
 		return SGX_QL_ERROR_INVALID_PARAMETER;
 	if (ql_ready())
 		return ql_fail(ql_err, ql_why);
-	err = dcap_quoter_quote(&ql, p_app_report, p_quote, quote_size, why, sizeof(why));
+	err = dcap_quoter_quote(&ql, p_app_report, NULL, p_quote, quote_size, why, sizeof(why));
 	return err ? ql_fail(err, why) : SGX_QL_SUCCESS;
 }
 

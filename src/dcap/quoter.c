@@ -288,18 +288,22 @@ int dcap_quoter_quote_size(struct dcap_quoter *q, u32 *size, char *why, size_t w
 	return err;
 }
 
-static int quote_locked(struct dcap_quoter *q, const void *report, u8 *quote, u32 cap,
-			char *why, size_t whylen)
+static int quote_locked(struct dcap_quoter *q, const void *report,
+			struct dcap_qe_report_info *info, u8 *quote, u32 cap, char *why,
+			size_t whylen)
 {
 	static struct sgxemu_qe_call c;
-	u16 type = SGXEMU_QUOTE_CERT_PCK_CHAIN;
-	u32 size = quote_size(q), sig_len, cert_len = (u32)q->pck.chain_len;
+	u32 size = quote_size(q);
 	struct sgx_targetinfo pce_target;
 	int err, tries;
 
 	if (cap < size) {
 		snprintf(why, whylen, "the quote needs %u bytes, the buffer has %u", size, cap);
 		return -ENOSPC;
+	}
+	if (q->pck.chain_len > SGXEMU_QE_MAX_CERTS) {
+		snprintf(why, whylen, "the PCK certificate chain is larger than the QE takes");
+		return -EIO;
 	}
 	for (tries = 0; tries < 2; tries++) {
 		memset(&c, 0, sizeof(c));
@@ -308,6 +312,13 @@ static int quote_locked(struct dcap_quoter *q, const void *report, u8 *quote, u3
 		c.qe_report_body = q->qe_report;
 		memcpy(c.qe_report_sig, q->qe_report_sig, sizeof(c.qe_report_sig));
 		c.pce_svn = q->pck.pce_svn;
+		c.certs_len = (u32)q->pck.chain_len;
+		memcpy(c.certs, q->pck.chain, q->pck.chain_len);
+		if (info) {
+			c.want_report = 1;
+			memcpy(c.nonce, info->nonce, sizeof(c.nonce));
+			memcpy(c.targetinfo, &info->app, sizeof(info->app));
+		}
 		err = call(q, &q->qe, "QE", &c, SGXEMU_QE_OP_QUOTE, why, whylen);
 		if (err != -EKEYREJECTED || tries)
 			break;
@@ -327,24 +338,25 @@ static int quote_locked(struct dcap_quoter *q, const void *report, u8 *quote, u3
 			 "EREPORT for the QE's TARGETINFO on this machine");
 	if (err)
 		return err;
-	memcpy(quote, c.quote, SGXEMU_QUOTE_SIGNED_PART);
-	memcpy(quote + SGXEMU_QUOTE_SIGNED_PART, &type, 2);
-	memcpy(quote + SGXEMU_QUOTE_SIGNED_PART + 2, &cert_len, 4);
-	memcpy(quote + SGXEMU_QUOTE_SIGNED_PART + 6, q->pck.chain, cert_len);
-	sig_len = size - SGXEMU_QUOTE_SIG_OFFSET;
-	memcpy(quote + SGXEMU_QUOTE_SIG_LEN_OFFSET, &sig_len, 4);
+	if (c.quote_len != size) {
+		snprintf(why, whylen, "the QE wrote a quote of %u bytes, not %u", c.quote_len, size);
+		return -EIO;
+	}
+	memcpy(quote, c.quote, size);
+	if (info)
+		memcpy(&info->qe_report, c.out_report, sizeof(info->qe_report));
 	return 0;
 }
 
-int dcap_quoter_quote(struct dcap_quoter *q, const void *report, u8 *quote, u32 cap,
-		      char *why, size_t whylen)
+int dcap_quoter_quote(struct dcap_quoter *q, const void *report, struct dcap_qe_report_info *info,
+		      u8 *quote, u32 cap, char *why, size_t whylen)
 {
 	int err;
 
 	pthread_mutex_lock(&q->lock);
 	err = start_locked(q, why, whylen);
 	if (!err)
-		err = quote_locked(q, report, quote, cap, why, whylen);
+		err = quote_locked(q, report, info, quote, cap, why, whylen);
 	pthread_mutex_unlock(&q->lock);
 	return err;
 }

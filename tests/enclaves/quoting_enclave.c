@@ -182,17 +182,20 @@ static u64 qe_quote(struct sgxemu_qe_call *c, const struct sgx_report *self)
 {
 	static const u8 vendor[16] = SGXEMU_QUOTE_VENDOR_ID;
 	static struct qe_blob b;
-	static u8 q[SGXEMU_QUOTE_SIGNED_PART];
+	static u8 q[SGXEMU_QE_MAX_QUOTE];
 	struct sgxemu_quote_header h;
 	struct sgxemu_quote_ecdsa_sig sig;
 	struct sgx_report rep;
 	u8 d[32], hash[32], data[64];
-	u16 auth_size = SGXEMU_QUOTE_AUTH_DATA_SIZE;
+	u16 auth_size = SGXEMU_QUOTE_AUTH_DATA_SIZE, cert_type = SGXEMU_QUOTE_CERT_PCK_CHAIN;
+	u32 len, sig_len;
 	u64 ret;
 
 	memcpy(&rep, c->report, sizeof(rep));
 	if (!qe_report_valid(&rep))
 		return SGXEMU_QE_INVALID_REPORT;
+	if (c->certs_len > SGXEMU_QE_MAX_CERTS)
+		return SGXEMU_QE_BAD_OP;
 	ret = unseal(c, &b, d);
 	if (ret)
 		goto out;
@@ -224,7 +227,29 @@ static u64 qe_quote(struct sgxemu_qe_call *c, const struct sgx_report *self)
 	memcpy(q + SGXEMU_QUOTE_SIG_OFFSET, &sig, sizeof(sig));
 	memcpy(q + SGXEMU_QUOTE_AUTH_OFFSET, &auth_size, 2);
 	memcpy(q + SGXEMU_QUOTE_AUTH_OFFSET + 2, b.auth, sizeof(b.auth));
-	memcpy(c->quote, q, sizeof(q));
+	/* The certification data: not signed, so the host could have added
+	 * it, but a REPORT for the application covers the whole quote. */
+	memcpy(q + SGXEMU_QUOTE_SIGNED_PART, &cert_type, 2);
+	memcpy(q + SGXEMU_QUOTE_SIGNED_PART + 2, &c->certs_len, 4);
+	memcpy(q + SGXEMU_QUOTE_SIGNED_PART + 6, c->certs, c->certs_len);
+	len = SGXEMU_QUOTE_SIGNED_PART + 6 + c->certs_len;
+	sig_len = len - SGXEMU_QUOTE_SIG_OFFSET;
+	memcpy(q + SGXEMU_QUOTE_SIG_LEN_OFFSET, &sig_len, 4);
+	memcpy(c->quote, q, len);
+	c->quote_len = len;
+	if (c->want_report) {
+		struct sgx_targetinfo ti;
+		struct sha256 s;
+
+		memset(data, 0, sizeof(data));
+		sha256_init(&s);
+		sha256_update(&s, c->nonce, sizeof(c->nonce));
+		sha256_update(&s, q, len);
+		sha256_final(&s, data);
+		memcpy(&ti, c->targetinfo, sizeof(ti));
+		qe_ereport(&ti, data, &rep);
+		memcpy(c->out_report, &rep, sizeof(rep));
+	}
 out:
 	memset(d, 0, sizeof(d));
 	memset(&b, 0, sizeof(b));
@@ -243,6 +268,7 @@ void encl_body(struct sgxemu_qe_call *req, u64 cssa, u64 base, u64 tcs)
 		return;
 	/* Read the call once: the host may change it under us. */
 	memcpy(&c, req, sizeof(c));
+	c.quote_len = 0;
 	qe_ereport(NULL, NULL, &self);
 	switch (c.op) {
 	case SGXEMU_QE_OP_REPORT:
@@ -261,7 +287,9 @@ void encl_body(struct sgxemu_qe_call *req, u64 cssa, u64 base, u64 tcs)
 	}
 	memcpy(req->out_report, c.out_report, sizeof(c.out_report));
 	memcpy(&req->blob, &c.blob, sizeof(c.blob));
-	memcpy(req->quote, c.quote, sizeof(c.quote));
+	if (c.quote_len <= sizeof(c.quote))
+		memcpy(req->quote, c.quote, c.quote_len);
+	req->quote_len = c.quote_len;
 	req->status = status;
 	memset(&c, 0, sizeof(c));
 }

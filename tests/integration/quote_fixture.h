@@ -78,7 +78,7 @@ static inline void qf_quote(struct qf *f)
 	free(f->quote);
 	f->quote = malloc(f->len);
 	ASSERT_TRUE(f->quote != NULL);
-	if (dcap_quoter_quote(&f->q, &rep, f->quote, f->len, why, sizeof(why)))
+	if (dcap_quoter_quote(&f->q, &rep, NULL, f->quote, f->len, why, sizeof(why)))
 		harness_fail(__FILE__, __LINE__, "quote: %s", why);
 }
 

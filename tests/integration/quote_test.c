@@ -19,6 +19,7 @@
 #include "aesm.pb-c.h"
 #include "base/file.h"
 #include "base/hex.h"
+#include "cpu/crypto.h"
 
 #include "quote_fixture.h"
 
@@ -203,11 +204,11 @@ TEST(quote, report_not_for_the_qe_refused)
 	wrong = f.ti;
 	wrong.measurement[0] ^= 1;
 	qf_report(&f, &wrong, f.reportdata, &rep);
-	ASSERT_EQ(dcap_quoter_quote(&f.q, &rep, q, len, why, sizeof(why)), -EBADMSG);
+	ASSERT_EQ(dcap_quoter_quote(&f.q, &rep, NULL, q, len, why, sizeof(why)), -EBADMSG);
 	ASSERT_STR_CONTAINS(why, "REPORT does not verify");
 	/* A buffer too small is said so. */
 	qf_report(&f, &f.ti, f.reportdata, &rep);
-	ASSERT_EQ(dcap_quoter_quote(&f.q, &rep, q, len - 1, why, sizeof(why)), -ENOSPC);
+	ASSERT_EQ(dcap_quoter_quote(&f.q, &rep, NULL, q, len - 1, why, sizeof(why)), -ENOSPC);
 	free(q);
 }
 
@@ -589,6 +590,50 @@ TEST(quote, through_the_aesm_socket)
 		harness_fail(__FILE__, __LINE__, "verify: %s", sgxemu_last_error());
 	ASSERT_MEMEQ(info.body.reportdata, f.reportdata, 64);
 	aesm__message__response__free_unpacked(res, NULL);
+	/* With a nonce and this enclave's TARGETINFO, also the QE's REPORT for
+	 * it, binding the nonce and the whole quote (qe_report_info). */
+	{
+		struct dcap_qe_report_info qri;
+		struct sgx_keyrequest kr __aligned(512);
+		struct sgx_report self;
+		static struct encl_op op;
+		struct sgx_enclave_run run;
+		u8 h[32], mac[16];
+		struct crypto_sha256 sha;
+
+		memset(&qri, 0, sizeof(qri));
+		memset(qri.nonce, 0x5A, sizeof(qri.nonce));
+		qf_report(&f, &ti, f.reportdata, &self);
+		memcpy(qri.app.measurement, self.mrenclave, 32);
+		qri.app.attributes = self.attributes;
+		qri.app.miscselect = self.miscselect;
+		get.has_qe_report_info = 1;
+		get.qe_report_info = (ProtobufCBinaryData){ sizeof(qri), (u8 *)&qri };
+		res = aesm_call(sock, &req);
+		ASSERT_EQ(res->getquoteexres->errorcode, 0);
+		ASSERT_EQ(res->getquoteexres->qe_report_info.len, sizeof(qri));
+		memcpy(&qri, res->getquoteexres->qe_report_info.data, sizeof(qri));
+		ASSERT_MEMEQ(qri.qe_report.mrenclave, ti.measurement, 32);
+		crypto_sha256_init(&sha);
+		crypto_sha256_update(&sha, qri.nonce, 16);
+		crypto_sha256_update(&sha, res->getquoteexres->quote.data,
+				     res->getquoteexres->quote.len);
+		crypto_sha256_final(&sha, h);
+		ASSERT_MEMEQ(qri.qe_report.reportdata, h, 32);
+		/* Its MAC is right for this enclave's REPORT key. */
+		memset(&kr, 0, sizeof(kr));
+		kr.keyname = SGX_KEYNAME_REPORT;
+		memcpy(kr.keyid, qri.qe_report.keyid, 32);
+		memset(&op, 0, sizeof(op));
+		op.type = ENCL_OP_GETKEY;
+		memcpy(op.in, &kr, sizeof(kr));
+		ASSERT_EQ(xf_call(sgxemu_enclave_tcs(f.encl, 0), &op, &run), 0);
+		ASSERT_EQ(op.r0, 0);
+		crypto_aes128_cmac(op.out, &qri.qe_report, SGX_REPORT_BODY_LEN, mac);
+		ASSERT_MEMEQ(mac, qri.qe_report.mac, 16);
+		aesm__message__response__free_unpacked(res, NULL);
+		get.has_qe_report_info = 0;
+	}
 	/* A damaged REPORT is refused with AESM_INVALID_REPORT. */
 	rep.mac[0] ^= 1;
 	res = aesm_call(sock, &req);
