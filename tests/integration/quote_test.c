@@ -308,7 +308,8 @@ static u8 *with_certs(const struct qf *f, STACK_OF(X509) *certs, size_t *len)
 	memcpy(q, f->quote, CERTS + 2);
 	certs_len = (u32)n;
 	memcpy(q + CERTS + 2, &certs_len, 4);
-	memcpy(q + CERTS + 6, pem, (size_t)n);
+	if (n > 0)
+		memcpy(q + CERTS + 6, pem, (size_t)n);
 	sig_len = (u32)(*len - SIG);
 	memcpy(q + SGXEMU_QUOTE_SIG_LEN_OFFSET, &sig_len, 4);
 	BIO_free(bio);
