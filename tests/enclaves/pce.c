@@ -133,6 +133,7 @@ void encl_body(struct sgxemu_qe_call *req, u64 cssa, u64 base, u64 tcs)
 {
 	static struct sgxemu_qe_call c;
 	static struct sgx_report self;
+	static bool have_self;
 	u64 status;
 
 	(void)base;
@@ -141,7 +142,11 @@ void encl_body(struct sgxemu_qe_call *req, u64 cssa, u64 base, u64 tcs)
 		return;
 	/* Read the call once: the host may change it under us. */
 	memcpy(&c, req, sizeof(c));
-	qe_ereport(NULL, NULL, &self);
+	/* Its own identity and the CPUSVN do not change while it lives. */
+	if (!have_self) {
+		qe_ereport(NULL, NULL, &self);
+		have_self = true;
+	}
 	switch (c.op) {
 	case SGXEMU_QE_OP_REPORT:
 		memcpy(c.out_report, &self, sizeof(self));
