@@ -41,9 +41,10 @@ LINK_base := $(O)/lib/libbase.a
 # --- the CLI ------------------------------------------------------------------
 SGXEMU_SRCS := $(wildcard tools/sgxemu/*.c)
 SGXEMU_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(SGXEMU_SRCS))
-$(O)/bin/sgxemu: $(SGXEMU_OBJS) $(LINK_api)
+$(O)/bin/sgxemu: $(SGXEMU_OBJS) $(O)/lib/libdcap.a $(LINK_api)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(LINK_api) $(LDLIBS)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SGXEMU_OBJS) $(O)/lib/libdcap.a $(LINK_api) \
+		$(LDLIBS) -lprotobuf-c
 
 # --- the preload shim -----------------------------------------------------------
 PRELOAD := $(O)/lib/libsgxemu-preload.so
@@ -76,6 +77,38 @@ $(HELPER): $(HELPER_SRCS) src/preload/gate.h src/preload/sgxemu_exec.lds
 		-Wl,-T,src/preload/sgxemu_exec.lds -Wl,--no-relax -Wl,--build-id=none -Wl,-z,noexecstack \
 		-o $@ $(HELPER_SRCS)
 
+# --- the quote library and the AESM service (src/dcap) ----------------------
+# A front end beside the shim: libsgx_dcap_ql.so runs the PCE and QE
+# through the Linux uAPI of the program that loads it; libdcap.a (the CLI,
+# the tests) runs them on a platform of its own.  The AESM protocol's C
+# code is generated from src/dcap/aesm.proto at build time.
+DCAP_CORE := $(addprefix $(O)/obj/src/dcap/,encl.o quoter.o pck.o)
+DCAP_SO := $(O)/lib/libsgx_dcap_ql.so
+DCAP_SO_OBJS := $(DCAP_CORE) $(addprefix $(O)/obj/src/dcap/,ql.o dev_uapi.o vdso_call.o)
+AESM_GEN := $(O)/gen/dcap
+$(O)/lib/libdcap.a: $(DCAP_CORE) $(O)/obj/src/dcap/dev_emu.o $(O)/obj/src/dcap/aesm.o \
+	$(O)/obj/gen/aesm.pb-c.o
+
+$(AESM_GEN)/aesm.pb-c.c $(AESM_GEN)/aesm.pb-c.h &: src/dcap/aesm.proto
+	@mkdir -p $(AESM_GEN)
+	$(Q_CC)protoc-c --proto_path=src/dcap --c_out=$(AESM_GEN) aesm.proto
+
+$(O)/obj/gen/aesm.pb-c.o: $(AESM_GEN)/aesm.pb-c.c $(AESM_GEN)/aesm.pb-c.h
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(CPPFLAGS) -I$(AESM_GEN) $(CFLAGS) -c -o $@ $<
+
+$(O)/obj/src/dcap/aesm.o: CPPFLAGS += -I$(AESM_GEN)
+$(O)/obj/src/dcap/aesm.o: | $(AESM_GEN)/aesm.pb-c.h
+$(O)/obj/tests/integration/quote_test.o: CPPFLAGS += -I$(AESM_GEN)
+$(O)/obj/tests/integration/quote_test.o: | $(AESM_GEN)/aesm.pb-c.h
+
+$(DCAP_SO): $(DCAP_SO_OBJS) $(LINK_api) src/dcap/libsgx_dcap_ql.map
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libsgx_dcap_ql.so.1 \
+		-Wl,--version-script=src/dcap/libsgx_dcap_ql.map -Wl,-z,noexecstack -o $@ \
+		$(DCAP_SO_OBJS) $(LINK_api) $(LDLIBS)
+	@ln -sf libsgx_dcap_ql.so $(O)/lib/libsgx_dcap_ql.so.1
+
 # --- test enclaves ------------------------------------------------------------
 # Freestanding, position independent, linked at 0; never built with the
 # sanitizers.  Turned into .sgxs and signed by the CLI we just built.
@@ -93,7 +126,8 @@ SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
 	test_enclave_c.sgxs test_enclave_c.sig test_enclave_d.sgxs test_enclave_d.sig \
-	launch_enclave.sgxs launch_enclave.sig)
+	launch_enclave.sgxs launch_enclave.sig pce.sgxs pce.sig quoting_enclave.sgxs \
+	quoting_enclave.sig)
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)
@@ -114,6 +148,20 @@ $(ENCL_DIR)/launch_enclave.sig: $(ENCL_DIR)/launch_enclave.sgxs tests/data/signi
 $(ENCL_DIR)/test_enclave_d.sig: $(ENCL_DIR)/test_enclave_d.sgxs tests/data/signing-key.pem \
 		$(O)/bin/sgxemu
 	$(Q_CC)$(SIGN) --attributes 0x404 --key tests/data/signing-key.pem $< -o $@
+
+# The attestation enclaves (doc/attestation.md): production enclaves with
+# PROVISIONKEY (0x10) besides MODE64BIT, signed by their own key.
+QE_DEPS := include/sgxemu/qe.h include/sgxemu/quote.h tests/enclaves/qe_common.h \
+	tests/enclaves/sha256.h tests/enclaves/p256.h $(ENCL_DEPS)
+$(ENCL_DIR)/pce.elf $(ENCL_DIR)/quoting_enclave.elf: $(ENCL_DIR)/%.elf: tests/enclaves/%.c $(QE_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iinclude -Isrc $(ENCL_LDFLAGS) -o $@ \
+		$(ENCL_RT) $<
+
+$(ENCL_DIR)/pce.sig $(ENCL_DIR)/quoting_enclave.sig: $(ENCL_DIR)/%.sig: $(ENCL_DIR)/%.sgxs \
+		tests/data/qe-signing-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 1 --attributes 0x14 \
+		--key tests/data/qe-signing-key.pem $< -o $@
 
 $(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
@@ -148,6 +196,35 @@ $(HELLO_DIR)/hello: $(O)/obj/examples/hello/hello.o $(LINK_api) $(HELLO_ENCLAVES
 $(O)/obj/examples/hello/hello.o: CPPFLAGS += -DHELLO_ENCLAVES=\"$(abspath $(HELLO_DIR))\" \
 	-Iexamples/hello
 
+# The quote example: an enclave, an SGX program for the Linux driver that
+# links libsgx_dcap_ql (and speaks the AESM protocol), and a verifier.
+QUOTE_DIR := $(O)/examples/quote
+QUOTE_EXAMPLE := $(addprefix $(QUOTE_DIR)/,quote_enclave.sgxs quote_enclave.sig quote_app \
+	quote_verify)
+
+$(QUOTE_DIR)/quote_enclave.elf: examples/quote/quote_enclave.c examples/quote/quote_call.h \
+		tests/enclaves/sha256.h $(ENCL_DEPS)
+	@mkdir -p $(@D)
+	$(Q_CC)$(CC) $(ENCL_CFLAGS) -Iexamples/quote $(ENCL_LDFLAGS) -o $@ $(ENCL_RT) $<
+
+$(QUOTE_DIR)/%.sgxs: $(QUOTE_DIR)/%.elf $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
+
+$(QUOTE_DIR)/%.sig: $(QUOTE_DIR)/%.sgxs tests/data/signing-key.pem $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu sign --key tests/data/signing-key.pem --date 20260101 $< -o $@
+
+$(QUOTE_DIR)/quote_app: examples/quote/quote_app.c examples/quote/quote_call.h \
+		include/sgxemu/dcap_ql.h $(AESM_GEN)/aesm.pb-c.c $(DCAP_SO)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) -D_GNU_SOURCE -Iinclude -Iexamples/quote -I$(AESM_GEN) $(CFLAGS) $(LDFLAGS) \
+		-o $@ $< $(AESM_GEN)/aesm.pb-c.c -L$(O)/lib -lsgx_dcap_ql \
+		-Wl,-rpath,$(abspath $(O)/lib) -lprotobuf-c
+
+$(QUOTE_DIR)/quote_verify: examples/quote/quote_verify.c examples/quote/quote_call.h $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) -D_GNU_SOURCE -Iinclude -Iexamples/quote $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(LINK_api) $(LDLIBS)
+
 # --- tests --------------------------------------------------------------------
 HARNESS_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
 $(O)/lib/libharness.a: $(HARNESS_OBJS)
@@ -168,9 +245,11 @@ endef
 $(foreach l,$(UNIT_LAYERS),$(eval $(call unit_rule,$(l))))
 
 INTEGRATION_ASM := $(patsubst %.S,$(O)/obj/%.o,$(wildcard tests/integration/*.S))
-$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api)
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(INTEGRATION_ASM) $(O)/lib/libharness.a \
+		$(O)/lib/libdcap.a $(LINK_api)
 	@mkdir -p $(@D)
-	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a $(LINK_api) $(LDLIBS)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(INTEGRATION_ASM) $(O)/lib/libharness.a \
+		$(O)/lib/libdcap.a $(LINK_api) $(LDLIBS) -lprotobuf-c
 
 # Programs written for the Linux driver, run under `sgxemu run` by the
 # tests: plain C, no libsgxemu; built with the sanitizers when the shim is
@@ -207,6 +286,12 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api) bench/bench.h
 	@mkdir -p $(@D)
 	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_api) $(LDLIBS)
 
+# Quote generation needs the quote library's insides.
+$(O)/bench/quote: $(O)/obj/bench/quote.o $(O)/lib/libdcap.a $(LINK_api) bench/bench.h
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libdcap.a $(LINK_api) $(LDLIBS) \
+		-lprotobuf-c
+
 # --- header self-containment --------------------------------------------------
 HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h)
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
@@ -215,7 +300,8 @@ HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 .PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello
+all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello $(DCAP_SO) \
+	$(QUOTE_EXAMPLE)
 
 headers: $(HDR_OKS)
 
@@ -242,9 +328,10 @@ bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 
 # The main job: an enclave that seals a secret, unseals it in a second run
 # and attests itself to a second enclave, on a fresh emulated platform.
-demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES)
+demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES) \
+		$(DCAP_SO) $(QUOTE_EXAMPLE)
 	@HELLO=$(HELLO_DIR)/hello SGXEMU=$(O)/bin/sgxemu DRIVER_PROG=$(O)/tests/prog/driver_prog \
-		ENCLAVES=$(O)/enclaves scripts/demo
+		ENCLAVES=$(O)/enclaves QUOTE_EXAMPLE=$(QUOTE_DIR) scripts/demo
 
 # Real hardware-built enclaves measured, signed and launched.
 demo-vectors: $(O)/bin/sgxemu
@@ -262,7 +349,7 @@ help:
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
 	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm'
-	@echo '  demo   an enclave seals, unseals and attests on the emulated platform'
+	@echo '  demo   an enclave seals, unseals and attests; a DCAP quote is made and verified'
 	@echo '  lint   header self-containment and layering checks'
 
 VECTORS ?= ../shared/vectors

@@ -48,4 +48,5 @@ CPPFLAGS += -DTEST_SGXEMU=\"$(abspath $(O)/bin/sgxemu)\" \
 	-DTEST_ENCLAVES=\"$(abspath $(O)/enclaves)\" \
 	-DTEST_HELLO=\"$(abspath $(O)/examples/hello/hello)\" \
 	-DTEST_PRELOAD=\"$(abspath $(O)/lib/libsgxemu-preload.so)\" \
-	-DTEST_PROGS=\"$(abspath $(O)/tests/prog)\"
+	-DTEST_PROGS=\"$(abspath $(O)/tests/prog)\" \
+	-DTEST_QUOTE_EXAMPLE=\"$(abspath $(O)/examples/quote)\"

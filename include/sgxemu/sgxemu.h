@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sgxemu/quote.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -148,6 +150,45 @@ struct sgxemu_vm_stats {
 };
 
 SGXEMU_API int sgxemu_vm_stats(struct sgxemu_platform *guest, struct sgxemu_vm_stats *out);
+
+/* What sgxemu_quote_verify() requires beyond the signatures; NULL/0: nothing. */
+struct sgxemu_quote_policy {
+	const char *root;           /* PEM file of the trusted root CA; NULL: this machine's */
+	const char *state_dir;      /* this machine's state directory; NULL: the default */
+	const uint8_t *mrenclave;   /* 32 bytes the enclave's MRENCLAVE must be */
+	const uint8_t *mrsigner;    /* 32 bytes its MRSIGNER must be */
+	int no_debug;               /* refuse an enclave with ATTRIBUTES.DEBUG */
+};
+
+/* What a verified quote says. */
+struct sgxemu_quote_info {
+	struct sgxemu_quote_header header;
+	struct sgxemu_report_body body;       /* the application enclave's */
+	struct sgxemu_report_body qe_report;  /* the QE's */
+	/* From the PCK certificate's SGX extensions. */
+	uint8_t ppid[16];
+	uint8_t cpusvn[16];
+	uint16_t pcesvn;
+	uint8_t pceid[2];
+	uint8_t fmspc[6];
+	int sgx_type;
+	char root[256];                       /* the root CA's subject */
+};
+
+/*
+ * Verify a DCAP version 3 quote (<sgxemu/quote.h>) of @len bytes: its
+ * format, the chain from its PCK certificate to the trusted root, the
+ * PCK's signature over the QE's REPORT body, that REPORT's binding of the
+ * attestation key, the attestation key's signature over the quote, and
+ * @policy (may be NULL).  @info (may be NULL) gets what it says.
+ * Return: 0; -EBADMSG when a check fails, and sgxemu_last_error() is one
+ * line, "CHECK: what is wrong", CHECK one of "format", "certificate chain",
+ * "PCK certificate", "QE report signature", "attestation key binding",
+ * "quote signature", "policy"; -ENOENT without a root; or -errno.
+ */
+SGXEMU_API int sgxemu_quote_verify(const void *quote, size_t len,
+				   const struct sgxemu_quote_policy *policy,
+				   struct sgxemu_quote_info *info);
 
 /*
  * Load an enclave: replay @sgxs_path (ECREATE, EADD, EEXTEND), EINIT with

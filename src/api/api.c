@@ -66,6 +66,16 @@ __printf(2, 3) static int fail(int err, const char *fmt, ...)
 	return err;
 }
 
+int api_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 struct drv *api_drv(struct sgxemu_platform *p)
 {
 	return p->drv;

@@ -14,4 +14,7 @@ void api_fdtable_init(void);
 /* The driver's enclave behind @e (for tests that reach into the driver). */
 struct encl *api_enclave_encl(struct sgxemu_enclave *e);
 
+/* Set sgxemu_last_error() and return @err. */
+int api_fail(int err, const char *fmt, ...) __printf(2, 3);
+
 #endif

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one narrow facade over OpenSSL's libcrypto.  Nothing else in src/
- * includes an OpenSSL header.  The SHA-256 context and AES-CMAC are
- * allocation-free, so leaves may use them from signal handlers.
+ * The one narrow facade over OpenSSL's libcrypto.  Nothing else below the
+ * front ends includes an OpenSSL header (the attestation code, src/dcap
+ * and src/api/quote.c, uses its X.509 directly: doc/decisions.md).  The
+ * SHA-256 context and AES-CMAC are allocation-free, so leaves may use
+ * them from signal handlers.
  */
 #ifndef SGXEMU_CPU_CRYPTO_H
 #define SGXEMU_CPU_CRYPTO_H

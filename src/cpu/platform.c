@@ -185,9 +185,12 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	for (p = 0; p < plat->nr_epc_pages; p++)
 		plat->epc[p].mem = plat->epc_window + p * SGX_PAGE_SIZE;
 	atomic_init(&plat->next_eid, 1);
-	err = crypto_random(plat->report_keyid, sizeof(plat->report_keyid));
-	if (!err)
-		err = crypto_random(plat->paging_key, sizeof(plat->paging_key));
+	/* CR_REPORT_KEYID is the host boot's (doc/decisions.md); the paging
+	 * key is this instance's, as its EPC is. */
+	err = state_report_keyid(plat->state_dir, plat->report_keyid, why, whylen);
+	if (err)
+		goto err_free;
+	err = crypto_random(plat->paging_key, sizeof(plat->paging_key));
 	atomic_init(&plat->next_version, 1);
 	if (err) {
 		snprintf(why, whylen, "cannot get random bytes: %s", strerror(-err));

@@ -56,7 +56,7 @@ struct platform {
 	pthread_rwlock_t check_lock;
 	struct lp *lps;
 	struct platform_mmu mmu;
-	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, random per boot */
+	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, per host boot */
 	u8 paging_key[16];       /* CR_BASE_PK: EWB's AES-GCM key, random per boot */
 	atomic_ullong next_version; /* EWB's versions: unique, never 0 */
 };

@@ -3,9 +3,11 @@
 #include "cpu/state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,8 @@
 
 #define SECRETS_FILE "platform-secrets"
 #define SECRETS_MAGIC "SGXEMU-SECRETS-1"
+#define KEYID_FILE "report-keyid"
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
 
 struct secrets_file {
 	char magic[16];
@@ -149,4 +153,98 @@ int state_load_secrets(const char *dir, struct platform_secrets *secrets, char *
 		return err;
 	}
 	return read_secrets(path, secrets, why, whylen);
+}
+
+int state_read_file(const char *dir, const char *name, size_t max, u8 **buf, size_t *len)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return file_read_all(path, max, buf, len);
+}
+
+int state_write_file(const char *dir, const char *name, const void *buf, size_t len,
+		     bool exclusive)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return file_write_atomic(path, buf, len, 0600, exclusive);
+}
+
+/* The report-keyid file: the boot it belongs to, the KEYID, a digest. */
+struct keyid_file {
+	char boot_id[40];
+	u8 keyid[32];
+	u8 digest[32];
+};
+
+int state_report_keyid_for_boot(const char *dir, const char *boot_id, u8 keyid[32], char *why,
+				size_t whylen)
+{
+	struct keyid_file f;
+	char lock[4200];
+	size_t len;
+	u8 *buf, d[32];
+	int fd, err;
+
+	/* Two processes starting after a reboot must agree on one KEYID. */
+	snprintf(lock, sizeof(lock), "%s/%s.lock", dir, KEYID_FILE);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		err = -errno;
+		snprintf(why, whylen, "cannot lock %s: %s", lock, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	err = state_read_file(dir, KEYID_FILE, 4096, &buf, &len);
+	if (!err) {
+		if (len == sizeof(f)) {
+			memcpy(&f, buf, sizeof(f));
+			crypto_sha256(&f, offsetof(struct keyid_file, digest), d);
+			if (!memcmp(d, f.digest, 32) &&
+			    !strncmp(f.boot_id, boot_id, sizeof(f.boot_id))) {
+				memcpy(keyid, f.keyid, 32);
+				free(buf);
+				goto out;
+			}
+		}
+		free(buf);
+	}
+	/* Absent, damaged (it holds nothing secret) or of another boot: a new one. */
+	memset(&f, 0, sizeof(f));
+	snprintf(f.boot_id, sizeof(f.boot_id), "%s", boot_id);
+	err = crypto_random(f.keyid, sizeof(f.keyid));
+	if (!err) {
+		crypto_sha256(&f, offsetof(struct keyid_file, digest), f.digest);
+		err = state_write_file(dir, KEYID_FILE, &f, sizeof(f), false);
+	}
+	if (err)
+		snprintf(why, whylen, "cannot write %s/%s: %s", dir, KEYID_FILE, strerror(-err));
+	else
+		memcpy(keyid, f.keyid, 32);
+out:
+	close(fd);
+	return err;
+}
+
+int state_report_keyid(const char *dir, u8 keyid[32], char *why, size_t whylen)
+{
+	char boot_id[37] = "";
+	ssize_t n = -1;
+	int fd;
+
+	/* A procfs file: its size is 0, so read it rather than file_read_all(). */
+	fd = open(BOOT_ID_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, boot_id, sizeof(boot_id) - 1);
+		close(fd);
+	}
+	boot_id[n > 0 ? n : 0] = '\0';
+	boot_id[strcspn(boot_id, "\n")] = '\0';
+	/* Without a boot ID (no procfs), every platform instance is a boot. */
+	if (!boot_id[0])
+		return crypto_random(keyid, 32);
+	return state_report_keyid_for_boot(dir, boot_id, keyid, why, whylen);
 }

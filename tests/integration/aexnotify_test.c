@@ -6,9 +6,12 @@
  * the SDK's does.  Interrupts are timer signals, through the vDSO and
  * through a raw ENCLU whose AEP is another ENCLU.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "exec_fixture.h"
 #include "mix.h"
@@ -32,6 +35,8 @@ static void load_d(struct xf *x, int aexnotify)
 	struct sgxemu_platform_options o = { .aexnotify = aexnotify };
 
 	memset(x, 0, sizeof(*x));
+	/* The test's own timer is the only interrupt: its counts are exact. */
+	setenv("SGXEMU_TICK_HZ", "0", 1);
 	if (sgxemu_platform_create(&o, &x->plat))
 		harness_fail(__FILE__, __LINE__, "platform: %s", sgxemu_last_error());
 	x->encl = xf_load(x, "test_enclave_d", "test_enclave_d.sig");
@@ -181,4 +186,38 @@ TEST(aexnotify, refused_without_aexnotify)
 	x.encl = xf_load(&x, "test_enclave_a", "test_enclave_a.sig");
 	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
 	ASSERT_EQ(run.function, EEXIT);
+}
+
+static void *stop_after_100ms(void *arg)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	(void)arg;
+	while (!flag[1])
+		sched_yield();
+	nanosleep(&ts, NULL);
+	flag[0] = 1;
+	return NULL;
+}
+
+/* Without a timer of the program's, the emulated processor's own tick
+ * interrupts enclave code (as a kernel's tick would on hardware): a loop
+ * that runs a tenth of a second sees notifications. */
+TEST(aexnotify, the_tick_interrupts_enclave_code)
+{
+	struct sgx_enclave_run run;
+	struct encl_op op;
+	static struct xf x;
+	pthread_t th;
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(NULL, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_d", "test_enclave_d.sig");
+	spin_op(&op, 1);
+	ASSERT_EQ(pthread_create(&th, NULL, stop_after_100ms, &op), 0);
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	pthread_join(th, NULL);
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_GE(op.exc_count, 5);
+	assert_loop_intact(&op);
 }

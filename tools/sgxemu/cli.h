@@ -18,6 +18,8 @@ int cmd_run(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_quote(int argc, char **argv);
+int cmd_aesm(int argc, char **argv);
 
 /* Run argv[0] under the preload shim, for `sgxemu @cmd`; returns only on
  * failure, with the exit code. */

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include "arch/x86.h"
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/log.h"
 #include "cli.h"
 #include "drv/drv.h"
 #include "cpu/cpu.h"
+#include "cpu/crypto.h"
+#include "dcap/dcap.h"
 
 static void usage(FILE *f)
 {
@@ -48,6 +51,43 @@ static void print_cpuid(const struct platform *plat)
 	printf("attributes:   %#llx, xfrm %#llx\n", (unsigned long long)r[1] << 32 | r[0],
 	       (unsigned long long)r[3] << 32 | r[2]);
 	printf("AEX-Notify:   %s\n", (r[0] & SGX_ATTR_AEXNOTIFY) ? "yes" : "no");
+}
+
+/* The attestation enclaves' identities and the machine's root CA. */
+static void print_attestation(const char *state_dir)
+{
+	static const char *const names[] = { "quoting_enclave", "pce" };
+	struct sgx_sigstruct sig;
+	char dir[4096], path[4200], hex[65];
+	unsigned int i;
+	u8 mrsigner[32];
+	size_t len;
+	u8 *buf;
+
+	if (dcap_default_enclaves((const void *)print_attestation, dir, sizeof(dir)))
+		return;
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s.sig", dir, names[i]);
+		if (file_read_all(path, 4096, &buf, &len)) {
+			printf("%-13s not built (%s)\n", i ? "pce:" : "qe:", path);
+			continue;
+		}
+		if (len != sizeof(sig)) {
+			free(buf);
+			continue;
+		}
+		memcpy(&sig, buf, sizeof(sig));
+		free(buf);
+		crypto_sha256(sig.modulus, sizeof(sig.modulus), mrsigner);
+		hex_encode(hex, sig.enclavehash, 32);
+		printf("%-13s mrenclave %s, isvprodid %u, isvsvn %u\n", i ? "pce:" : "qe:", hex,
+		       sig.isvprodid, sig.isvsvn);
+		hex_encode(hex, mrsigner, 32);
+		printf("              mrsigner %s\n", hex);
+	}
+	snprintf(path, sizeof(path), "%s/attestation-root.pem", state_dir);
+	printf("attest root:  %s%s\n", path,
+	       access(path, R_OK) ? " (none yet: made with the first quote)" : "");
 }
 
 int cmd_info(int argc, char **argv)
@@ -157,6 +197,7 @@ int cmd_info(int argc, char **argv)
 		       i, (unsigned long long)fc,
 		       (fc & FEAT_CTL_SGX_LC_ENABLED) ? "writable" : "locked", hex);
 	}
+	print_attestation(platform_state_dir(plat));
 	platform_destroy(plat);
 	return EXIT_OK;
 }

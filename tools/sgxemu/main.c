@@ -25,6 +25,8 @@ static const struct command {
 	{ "vm", cmd_vm, "run a program inside a VM whose EPC is a virtual EPC of the host's" },
 	{ "info", cmd_info, "show what the emulated platform reports" },
 	{ "stat", cmd_stat, "run a program and report EINITs, launch-control MSR writes, EPC" },
+	{ "quote", cmd_quote, "verify a DCAP quote: 'sgxemu quote verify QUOTE'" },
+	{ "aesm", cmd_aesm, "answer AESM socket quote requests with sgxemu's quoting enclave" },
 };
 
 static void usage(FILE *f)

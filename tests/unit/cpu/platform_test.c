@@ -9,8 +9,10 @@
 #include <signal.h>
 
 #include "base/file.h"
+#include "base/mem.h"
 #include "cpu/epcm.h"
 #include "cpu/platform.h"
+#include "cpu/state.h"
 #include "fixture.h"
 
 static int create_in(const char *dir, struct platform **plat, char *why, size_t whylen)
@@ -236,4 +238,32 @@ TEST(platform, epc_bind_only_invalid_pages)
 	ASSERT_EQ(mem[100], 0x42);
 	ASSERT_EQ(platform_epc_bind(fx.plat, fx.page, mem), -EINVAL);
 	platform_destroy(fx.plat);
+}
+
+/* CR_REPORT_KEYID belongs to the host's boot: every platform instance on
+ * one state directory in one boot has the same, a new boot a new one. */
+TEST(platform, report_keyid_is_the_boots)
+{
+	struct platform *a, *b;
+	char dir[1024], why[256];
+	u8 k1[32], k2[32], k3[32];
+
+	snprintf(dir, sizeof(dir), "%s/state", harness_tmpdir());
+	ASSERT_EQ(create_in(dir, &a, why, sizeof(why)), 0);
+	ASSERT_EQ(create_in(dir, &b, why, sizeof(why)), 0);
+	ASSERT_MEMEQ(a->report_keyid, b->report_keyid, 32);
+	ASSERT_FALSE(mem_is_zero(a->report_keyid, 32));
+	platform_destroy(a);
+	platform_destroy(b);
+	ASSERT_EQ(state_report_keyid_for_boot(dir, "boot-1", k1, why, sizeof(why)), 0);
+	ASSERT_EQ(state_report_keyid_for_boot(dir, "boot-1", k2, why, sizeof(why)), 0);
+	ASSERT_MEMEQ(k1, k2, 32);
+	ASSERT_EQ(state_report_keyid_for_boot(dir, "boot-2", k3, why, sizeof(why)), 0);
+	ASSERT_NE(memcmp(k1, k3, 32), 0);
+	/* Another machine (state directory) in the same boot has its own. */
+	snprintf(dir, sizeof(dir), "%s/other", harness_tmpdir());
+	ASSERT_EQ(create_in(dir, &a, why, sizeof(why)), 0);
+	ASSERT_EQ(state_report_keyid_for_boot(dir, "boot-2", k2, why, sizeof(why)), 0);
+	ASSERT_NE(memcmp(k2, k3, 32), 0);
+	platform_destroy(a);
 }
