@@ -309,10 +309,11 @@ check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD) $(HELPER) $(PROGS)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 
-# The Linux kernel's SGX selftests, unmodified, under `sgxemu run` and `sgxemu vm`.
+# Third-party programs, unmodified: the Linux kernel's SGX selftests under
+# `sgxemu run` and `sgxemu vm`, and Intel's SGX SDK samples under `sgxemu run`.
 check-external: $(O)/bin/sgxemu $(PRELOAD) $(HELPER)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) WORK=$(abspath $(O)/external) \
-		tests/external/linux-selftests/run
+		SDK=$(abspath ../shared/external/intel-sgx-sdk) tests/external/run
 
 # Benchmarks run from a release build unless MODE is given.
 BENCH_MODE ?= release
@@ -348,7 +349,8 @@ help:
 	@echo '  all    build build/bin/sgxemu (MODE=debug) or build/MODE/bin/sgxemu'
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
-	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm'
+	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm,'
+	@echo '                  and the Intel SGX SDK samples under sgxemu run'
 	@echo '  demo   an enclave seals, unseals and attests; a DCAP quote is made and verified'
 	@echo '  lint   header self-containment and layering checks'
 
