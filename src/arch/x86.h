@@ -48,6 +48,10 @@ enum x86_vector {
 #define SGX_CPUID_EPC_FIRST 2
 #define SGX_CPUID_EAX_SGX1 BIT(0)
 #define SGX_CPUID_EAX_SGX2 BIT(1)
+/* The oversubscription extensions: ENCLV's EINCVIRTCHILD, EDECVIRTCHILD and
+ * ESETCONTEXT (bit 5); ETRACKC, ERDINFO, ELDBC and ELDUC (bit 6). */
+#define SGX_CPUID_EAX_ENCLV BIT(5)
+#define SGX_CPUID_EAX_OVERSUB BIT(6)
 #define SGX_CPUID_EPC_SECTION 0x1
 #define SGX_CPUID_EPC_MASK 0xF
 

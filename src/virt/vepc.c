@@ -1,26 +1,809 @@
 // SPDX-License-Identifier: MIT
 /*
  * Virtual EPC: host EPC pages handed to a guest, one per slot, taken the
- * first time the slot is used and never reclaimed (oversubscribing guests
- * is the seed's later step).  The guest owns their EPCM entries, so the
- * host only ever EREMOVEs them.
+ * first time the slot is used.  The guest owns their EPCM entries.
+ *
+ * A VM's virtual EPC may be larger than what the host can give it (the
+ * seed's footnote: oversubscription).  Then the VMM takes pages back: it
+ * evicts them with the paging leaves into its own backing store, as the
+ * SDM's oversubscription extensions intend (ERDINFO to learn what a guest
+ * page is, EINCVIRTCHILD/EDECVIRTCHILD for a SECS whose children it holds,
+ * ETRACKC and ELDBC-style loads), and brings each back when the guest
+ * touches it, transparently: a guest leaf's translation of the page
+ * (get()) reloads it before the leaf runs, and enclave code's native touch
+ * of it is an EPT violation (violation()) that reloads it and retries.
+ *
+ * Pages of a guest enclave are the contents of the guest OS's memory file
+ * (platform_epc_bind()), which the guest maps at ELRANGE and has armed with
+ * a userfaultfd in SIGBUS mode.  The VMM evicts them with the enclave's
+ * threads held out (platform_vmm_hold(), as INVEPT and IPIs would), writes
+ * them back with EWB and punches them out of the file, so that the next
+ * native touch raises SIGBUS, which the processor turns into the EPT
+ * violation before the guest OS sees it.
+ *
+ * Which pages go (the policy, doc/architecture.md): the VM that holds the
+ * most host pages gives them; in it a clock with a second chance for pages
+ * a leaf used since the hand passed; invalid pages (the guest freed them or
+ * evicted them itself) go first and cost nothing; TCS pages, executable
+ * pages and SECS pages with children stay.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 
 #include "arch/sgx_status.h"
 #include "base/log.h"
+#include "base/sys.h"
 #include "virt/virt.h"
+
+#define BATCH 16
+#define VMM_MAX_VMS 64
+
+enum slot_state {
+	SLOT_ABSENT,    /* no host page: never used, or freed while invalid */
+	SLOT_PRESENT,   /* a host EPC page */
+	SLOT_BUSY,      /* the VMM is taking it out or bringing it back */
+	SLOT_EVICTED,   /* in the VMM's backing store */
+};
+
+enum slot_kind {
+	KIND_CHILD,     /* a REG or TRIM page: EINCVIRTCHILD, ELDU, EDECVIRTCHILD */
+	KIND_SECS,
+	KIND_VA,
+};
+
+struct vepc_slot {
+	_Atomic(void *) page;       /* the host EPC page while PRESENT or BUSY */
+	void *mem;                  /* the guest's storage for it; NULL: the page's own */
+	atomic_uint users;          /* translations the processor holds */
+	_Atomic(u8) state;          /* enum slot_state */
+	bool referenced;            /* used since the clock hand passed */
+	/* While EVICTED: */
+	u8 kind;                    /* enum slot_kind */
+	bool blocked;               /* the guest had blocked it: ELDB */
+	bool bad;                   /* it did not reload: altered or replayed */
+	u32 va;                     /* VA page << 9 | slot */
+	u64 linaddr;                /* PAGEINFO.LINADDR (a child) */
+	u64 context;                /* ENCLAVECONTEXT (a SECS) */
+	u64 secs;                   /* a child's SECS slot */
+};
+
+/* The VMM of one host: its VMs' virtual EPCs, and one reclaimer at a time. */
+struct vmm {
+	struct drv *host;
+	struct vmm *next;
+	unsigned int refs;
+	pthread_mutex_t reclaim_lock;
+	struct vepc *vepcs[VMM_MAX_VMS];
+	unsigned int nr_vepcs, start;
+};
 
 struct vepc {
 	struct drv *host;
-	pthread_mutex_t lock;
+	struct vmm *vmm;
+	pthread_mutex_t lock;       /* slot transitions out of ABSENT/EVICTED, the slots array */
 	u64 nr_slots;
-	void **pages;          /* host EPC address per slot, or NULL */
-	u64 nr_pages;
-	bool warned;           /* the host ran out of EPC once already */
+	struct vepc_slot *slots;
+	atomic_ullong nr_pages;
+	bool warned;                /* the host ran out of EPC once already */
+	/* Oversubscription (vepc_enable_paging()). */
+	bool paging;
+	u64 epc_pa;                 /* guest-physical address of slot 0 */
+	u8 *backing;                /* ciphertext, a page per slot */
+	struct sgx_pcmd *pcmds;
+	pthread_mutex_t va_lock;
+	void **vas;
+	u64 *va_used;               /* a bit per VA slot */
+	unsigned int nr_vas;
+	u64 hand;
+	atomic_ullong nr_evicted, nr_reloaded, nr_dropped;
 };
+
+static pthread_mutex_t vmms_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vmm *vmms;
+
+/* The VMM's slow paths this thread is in: only the outermost parks. */
+static __thread unsigned int vmm_depth;
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 100 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* --- the VMM of a host ----------------------------------------------------- */
+
+static struct vmm *vmm_get(struct drv *host)
+{
+	struct vmm *m;
+
+	pthread_mutex_lock(&vmms_lock);
+	for (m = vmms; m && m->host != host; m = m->next)
+		;
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (m) {
+			m->host = host;
+			pthread_mutex_init(&m->reclaim_lock, NULL);
+			m->next = vmms;
+			vmms = m;
+		}
+	}
+	if (m)
+		m->refs++;
+	pthread_mutex_unlock(&vmms_lock);
+	return m;
+}
+
+static void vmm_put(struct vmm *m)
+{
+	struct vmm **p;
+
+	pthread_mutex_lock(&vmms_lock);
+	if (--m->refs) {
+		pthread_mutex_unlock(&vmms_lock);
+		return;
+	}
+	for (p = &vmms; *p != m; p = &(*p)->next)
+		;
+	*p = m->next;
+	pthread_mutex_unlock(&vmms_lock);
+	pthread_mutex_destroy(&m->reclaim_lock);
+	free(m);
+}
+
+/* --- VA slots ----------------------------------------------------------------- */
+
+static int va_get(struct vepc *v, u32 *out)
+{
+	unsigned int w, b;
+	int err = -ENOMEM;
+
+	pthread_mutex_lock(&v->va_lock);
+	for (w = 0; w < v->nr_vas * (SGX_VA_SLOT_COUNT / 64); w++) {
+		if (v->va_used[w] == ~0ULL)
+			continue;
+		b = (unsigned int)__builtin_ctzll(~v->va_used[w]);
+		v->va_used[w] |= 1ULL << b;
+		*out = w * 64 + b;
+		err = 0;
+		break;
+	}
+	pthread_mutex_unlock(&v->va_lock);
+	return err;
+}
+
+static void va_put(struct vepc *v, u32 va)
+{
+	pthread_mutex_lock(&v->va_lock);
+	v->va_used[va / 64] &= ~(1ULL << (va % 64));
+	pthread_mutex_unlock(&v->va_lock);
+}
+
+static u64 *va_slot(struct vepc *v, u32 va)
+{
+	return (u64 *)v->vas[va / SGX_VA_SLOT_COUNT] + va % SGX_VA_SLOT_COUNT;
+}
+
+/* --- slots ------------------------------------------------------------------ */
+
+/* Take a PRESENT slot for the VMM (BUSY), unless a leaf holds it: the
+ * claim first and the count after, the reverse of slot_get(). */
+static bool slot_claim(struct vepc_slot *s)
+{
+	u8 present = SLOT_PRESENT;
+
+	if (atomic_load(&s->users) || !atomic_compare_exchange_strong(&s->state, &present, SLOT_BUSY))
+		return false;
+	if (atomic_load(&s->users)) {
+		atomic_store(&s->state, SLOT_PRESENT);
+		return false;
+	}
+	return true;
+}
+
+static void slot_unclaim(struct vepc_slot *s)
+{
+	atomic_store(&s->state, SLOT_PRESENT);
+}
+
+/* Storage the page's contents no longer need: give the memory back and
+ * make the guest's mapping of it a hole (a touch is SIGBUS). */
+static void punch(const struct vepc_slot *s)
+{
+	if (s->mem)
+		sys_call6(SYS_madvise, (long)s->mem, SGX_PAGE_SIZE, MADV_REMOVE, 0, 0, 0);
+}
+
+/* A BUSY slot's page leaves the guest for good: it was invalid. */
+static void slot_drop(struct vepc *v, struct vepc_slot *s)
+{
+	void *page = atomic_load(&s->page);
+
+	atomic_store(&s->page, NULL);
+	atomic_store(&s->state, SLOT_ABSENT);
+	atomic_fetch_sub(&v->nr_pages, 1);
+	atomic_fetch_add(&v->nr_dropped, 1);
+	drv_epc_free(v->host, page);
+}
+
+/* A BUSY slot went to the backing store: its page goes back to the host. */
+static void slot_evicted(struct vepc *v, struct vepc_slot *s)
+{
+	void *page = atomic_load(&s->page);
+
+	punch(s);
+	atomic_store(&s->page, NULL);
+	atomic_store(&s->state, SLOT_EVICTED);
+	atomic_fetch_sub(&v->nr_pages, 1);
+	atomic_fetch_add(&v->nr_evicted, 1);
+	drv_epc_free(v->host, page);
+}
+
+static int vmm_reclaim(struct vmm *m);
+
+/* A host EPC page for @v, taking one from a VM (maybe @v) when the host
+ * has none.  NULL when nothing can be taken. */
+static void *vmm_alloc(struct vepc *v)
+{
+	unsigned int i, empty = 0;
+
+	for (i = 0; i < 100000; i++) {
+		void *page = drv_epc_alloc(v->host);
+		int r;
+
+		if (page || !v->paging)
+			return page;
+		r = vmm_reclaim(v->vmm);
+		if (r < 0 || (!r && ++empty < 100))
+			nap();
+		else if (!r)
+			return drv_epc_alloc(v->host);
+	}
+	return NULL;
+}
+
+static void *slot_get(struct vepc *v, u64 i);
+
+/*
+ * Bring back the EVICTED slot @i, which the caller made BUSY: ELDU (ELDB
+ * for a page the guest had blocked) into a fresh host page bound to the
+ * guest's storage, then tell the SECS it has the child back, or give a
+ * SECS back the guest's name for it.  Return: 0, or -EIO when the copy does
+ * not verify (altered or replayed), -ENOMEM.
+ */
+static int slot_reload(struct vepc *v, u64 i)
+{
+	struct vepc_slot *s = &v->slots[i];
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	struct lp *lp = drv_lp(v->host);
+	void *page, *hsecs = NULL;
+	unsigned int tries;
+	int ret, err = -ENOMEM;
+
+	if (s->kind == KIND_CHILD) {
+		hsecs = slot_get(v, s->secs);
+		if (!hsecs)
+			return -ENOMEM;
+	}
+	page = vmm_alloc(v);
+	if (!page)
+		goto out;
+	if (s->mem && platform_epc_bind(drv_platform(v->host), page, s->mem)) {
+		drv_epc_free(v->host, page);
+		goto out;
+	}
+	pginfo.linaddr = s->kind == KIND_CHILD ? s->linaddr : 0;
+	pginfo.srcpge = (u64)(uintptr_t)(v->backing + i * SGX_PAGE_SIZE);
+	pginfo.secinfo = (u64)(uintptr_t)&v->pcmds[i];
+	pginfo.secs = (u64)(uintptr_t)hsecs;
+	/* A conflict is another leaf on the VA page or the SECS for a moment. */
+	for (tries = 0;; tries++) {
+		ret = s->blocked ? encls_eldbc(lp, &pginfo, page, va_slot(v, s->va)) :
+				   encls_elduc(lp, &pginfo, page, va_slot(v, s->va));
+		if (ret != SGX_EPC_PAGE_CONFLICT || tries > 100000)
+			break;
+		nap();
+	}
+	if (ret) {
+		/* Never accepted: the guest's access faults instead. */
+		if (!s->bad)
+			log_err("VM: guest EPC page %llu does not reload (%s): the VMM's copy of it "
+				"was altered or replayed; the guest's access to it faults",
+				(unsigned long long)i,
+				encls_faulted(ret) ? "fault" : sgx_status_name(ret));
+		s->bad = true;
+		drv_epc_free(v->host, page);
+		err = -EIO;
+		goto out;
+	}
+	va_put(v, s->va);
+	if (s->kind == KIND_CHILD && enclv_edecvirtchild(lp, page, hsecs))
+		log_warn("VM: EDECVIRTCHILD of guest EPC page %llu failed", (unsigned long long)i);
+	if (s->kind == KIND_SECS && enclv_esetcontext(lp, page, &s->context))
+		log_warn("VM: ESETCONTEXT of guest EPC page %llu failed", (unsigned long long)i);
+	atomic_store(&s->page, page);
+	atomic_fetch_add(&v->nr_pages, 1);
+	atomic_fetch_add(&v->nr_reloaded, 1);
+	err = 0;
+out:
+	if (hsecs)
+		atomic_fetch_sub(&v->slots[s->secs].users, 1);
+	return err;
+}
+
+/* A slot with no page: take a host page for it, with the guest's storage. */
+static void *slot_take(struct vepc *v, u64 i)
+{
+	struct vepc_slot *s = &v->slots[i];
+	void *page = vmm_alloc(v);
+
+	if (page && s->mem && platform_epc_bind(drv_platform(v->host), page, s->mem)) {
+		drv_epc_free(v->host, page);
+		page = NULL;
+	}
+	if (!page && !v->warned) {
+		/* Linux sends the VMM SIGBUS here; the guest's leaf faults
+		 * instead. */
+		v->warned = true;
+		log_err("virtual EPC: the host has no free EPC page for guest page %llu; give "
+			"the host a larger EPC or the guests smaller ones",
+			(unsigned long long)i);
+	}
+	return page;
+}
+
+/* The slow part of slot_get(): the page is not there, or on its way. */
+static void *slot_get_slow(struct vepc *v, u64 i)
+{
+	struct vepc_slot *s = &v->slots[i];
+	void *page = NULL;
+
+	/* Waiting on the VMM is, for the enclave the caller may be running,
+	 * an exit: the VMM may need it out (platform_vmm_hold()). */
+	if (!vmm_depth++)
+		exec_park(0);
+	for (;;) {
+		u8 state = atomic_load(&s->state);
+
+		if (state == SLOT_PRESENT) {
+			atomic_fetch_add(&s->users, 1);
+			if (atomic_load(&s->state) == SLOT_PRESENT) {
+				page = atomic_load(&s->page);
+				break;
+			}
+			atomic_fetch_sub(&s->users, 1);
+			continue;
+		}
+		if (state == SLOT_BUSY) {
+			nap();
+			continue;
+		}
+		if (state == SLOT_EVICTED && s->bad)
+			break;
+		pthread_mutex_lock(&v->lock);
+		if (atomic_load(&s->state) != state) {
+			pthread_mutex_unlock(&v->lock);
+			continue;
+		}
+		atomic_store(&s->state, SLOT_BUSY);
+		pthread_mutex_unlock(&v->lock);
+		if (state == SLOT_ABSENT) {
+			page = slot_take(v, i);
+			if (page) {
+				atomic_store(&s->page, page);
+				atomic_fetch_add(&v->nr_pages, 1);
+			}
+		} else if (!slot_reload(v, i)) {
+			page = atomic_load(&s->page);
+		}
+		if (page)
+			atomic_fetch_add(&s->users, 1);
+		s->referenced = true;
+		atomic_store(&s->state, page ? SLOT_PRESENT : state);
+		break;
+	}
+	if (!--vmm_depth)
+		exec_unpark(0);
+	return page;
+}
+
+/* The host page of slot @i, held (users) until slot_put(). */
+static void *slot_get(struct vepc *v, u64 i)
+{
+	struct vepc_slot *s;
+
+	if (i >= v->nr_slots)
+		return NULL;
+	s = &v->slots[i];
+	atomic_fetch_add(&s->users, 1);
+	if (atomic_load(&s->state) == SLOT_PRESENT) {
+		s->referenced = true;
+		return atomic_load(&s->page);
+	}
+	atomic_fetch_sub(&s->users, 1);
+	return slot_get_slow(v, i);
+}
+
+static void slot_put(struct vepc *v, u64 i)
+{
+	if (i < v->nr_slots)
+		atomic_fetch_sub(&v->slots[i].users, 1);
+}
+
+/* --- the EPT hooks ------------------------------------------------------------ */
+
+static void *ept_get(void *ctx, u64 index)
+{
+	return slot_get(ctx, index);
+}
+
+static void ept_put(void *ctx, u64 index)
+{
+	slot_put(ctx, index);
+}
+
+static void *ept_peek(void *ctx, u64 index)
+{
+	struct vepc *v = ctx;
+
+	if (index >= v->nr_slots || atomic_load(&v->slots[index].state) != SLOT_PRESENT)
+		return NULL;
+	return atomic_load(&v->slots[index].page);
+}
+
+static int ept_bind(void *ctx, u64 index, void *mem)
+{
+	struct vepc *v = ctx;
+	void *page;
+	int err;
+
+	if (index >= v->nr_slots)
+		return -EINVAL;
+	/* No page now: the storage is for whichever one it gets. */
+	pthread_mutex_lock(&v->lock);
+	if (atomic_load(&v->slots[index].state) == SLOT_ABSENT) {
+		v->slots[index].mem = mem;
+		pthread_mutex_unlock(&v->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&v->lock);
+	page = slot_get(v, index);
+	if (!page)
+		return -ENOMEM;
+	/* The page must be invalid, as for any binding; the storage is the
+	 * guest page's from now on, wherever the VMM puts it. */
+	err = platform_epc_bind(drv_platform(v->host), page, mem);
+	if (!err)
+		v->slots[index].mem = mem;
+	slot_put(v, index);
+	return err;
+}
+
+static int ept_violation(void *ctx, u64 index)
+{
+	struct vepc *v = ctx;
+	u8 state;
+
+	if (index >= v->nr_slots)
+		return -EFAULT;
+	state = atomic_load(&v->slots[index].state);
+	/* A page that is there (or never was) is the guest OS's fault. */
+	if (state == SLOT_PRESENT || state == SLOT_ABSENT)
+		return -EFAULT;
+	if (!slot_get(v, index))
+		return -EFAULT;
+	slot_put(v, index);
+	return 0;
+}
+
+void vepc_ept(struct vepc *v, struct platform_ept *ept)
+{
+	memset(ept, 0, sizeof(*ept));
+	ept->get = ept_get;
+	ept->put = ept_put;
+	ept->peek = ept_peek;
+	ept->bind = ept_bind;
+	ept->violation = ept_violation;
+	ept->ctx = v;
+	ept->virt_ext = v->paging;
+}
+
+void *vepc_get(struct vepc *v, u64 index)
+{
+	return slot_get(v, index);
+}
+
+void vepc_put(struct vepc *v, u64 index)
+{
+	slot_put(v, index);
+}
+
+/* --- eviction ------------------------------------------------------------------ */
+
+struct victim {
+	u64 index;
+	void *page;
+	u8 kind;
+	bool blocked;
+	bool keep;
+	u64 secs;          /* a child's SECS slot */
+	u64 context;       /* a SECS's ENCLAVECONTEXT */
+};
+
+/* EWB one claimed page into slot @c->index's backing store. */
+static int ewb(struct vepc *v, struct lp *lp, struct victim *c)
+{
+	struct vepc_slot *s = &v->slots[c->index];
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	unsigned int tries = 0;
+	int ret;
+
+	if (va_get(v, &s->va))
+		return -ENOMEM;
+	pginfo.srcpge = (u64)(uintptr_t)(v->backing + c->index * SGX_PAGE_SIZE);
+	pginfo.secinfo = (u64)(uintptr_t)&v->pcmds[c->index];
+	for (;;) {
+		ret = encls_ewb(lp, &pginfo, c->page, va_slot(v, s->va));
+		if (ret != SGX_NOT_TRACKED || ++tries > 100000)
+			break;
+		/* A tracking cycle the guest started may be in the way. */
+		if (encls_etrackc(lp, c->page) != SGX_SUCCESS)
+			nap();
+	}
+	if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
+		va_put(v, s->va);
+		return -EIO;
+	}
+	s->kind = c->kind;
+	s->blocked = c->blocked;
+	s->bad = false;
+	s->linaddr = pginfo.linaddr;
+	s->context = c->context;
+	s->secs = c->secs;
+	return 0;
+}
+
+/*
+ * The children in @c of one enclave, whose SECS is host page @hsecs: with
+ * its threads held out, EBLOCK (SGX_BLKSTATE: the guest blocked it, and it
+ * comes back blocked), ETRACKC, EINCVIRTCHILD and EWB each.
+ */
+static unsigned int evict_children(struct vepc *v, struct victim *c, unsigned int n, void *hsecs)
+{
+	struct platform *host = drv_platform(v->host);
+	struct lp *lp = drv_lp(v->host);
+	time_t start = time(NULL);
+	unsigned int k, done = 0;
+	bool said = false, tracked = false;
+	int ret;
+
+	platform_vmm_hold(host, hsecs);
+	while (!platform_vmm_quiet(host, hsecs)) {
+		if (!said && time(NULL) - start > 2) {
+			log_warn("VM: the VMM waits for threads to leave a guest enclave");
+			said = true;
+		}
+		nap();
+	}
+	for (k = 0; k < n; k++) {
+		ret = encls_eblock(lp, c[k].page);
+		if (ret == SGX_BLKSTATE)
+			c[k].blocked = true;
+		else if (ret)
+			c[k].keep = true;
+		else if (!tracked)
+			tracked = true;
+	}
+	for (k = 0; k < n && tracked; k++) {
+		if (c[k].keep)
+			continue;
+		ret = encls_etrackc(lp, c[k].page);
+		if (ret == SGX_SUCCESS || ret == SGX_PREV_TRK_INCMPL)
+			break;
+	}
+	for (k = 0; k < n; k++) {
+		struct vepc_slot *s = &v->slots[c[k].index];
+
+		if (c[k].keep) {
+			slot_unclaim(s);
+			continue;
+		}
+		if (enclv_eincvirtchild(lp, c[k].page, hsecs)) {
+			/* Blocked by us and back in use: the guest finds it
+			 * blocked, as after its own failed eviction. */
+			log_warn("VM: EINCVIRTCHILD of guest EPC page %llu failed",
+				 (unsigned long long)c[k].index);
+			slot_unclaim(s);
+			continue;
+		}
+		if (ewb(v, lp, &c[k])) {
+			if (enclv_edecvirtchild(lp, c[k].page, hsecs))
+				log_warn("VM: EDECVIRTCHILD of guest EPC page %llu failed",
+					 (unsigned long long)c[k].index);
+			log_warn("VM: EWB of guest EPC page %llu failed; it stays blocked",
+				 (unsigned long long)c[k].index);
+			slot_unclaim(s);
+			continue;
+		}
+		slot_evicted(v, s);
+		done++;
+	}
+	platform_vmm_release(host, hsecs);
+	return done;
+}
+
+/* Claim a page the clock hand found, and decide what to do with it:
+ * 1 evict it, 0 it went (invalid), -1 leave it. */
+static int classify(struct vepc *v, struct lp *lp, struct victim *c)
+{
+	struct sgx_rdinfo info;
+	struct vepc_slot *s = &v->slots[c->index];
+	s64 secs;
+	int ret;
+
+	ret = encls_erdinfo(lp, &info, c->page);
+	if (ret == SGX_PG_INVLD) {
+		slot_drop(v, s);
+		return 0;
+	}
+	if (ret)
+		return -1;
+	c->blocked = (info.flags & SGX_RDINFO_BLOCKED) != 0;
+	c->keep = false;
+	switch ((info.flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT) {
+	case SGX_PT_VA:
+		c->kind = KIND_VA;
+		return 1;
+	case SGX_PT_SECS:
+		/* Its children first; VIRTCHILDCNT does not stop the VMM. */
+		if (info.status & SGX_RDINFO_CHILDPRESENT)
+			return -1;
+		c->kind = KIND_SECS;
+		c->context = info.enclavecontext;
+		return 1;
+	case SGX_PT_REG:
+	case SGX_PT_TRIM:
+		/* The emulator reads code at RIP from signal handlers. */
+		if (info.flags & SGX_SECINFO_X)
+			return -1;
+		secs = (s64)((info.enclavecontext - v->epc_pa) / SGX_PAGE_SIZE);
+		if (info.enclavecontext < v->epc_pa || (u64)secs >= v->nr_slots)
+			return -1;
+		c->kind = KIND_CHILD;
+		c->secs = (u64)secs;
+		return 1;
+	default:
+		/* TCS pages stay: a thread may be parked inside through one. */
+		return -1;
+	}
+}
+
+/*
+ * One batch of @v's pages: up to BATCH found by the clock, of which the
+ * children of one enclave at most.  Return: pages that left the host EPC.
+ */
+static unsigned int evict_batch(struct vepc *v)
+{
+	struct victim c[BATCH], kids[BATCH];
+	struct lp *lp = drv_lp(v->host);
+	unsigned int n = 0, nk = 0, done = 0, k;
+	u64 steps, secs = 0;
+	void *hsecs = NULL;
+
+	for (steps = 0; steps < 2 * v->nr_slots && n + nk < BATCH; steps++) {
+		u64 i = v->hand++ % v->nr_slots;
+		struct vepc_slot *s = &v->slots[i];
+		struct victim vic;
+		int r;
+
+		if (atomic_load(&s->state) != SLOT_PRESENT || atomic_load(&s->users))
+			continue;
+		if (s->referenced) {
+			s->referenced = false;
+			continue;
+		}
+		if (!slot_claim(s))
+			continue;
+		vic.index = i;
+		vic.page = atomic_load(&s->page);
+		r = classify(v, lp, &vic);
+		if (r == 0) {
+			done++;
+			continue;
+		}
+		if (r < 0 || (vic.kind == KIND_CHILD && nk && vic.secs != secs)) {
+			slot_unclaim(s);
+			continue;
+		}
+		if (vic.kind == KIND_CHILD) {
+			secs = vic.secs;
+			kids[nk++] = vic;
+		} else {
+			c[n++] = vic;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (ewb(v, lp, &c[k])) {
+			slot_unclaim(&v->slots[c[k].index]);
+			continue;
+		}
+		slot_evicted(v, &v->slots[c[k].index]);
+		done++;
+	}
+	if (!nk)
+		return done;
+	/* The SECS stays while it has children; hold it for the batch. */
+	atomic_fetch_add(&v->slots[secs].users, 1);
+	if (atomic_load(&v->slots[secs].state) == SLOT_PRESENT)
+		hsecs = atomic_load(&v->slots[secs].page);
+	if (hsecs) {
+		done += evict_children(v, kids, nk, hsecs);
+	} else {
+		for (k = 0; k < nk; k++)
+			slot_unclaim(&v->slots[kids[k].index]);
+	}
+	atomic_fetch_sub(&v->slots[secs].users, 1);
+	return done;
+}
+
+/*
+ * Take pages back for the host: from the VM that holds the most host
+ * pages, then the others.  Return: pages freed, 0 when none could be,
+ * -EBUSY when another thread is reclaiming (it frees pages soon).
+ */
+static int vmm_reclaim(struct vmm *m)
+{
+	struct vepc *order[VMM_MAX_VMS];
+	unsigned int n, k, j;
+	int done = 0;
+
+	if (pthread_mutex_trylock(&m->reclaim_lock))
+		return -EBUSY;
+	n = m->nr_vepcs;
+	if (!n) {
+		pthread_mutex_unlock(&m->reclaim_lock);
+		return 0;
+	}
+	/* Largest first; ties in turn, so two equal guests share the cost. */
+	for (k = 0; k < n; k++)
+		order[k] = m->vepcs[(m->start + k) % n];
+	m->start++;
+	for (k = 1; k < n; k++) {
+		struct vepc *x = order[k];
+
+		for (j = k; j && atomic_load(&order[j - 1]->nr_pages) < atomic_load(&x->nr_pages); j--)
+			order[j] = order[j - 1];
+		order[j] = x;
+	}
+	for (k = 0; k < n && !done; k++)
+		if (order[k]->paging)
+			done = (int)evict_batch(order[k]);
+	pthread_mutex_unlock(&m->reclaim_lock);
+	return done;
+}
+
+unsigned int vepc_reclaim(struct vepc *v, unsigned int n)
+{
+	unsigned int done = 0, got;
+
+	if (!v->paging)
+		return 0;
+	pthread_mutex_lock(&v->vmm->reclaim_lock);
+	do {
+		got = evict_batch(v);
+		done += got;
+	} while (got && done < n);
+	pthread_mutex_unlock(&v->vmm->reclaim_lock);
+	return done;
+}
+
+/* --- the object ----------------------------------------------------------------- */
 
 int vepc_create(struct drv *host, struct vepc **out)
 {
@@ -29,66 +812,130 @@ int vepc_create(struct drv *host, struct vepc **out)
 	if (!v)
 		return -ENOMEM;
 	v->host = host;
+	v->vmm = vmm_get(host);
+	if (!v->vmm) {
+		free(v);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_mutex_init(&v->va_lock, NULL);
+	pthread_mutex_lock(&v->vmm->reclaim_lock);
+	if (v->vmm->nr_vepcs == VMM_MAX_VMS) {
+		pthread_mutex_unlock(&v->vmm->reclaim_lock);
+		vmm_put(v->vmm);
+		free(v);
+		return -ENOSPC;
+	}
+	v->vmm->vepcs[v->vmm->nr_vepcs++] = v;
+	pthread_mutex_unlock(&v->vmm->reclaim_lock);
 	*out = v;
 	return 0;
 }
 
 int vepc_reserve(struct vepc *v, u64 nr_pages)
 {
-	void **pages;
+	struct vepc_slot *slots;
 	int err = 0;
 
 	pthread_mutex_lock(&v->lock);
 	if (nr_pages > v->nr_slots) {
-		pages = realloc(v->pages, nr_pages * sizeof(*pages));
-		if (pages) {
-			for (u64 i = v->nr_slots; i < nr_pages; i++)
-				pages[i] = NULL;
-			v->pages = pages;
-			v->nr_slots = nr_pages;
+		if (v->paging) {
+			/* The backing store is sized when paging starts. */
+			err = -EBUSY;
 		} else {
-			err = -ENOMEM;
+			slots = realloc(v->slots, nr_pages * sizeof(*slots));
+			if (slots) {
+				memset(slots + v->nr_slots, 0,
+				       (nr_pages - v->nr_slots) * sizeof(*slots));
+				v->slots = slots;
+				v->nr_slots = nr_pages;
+			} else {
+				err = -ENOMEM;
+			}
 		}
 	}
 	pthread_mutex_unlock(&v->lock);
 	return err;
 }
 
-void *vepc_page(struct vepc *v, u64 index)
+int vepc_enable_paging(struct vepc *v, u64 epc_pa)
 {
-	void *page = NULL;
+	unsigned int i, nr_vas = (unsigned int)((v->nr_slots + SGX_VA_SLOT_COUNT - 1) /
+						SGX_VA_SLOT_COUNT);
+	u8 *backing;
+	struct sgx_pcmd *pcmds;
 
-	pthread_mutex_lock(&v->lock);
-	if (index < v->nr_slots) {
-		page = v->pages[index];
-		if (!page) {
-			page = drv_epc_alloc(v->host);
-			v->pages[index] = page;
-			if (page) {
-				v->nr_pages++;
-			} else if (!v->warned) {
-				/* Linux sends the VMM SIGBUS here; the guest's
-				 * leaf faults instead. */
-				v->warned = true;
-				log_err("virtual EPC: the host has no free EPC page for guest page "
-					"%llu; give the host a larger EPC or the guests smaller ones",
-					(unsigned long long)index);
-			}
+	if (v->paging || !v->nr_slots)
+		return v->paging ? 0 : -EINVAL;
+	backing = sys_mmap(NULL, v->nr_slots * SGX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	pcmds = sys_mmap(NULL, v->nr_slots * sizeof(*pcmds), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	v->vas = calloc(nr_vas, sizeof(*v->vas));
+	v->va_used = calloc(nr_vas, SGX_VA_SLOT_COUNT / 8);
+	if (sys_failed(backing) || sys_failed(pcmds) || !v->vas || !v->va_used)
+		goto err;
+	/* Every slot's version has a place before anything is evicted, as
+	 * Linux's sgx_encl_grow() makes sure: eviction never needs EPC. */
+	for (i = 0; i < nr_vas; i++) {
+		void *page = vmm_alloc(v);
+
+		if (!page)
+			goto err;
+		if (encls_epa(drv_lp(v->host), SGX_PT_VA, page)) {
+			drv_epc_free(v->host, page);
+			goto err;
 		}
+		v->vas[v->nr_vas++] = page;
 	}
-	pthread_mutex_unlock(&v->lock);
-	return page;
+	v->backing = backing;
+	v->pcmds = pcmds;
+	v->epc_pa = epc_pa;
+	v->paging = true;
+	return 0;
+err:
+	for (i = 0; i < v->nr_vas; i++)
+		if (!encls_eremove(drv_lp(v->host), v->vas[i]))
+			drv_epc_free(v->host, v->vas[i]);
+	v->nr_vas = 0;
+	free(v->vas);
+	free(v->va_used);
+	v->vas = NULL;
+	v->va_used = NULL;
+	if (!sys_failed(backing))
+		sys_munmap(backing, v->nr_slots * SGX_PAGE_SIZE);
+	if (!sys_failed(pcmds))
+		sys_munmap(pcmds, v->nr_slots * sizeof(*pcmds));
+	return -ENOMEM;
 }
 
 u64 vepc_nr_pages(struct vepc *v)
 {
-	u64 n;
+	return atomic_load(&v->nr_pages);
+}
 
-	pthread_mutex_lock(&v->lock);
-	n = v->nr_pages;
-	pthread_mutex_unlock(&v->lock);
-	return n;
+void vepc_stats(struct vepc *v, struct vepc_stats *out)
+{
+	out->host_pages = atomic_load(&v->nr_pages);
+	out->evicted = atomic_load(&v->nr_evicted);
+	out->reloaded = atomic_load(&v->nr_reloaded);
+	out->dropped = atomic_load(&v->nr_dropped);
+}
+
+int vepc_evicted_copy(struct vepc *v, u64 index, void **data, struct sgx_pcmd **pcmd)
+{
+	if (index >= v->nr_slots || atomic_load(&v->slots[index].state) != SLOT_EVICTED)
+		return -ENOENT;
+	*data = v->backing + index * SGX_PAGE_SIZE;
+	*pcmd = &v->pcmds[index];
+	return 0;
+}
+
+/* An EVICTED slot's page is gone with the guest's EPC: its VA slot too. */
+static void forget_evicted(struct vepc *v, struct vepc_slot *s)
+{
+	va_put(v, s->va);
+	atomic_store(&s->state, SLOT_ABSENT);
 }
 
 long vepc_remove_all(struct vepc *v)
@@ -97,13 +944,20 @@ long vepc_remove_all(struct vepc *v)
 	long failures = 0;
 	u64 i;
 
+	pthread_mutex_lock(&v->vmm->reclaim_lock);
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < v->nr_slots; i++) {
+		struct vepc_slot *s = &v->slots[i];
+		void *page = atomic_load(&s->page);
 		int ret;
 
-		if (!v->pages[i])
+		if (atomic_load(&s->state) == SLOT_EVICTED) {
+			forget_evicted(v, s);
 			continue;
-		ret = encls_eremove(lp, v->pages[i]);
+		}
+		if (atomic_load(&s->state) != SLOT_PRESENT)
+			continue;
+		ret = encls_eremove(lp, page);
 		if (ret == SGX_CHILD_PRESENT) {
 			failures++;     /* a SECS: the caller retries after its children */
 		} else if (ret) {
@@ -114,35 +968,62 @@ long vepc_remove_all(struct vepc *v)
 		}
 	}
 	pthread_mutex_unlock(&v->lock);
+	pthread_mutex_unlock(&v->vmm->reclaim_lock);
 	return failures;
 }
 
 void vepc_destroy(struct vepc *v)
 {
+	struct vmm *m;
 	struct lp *lp;
-	unsigned int pass;
+	unsigned int pass, k;
 	u64 i, left = 0;
 
 	if (!v)
 		return;
+	m = v->vmm;
+	/* Out of the VMM's sight first: no reclaimer works on it after. */
+	pthread_mutex_lock(&m->reclaim_lock);
+	for (k = 0; k < m->nr_vepcs && m->vepcs[k] != v; k++)
+		;
+	if (k < m->nr_vepcs)
+		m->vepcs[k] = m->vepcs[--m->nr_vepcs];
+	pthread_mutex_unlock(&m->reclaim_lock);
 	lp = drv_lp(v->host);
+	for (i = 0; i < v->nr_slots; i++)
+		if (atomic_load(&v->slots[i].state) == SLOT_EVICTED)
+			forget_evicted(v, &v->slots[i]);
 	/* Children go in the first pass, so their SECS in the second. */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < v->nr_slots; i++) {
-			if (!v->pages[i] || encls_eremove(lp, v->pages[i]))
+			void *page = atomic_load(&v->slots[i].page);
+
+			if (atomic_load(&v->slots[i].state) != SLOT_PRESENT || encls_eremove(lp, page))
 				continue;
-			drv_epc_free(v->host, v->pages[i]);
-			v->pages[i] = NULL;
+			drv_epc_free(v->host, page);
+			atomic_store(&v->slots[i].page, NULL);
+			atomic_store(&v->slots[i].state, SLOT_ABSENT);
 		}
 	}
 	for (i = 0; i < v->nr_slots; i++)
-		left += v->pages[i] != NULL;
+		left += atomic_load(&v->slots[i].state) == SLOT_PRESENT;
 	if (left)
 		/* A thread is still inside a guest enclave: the pages cannot
 		 * be reused, as Linux's zombie SECS pages. */
 		log_err("virtual EPC: %llu EPC pages still in use at teardown are lost to the host",
 			(unsigned long long)left);
+	for (k = 0; k < v->nr_vas; k++)
+		if (!encls_eremove(lp, v->vas[k]))
+			drv_epc_free(v->host, v->vas[k]);
+	if (v->backing) {
+		sys_munmap(v->backing, v->nr_slots * SGX_PAGE_SIZE);
+		sys_munmap(v->pcmds, v->nr_slots * sizeof(*v->pcmds));
+	}
+	free(v->vas);
+	free(v->va_used);
 	pthread_mutex_destroy(&v->lock);
-	free(v->pages);
+	pthread_mutex_destroy(&v->va_lock);
+	free(v->slots);
+	vmm_put(m);
 	free(v);
 }

@@ -170,7 +170,7 @@ void exec_unpark(int tid)
 	/* An AEX while parked already counted it out for good. */
 	if (!t || !atomic_exchange(&t->parked, false))
 		return;
-	track_enter(t->secs, t->tcs);
+	track_enter_unheld(t->secs, t->tcs);
 }
 
 struct tcb *tcb_from_ucontext(const ucontext_t *uc)
@@ -210,7 +210,7 @@ int tcb_sigaltstack(const stack_t *ss, stack_t *old)
 
 unsigned int exec_kick(struct platform *plat, void *secs)
 {
-	struct epc_page *page = epc_page_at(plat, secs);
+	struct epc_page *page = epc_page_peek(plat, secs);
 	unsigned int i, n = 0;
 	int pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 

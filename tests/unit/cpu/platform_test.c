@@ -152,7 +152,8 @@ TEST(platform, cpuid_view)
 	ASSERT_EQ(r[1], X86_CPUID7_EBX_SGX);
 	ASSERT_EQ(r[2], X86_CPUID7_ECX_SGX_LC);
 	platform_cpuid(plat, 0x12, 0, r);
-	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1);
+	/* A host has the oversubscription extensions (its VMMs' ENCLV). */
+	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_ENCLV | SGX_CPUID_EAX_OVERSUB);
 	ASSERT_EQ(r[1], SGX_MISC_EXINFO);
 	ASSERT_EQ((r[3] >> 8) & 0xFF, 36);
 	platform_cpuid(plat, 0x12, 1, r);
@@ -172,7 +173,8 @@ TEST(platform, cpuid_view)
 	cfg.sgx2 = true;
 	ASSERT_EQ(platform_create(&cfg, &plat, why, sizeof(why)), 0);
 	platform_cpuid(plat, 0x12, 0, r);
-	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2);
+	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2 | SGX_CPUID_EAX_ENCLV |
+				SGX_CPUID_EAX_OVERSUB);
 	platform_destroy(plat);
 }
 
