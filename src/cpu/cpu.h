@@ -272,9 +272,11 @@ int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu) __mu
  * is, for ETRACK's purposes, outside the enclave, as after an AEX: park
  * counts it out of its enclave's epoch and unpark back into the current
  * one, as an ERESUME would.  @tid 0 is the calling thread.  Threads not in
- * enclave mode are left alone.
+ * enclave mode are left alone.  exec_park() says whether it parked the
+ * thread (false: not in enclave mode, or parked already), so that a nested
+ * waiter unparks only what it parked.
  */
-void exec_park(int tid);
+bool exec_park(int tid);
 void exec_unpark(int tid);
 /*
  * Interrupt every thread that runs inside the enclave of SECS page @secs

@@ -100,14 +100,23 @@ struct vepc {
 	u64 *va_used;               /* a bit per VA slot */
 	unsigned int nr_vas;
 	u64 hand;
-	atomic_ullong nr_evicted, nr_reloaded, nr_dropped;
+	/* What the VMM paged, in memory shared with the processes forked
+	 * from this one (each runs its own copy of the VM), so that a child
+	 * that ends with _exit() (kselftest's tests) still counts. */
+	struct vepc_counts *counts;
+};
+
+struct vepc_counts {
+	atomic_ullong evicted, reloaded, dropped;
 };
 
 static pthread_mutex_t vmms_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vmm *vmms;
 
-/* The VMM's slow paths this thread is in: only the outermost parks. */
+/* The VMM's slow paths this thread is in, and whether the outermost
+ * parked it (the guest OS may have parked it already). */
 static __thread unsigned int vmm_depth;
+static __thread bool vmm_parked;
 
 static void nap(void)
 {
@@ -228,7 +237,7 @@ static void slot_drop(struct vepc *v, struct vepc_slot *s)
 	atomic_store(&s->page, NULL);
 	atomic_store(&s->state, SLOT_ABSENT);
 	atomic_fetch_sub(&v->nr_pages, 1);
-	atomic_fetch_add(&v->nr_dropped, 1);
+	atomic_fetch_add(&v->counts->dropped, 1);
 	drv_epc_free(v->host, page);
 }
 
@@ -241,7 +250,7 @@ static void slot_evicted(struct vepc *v, struct vepc_slot *s)
 	atomic_store(&s->page, NULL);
 	atomic_store(&s->state, SLOT_EVICTED);
 	atomic_fetch_sub(&v->nr_pages, 1);
-	atomic_fetch_add(&v->nr_evicted, 1);
+	atomic_fetch_add(&v->counts->evicted, 1);
 	drv_epc_free(v->host, page);
 }
 
@@ -329,7 +338,7 @@ static int slot_reload(struct vepc *v, u64 i)
 		log_warn("VM: ESETCONTEXT of guest EPC page %llu failed", (unsigned long long)i);
 	atomic_store(&s->page, page);
 	atomic_fetch_add(&v->nr_pages, 1);
-	atomic_fetch_add(&v->nr_reloaded, 1);
+	atomic_fetch_add(&v->counts->reloaded, 1);
 	err = 0;
 out:
 	if (hsecs)
@@ -367,7 +376,7 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 	/* Waiting on the VMM is, for the enclave the caller may be running,
 	 * an exit: the VMM may need it out (platform_vmm_hold()). */
 	if (!vmm_depth++)
-		exec_park(0);
+		vmm_parked = exec_park(0);
 	for (;;) {
 		u8 state = atomic_load(&s->state);
 
@@ -408,7 +417,7 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 		atomic_store(&s->state, page ? SLOT_PRESENT : state);
 		break;
 	}
-	if (!--vmm_depth)
+	if (!--vmm_depth && vmm_parked)
 		exec_unpark(0);
 	return page;
 }
@@ -812,8 +821,15 @@ int vepc_create(struct drv *host, struct vepc **out)
 	if (!v)
 		return -ENOMEM;
 	v->host = host;
+	v->counts = sys_mmap(NULL, sizeof(*v->counts), PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sys_failed(v->counts)) {
+		free(v);
+		return -ENOMEM;
+	}
 	v->vmm = vmm_get(host);
 	if (!v->vmm) {
+		sys_munmap(v->counts, sizeof(*v->counts));
 		free(v);
 		return -ENOMEM;
 	}
@@ -823,6 +839,7 @@ int vepc_create(struct drv *host, struct vepc **out)
 	if (v->vmm->nr_vepcs == VMM_MAX_VMS) {
 		pthread_mutex_unlock(&v->vmm->reclaim_lock);
 		vmm_put(v->vmm);
+		sys_munmap(v->counts, sizeof(*v->counts));
 		free(v);
 		return -ENOSPC;
 	}
@@ -917,9 +934,9 @@ u64 vepc_nr_pages(struct vepc *v)
 void vepc_stats(struct vepc *v, struct vepc_stats *out)
 {
 	out->host_pages = atomic_load(&v->nr_pages);
-	out->evicted = atomic_load(&v->nr_evicted);
-	out->reloaded = atomic_load(&v->nr_reloaded);
-	out->dropped = atomic_load(&v->nr_dropped);
+	out->evicted = atomic_load(&v->counts->evicted);
+	out->reloaded = atomic_load(&v->counts->reloaded);
+	out->dropped = atomic_load(&v->counts->dropped);
 }
 
 int vepc_evicted_copy(struct vepc *v, u64 index, void **data, struct sgx_pcmd **pcmd)
@@ -1024,6 +1041,7 @@ void vepc_destroy(struct vepc *v)
 	pthread_mutex_destroy(&v->lock);
 	pthread_mutex_destroy(&v->va_lock);
 	free(v->slots);
+	sys_munmap(v->counts, sizeof(*v->counts));
 	vmm_put(m);
 	free(v);
 }

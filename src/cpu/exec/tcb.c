@@ -154,13 +154,14 @@ static struct tcb *tcb_of(int tid)
 	return NULL;
 }
 
-void exec_park(int tid)
+bool exec_park(int tid)
 {
 	struct tcb *t = tcb_of(tid);
 
 	if (!t || !t->in_enclave || atomic_exchange(&t->parked, true))
-		return;
+		return false;
 	track_exit(t->secs, t->tcs);
+	return true;
 }
 
 void exec_unpark(int tid)
