@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "arch/sgx_status.h"
+#include "arch/x86.h"
 #include "base/log.h"
 #include "base/sys.h"
 #include "virt/virt.h"
@@ -266,9 +267,12 @@ static void *vmm_alloc(struct vepc *v)
 		void *page = drv_epc_alloc(v->host);
 		int r;
 
-		if (page || !v->paging)
+		if (page)
 			return page;
 		r = vmm_reclaim(v->vmm);
+		/* No VM of this host pages: nothing will free up. */
+		if (r == -ENOENT)
+			return NULL;
 		if (r < 0 || (!r && ++empty < 100))
 			nap();
 		else if (!r)
@@ -559,11 +563,19 @@ static int ewb(struct vepc *v, struct lp *lp, struct victim *c)
 	pginfo.secinfo = (u64)(uintptr_t)&v->pcmds[c->index];
 	for (;;) {
 		ret = encls_ewb(lp, &pginfo, c->page, va_slot(v, s->va));
-		if (ret != SGX_NOT_TRACKED || ++tries > 100000)
+		if (++tries > 100000)
 			break;
-		/* A tracking cycle the guest started may be in the way. */
-		if (encls_etrackc(lp, c->page) != SGX_SUCCESS)
-			nap();
+		if (ret == SGX_NOT_TRACKED) {
+			/* A tracking cycle the guest started may be in the way. */
+			if (encls_etrackc(lp, c->page) != SGX_SUCCESS)
+				nap();
+			continue;
+		}
+		/* #GP: another leaf holds the VA page (a reload from it) for a
+		 * moment; nothing else can (the page is ours). */
+		if (!encls_faulted(ret) || encls_trapnr(ret) != X86_VEC_GP)
+			break;
+		nap();
 	}
 	if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
 		va_put(v, s->va);
@@ -764,12 +776,14 @@ static unsigned int evict_batch(struct vepc *v)
 /*
  * Take pages back for the host: from the VM that holds the most host
  * pages, then the others.  Return: pages freed, 0 when none could be,
- * -EBUSY when another thread is reclaiming (it frees pages soon).
+ * -EBUSY when another thread is reclaiming (it frees pages soon), -ENOENT
+ * when no VM of the host pages.
  */
 static int vmm_reclaim(struct vmm *m)
 {
 	struct vepc *order[VMM_MAX_VMS];
 	unsigned int n, k, j;
+	bool pagers = false;
 	int done = 0;
 
 	if (pthread_mutex_trylock(&m->reclaim_lock))
@@ -777,7 +791,7 @@ static int vmm_reclaim(struct vmm *m)
 	n = m->nr_vepcs;
 	if (!n) {
 		pthread_mutex_unlock(&m->reclaim_lock);
-		return 0;
+		return -ENOENT;
 	}
 	/* Largest first; ties in turn, so two equal guests share the cost. */
 	for (k = 0; k < n; k++)
@@ -791,10 +805,12 @@ static int vmm_reclaim(struct vmm *m)
 		order[j] = x;
 	}
 	for (k = 0; k < n && !done; k++)
-		if (order[k]->paging)
+		if (order[k]->paging) {
+			pagers = true;
 			done = (int)evict_batch(order[k]);
+		}
 	pthread_mutex_unlock(&m->reclaim_lock);
-	return done;
+	return done || pagers ? done : -ENOENT;
 }
 
 unsigned int vepc_reclaim(struct vepc *v, unsigned int n)

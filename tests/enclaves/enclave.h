@@ -48,7 +48,12 @@ enum encl_op_type {
 	ENCL_OP_CALL,         /* r0 = the u64 returned by a call to base + a */
 	ENCL_OP_INIT_TCS,     /* write a TCS at base + a: SSA at base + in.src, NSSA 1,
 			       * TCS 3's stacks, the usual entry point */
+	ENCL_OP_FILL_WORDS,   /* pages [a, a + b pages): every word = ENCL_WORD(offset, r4) */
+	ENCL_OP_CHECK_WORDS,  /* r0 = pages in [a, a + b pages) with a word that is not */
 };
+
+/* What ENCL_OP_FILL_WORDS writes at enclave offset @off. */
+#define ENCL_WORD(off, seed) ((uint64_t)(off) * 0x9E3779B97F4A7C15ULL ^ (seed))
 
 /* The input of the SGX2 operations, in encl_op.in. */
 struct encl_sgx2_in {
