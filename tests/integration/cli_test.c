@@ -357,7 +357,9 @@ TEST(cli, info)
 	run(&r, "info", "--no-sgx2", NULL);
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
-	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000001");
+	/* SGX1, and the oversubscription extensions (bits 5 and 6). */
+	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000061");
+	ASSERT_STR_CONTAINS(r.out, "oversubscription (ENCLV, ERDINFO) yes");
 	setenv("SGXEMU_SGX2", "0", 1);
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
