@@ -95,5 +95,8 @@ void ept_scope_end(void)
 
 void ept_release_instruction(void)
 {
-	release_to(depth ? marks[(depth < EPT_MAX_DEPTH ? depth : EPT_MAX_DEPTH) - 1] : 0);
+	/* ENCLU and AEX run outside any leaf; a signal that finds a leaf
+	 * open interrupted it, and the leaf lets go of its own pages. */
+	if (!depth)
+		release_to(0);
 }
