@@ -15,17 +15,10 @@
  *
  * Pages of a guest enclave are the contents of the guest OS's memory file
  * (platform_epc_bind()), which the guest maps at ELRANGE and has armed with
- * a userfaultfd in SIGBUS mode.  The VMM evicts them with the enclave's
- * threads held out (platform_vmm_hold(), as INVEPT and IPIs would), writes
- * them back with EWB and punches them out of the file, so that the next
- * native touch raises SIGBUS, which the processor turns into the EPT
- * violation before the guest OS sees it.
- *
- * Which pages go (the policy, doc/architecture.md): the VM that holds the
- * most host pages gives them; in it a clock with a second chance for pages
- * a leaf used since the hand passed; invalid pages (the guest freed them or
- * evicted them itself) go first and cost nothing; TCS pages, executable
- * pages and SECS pages with children stay.
+ * a userfaultfd in SIGBUS mode.  The VMM (vmm.c) punches the pages it
+ * evicts out of that file, so that the next native touch raises SIGBUS,
+ * which the processor turns into the EPT violation before the guest OS
+ * sees it; the storage stays the guest page's, wherever the VMM puts it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -39,137 +32,16 @@
 #include "arch/x86.h"
 #include "base/log.h"
 #include "base/sys.h"
-#include "virt/virt.h"
-
-#define BATCH 16
-#define VMM_MAX_VMS 64
-
-enum slot_state {
-	SLOT_ABSENT,    /* no host page: never used, or freed while invalid */
-	SLOT_PRESENT,   /* a host EPC page */
-	SLOT_BUSY,      /* the VMM is taking it out or bringing it back */
-	SLOT_EVICTED,   /* in the VMM's backing store */
-};
-
-enum slot_kind {
-	KIND_CHILD,     /* a REG or TRIM page: EINCVIRTCHILD, ELDU, EDECVIRTCHILD */
-	KIND_SECS,
-	KIND_VA,
-};
-
-struct vepc_slot {
-	_Atomic(void *) page;       /* the host EPC page while PRESENT or BUSY */
-	void *mem;                  /* the guest's storage for it; NULL: the page's own */
-	atomic_uint users;          /* translations the processor holds */
-	_Atomic(u8) state;          /* enum slot_state */
-	bool referenced;            /* used since the clock hand passed */
-	/* While EVICTED: */
-	u8 kind;                    /* enum slot_kind */
-	bool blocked;               /* the guest had blocked it: ELDB */
-	bool bad;                   /* it did not reload: altered or replayed */
-	u32 va;                     /* VA page << 9 | slot */
-	u64 linaddr;                /* PAGEINFO.LINADDR (a child) */
-	u64 context;                /* ENCLAVECONTEXT (a SECS) */
-	u64 secs;                   /* a child's SECS slot */
-};
-
-/* The VMM of one host: its VMs' virtual EPCs, and one reclaimer at a time. */
-struct vmm {
-	struct drv *host;
-	struct vmm *next;
-	unsigned int refs;
-	pthread_mutex_t reclaim_lock;
-	struct vepc *vepcs[VMM_MAX_VMS];
-	unsigned int nr_vepcs, start;
-};
-
-struct vepc {
-	struct drv *host;
-	struct vmm *vmm;
-	pthread_mutex_t lock;       /* slot transitions out of ABSENT/EVICTED, the slots array */
-	u64 nr_slots;
-	struct vepc_slot *slots;
-	atomic_ullong nr_pages;
-	bool warned;                /* the host ran out of EPC once already */
-	/* Oversubscription (vepc_enable_paging()). */
-	bool paging;
-	u64 epc_pa;                 /* guest-physical address of slot 0 */
-	u8 *backing;                /* ciphertext, a page per slot */
-	struct sgx_pcmd *pcmds;
-	pthread_mutex_t va_lock;
-	void **vas;
-	u64 *va_used;               /* a bit per VA slot */
-	unsigned int nr_vas;
-	u64 hand;
-	/* What the VMM paged, in memory shared with the processes forked
-	 * from this one (each runs its own copy of the VM), so that a child
-	 * that ends with _exit() (kselftest's tests) still counts. */
-	struct vepc_counts *counts;
-};
-
-struct vepc_counts {
-	atomic_ullong evicted, reloaded, dropped;
-};
-
-static pthread_mutex_t vmms_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vmm *vmms;
+#include "virt/vmm.h"
 
 /* The VMM's slow paths this thread is in, and whether the outermost
  * parked it (the guest OS may have parked it already). */
-static __thread unsigned int vmm_depth;
-static __thread bool vmm_parked;
-
-static void nap(void)
-{
-	struct timespec ts = { 0, 100 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* --- the VMM of a host ----------------------------------------------------- */
-
-static struct vmm *vmm_get(struct drv *host)
-{
-	struct vmm *m;
-
-	pthread_mutex_lock(&vmms_lock);
-	for (m = vmms; m && m->host != host; m = m->next)
-		;
-	if (!m) {
-		m = calloc(1, sizeof(*m));
-		if (m) {
-			m->host = host;
-			pthread_mutex_init(&m->reclaim_lock, NULL);
-			m->next = vmms;
-			vmms = m;
-		}
-	}
-	if (m)
-		m->refs++;
-	pthread_mutex_unlock(&vmms_lock);
-	return m;
-}
-
-static void vmm_put(struct vmm *m)
-{
-	struct vmm **p;
-
-	pthread_mutex_lock(&vmms_lock);
-	if (--m->refs) {
-		pthread_mutex_unlock(&vmms_lock);
-		return;
-	}
-	for (p = &vmms; *p != m; p = &(*p)->next)
-		;
-	*p = m->next;
-	pthread_mutex_unlock(&vmms_lock);
-	pthread_mutex_destroy(&m->reclaim_lock);
-	free(m);
-}
+static __thread unsigned int slow_depth;
+static __thread bool slow_parked;
 
 /* --- VA slots ----------------------------------------------------------------- */
 
-static int va_get(struct vepc *v, u32 *out)
+int vepc_va_get(struct vepc *v, u32 *out)
 {
 	unsigned int w, b;
 	int err = -ENOMEM;
@@ -188,23 +60,22 @@ static int va_get(struct vepc *v, u32 *out)
 	return err;
 }
 
-static void va_put(struct vepc *v, u32 va)
+void vepc_va_put(struct vepc *v, u32 va)
 {
 	pthread_mutex_lock(&v->va_lock);
 	v->va_used[va / 64] &= ~(1ULL << (va % 64));
 	pthread_mutex_unlock(&v->va_lock);
 }
 
-static u64 *va_slot(struct vepc *v, u32 va)
+u64 *vepc_va_slot(struct vepc *v, u32 va)
 {
 	return (u64 *)v->vas[va / SGX_VA_SLOT_COUNT] + va % SGX_VA_SLOT_COUNT;
 }
 
 /* --- slots ------------------------------------------------------------------ */
 
-/* Take a PRESENT slot for the VMM (BUSY), unless a leaf holds it: the
- * claim first and the count after, the reverse of slot_get(). */
-static bool slot_claim(struct vepc_slot *s)
+/* The claim first and the count after, the reverse of slot_get(). */
+bool vepc_slot_claim(struct vepc_slot *s)
 {
 	u8 present = SLOT_PRESENT;
 
@@ -217,7 +88,7 @@ static bool slot_claim(struct vepc_slot *s)
 	return true;
 }
 
-static void slot_unclaim(struct vepc_slot *s)
+void vepc_slot_unclaim(struct vepc_slot *s)
 {
 	atomic_store(&s->state, SLOT_PRESENT);
 }
@@ -231,7 +102,7 @@ static void punch(const struct vepc_slot *s)
 }
 
 /* A BUSY slot's page leaves the guest for good: it was invalid. */
-static void slot_drop(struct vepc *v, struct vepc_slot *s)
+void vepc_slot_drop(struct vepc *v, struct vepc_slot *s)
 {
 	void *page = atomic_load(&s->page);
 
@@ -243,7 +114,7 @@ static void slot_drop(struct vepc *v, struct vepc_slot *s)
 }
 
 /* A BUSY slot went to the backing store: its page goes back to the host. */
-static void slot_evicted(struct vepc *v, struct vepc_slot *s)
+void vepc_slot_evicted(struct vepc *v, struct vepc_slot *s)
 {
 	void *page = atomic_load(&s->page);
 
@@ -253,32 +124,6 @@ static void slot_evicted(struct vepc *v, struct vepc_slot *s)
 	atomic_fetch_sub(&v->nr_pages, 1);
 	atomic_fetch_add(&v->counts->evicted, 1);
 	drv_epc_free(v->host, page);
-}
-
-static int vmm_reclaim(struct vmm *m);
-
-/* A host EPC page for @v, taking one from a VM (maybe @v) when the host
- * has none.  NULL when nothing can be taken. */
-static void *vmm_alloc(struct vepc *v)
-{
-	unsigned int i, empty = 0;
-
-	for (i = 0; i < 100000; i++) {
-		void *page = drv_epc_alloc(v->host);
-		int r;
-
-		if (page)
-			return page;
-		r = vmm_reclaim(v->vmm);
-		/* No VM of this host pages: nothing will free up. */
-		if (r == -ENOENT)
-			return NULL;
-		if (r < 0 || (!r && ++empty < 100))
-			nap();
-		else if (!r)
-			return drv_epc_alloc(v->host);
-	}
-	return NULL;
 }
 
 static void *slot_get(struct vepc *v, u64 i);
@@ -317,11 +162,11 @@ static int slot_reload(struct vepc *v, u64 i)
 	pginfo.secs = (u64)(uintptr_t)hsecs;
 	/* A conflict is another leaf on the VA page or the SECS for a moment. */
 	for (tries = 0;; tries++) {
-		ret = s->blocked ? encls_eldbc(lp, &pginfo, page, va_slot(v, s->va)) :
-				   encls_elduc(lp, &pginfo, page, va_slot(v, s->va));
+		ret = s->blocked ? encls_eldbc(lp, &pginfo, page, vepc_va_slot(v, s->va)) :
+				   encls_elduc(lp, &pginfo, page, vepc_va_slot(v, s->va));
 		if (ret != SGX_EPC_PAGE_CONFLICT || tries > 100000)
 			break;
-		nap();
+		vmm_nap();
 	}
 	if (ret) {
 		/* Never accepted: the guest's access faults instead. */
@@ -335,7 +180,7 @@ static int slot_reload(struct vepc *v, u64 i)
 		err = -EIO;
 		goto out;
 	}
-	va_put(v, s->va);
+	vepc_va_put(v, s->va);
 	if (s->kind == KIND_CHILD && enclv_edecvirtchild(lp, page, hsecs))
 		log_warn("VM: EDECVIRTCHILD of guest EPC page %llu failed", (unsigned long long)i);
 	if (s->kind == KIND_SECS && enclv_esetcontext(lp, page, &s->context))
@@ -379,8 +224,8 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 
 	/* Waiting on the VMM is, for the enclave the caller may be running,
 	 * an exit: the VMM may need it out (platform_vmm_hold()). */
-	if (!vmm_depth++)
-		vmm_parked = exec_park(0);
+	if (!slow_depth++)
+		slow_parked = exec_park(0);
 	for (;;) {
 		u8 state = atomic_load(&s->state);
 
@@ -394,7 +239,7 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 			continue;
 		}
 		if (state == SLOT_BUSY) {
-			nap();
+			vmm_nap();
 			continue;
 		}
 		if (state == SLOT_EVICTED && s->bad)
@@ -421,7 +266,7 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 		atomic_store(&s->state, page ? SLOT_PRESENT : state);
 		break;
 	}
-	if (!--vmm_depth && vmm_parked)
+	if (!--slow_depth && slow_parked)
 		exec_unpark(0);
 	return page;
 }
@@ -537,282 +382,6 @@ void vepc_put(struct vepc *v, u64 index)
 	slot_put(v, index);
 }
 
-/* --- eviction ------------------------------------------------------------------ */
-
-struct victim {
-	u64 index;
-	void *page;
-	u8 kind;
-	bool blocked;
-	bool keep;
-	u64 secs;          /* a child's SECS slot */
-	u64 context;       /* a SECS's ENCLAVECONTEXT */
-};
-
-/* EWB one claimed page into slot @c->index's backing store. */
-static int ewb(struct vepc *v, struct lp *lp, struct victim *c)
-{
-	struct vepc_slot *s = &v->slots[c->index];
-	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
-	unsigned int tries = 0;
-	int ret;
-
-	if (va_get(v, &s->va))
-		return -ENOMEM;
-	pginfo.srcpge = (u64)(uintptr_t)(v->backing + c->index * SGX_PAGE_SIZE);
-	pginfo.secinfo = (u64)(uintptr_t)&v->pcmds[c->index];
-	for (;;) {
-		ret = encls_ewb(lp, &pginfo, c->page, va_slot(v, s->va));
-		if (++tries > 100000)
-			break;
-		if (ret == SGX_NOT_TRACKED) {
-			/* A tracking cycle the guest started may be in the way. */
-			if (encls_etrackc(lp, c->page) != SGX_SUCCESS)
-				nap();
-			continue;
-		}
-		/* #GP: another leaf holds the VA page (a reload from it) for a
-		 * moment; nothing else can (the page is ours). */
-		if (!encls_faulted(ret) || encls_trapnr(ret) != X86_VEC_GP)
-			break;
-		nap();
-	}
-	if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
-		va_put(v, s->va);
-		return -EIO;
-	}
-	s->kind = c->kind;
-	s->blocked = c->blocked;
-	s->bad = false;
-	s->linaddr = pginfo.linaddr;
-	s->context = c->context;
-	s->secs = c->secs;
-	return 0;
-}
-
-/*
- * The children in @c of one enclave, whose SECS is host page @hsecs: with
- * its threads held out, EBLOCK (SGX_BLKSTATE: the guest blocked it, and it
- * comes back blocked), ETRACKC, EINCVIRTCHILD and EWB each.
- */
-static unsigned int evict_children(struct vepc *v, struct victim *c, unsigned int n, void *hsecs)
-{
-	struct platform *host = drv_platform(v->host);
-	struct lp *lp = drv_lp(v->host);
-	time_t start = time(NULL);
-	unsigned int k, done = 0;
-	bool said = false, tracked = false;
-	int ret;
-
-	platform_vmm_hold(host, hsecs);
-	while (!platform_vmm_quiet(host, hsecs)) {
-		if (!said && time(NULL) - start > 2) {
-			log_warn("VM: the VMM waits for threads to leave a guest enclave");
-			said = true;
-		}
-		nap();
-	}
-	for (k = 0; k < n; k++) {
-		ret = encls_eblock(lp, c[k].page);
-		if (ret == SGX_BLKSTATE)
-			c[k].blocked = true;
-		else if (ret)
-			c[k].keep = true;
-		else if (!tracked)
-			tracked = true;
-	}
-	for (k = 0; k < n && tracked; k++) {
-		if (c[k].keep)
-			continue;
-		ret = encls_etrackc(lp, c[k].page);
-		if (ret == SGX_SUCCESS || ret == SGX_PREV_TRK_INCMPL)
-			break;
-	}
-	for (k = 0; k < n; k++) {
-		struct vepc_slot *s = &v->slots[c[k].index];
-
-		if (c[k].keep) {
-			slot_unclaim(s);
-			continue;
-		}
-		if (enclv_eincvirtchild(lp, c[k].page, hsecs)) {
-			/* Blocked by us and back in use: the guest finds it
-			 * blocked, as after its own failed eviction. */
-			log_warn("VM: EINCVIRTCHILD of guest EPC page %llu failed",
-				 (unsigned long long)c[k].index);
-			slot_unclaim(s);
-			continue;
-		}
-		if (ewb(v, lp, &c[k])) {
-			if (enclv_edecvirtchild(lp, c[k].page, hsecs))
-				log_warn("VM: EDECVIRTCHILD of guest EPC page %llu failed",
-					 (unsigned long long)c[k].index);
-			log_warn("VM: EWB of guest EPC page %llu failed; it stays blocked",
-				 (unsigned long long)c[k].index);
-			slot_unclaim(s);
-			continue;
-		}
-		slot_evicted(v, s);
-		done++;
-	}
-	platform_vmm_release(host, hsecs);
-	return done;
-}
-
-/* Claim a page the clock hand found, and decide what to do with it:
- * 1 evict it, 0 it went (invalid), -1 leave it. */
-static int classify(struct vepc *v, struct lp *lp, struct victim *c)
-{
-	struct sgx_rdinfo info;
-	struct vepc_slot *s = &v->slots[c->index];
-	s64 secs;
-	int ret;
-
-	ret = encls_erdinfo(lp, &info, c->page);
-	if (ret == SGX_PG_INVLD) {
-		slot_drop(v, s);
-		return 0;
-	}
-	if (ret)
-		return -1;
-	c->blocked = (info.flags & SGX_RDINFO_BLOCKED) != 0;
-	c->keep = false;
-	switch ((info.flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT) {
-	case SGX_PT_VA:
-		c->kind = KIND_VA;
-		return 1;
-	case SGX_PT_SECS:
-		/* Its children first; VIRTCHILDCNT does not stop the VMM. */
-		if (info.status & SGX_RDINFO_CHILDPRESENT)
-			return -1;
-		c->kind = KIND_SECS;
-		c->context = info.enclavecontext;
-		return 1;
-	case SGX_PT_REG:
-	case SGX_PT_TRIM:
-		/* The emulator reads code at RIP from signal handlers. */
-		if (info.flags & SGX_SECINFO_X)
-			return -1;
-		secs = (s64)((info.enclavecontext - v->epc_pa) / SGX_PAGE_SIZE);
-		if (info.enclavecontext < v->epc_pa || (u64)secs >= v->nr_slots)
-			return -1;
-		c->kind = KIND_CHILD;
-		c->secs = (u64)secs;
-		return 1;
-	default:
-		/* TCS pages stay: a thread may be parked inside through one. */
-		return -1;
-	}
-}
-
-/*
- * One batch of @v's pages: up to BATCH found by the clock, of which the
- * children of one enclave at most.  Return: pages that left the host EPC.
- */
-static unsigned int evict_batch(struct vepc *v)
-{
-	struct victim c[BATCH], kids[BATCH];
-	struct lp *lp = drv_lp(v->host);
-	unsigned int n = 0, nk = 0, done = 0, k;
-	u64 steps, secs = 0;
-	void *hsecs = NULL;
-
-	for (steps = 0; steps < 2 * v->nr_slots && n + nk < BATCH; steps++) {
-		u64 i = v->hand++ % v->nr_slots;
-		struct vepc_slot *s = &v->slots[i];
-		struct victim vic;
-		int r;
-
-		if (atomic_load(&s->state) != SLOT_PRESENT || atomic_load(&s->users))
-			continue;
-		if (s->referenced) {
-			s->referenced = false;
-			continue;
-		}
-		if (!slot_claim(s))
-			continue;
-		vic.index = i;
-		vic.page = atomic_load(&s->page);
-		r = classify(v, lp, &vic);
-		if (r == 0) {
-			done++;
-			continue;
-		}
-		if (r < 0 || (vic.kind == KIND_CHILD && nk && vic.secs != secs)) {
-			slot_unclaim(s);
-			continue;
-		}
-		if (vic.kind == KIND_CHILD) {
-			secs = vic.secs;
-			kids[nk++] = vic;
-		} else {
-			c[n++] = vic;
-		}
-	}
-	for (k = 0; k < n; k++) {
-		if (ewb(v, lp, &c[k])) {
-			slot_unclaim(&v->slots[c[k].index]);
-			continue;
-		}
-		slot_evicted(v, &v->slots[c[k].index]);
-		done++;
-	}
-	if (!nk)
-		return done;
-	/* The SECS stays while it has children; hold it for the batch. */
-	atomic_fetch_add(&v->slots[secs].users, 1);
-	if (atomic_load(&v->slots[secs].state) == SLOT_PRESENT)
-		hsecs = atomic_load(&v->slots[secs].page);
-	if (hsecs) {
-		done += evict_children(v, kids, nk, hsecs);
-	} else {
-		for (k = 0; k < nk; k++)
-			slot_unclaim(&v->slots[kids[k].index]);
-	}
-	atomic_fetch_sub(&v->slots[secs].users, 1);
-	return done;
-}
-
-/*
- * Take pages back for the host: from the VM that holds the most host
- * pages, then the others.  Return: pages freed, 0 when none could be,
- * -EBUSY when another thread is reclaiming (it frees pages soon), -ENOENT
- * when no VM of the host pages.
- */
-static int vmm_reclaim(struct vmm *m)
-{
-	struct vepc *order[VMM_MAX_VMS];
-	unsigned int n, k, j;
-	bool pagers = false;
-	int done = 0;
-
-	if (pthread_mutex_trylock(&m->reclaim_lock))
-		return -EBUSY;
-	n = m->nr_vepcs;
-	if (!n) {
-		pthread_mutex_unlock(&m->reclaim_lock);
-		return -ENOENT;
-	}
-	/* Largest first; ties in turn, so two equal guests share the cost. */
-	for (k = 0; k < n; k++)
-		order[k] = m->vepcs[(m->start + k) % n];
-	m->start++;
-	for (k = 1; k < n; k++) {
-		struct vepc *x = order[k];
-
-		for (j = k; j && atomic_load(&order[j - 1]->nr_pages) < atomic_load(&x->nr_pages); j--)
-			order[j] = order[j - 1];
-		order[j] = x;
-	}
-	for (k = 0; k < n && !done; k++)
-		if (order[k]->paging) {
-			pagers = true;
-			done = (int)evict_batch(order[k]);
-		}
-	pthread_mutex_unlock(&m->reclaim_lock);
-	return done || pagers ? done : -ENOENT;
-}
-
 unsigned int vepc_reclaim(struct vepc *v, unsigned int n)
 {
 	unsigned int done = 0, got;
@@ -821,7 +390,7 @@ unsigned int vepc_reclaim(struct vepc *v, unsigned int n)
 		return 0;
 	pthread_mutex_lock(&v->vmm->reclaim_lock);
 	do {
-		got = evict_batch(v);
+		got = vmm_evict_batch(v);
 		done += got;
 	} while (got && done < n);
 	pthread_mutex_unlock(&v->vmm->reclaim_lock);
@@ -967,7 +536,7 @@ int vepc_evicted_copy(struct vepc *v, u64 index, void **data, struct sgx_pcmd **
 /* An EVICTED slot's page is gone with the guest's EPC: its VA slot too. */
 static void forget_evicted(struct vepc *v, struct vepc_slot *s)
 {
-	va_put(v, s->va);
+	vepc_va_put(v, s->va);
 	atomic_store(&s->state, SLOT_ABSENT);
 }
 
