@@ -122,7 +122,10 @@ SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
  * (/dev/sgx_vepc; each page is the host's from the guest's first use of
  * it), configured as QEMU's proposal did by @sgx, "epc=SIZE[,lehash=HEX]
  * [,lewr]": the guest's EPC size, its IA32_SGXLEPUBKEYHASH (64 hex digits;
- * Intel's by default), and whether the guest may write it.  The guest is
+ * Intel's by default), and whether the guest may write it.  The EPC may be
+ * larger than what the host gives it (and the guests' sum larger than the
+ * host's): where the host can page, the VMM evicts guest pages and brings
+ * them back when the guest touches them.  The guest is
  * a platform like any other (load enclaves on it, open its devices); its
  * ECREATE is checked against its CPUID (@opts' limits) and its EINIT runs
  * with its hash through the host's per-LP cache.  @opts (may be NULL)
@@ -142,11 +145,14 @@ SGXEMU_API int sgxemu_vm_config_check(const char *sgx);
  * for a platform that is not a VM. */
 SGXEMU_API int sgxemu_vm_vepc_fd(struct sgxemu_platform *guest);
 
-/* What a VM's ENCLS exits did. */
+/* What a VM's ENCLS exits did, and what its VMM paged. */
 struct sgxemu_vm_stats {
 	uint64_t ecreate_exits, einit_exits;
 	uint64_t gp_injected;    /* ECREATEs refused with #GP in the guest */
 	uint64_t host_pages;     /* host EPC pages the VM holds */
+	/* Guest pages the VMM evicted and brought back (the guest's own
+	 * paging is sgxemu_paging_stats() of the guest). */
+	uint64_t vmm_evicted, vmm_reloaded;
 };
 
 SGXEMU_API int sgxemu_vm_stats(struct sgxemu_platform *guest, struct sgxemu_vm_stats *out);

@@ -361,6 +361,8 @@ int sgxemu_vm_stats(struct sgxemu_platform *p, struct sgxemu_vm_stats *out)
 	out->einit_exits = st.einit_exits;
 	out->gp_injected = st.gp_injected;
 	out->host_pages = vepc_nr_pages(drv_file_private(p->vepc));
+	out->vmm_evicted = st.vmm_evicted;
+	out->vmm_reloaded = st.vmm_reloaded;
 	return 0;
 }
 

@@ -205,6 +205,20 @@ STATIC_ASSERT_SIZE(struct sgx_pcmd, 128);
 STATIC_ASSERT_OFFSET(struct sgx_pcmd, enclaveid, 64);
 STATIC_ASSERT_OFFSET(struct sgx_pcmd, mac, 112);
 
+/* ERDINFO's output (oversubscription extensions): a page's EPCM state and
+ * its enclave's SECS.ENCLAVECONTEXT.  32-byte aligned. */
+struct sgx_rdinfo {
+	u64 status;          /* SGX_RDINFO_CHILDPRESENT, SGX_RDINFO_VIRTCHILDPRESENT */
+	u64 flags;           /* SECINFO.FLAGS bits (RWX, PENDING, MODIFIED, PR, PT) and BLOCKED */
+	u64 enclavecontext;
+	u64 reserved;
+} __aligned(32);
+STATIC_ASSERT_SIZE(struct sgx_rdinfo, 32);
+
+#define SGX_RDINFO_CHILDPRESENT BIT_ULL(0)
+#define SGX_RDINFO_VIRTCHILDPRESENT BIT_ULL(1)
+#define SGX_RDINFO_BLOCKED BIT_ULL(63)
+
 /* Version Array page: 512 eight-byte version slots. */
 struct sgx_va_page {
 	u64 slot[SGX_VA_SLOT_COUNT];

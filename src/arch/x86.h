@@ -50,6 +50,10 @@ enum x86_vector {
 #define SGX_CPUID_EAX_SGX2 BIT(1)
 /* ENCLU[EDECCSSA], which comes with AEX-Notify. */
 #define SGX_CPUID_EAX_EDECCSSA BIT(11)
+/* The oversubscription extensions: ENCLV's EINCVIRTCHILD, EDECVIRTCHILD and
+ * ESETCONTEXT (bit 5); ETRACKC, ERDINFO, ELDBC and ELDUC (bit 6). */
+#define SGX_CPUID_EAX_ENCLV BIT(5)
+#define SGX_CPUID_EAX_OVERSUB BIT(6)
 #define SGX_CPUID_EPC_SECTION 0x1
 #define SGX_CPUID_EPC_MASK 0xF
 

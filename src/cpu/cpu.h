@@ -79,15 +79,40 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 void platform_destroy(struct platform *plat);
 
 /*
- * A VM's view of EPC (architecture.md section 6): guest EPC page @index is
- * the host EPC page @page returns (its address in the host's EPC), taken
- * from the host on first use; NULL when the host has none to give.
- * Guest ENCLS leaves run on those pages directly, so host and guests share
- * one EPCM, as on hardware.
+ * A VM's view of EPC (architecture.md section 6): the EPT, as far as EPC
+ * goes.  Guest EPC page @index is a host EPC page (its address in the
+ * host's EPC) that the VMM supplies.  Guest leaves run on those pages
+ * directly, so host and guests share one EPCM, as on hardware.
+ *
+ * The VMM may take a guest page away (evict it with the paging leaves) and
+ * give it back when the guest touches it: on hardware the guest's access
+ * is an EPT violation that exits to the VMM, which reloads the page and
+ * resumes the guest, which never sees it.  Here:
+ *  - get() is a translation by the processor for a leaf: the host page,
+ *    taken or brought back first if need be, and held (the VMM neither
+ *    evicts nor moves it) until put(), which the processor calls when the
+ *    instruction is over.  NULL when the VMM has no page to give.
+ *  - peek() is the host page if the guest page is there now, or NULL;
+ *    it neither waits nor reloads.  May be NULL (then get() is used).
+ *  - bind() records the guest OS's storage for the page's contents
+ *    (platform_epc_bind()), which belongs to the guest page wherever the
+ *    VMM puts it.  May be NULL.
+ *  - violation() is a native access (enclave code) to guest page @index
+ *    that faulted: 0 when the VMM held or had evicted the page and the
+ *    access can be retried, -EFAULT when it is not the VMM's business.
+ *    May be NULL.
+ * @virt_ext is the ENABLE_EPC_VIRTUALIZATION_EXTENSIONS execution control:
+ * guest leaves then count SECS.VIRTCHILDCNT as children.
+ * get() and violation() may wait and may be called from signal handlers.
  */
 struct platform_ept {
-	void *(*page)(void *ctx, u64 index);
+	void *(*get)(void *ctx, u64 index);
+	void (*put)(void *ctx, u64 index);
+	void *(*peek)(void *ctx, u64 index);
+	int (*bind)(void *ctx, u64 index, void *mem);
+	int (*violation)(void *ctx, u64 index);
 	void *ctx;
+	bool virt_ext;
 };
 
 /*
@@ -116,8 +141,49 @@ int platform_create_guest(struct platform *host, const struct platform_config *c
 			  void *window, const struct platform_ept *ept,
 			  const struct platform_vmexits *exits, struct platform **out, char *why,
 			  size_t whylen) __must_check;
-/* The host EPC address behind @addr in @plat's EPC (itself on a host), or NULL. */
+/* The host EPC address behind @addr in @plat's EPC (itself on a host), or
+ * NULL; for a guest, only while the page is there (the EPT's peek()). */
 void *platform_epc_host(const struct platform *plat, const void *addr);
+/*
+ * The physical address of EPC page @addr as @plat's processor sees it (a
+ * guest's is guest-physical), which ECREATE and ELD store in
+ * SECS.ENCLAVECONTEXT; and back from one to the page's index in @plat's
+ * EPC (-1 when @pa is not in it).
+ */
+u64 platform_epc_pa(const struct platform *plat, const void *addr);
+s64 platform_epc_pa_index(const struct platform *plat, u64 pa);
+
+/*
+ * VMX: a VMM turns VMX operation on for the host's logical processors
+ * (VMXON on every LP it runs vCPUs from); ENCLV is #UD outside it.  Calls
+ * nest: VMX stays on until the last platform_vmxoff().  A guest's LPs are
+ * in VMX non-root operation, where ENCLV is #UD too.
+ * Return: 0, or -EINVAL for a guest platform (no nested VMX).
+ */
+int platform_vmxon(struct platform *plat) __must_check;
+void platform_vmxoff(struct platform *plat);
+/* Whether @lp is in VMX root operation. */
+bool lp_vmx_root(const struct lp *lp);
+
+/*
+ * The VMM stops the enclave whose SECS is the host EPC page @secs from
+ * running while it takes pages of it out of the EPT, as the IPIs that go
+ * with INVEPT would: after platform_vmm_hold(), threads entering (EENTER,
+ * ERESUME) or coming back from waiting on the OS wait until
+ * platform_vmm_release(), and platform_vmm_quiet() interrupts the threads
+ * still inside (they take an AEX) and says whether none is left.  Native
+ * code then cannot touch the enclave's pages while they go.  Holds nest.
+ */
+void platform_vmm_hold(struct platform *plat, void *secs);
+bool platform_vmm_quiet(struct platform *plat, void *secs);
+void platform_vmm_release(struct platform *plat, void *secs);
+/*
+ * A native access at @linaddr in enclave mode faulted on guest platform
+ * @plat: if the page is one its VMM took away, the EPT violation exits to
+ * the VMM (the EPT's violation()), which gives it back.
+ * Return: 0 when the access can be retried, -EFAULT otherwise.
+ */
+int platform_ept_fault(struct platform *plat, u64 linaddr);
 /* A trapped leaf's answer to the guest: #GP(0) on @lp, or the #PF of an
  * operand @addr that is not in the guest's EPC. */
 int lp_gp_into(struct lp *lp) __must_check;
@@ -217,9 +283,11 @@ int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu) __mu
  * is, for ETRACK's purposes, outside the enclave, as after an AEX: park
  * counts it out of its enclave's epoch and unpark back into the current
  * one, as an ERESUME would.  @tid 0 is the calling thread.  Threads not in
- * enclave mode are left alone.
+ * enclave mode are left alone.  exec_park() says whether it parked the
+ * thread (false: not in enclave mode, or parked already), so that a nested
+ * waiter unparks only what it parked.
  */
-void exec_park(int tid);
+bool exec_park(int tid);
 void exec_unpark(int tid);
 /*
  * Interrupt every thread that runs inside the enclave of SECS page @secs
@@ -260,6 +328,24 @@ int encls_etrack(struct lp *lp, void *secs) __must_check;
 int encls_ewb(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
 int encls_eldb(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
 int encls_eldu(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
+/*
+ * The oversubscription extensions (CPUID.(12H,0).EAX[6], a host's only):
+ * ERDINFO, ETRACKC, ELDBC/ELDUC; #GP where not enumerated.
+ */
+int encls_erdinfo(struct lp *lp, struct sgx_rdinfo *rdinfo, void *epc) __must_check;
+int encls_etrackc(struct lp *lp, void *epc) __must_check;
+int encls_eldbc(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
+int encls_elduc(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot) __must_check;
+
+/*
+ * ENCLV (CPUID.(12H,0).EAX[5]), the VMM's leaves: #UD outside VMX root
+ * operation.  enclv() is the instruction (leaf in EAX, an unknown one is
+ * #GP); the others are its leaves with their operands.
+ */
+int enclv(struct lp *lp, u32 leaf, u64 rbx, u64 rcx, u64 rdx) __must_check;
+int enclv_edecvirtchild(struct lp *lp, void *epc, void *secs) __must_check;
+int enclv_eincvirtchild(struct lp *lp, void *epc, void *secs) __must_check;
+int enclv_esetcontext(struct lp *lp, void *secs, const u64 *context) __must_check;
 
 /*
  * The EINITTOKEN key a launch enclave with these identities would get from

@@ -46,6 +46,10 @@ struct epc_page {
 	atomic_uint nr_children;
 	atomic_uint nr_active;
 	atomic_int mr_lock;
+	/* For SECS pages: a VMM holds the enclave's threads out while it
+	 * evicts pages of it (platform_vmm_hold()); EENTER, ERESUME and an
+	 * unparked thread wait until it lets go. */
+	atomic_uint vmm_hold;
 	/* For TCS pages: a thread is inside through this TCS. */
 	atomic_bool tcs_active;
 	/* Tracking (src/cpu/track.h).  SECS pages: the current epoch, which

@@ -88,6 +88,7 @@ const char *epcm_check(const struct platform *plat, u64 *index)
 
 void leaf_begin(struct platform *plat)
 {
+	ept_scope_begin();
 	plat = plat->root;
 	if (plat->epcm_check)
 		pthread_rwlock_rdlock(&plat->check_lock);
@@ -98,6 +99,7 @@ int leaf_end(struct platform *plat, int ret)
 	const char *bad;
 	u64 index;
 
+	ept_scope_end();
 	plat = plat->root;
 	if (!plat->epcm_check)
 		return ret;
@@ -132,5 +134,13 @@ void leaf_read_nonenclave(const struct platform *plat, void *dst, const void *sr
 	if (in_window(plat, s, len) || in_window(plat->root, s, len))
 		memset(dst, 0xFF, len);
 	else
+		memcpy(dst, src, len);
+}
+
+void leaf_write_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len)
+{
+	uintptr_t d = (uintptr_t)dst;
+
+	if (!in_window(plat, d, len) && !in_window(plat->root, d, len))
 		memcpy(dst, src, len);
 }

@@ -48,6 +48,21 @@ static inline bool lp_sgx2_enabled(const struct lp *lp)
 	return lp_sgx_enabled(lp) && lp->plat->cfg.sgx2;
 }
 
+/* ETRACKC, ERDINFO, ELDBC and ELDUC are #GP(0) where CPUID.(12H,0).EAX[6]
+ * is clear: in guests, which are not offered them. */
+static inline bool lp_oversub_enabled(const struct lp *lp)
+{
+	return lp_sgx_enabled(lp) && lp->plat->root == lp->plat;
+}
+
+/* VMX non-root operation with ENABLE_EPC_VIRTUALIZATION_EXTENSIONS set:
+ * a guest whose VMM oversubscribes its EPC.  Leaves there count
+ * SECS.VIRTCHILDCNT as child pages. */
+static inline bool lp_epc_virt_ext(const struct lp *lp)
+{
+	return lp->plat->root != lp->plat && lp->plat->ept.virt_ext;
+}
+
 /* Pages that belong to an enclave (have a SECS): REG, TCS, TRIM. */
 static inline bool pt_is_child(u8 pt)
 {
@@ -102,6 +117,9 @@ int leaf_end(struct platform *plat, int ret);
  * hardware.
  */
 void leaf_read_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len);
+/* A non-enclave write: writes that land in the EPC are dropped, as the
+ * abort page drops them. */
+void leaf_write_nonenclave(const struct platform *plat, void *dst, const void *src, size_t len);
 
 /*
  * The operands of EMODPR and EMODT: SECINFO (RBX, 64-byte aligned) read

@@ -224,7 +224,7 @@ int platform_create_guest(struct platform *host, const struct platform_config *c
 	err = check_config(cfg, why, whylen);
 	if (err)
 		return err;
-	if (host->root != host || !window || !ept || !ept->page) {
+	if (host->root != host || !window || !ept || !ept->get) {
 		snprintf(why, whylen, "a guest needs a host platform, an EPC window and an EPT");
 		return -EINVAL;
 	}
@@ -276,10 +276,93 @@ int platform_create_guest(struct platform *host, const struct platform_config *c
 void *platform_epc_host(const struct platform *plat, const void *addr)
 {
 	s64 i = platform_epc_index(plat, addr);
+	struct epc_page *page;
 
 	if (i < 0)
 		return NULL;
-	return plat->ept.page ? plat->ept.page(plat->ept.ctx, (u64)i) : (void *)addr;
+	if (!plat->ept.get)
+		return (void *)addr;
+	page = ept_page_peek(plat, (u64)i);
+	return page ? platform_epc_page(plat->root, (u64)(page - plat->root->epc)) : NULL;
+}
+
+u64 platform_epc_pa(const struct platform *plat, const void *addr)
+{
+	s64 i = platform_epc_index(plat, addr);
+
+	return i < 0 ? 0 : plat->epc_pa + (u64)i * SGX_PAGE_SIZE;
+}
+
+s64 platform_epc_pa_index(const struct platform *plat, u64 pa)
+{
+	if (pa < plat->epc_pa || pa - plat->epc_pa >= plat->cfg.epc_size ||
+	    (pa - plat->epc_pa) % SGX_PAGE_SIZE)
+		return -1;
+	return (s64)((pa - plat->epc_pa) / SGX_PAGE_SIZE);
+}
+
+int platform_vmxon(struct platform *plat)
+{
+	if (plat->root != plat)
+		return -EINVAL;
+	atomic_fetch_add(&plat->vmx_users, 1);
+	return 0;
+}
+
+void platform_vmxoff(struct platform *plat)
+{
+	unsigned int n = atomic_load(&plat->vmx_users);
+
+	while (n && !atomic_compare_exchange_weak(&plat->vmx_users, &n, n - 1))
+		;
+}
+
+bool lp_vmx_root(const struct lp *lp)
+{
+	return lp->plat->root == lp->plat && atomic_load(&lp->plat->vmx_users) > 0;
+}
+
+void platform_vmm_hold(struct platform *plat, void *secs)
+{
+	struct epc_page *page = epc_page_peek(plat, secs);
+
+	/* The hold first, the count after: see track_enter_unheld(). */
+	if (page)
+		atomic_fetch_add(&page->vmm_hold, 1);
+}
+
+bool platform_vmm_quiet(struct platform *plat, void *secs)
+{
+	struct epc_page *page = epc_page_peek(plat, secs);
+
+	if (!page || (!atomic_load(&page->inside[0]) && !atomic_load(&page->inside[1])))
+		return true;
+	/* Threads that run natively take an AEX and stay out. */
+	exec_kick(plat, secs);
+	return false;
+}
+
+void platform_vmm_release(struct platform *plat, void *secs)
+{
+	struct epc_page *page = epc_page_peek(plat, secs);
+
+	if (page)
+		atomic_fetch_sub(&page->vmm_hold, 1);
+}
+
+int platform_ept_fault(struct platform *plat, u64 linaddr)
+{
+	unsigned int prot;
+	void *epc;
+	s64 i;
+
+	if (!plat->ept.violation || !plat->mmu.walk ||
+	    plat->mmu.walk(plat->mmu.ctx, linaddr & ~(u64)(SGX_PAGE_SIZE - 1), &epc, &prot))
+		return -EFAULT;
+	i = platform_epc_index(plat, epc);
+	if (i < 0)
+		return -EFAULT;
+	return plat->ept.violation(plat->ept.ctx, (u64)i);
 }
 
 int lp_gp_into(struct lp *lp)
@@ -387,11 +470,20 @@ int platform_epc_forget(struct platform *plat, void *addr)
 
 int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 {
-	void *home = platform_epc_host(plat, addr);
-	struct epc_page *page = home ? epc_page_at(plat->root, home) : NULL;
+	s64 i = platform_epc_index(plat, addr);
+	struct epc_page *page;
+	void *home;
 	int err = 0;
 
-	if (!page || !ptr_aligned(addr, SGX_PAGE_SIZE))
+	if (i < 0 || !ptr_aligned(addr, SGX_PAGE_SIZE))
+		return -EINVAL;
+	/* A guest's storage belongs to the guest page, wherever its VMM
+	 * puts it: the VMM keeps it and applies it to the host page. */
+	if (plat->ept.bind)
+		return plat->ept.bind(plat->ept.ctx, (u64)i, mem);
+	home = platform_epc_host(plat, addr);
+	page = home ? &plat->root->epc[platform_epc_index(plat->root, home)] : NULL;
+	if (!page)
 		return -EINVAL;
 	if (!epc_trylock_exclusive(&page->lock))
 		return -EBUSY;
@@ -405,9 +497,10 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 
 unsigned int platform_epcm_prot(const struct platform *plat, const void *addr)
 {
-	const struct epc_page *page = epc_page_at(plat, addr);
+	const struct epc_page *page = epc_page_peek(plat, addr);
 	u16 f;
 
+	/* A guest page its VMM took away: nothing; a touch brings it back. */
 	if (!page || !page->epcm.valid || page->epcm.pt != SGX_PT_REG)
 		return 0;
 	f = page->epcm.flags;
@@ -419,7 +512,7 @@ unsigned int platform_epcm_prot(const struct platform *plat, const void *addr)
 
 bool platform_epc_tcs_busy(const struct platform *plat, const void *addr)
 {
-	const struct epc_page *page = epc_page_at(plat, addr);
+	const struct epc_page *page = epc_page_peek(plat, addr);
 
 	return page && atomic_load(&page->tcs_active);
 }
@@ -454,6 +547,10 @@ void platform_cpuid(const struct platform *plat, u32 leaf, u32 subleaf, u32 regs
 	case 0:
 		regs[0] = SGX_CPUID_EAX_SGX1 | (plat->cfg.sgx2 ? SGX_CPUID_EAX_SGX2 : 0) |
 			  (plat->cfg.aexnotify ? SGX_CPUID_EAX_EDECCSSA : 0);
+		/* The oversubscription extensions are the VMM's: a host has
+		 * them, its guests are not offered them (no nested VMMs). */
+		if (plat->root == plat)
+			regs[0] |= SGX_CPUID_EAX_ENCLV | SGX_CPUID_EAX_OVERSUB;
 		regs[1] = plat->miscselect_mask;
 		regs[3] = plat->cfg.max_enclave_size_log2 << 8 | 31;
 		break;

@@ -59,19 +59,45 @@ struct platform {
 	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, per host boot */
 	u8 paging_key[16];       /* CR_BASE_PK: EWB's AES-GCM key, random per boot */
 	atomic_ullong next_version; /* EWB's versions: unique, never 0 */
+	atomic_uint vmx_users;      /* platform_vmxon() calls not yet undone */
 };
+
+/*
+ * EPT translations (src/cpu/ept.c).  ept_page_get() is a guest page as a
+ * leaf sees it, held for the thread until the instruction is over: the
+ * ENCLS leaves open a scope (leaf_begin()) whose end lets go of what they
+ * took; the ENCLU and AEX paths let go when the signal or entry is done
+ * (enclu_unpin_all(), ept_release_instruction()).  ept_page_peek() holds
+ * nothing and is NULL for a page the VMM has taken away.
+ */
+struct epc_page *ept_page_get(const struct platform *plat, u64 index);
+struct epc_page *ept_page_peek(const struct platform *plat, u64 index);
+void ept_scope_begin(void);
+void ept_scope_end(void);
+void ept_release_instruction(void);
 
 static inline struct epc_page *epc_page_at(const struct platform *plat, const void *addr)
 {
 	s64 i = platform_epc_index(plat, addr);
 
-	if (i >= 0 && plat->ept.page) {
-		/* A guest: the host page behind it, as the EPT translates. */
-		addr = plat->ept.page(plat->ept.ctx, (u64)i);
-		plat = plat->root;
-		i = addr ? platform_epc_index(plat, addr) : -1;
-	}
-	return i < 0 ? NULL : &plat->epc[i];
+	if (i < 0)
+		return NULL;
+	/* A guest: the host page behind it, as the EPT translates. */
+	if (plat->ept.get)
+		return ept_page_get(plat, (u64)i);
+	return &plat->epc[i];
+}
+
+/* epc_page_at() for the OS's questions: nothing held, nothing reloaded. */
+static inline struct epc_page *epc_page_peek(const struct platform *plat, const void *addr)
+{
+	s64 i = platform_epc_index(plat, addr);
+
+	if (i < 0)
+		return NULL;
+	if (plat->ept.get)
+		return ept_page_peek(plat, (u64)i);
+	return &plat->epc[i];
 }
 
 /* Bytes an XSAVE of the components in @xfrm needs (standard format). */

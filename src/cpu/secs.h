@@ -21,6 +21,11 @@ struct secs_private {
 	u8 padding[352];                  /* SIGSTRUCT EM prefix, a key input */
 	u8 isvfamilyid[SGX_ISVEXT_SIZE];
 	u8 isvextprodid[SGX_ISVEXT_SIZE];
+	/* Oversubscription extensions: child pages a VMM evicted (EINCVIRTCHILD,
+	 * EDECVIRTCHILD), and the VMM's name for the SECS (ECREATE and ELD of
+	 * a SECS store its physical address; ESETCONTEXT overwrites it). */
+	u64 virtchildcnt;
+	u64 enclavecontext;
 };
 _Static_assert(SECS_PRIVATE_OFFSET >= offsetof(struct sgx_secs, reserved4), "overlaps SECS");
 _Static_assert(SECS_PRIVATE_OFFSET + sizeof(struct secs_private) <= sizeof(struct sgx_secs),

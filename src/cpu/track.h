@@ -13,6 +13,8 @@
 #ifndef SGXEMU_CPU_TRACK_H
 #define SGXEMU_CPU_TRACK_H
 
+#include <time.h>
+
 #include "cpu/epc.h"
 
 /* A thread enters through @tcs.  Lock-free: an ETRACK that races with us
@@ -34,6 +36,26 @@ static inline void track_enter(struct epc_page *secs, struct epc_page *tcs)
 static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
 {
 	atomic_fetch_sub(&secs->inside[tcs->entry_epoch & 1], 1);
+}
+
+/*
+ * track_enter() for a thread that may not run inside while a VMM holds the
+ * enclave (platform_vmm_hold()): it counts itself in first and looks at
+ * the hold after, and the VMM sets the hold first and counts threads
+ * after, so one of them always sees the other.
+ */
+static inline void track_enter_unheld(struct epc_page *secs, struct epc_page *tcs)
+{
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000 };
+
+		track_enter(secs, tcs);
+		if (!atomic_load(&secs->vmm_hold))
+			return;
+		track_exit(secs, tcs);
+		while (atomic_load(&secs->vmm_hold))
+			nanosleep(&ts, NULL);
+	}
 }
 
 /* ETRACK: false (SGX_PREV_TRK_INCMPL) while threads of the previous epoch

@@ -630,13 +630,15 @@ static void cpuid_init(void)
 
 /*
  * `sgxemu stat`: at exit, append what the platform counted to the file it
- * named, one line per logical processor and one for the EPC.
+ * named, one line per logical processor, one per enclave, one for the EPC
+ * and, in a VM, one for its VMM's paging.
  */
 __attribute__((destructor)) static void preload_fini(void)
 {
 	const char *path = getenv("SGXEMU_STAT_FILE");
 	struct sgxemu_lp_stats s;
 	struct sgxemu_enclave_stats es;
+	struct sgxemu_vm_stats vs;
 	u64 total, nfree, evicted, reloaded;
 	char line[256];
 	unsigned int i;
@@ -677,6 +679,15 @@ __attribute__((destructor)) static void preload_fini(void)
 		     (unsigned long long)evicted, (unsigned long long)reloaded);
 	if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
 		(void)0;
+	/* Under `sgxemu vm`: what the VMM paged, apart from the guest's own. */
+	if (!sgxemu_vm_stats(plat, &vs)) {
+		n = snprintf(line, sizeof(line),
+			     "vm pid=%ld host_pages=%llu vmm_evicted=%llu vmm_reloaded=%llu\n", pid,
+			     (unsigned long long)vs.host_pages, (unsigned long long)vs.vmm_evicted,
+			     (unsigned long long)vs.vmm_reloaded);
+		if (sys_call6(SYS_write, fd, (long)line, n, 0, 0, 0) < 0)
+			(void)0;
+	}
 	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 

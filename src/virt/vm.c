@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* VMs: configuration, the seed's creation rules, and the ENCLS exits. */
+/* VMs: configuration, the seed's creation rules, the ENCLS exits, VMX. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "arch/x86.h"
 #include "base/hex.h"
+#include "base/log.h"
 #include "drv/uaccess.h"
 #include "virt/virt.h"
 
@@ -178,6 +179,7 @@ static int vm_ecreate(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, voi
 	u64 attributes, xfrm;
 	struct lp *hlp;
 	void *hsecs;
+	s64 index;
 	int ret;
 
 	atomic_fetch_add(&vm->ecreate_exits, 1);
@@ -210,7 +212,8 @@ static int vm_ecreate(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, voi
 	}
 	/* Only the guest's own EPC: any other address, a host EPC page
 	 * included, is not EPC to the guest. */
-	hsecs = platform_epc_host(vm->guest, secs);
+	index = platform_epc_index(vm->guest, secs);
+	hsecs = index < 0 ? NULL : vepc_get(vm->vepc, (u64)index);
 	if (!hsecs) {
 		ret = lp_pf_into(lp, secs, true);
 		goto out;
@@ -218,6 +221,15 @@ static int vm_ecreate(void *ctx, struct lp *lp, struct sgx_pageinfo *pginfo, voi
 	pi.srcpge = (u64)(uintptr_t)s;
 	hlp = drv_lp(vm->host);
 	ret = reflect(lp, hlp, encls_ecreate(hlp, &pi, hsecs), hsecs, secs);
+	/* ECREATE named the SECS by its host address; the guest's name for
+	 * it is what its ERDINFO, and this VMM's, should report. */
+	if (!ret) {
+		u64 gpa = platform_epc_pa(vm->guest, secs);
+
+		if (enclv_esetcontext(hlp, hsecs, &gpa))
+			log_warn("VM: ESETCONTEXT after the guest's ECREATE failed");
+	}
+	vepc_put(vm->vepc, (u64)index);
 out:
 	free(s);
 	return ret;
@@ -232,6 +244,7 @@ static int vm_einit(void *ctx, struct lp *lp, struct sgx_sigstruct *sig, void *s
 	u64 hash[4];
 	void *hsecs;
 	unsigned int i;
+	s64 index;
 	int ret;
 
 	atomic_fetch_add(&vm->einit_exits, 1);
@@ -241,38 +254,41 @@ static int vm_einit(void *ctx, struct lp *lp, struct sgx_sigstruct *sig, void *s
 	for (i = 0; i < 4; i++)
 		if (lp_rdmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, &hash[i]))
 			return lp_gp_into(lp);
-	hsecs = platform_epc_host(vm->guest, secs);
+	index = platform_epc_index(vm->guest, secs);
+	hsecs = index < 0 ? NULL : vepc_get(vm->vepc, (u64)index);
 	if (!hsecs)
 		return lp_pf_into(lp, secs, true);
 	/* The host's leaf copies SIGSTRUCT and the token before it checks. */
 	ret = drv_einit_guest(vm->host, sig, hsecs, token, hash, &ran_on);
-	return reflect(lp, ran_on, ret, hsecs, secs);
-}
-
-static void *vm_ept(void *ctx, u64 index)
-{
-	struct vm *vm = ctx;
-
-	return vepc_page(vm->vepc, index);
+	ret = reflect(lp, ran_on, ret, hsecs, secs);
+	vepc_put(vm->vepc, (u64)index);
+	return ret;
 }
 
 int vm_create(struct drv *host, struct vepc *vepc, void *window, const struct vm_config *cfg,
 	      const struct platform_config *guest, struct vm **out, char *why, size_t whylen)
 {
+	u64 host_bytes = platform_epc_pages(drv_platform(host)) * SGX_PAGE_SIZE;
 	struct platform_config gcfg = *guest;
 	struct platform_ept ept;
 	struct platform_vmexits exits;
+	char paging_why[160];
+	bool paging;
 	struct vm *vm;
 	int err;
 
 	err = vm_check_rules(host, cfg, why, whylen);
 	if (err)
 		return err;
-	if (cfg->epc_size > platform_epc_pages(drv_platform(host)) * SGX_PAGE_SIZE) {
+	/* A guest larger than its host needs the VMM to page its EPC, which
+	 * needs what the host driver's paging needs. */
+	paging = drv_paging_available(paging_why, sizeof(paging_why));
+	if (cfg->epc_size > host_bytes && !paging) {
 		snprintf(why, whylen,
-			 "VM refused: a %llu-byte guest EPC is larger than the host's %llu bytes",
-			 (unsigned long long)cfg->epc_size,
-			 (unsigned long long)(platform_epc_pages(drv_platform(host)) * SGX_PAGE_SIZE));
+			 "VM refused: a %llu-byte guest EPC is larger than the host's %llu bytes "
+			 "and this host cannot page EPC (%s)",
+			 (unsigned long long)cfg->epc_size, (unsigned long long)host_bytes,
+			 paging_why);
 		return -EINVAL;
 	}
 	vm = calloc(1, sizeof(*vm));
@@ -289,22 +305,42 @@ int vm_create(struct drv *host, struct vepc *vepc, void *window, const struct vm
 		snprintf(why, whylen, "out of memory");
 		return err;
 	}
+	/* The VMM runs ENCLV: VMX on (VMXON) for the host's LPs. */
+	err = platform_vmxon(drv_platform(host));
+	if (err) {
+		free(vm);
+		snprintf(why, whylen, "a VM's host must be a host, not a guest");
+		return err;
+	}
 	gcfg.epc_size = cfg->epc_size;
 	gcfg.lc_locked = !cfg->lewr;
 	memcpy(gcfg.lehash, cfg->lehash, sizeof(gcfg.lehash));
-	ept.page = vm_ept;
-	ept.ctx = vm;
+	vepc_ept(vepc, &ept);
+	/* ENABLE_EPC_VIRTUALIZATION_EXTENSIONS for a guest the VMM pages. */
+	ept.virt_ext = paging;
 	exits.ecreate = vm_ecreate;
 	exits.einit = vm_einit;
 	exits.ctx = vm;
 	err = platform_create_guest(drv_platform(host), &gcfg, window, &ept, &exits, &vm->guest,
 				    why, whylen);
-	if (err) {
-		free(vm);
-		return err;
+	if (err)
+		goto err_vmxoff;
+	/* The guest names its SECS pages by guest-physical address. */
+	if (paging && vepc_enable_paging(vepc, platform_epc_pa(vm->guest, window))) {
+		snprintf(why, whylen,
+			 "VM refused: no room in the host's EPC for the VMM's version arrays of a "
+			 "%llu-byte guest EPC",
+			 (unsigned long long)cfg->epc_size);
+		platform_destroy(vm->guest);
+		err = -ENOMEM;
+		goto err_vmxoff;
 	}
 	*out = vm;
 	return 0;
+err_vmxoff:
+	platform_vmxoff(drv_platform(host));
+	free(vm);
+	return err;
 }
 
 void vm_destroy(struct vm *vm)
@@ -312,6 +348,7 @@ void vm_destroy(struct vm *vm)
 	if (!vm)
 		return;
 	platform_destroy(vm->guest);
+	platform_vmxoff(drv_platform(vm->host));
 	free(vm);
 }
 
@@ -322,7 +359,12 @@ struct platform *vm_platform(struct vm *vm)
 
 void vm_stats(struct vm *vm, struct vm_stats *out)
 {
+	struct vepc_stats vs;
+
+	vepc_stats(vm->vepc, &vs);
 	out->ecreate_exits = atomic_load(&vm->ecreate_exits);
 	out->einit_exits = atomic_load(&vm->einit_exits);
 	out->gp_injected = atomic_load(&vm->gp_injected);
+	out->vmm_evicted = vs.evicted;
+	out->vmm_reloaded = vs.reloaded;
 }

@@ -69,6 +69,8 @@ enum encl_op_type {
 	 * the loop with EDECCSSA. */
 	ENCL_OP_NOTIFY_SPIN,
 	ENCL_OP_EDECCSSA,     /* ENCLU[EDECCSSA]; r0 = 1 after it */
+	ENCL_OP_FILL_WORDS,   /* pages [a, a + b pages): every word = ENCL_WORD(offset, r4) */
+	ENCL_OP_CHECK_WORDS,  /* r0 = pages in [a, a + b pages) with a word that is not */
 };
 
 /* ENCL_OP_INSN: instructions SGX makes #UD in enclave mode that fault on
@@ -82,6 +84,9 @@ enum encl_insn {
 	ENCL_INSN_FAR_CALL,   /* through a null selector */
 	ENCL_NR_INSNS
 };
+
+/* What ENCL_OP_FILL_WORDS writes at enclave offset @off. */
+#define ENCL_WORD(off, seed) ((uint64_t)(off) * 0x9E3779B97F4A7C15ULL ^ (seed))
 
 /* The input of the SGX2 operations, in encl_op.in. */
 struct encl_sgx2_in {

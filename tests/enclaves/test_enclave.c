@@ -305,6 +305,25 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 			op->r0 += *(volatile u64 *)(base + op->a + v * 4096) !=
 				  ((op->a + v * 4096) ^ op->r4);
 		break;
+	case ENCL_OP_FILL_WORDS:
+		for (v = 0; v < op->b * 512; v++)
+			*(volatile u64 *)(base + op->a + v * 8) = ENCL_WORD(op->a + v * 8, op->r4);
+		break;
+	case ENCL_OP_CHECK_WORDS: {
+		u64 w, bad;
+
+		op->r0 = 0;
+		for (v = 0; v < op->b; v++) {
+			bad = 0;
+			for (w = 0; w < 512; w++) {
+				u64 off = op->a + v * 4096 + w * 8;
+
+				bad |= *(volatile u64 *)(base + off) != ENCL_WORD(off, op->r4);
+			}
+			op->r0 += bad;
+		}
+		break;
+	}
 	case ENCL_OP_EACCEPT:
 	case ENCL_OP_EMODPE:
 	case ENCL_OP_EACCEPTCOPY: {

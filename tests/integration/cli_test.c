@@ -357,7 +357,10 @@ TEST(cli, info)
 	run(&r, "info", "--no-sgx2", NULL);
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
-	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000801");
+	/* SGX1, EDECCSSA (AEX-Notify) and the oversubscription extensions
+	 * (bits 5 and 6). */
+	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000861");
+	ASSERT_STR_CONTAINS(r.out, "oversubscription (ENCLV, ERDINFO) yes");
 	setenv("SGXEMU_SGX2", "0", 1);
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
@@ -374,7 +377,7 @@ TEST(cli, info)
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 yes, EDECCSSA no");
 	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   no");
-	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000003");
+	ASSERT_STR_CONTAINS(r.out, "cpuid 12.0:   eax=0x00000063");
 	setenv("SGXEMU_AEXNOTIFY", "0", 1);
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   no");

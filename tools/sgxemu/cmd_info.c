@@ -42,9 +42,10 @@ static void print_cpuid(const struct platform *plat)
 			break;
 	}
 	platform_cpuid(plat, SGX_CPUID, 0, r);
-	printf("leaves:       SGX1 %s, SGX2 %s, EDECCSSA %s\n",
+	printf("leaves:       SGX1 %s, SGX2 %s, EDECCSSA %s, oversubscription (ENCLV, ERDINFO) %s\n",
 	       (r[0] & SGX_CPUID_EAX_SGX1) ? "yes" : "no", (r[0] & SGX_CPUID_EAX_SGX2) ? "yes" : "no",
-	       (r[0] & SGX_CPUID_EAX_EDECCSSA) ? "yes" : "no");
+	       (r[0] & SGX_CPUID_EAX_EDECCSSA) ? "yes" : "no",
+	       (r[0] & SGX_CPUID_EAX_ENCLV) && (r[0] & SGX_CPUID_EAX_OVERSUB) ? "yes" : "no");
 	printf("miscselect:   %#x\n", r[1]);
 	printf("max enclave:  2^%u bytes (64-bit)\n", (r[3] >> 8) & 0xFF);
 	platform_cpuid(plat, SGX_CPUID, 1, r);

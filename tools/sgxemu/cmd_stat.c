@@ -16,12 +16,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sgxemu stat [RUN OPTIONS] -- PROG [ARGS...]\n\n"
-		   "Run PROG as `sgxemu run` would (same options) and, when it exits, print\n"
-		   "for every process that used the platform: EINITs, IA32_SGXLEPUBKEYHASH\n"
-		   "writes, launch-control cache hits and policy refusals per logical\n"
-		   "processor, the EPC in all and free at exit, and the pages evicted and\n"
-		   "reloaded.  The exit status is PROG's.\n");
+	fprintf(f, "usage: sgxemu stat [RUN OPTIONS] -- PROG [ARGS...]\n"
+		   "       sgxemu stat --vm [VM OPTIONS] -- PROG [ARGS...]\n\n"
+		   "Run PROG as `sgxemu run` would (same options), or with --vm as `sgxemu vm`\n"
+		   "would, and, when it exits, print for every process that used the\n"
+		   "platform: EINITs, IA32_SGXLEPUBKEYHASH writes, launch-control cache hits\n"
+		   "and policy refusals per logical processor, the EPC in all and free at\n"
+		   "exit, and the pages evicted and reloaded; in a VM also the guest pages\n"
+		   "its VMM evicted and reloaded, apart from the guest's own paging.  The exit\n"
+		   "status is PROG's.\n");
 }
 
 static void report(FILE *in)
@@ -50,6 +53,12 @@ static void report(FILE *in)
 			       "%llu added by EAUG, %llu removed\n",
 			       pid, a, b / 1024, c, d, e, f);
 			header = false;
+		} else if (sscanf(line, "vm pid=%ld host_pages=%llu vmm_evicted=%llu vmm_reloaded=%llu",
+				  &pid, &a, &b, &c) == 4) {
+			printf("%-8ld VM: %llu host EPC pages at exit; the VMM evicted %llu guest "
+			       "pages and reloaded %llu\n",
+			       pid, a, b, c);
+			header = false;
 		} else if (sscanf(line, "epc pid=%ld total=%llu free=%llu evicted=%llu reloaded=%llu",
 				  &pid, &total, &nfree, &ev, &rl) >= 3) {
 			printf("%-8ld EPC %llu KiB (%llu pages), %llu pages free at exit; "
@@ -64,6 +73,7 @@ int cmd_stat(int argc, char **argv)
 {
 	char path[] = "/tmp/sgxemu-stat.XXXXXX";
 	int fd, status;
+	bool vm;
 	pid_t pid;
 	FILE *f;
 
@@ -71,6 +81,7 @@ int cmd_stat(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	vm = argc > 1 && !strcmp(argv[1], "--vm");
 	fd = mkstemp(path);
 	if (fd < 0) {
 		log_err("cannot create a file for the statistics: %s", strerror(errno));
@@ -86,6 +97,11 @@ int cmd_stat(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(fd);
+		if (vm) {
+			/* cmd_vm() parses from argv[1], as for `sgxemu vm`. */
+			argv[1] = argv[0];
+			_exit(cmd_vm(argc - 1, argv + 1));
+		}
 		_exit(cmd_run(argc, argv));
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -114,6 +114,10 @@ static int ecreate(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *secs_a
 	crypto_sha256_init(&priv->mr);
 	crypto_sha256_update(&priv->mr, &rec, sizeof(rec));
 	priv->mr_updates = 1;
+	/* No child evicted by a VMM yet; the SECS's name for a VMM is where
+	 * this processor's paging put it. */
+	priv->virtchildcnt = 0;
+	priv->enclavecontext = platform_epc_pa(plat, secs_addr);
 	atomic_store(&page->nr_children, 0);
 	atomic_store(&page->nr_active, 0);
 	atomic_store(&page->mr_lock, 0);

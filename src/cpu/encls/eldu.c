@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* ENCLS[ELDB] and ENCLS[ELDU]: load an evicted page back (SDM "ELDB/ELDU"). */
+/*
+ * ENCLS[ELDB], ENCLS[ELDU] and the oversubscription extensions' ENCLS[ELDBC]
+ * and ENCLS[ELDUC]: load an evicted page back (SDM "ELDB/ELDU/ELDBC/ELDUC").
+ * The C variants report a conflict with another leaf as a status instead
+ * of #GP, so a VMM racing its guests can tell the two apart.
+ */
 #include <errno.h>
 
 #include "cpu/encls/pcmd.h"
@@ -7,7 +12,14 @@
 #include "cpu/secs.h"
 #include "cpu/track.h"
 
-static int eld(struct lp *lp, bool blocked, struct sgx_pageinfo *pginfo_addr, void *epc, u64 *slot)
+/* A leaf holds an EPCM lock ELD needs: #GP, or the C variants' status. */
+static int conflict(struct lp *lp, bool status)
+{
+	return status ? SGX_EPC_PAGE_CONFLICT : lp_gp(lp);
+}
+
+static int eld(struct lp *lp, bool blocked, bool cstatus, struct sgx_pageinfo *pginfo_addr,
+	       void *epc, u64 *slot)
 {
 	struct platform *plat = lp->plat;
 	struct epc_page *page, *va, *secs_page = NULL;
@@ -24,9 +36,9 @@ static int eld(struct lp *lp, bool blocked, struct sgx_pageinfo *pginfo_addr, vo
 	if (ret)
 		return ret;
 	if (!epc_trylock_exclusive(&page->lock))
-		return lp_gp(lp);
+		return conflict(lp, cstatus);
 	if (!epc_trylock_exclusive(&va->lock)) {
-		ret = lp_gp(lp);
+		ret = conflict(lp, cstatus);
 		goto out_unlock_page;
 	}
 	if (page->epcm.valid) {
@@ -49,8 +61,10 @@ static int eld(struct lp *lp, bool blocked, struct sgx_pageinfo *pginfo_addr, vo
 			ret = lp_pf(lp, secs_addr, true);
 			goto out_unlock_va;
 		}
-		if (!epc_trylock_shared(&secs_page->lock))
+		if (!epc_trylock_shared(&secs_page->lock)) {
+			ret = conflict(lp, cstatus);
 			goto out_unlock_va;
+		}
 		if (!secs_page->epcm.valid || secs_page->epcm.pt != SGX_PT_SECS) {
 			ret = lp_pf(lp, secs_addr, true);
 			goto out_unlock_secs;
@@ -92,6 +106,9 @@ static int eld(struct lp *lp, bool blocked, struct sgx_pageinfo *pginfo_addr, vo
 		atomic_fetch_add(&secs_page->nr_children, 1);
 	}
 	if (pt == SGX_PT_SECS) {
+		/* VIRTCHILDCNT came back with the page; the context is where
+		 * this processor's paging put it now. */
+		secs_private(page->mem)->enclavecontext = platform_epc_pa(plat, epc);
 		atomic_store(&page->nr_children, 0);
 		atomic_store(&page->nr_active, 0);
 		atomic_store(&page->mr_lock, 0);
@@ -118,11 +135,14 @@ out_unlock_page:
  * @epc: the free EPC page (RCX)
  * @slot: the VA slot holding the page's version (RDX); cleared on success
  *
+ * A SECS's ENCLAVECONTEXT becomes the page's physical address as @lp's
+ * platform sees it.
+ *
  * Context: takes the EPCM locks of @epc and the VA page (exclusive) and of
  * the SECS (shared); never waits.
  * Return: 0; SGX_MAC_COMPARE_FAIL when the ciphertext, PCMD, LINADDR,
  * enclave or version do not match what EWB bound; or ENCLS_FAULT_FLAG |
- * #GP / #PF.
+ * #GP (alignment, a lock another leaf holds, a bad PCMD type) / #PF.
  */
 int encls_eldu(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot)
 {
@@ -131,7 +151,7 @@ int encls_eldu(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot)
 	if (!lp_sgx_enabled(lp))
 		return lp_gp(lp);
 	leaf_begin(lp->plat);
-	ret = eld(lp, false, pginfo, epc, slot);
+	ret = eld(lp, false, false, pginfo, epc, slot);
 	return leaf_end(lp->plat, ret);
 }
 
@@ -142,6 +162,42 @@ int encls_eldb(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot)
 	if (!lp_sgx_enabled(lp))
 		return lp_gp(lp);
 	leaf_begin(lp->plat);
-	ret = eld(lp, true, pginfo, epc, slot);
+	ret = eld(lp, true, false, pginfo, epc, slot);
+	return leaf_end(lp->plat, ret);
+}
+
+/**
+ * encls_elduc() - ENCLS[ELDUC]: ELDU with improved conflict handling (the
+ * oversubscription extensions).  encls_eldbc() - the same for ELDB.
+ * @lp: logical processor executing the leaf
+ * @pginfo: PAGEINFO (RBX), as for ELDU
+ * @epc: the free EPC page (RCX)
+ * @slot: the VA slot holding the page's version (RDX)
+ *
+ * Context: as encls_eldu().
+ * Return: 0; SGX_EPC_PAGE_CONFLICT when another leaf holds the page, the
+ * VA page or the SECS (ELDU's #GP); SGX_MAC_COMPARE_FAIL; or
+ * ENCLS_FAULT_FLAG | #GP (alignment, a bad PCMD type, CPUID.(12H,0).EAX[6]
+ * clear) / #PF.
+ */
+int encls_elduc(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot)
+{
+	int ret;
+
+	if (!lp_oversub_enabled(lp))
+		return lp_gp(lp);
+	leaf_begin(lp->plat);
+	ret = eld(lp, false, true, pginfo, epc, slot);
+	return leaf_end(lp->plat, ret);
+}
+
+int encls_eldbc(struct lp *lp, struct sgx_pageinfo *pginfo, void *epc, u64 *slot)
+{
+	int ret;
+
+	if (!lp_oversub_enabled(lp))
+		return lp_gp(lp);
+	leaf_begin(lp->plat);
+	ret = eld(lp, true, true, pginfo, epc, slot);
 	return leaf_end(lp->plat, ret);
 }

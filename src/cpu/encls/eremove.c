@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ENCLS[EREMOVE]: return an EPC page to the invalid state (SDM "EREMOVE"). */
 #include "cpu/leaf.h"
+#include "cpu/secs.h"
 
 static void invalidate_child(struct epc_page *page)
 {
@@ -39,7 +40,9 @@ static int eremove(struct lp *lp, void *epc)
 		goto out_unlock;
 	}
 	if (e->pt == SGX_PT_SECS) {
-		if (atomic_load(&page->nr_children))
+		/* Children a VMM evicted count in its guests (VIRTCHILDCNT). */
+		if (atomic_load(&page->nr_children) ||
+		    (lp_epc_virt_ext(lp) && secs_private(page->mem)->virtchildcnt))
 			ret = SGX_CHILD_PRESENT;
 		else
 			e->valid = false;

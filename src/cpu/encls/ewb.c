@@ -55,7 +55,10 @@ static int ewb(struct lp *lp, struct sgx_pageinfo *pginfo_addr, void *epc, u64 *
 		eid = secs_private(e->secs->mem)->eid;
 		pcmd_eid = eid;
 	} else if (e->pt == SGX_PT_SECS) {
-		if (atomic_load(&page->nr_children)) {
+		/* In a guest whose VMM oversubscribes it, the children the VMM
+		 * evicted (VIRTCHILDCNT) count as present. */
+		if (atomic_load(&page->nr_children) ||
+		    (lp_epc_virt_ext(lp) && secs_private(page->mem)->virtchildcnt)) {
 			ret = SGX_CHILD_PRESENT;
 			goto out_unlock;
 		}

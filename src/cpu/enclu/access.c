@@ -125,6 +125,9 @@ void enclu_unpin_all(struct tcb *t)
 {
 	struct platform *plat = t->plat;
 
+	/* The guest pages the instruction translated, through its VMM's EPT. */
+	ept_release_instruction();
+
 	while (t->nr_pinned) {
 		u64 la = t->pinned[--t->nr_pinned];
 
@@ -278,7 +281,8 @@ void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_e
 	t->tcs_linaddr = tcs_la;
 	t->aep = aep;
 	atomic_fetch_add(&e->secs_page->nr_active, 1);
-	track_enter(e->secs_page, e->tcs_page);
+	/* Waits while a VMM holds the enclave (platform_vmm_hold()). */
+	track_enter_unheld(e->secs_page, e->tcs_page);
 	/* The caller turns on t->in_enclave at the point where it can no longer
 	 * be interrupted by a signal in host code (see entry.S). */
 }

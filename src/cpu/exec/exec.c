@@ -476,12 +476,16 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 		const greg_t *g = uc->uc_mcontext.gregs;
 		struct platform *plat = t->plat;
 
-		/* The OS's part of a #PF: a page being paged out is waited for
+		/* A page the VMM took away is an EPT violation, which its VMM
+		 * answers before the guest OS sees anything.  The OS's part of
+		 * a #PF: a page being paged out is waited for
 		 * and the access retried, with no AEX, as on hardware.  A retry
 		 * that keeps faulting at one address is a fault after all. */
-		if ((sig == SIGSEGV || sig == SIGBUS) && plat && plat->mmu.fault &&
-		    !plat->mmu.fault(plat->mmu.ctx, (u64)(uintptr_t)info->si_addr,
-				     (u32)g[REG_ERR])) {
+		if ((sig == SIGSEGV || sig == SIGBUS) && plat &&
+		    (!platform_ept_fault(plat, (u64)(uintptr_t)info->si_addr) ||
+		     (plat->mmu.fault &&
+		      !plat->mmu.fault(plat->mmu.ctx, (u64)(uintptr_t)info->si_addr,
+				       (u32)g[REG_ERR])))) {
 			u64 la = (u64)(uintptr_t)info->si_addr;
 
 			t->nr_retries = t->retry_la == la ? t->nr_retries + 1 : 0;

@@ -231,13 +231,14 @@ static struct tcb *tcb_of(int tid)
 	return NULL;
 }
 
-void exec_park(int tid)
+bool exec_park(int tid)
 {
 	struct tcb *t = tcb_of(tid);
 
 	if (!t || !t->in_enclave || atomic_exchange(&t->parked, true))
-		return;
+		return false;
 	track_exit(t->secs, t->tcs);
+	return true;
 }
 
 void exec_unpark(int tid)
@@ -247,7 +248,7 @@ void exec_unpark(int tid)
 	/* An AEX while parked already counted it out for good. */
 	if (!t || !atomic_exchange(&t->parked, false))
 		return;
-	track_enter(t->secs, t->tcs);
+	track_enter_unheld(t->secs, t->tcs);
 }
 
 struct tcb *tcb_from_ucontext(const ucontext_t *uc)
@@ -300,7 +301,7 @@ static bool kick_one(struct tcb *t, const struct epc_page *secs, int pid)
 
 unsigned int exec_kick(struct platform *plat, void *secs)
 {
-	struct epc_page *page = epc_page_at(plat, secs);
+	struct epc_page *page = epc_page_peek(plat, secs);
 	unsigned int i, n = 0, nr = atomic_load(&exec_nr_tcbs);
 	int pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 

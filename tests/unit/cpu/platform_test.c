@@ -154,8 +154,10 @@ TEST(platform, cpuid_view)
 	ASSERT_EQ(r[1], X86_CPUID7_EBX_SGX);
 	ASSERT_EQ(r[2], X86_CPUID7_ECX_SGX_LC);
 	platform_cpuid(plat, 0x12, 0, r);
-	/* SGX1 without SGX2; EDECCSSA comes with AEX-Notify, on by default. */
-	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_EDECCSSA);
+	/* SGX1 without SGX2; EDECCSSA comes with AEX-Notify, on by default;
+	 * a host has the oversubscription extensions (its VMMs' ENCLV). */
+	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_EDECCSSA | SGX_CPUID_EAX_ENCLV |
+				SGX_CPUID_EAX_OVERSUB);
 	ASSERT_EQ(r[1], SGX_MISC_EXINFO);
 	ASSERT_EQ((r[3] >> 8) & 0xFF, 36);
 	platform_cpuid(plat, 0x12, 1, r);
@@ -175,12 +177,14 @@ TEST(platform, cpuid_view)
 	cfg.sgx2 = true;
 	ASSERT_EQ(platform_create(&cfg, &plat, why, sizeof(why)), 0);
 	platform_cpuid(plat, 0x12, 0, r);
-	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2 | SGX_CPUID_EAX_EDECCSSA);
+	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2 | SGX_CPUID_EAX_EDECCSSA |
+				SGX_CPUID_EAX_ENCLV | SGX_CPUID_EAX_OVERSUB);
 	platform_destroy(plat);
 	cfg.aexnotify = false;
 	ASSERT_EQ(platform_create(&cfg, &plat, why, sizeof(why)), 0);
 	platform_cpuid(plat, 0x12, 0, r);
-	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2);
+	ASSERT_EQ(r[0], SGX_CPUID_EAX_SGX1 | SGX_CPUID_EAX_SGX2 | SGX_CPUID_EAX_ENCLV |
+				SGX_CPUID_EAX_OVERSUB);
 	platform_destroy(plat);
 }
 

@@ -19,7 +19,8 @@ struct vfx {
 	struct vepc *vepc;
 	struct vm *vm;
 	void *window;
-	u64 host_free;
+	u64 host_free;              /* before the VM */
+	u64 vm_free;                /* after it: its VMM's version arrays taken */
 };
 
 static void vfx_setup(struct vfx *v, const char *sgx, u64 attributes)
@@ -46,6 +47,7 @@ static void vfx_setup(struct vfx *v, const char *sgx, u64 attributes)
 	cfg.attributes = attributes;
 	if (vm_create(v->drv, v->vepc, v->window, &vc, &cfg, &v->vm, why, sizeof(why)))
 		harness_fail(__FILE__, __LINE__, "vm_create: %s", why);
+	v->vm_free = drv_epc_free_pages(v->drv);
 	v->fx.plat = vm_platform(v->vm);
 	v->fx.lp = platform_lp(v->fx.plat, 0);
 	v->fx.secs = platform_epc_page(v->fx.plat, 0);
@@ -191,6 +193,201 @@ TEST(vm, vepc_teardown_with_live_children)
 	ASSERT_EQ(fx_ecreate_at(&v.fx, v.fx.secs), 0);
 	ASSERT_EQ(fx_eadd(&v.fx, 10, 0, FX_REG_RW), 0);
 	ASSERT_EQ(vepc_nr_pages(v.vepc), 7);
-	ASSERT_EQ(drv_epc_free_pages(v.drv), v.host_free - 7);
+	ASSERT_EQ(drv_epc_free_pages(v.drv), v.vm_free - 7);
+	vfx_teardown(&v);
+}
+
+/* ---- the VMM pages its guests' EPC ------------------------------------------- */
+
+/* A guest enclave with @n REG pages, page i holding 0x1000 * i + 7 in its
+ * first word (a DEBUG enclave, so EDBGRD can look). */
+static void guest_enclave(struct vfx *v, unsigned int n)
+{
+	unsigned int i;
+
+	fx_secs_default(&v->fx);
+	ASSERT_EQ(fx_ecreate_at(&v->fx, v->fx.secs), 0);
+	for (i = 1; i <= n; i++) {
+		u64 word = 0x1000ULL * i + 7;
+
+		memset(v->fx.page, 0, sizeof(v->fx.page));
+		memcpy(v->fx.page, &word, sizeof(word));
+		ASSERT_EQ(fx_eadd(&v->fx, i, (i - 1) * 0x1000ULL, FX_REG_RW), 0);
+	}
+}
+
+/* What the guest reads at the start of its page @i (EDBGRD): the leaf's
+ * result, the word in *@word. */
+static int guest_read(struct vfx *v, u64 i, u64 *word)
+{
+	return encls_edbgrd(v->fx.lp, platform_epc_page(v->fx.plat, i), word);
+}
+
+static struct vepc_stats stats(struct vfx *v)
+{
+	struct vepc_stats st;
+
+	vepc_stats(v->vepc, &st);
+	return st;
+}
+
+/*
+ * The VMM takes a guest's pages (EBLOCK, ETRACKC, EINCVIRTCHILD, EWB) and
+ * gives each back (ELDUC, EDECVIRTCHILD) when a guest leaf next names it:
+ * the guest sees its pages as it left them, and the host its EPC back.
+ */
+TEST(vmm, evicts_and_reloads_transparently)
+{
+	static struct vfx v;
+	struct vepc_stats st;
+	unsigned int i;
+	u64 word, held;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 8);
+	held = vepc_nr_pages(v.vepc);
+	ASSERT_EQ(held, 9);
+	ASSERT_GE(vepc_reclaim(v.vepc, 8), 8);
+	st = stats(&v);
+	ASSERT_EQ(st.evicted, 8);      /* the children; the SECS has them */
+	ASSERT_EQ(st.host_pages, 1);
+	ASSERT_EQ(drv_epc_free_pages(v.drv), v.vm_free - 1);
+	/* The SECS counts the VMM's children as virtual ones. */
+	{
+		struct sgx_rdinfo info;
+
+		ASSERT_EQ(encls_erdinfo(drv_lp(v.drv), &info, vepc_get(v.vepc, 0)), 0);
+		vepc_put(v.vepc, 0);
+		ASSERT_EQ(info.status, SGX_RDINFO_VIRTCHILDPRESENT);
+	}
+	for (i = 1; i <= 8; i++) {
+		ASSERT_EQ(guest_read(&v, i, &word), 0);
+		ASSERT_EQ(word, 0x1000ULL * i + 7);
+	}
+	st = stats(&v);
+	ASSERT_EQ(st.reloaded, 8);
+	ASSERT_EQ(st.host_pages, 9);
+	vfx_teardown(&v);
+}
+
+/*
+ * With every child out, the SECS may go too (VMX root ignores
+ * VIRTCHILDCNT), and comes back first when a child is named; meanwhile
+ * the guest cannot EREMOVE its SECS (SGX_CHILD_PRESENT) until it has
+ * removed the children, each brought back for it.
+ */
+TEST(vmm, secs_goes_last_and_comes_back_first)
+{
+	static struct vfx v;
+	u64 word;
+	unsigned int i;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 4);
+	ASSERT_GE(vepc_reclaim(v.vepc, 8), 5);
+	ASSERT_EQ(vepc_nr_pages(v.vepc), 0);
+	ASSERT_EQ(guest_read(&v, 3, &word), 0);
+	ASSERT_EQ(word, 0x3007);
+	ASSERT_EQ(vepc_nr_pages(v.vepc), 2);
+	ASSERT_EQ(encls_eremove(v.fx.lp, v.fx.secs), SGX_CHILD_PRESENT);
+	for (i = 1; i <= 4; i++)
+		ASSERT_EQ(encls_eremove(v.fx.lp, platform_epc_page(v.fx.plat, i)), 0);
+	ASSERT_EQ(encls_eremove(v.fx.lp, v.fx.secs), 0);
+	vfx_teardown(&v);
+}
+
+/*
+ * A page the guest itself blocked is still blocked after the VMM evicted
+ * and reloaded it (EBLOCK said SGX_BLKSTATE; ELDBC brings it back), so the
+ * guest's own eviction on top goes on: its ETRACK and EWB work, and its
+ * ELDU brings the page back.
+ */
+TEST(vmm, guest_paging_on_top)
+{
+	static struct vfx v;
+	static u8 data[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
+	static struct sgx_pcmd pcmd;
+	struct sgx_pageinfo pi __aligned(32) = { 0 };
+	void *page2 = NULL, *va = NULL;
+	u64 word;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 4);
+	page2 = platform_epc_page(v.fx.plat, 2);
+	va = platform_epc_page(v.fx.plat, 20);
+	ASSERT_EQ(encls_epa(v.fx.lp, SGX_PT_VA, va), 0);
+	ASSERT_EQ(encls_eblock(v.fx.lp, page2), 0);
+	ASSERT_GE(vepc_reclaim(v.vepc, 8), 4);
+	ASSERT_EQ(encls_eblock(v.fx.lp, page2), SGX_BLKSTATE);
+	ASSERT_EQ(encls_etrack(v.fx.lp, v.fx.secs), 0);
+	pi.srcpge = (u64)(uintptr_t)data;
+	pi.secinfo = (u64)(uintptr_t)&pcmd;
+	ASSERT_EQ(encls_ewb(v.fx.lp, &pi, page2, va), 0);
+	pi.secs = (u64)(uintptr_t)v.fx.secs;
+	ASSERT_EQ(encls_eldu(v.fx.lp, &pi, platform_epc_page(v.fx.plat, 9), va), 0);
+	ASSERT_EQ(guest_read(&v, 9, &word), 0);
+	ASSERT_EQ(word, 0x2007);
+	ASSERT_EQ(guest_read(&v, 1, &word), 0);
+	ASSERT_EQ(word, 0x1007);
+	vfx_teardown(&v);
+}
+
+/*
+ * A changed byte of the VMM's copy, or of its PCMD: the page never comes
+ * back (the guest's leaf faults instead, with one line from the VMM), and
+ * the guest's other pages do.
+ */
+TEST(vmm, tampered_copy_is_never_loaded)
+{
+	static struct vfx v;
+	struct sgx_pcmd *pcmd;
+	void *data;
+	u64 word;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 4);
+	ASSERT_GE(vepc_reclaim(v.vepc, 8), 4);
+	ASSERT_EQ(vepc_evicted_copy(v.vepc, 2, &data, &pcmd), 0);
+	((u8 *)data)[100] ^= 1;
+	ASSERT_EQ(vepc_evicted_copy(v.vepc, 3, &data, &pcmd), 0);
+	pcmd->secinfo.flags |= SGX_SECINFO_X;
+	ASSERT_FAULT(guest_read(&v, 2, &word), v.fx.lp, X86_VEC_PF);
+	ASSERT_FAULT(guest_read(&v, 3, &word), v.fx.lp, X86_VEC_PF);
+	ASSERT_FAULT(guest_read(&v, 2, &word), v.fx.lp, X86_VEC_PF);
+	ASSERT_EQ(guest_read(&v, 4, &word), 0);
+	ASSERT_EQ(word, 0x4007);
+	/* Page 4 and the SECS it needed, nothing else. */
+	ASSERT_EQ(stats(&v).reloaded, 2);
+	vfx_teardown(&v);
+}
+
+/*
+ * An old copy of a page (and its PCMD) put back after the page went out
+ * again with new contents: its version was spent when it came back the
+ * first time, so it never loads.
+ */
+TEST(vmm, replayed_copy_is_never_loaded)
+{
+	static struct vfx v;
+	static u8 old[SGX_PAGE_SIZE];
+	static struct sgx_pcmd old_pcmd;
+	struct sgx_pcmd *pcmd;
+	void *data;
+	u64 word;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 4);
+	ASSERT_GE(vepc_reclaim(v.vepc, 8), 4);
+	ASSERT_EQ(vepc_evicted_copy(v.vepc, 1, &data, &pcmd), 0);
+	memcpy(old, data, sizeof(old));
+	old_pcmd = *pcmd;
+	ASSERT_EQ(encls_edbgwr(v.fx.lp, platform_epc_page(v.fx.plat, 1), 0xBAD), 0);
+	ASSERT_GE(vepc_reclaim(v.vepc, 8), 1);
+	ASSERT_EQ(vepc_evicted_copy(v.vepc, 1, &data, &pcmd), 0);
+	memcpy(data, old, sizeof(old));
+	*pcmd = old_pcmd;
+	ASSERT_FAULT(guest_read(&v, 1, &word), v.fx.lp, X86_VEC_PF);
+	ASSERT_EQ(guest_read(&v, 2, &word), 0);
+	ASSERT_EQ(word, 0x2007);
 	vfx_teardown(&v);
 }
