@@ -177,3 +177,18 @@ TEST(runtime, signals_end_an_endless_enclave)
 	ASSERT_STR_CONTAINS(r.out, "inside; sending signal 2");
 	ASSERT_EQ(r.status, 42);
 }
+
+/* What the SDK's untrusted runtime does: an mprotect() of length 0 on an
+ * enclave page is 0 (Linux's answer), and a thread whose first act is a raw
+ * ENCLU keeps the emulator's stack across the sigreturn that follows, so
+ * signals taken inside it land there and not on the enclave's stack. */
+TEST(runtime, what_the_sdk_runtime_does)
+{
+	struct run r;
+
+	scenario(&r, "sdk-calls", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "mprotect of length 0: 0");
+	ASSERT_STR_CONTAINS(r.out, "first act a raw ENCLU: 20 signals taken inside");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}

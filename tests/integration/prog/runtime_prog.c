@@ -431,6 +431,65 @@ static int altstack_enclu(void)
 	return 0;
 }
 
+static _Atomic uint64_t forever[2];
+
+/* --- what the SDK's runtime does: mprotect of length 0, a thread whose
+ * first act is a raw ENCLU, a signal while it computes inside --------- */
+
+static volatile int usr1_seen;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen++;
+}
+
+static void *first_enclu(void *arg)
+{
+	const struct encl *e = arg;
+	struct encl_op op = { .type = ENCL_OP_SPIN, .a = (uint64_t)(uintptr_t)forever };
+	stack_t ss;
+
+	/* The first thing this thread does is enter, then loop inside while
+	 * signals arrive: the emulator's stack must still be there. */
+	raw_eenter(&op, e->tcs[1]);
+	CHECK(syscall(SYS_sigaltstack, NULL, &ss) == 0 && (ss.ss_flags & SS_DISABLE),
+	      "the thread's own sigaltstack is still none");
+	return NULL;
+}
+
+static int sdk_calls(void)
+{
+	struct encl e;
+	pthread_t th;
+	int i, err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	/* urts: a zero-length mprotect of an enclave page is a no-op, 0. */
+	CHECK(mprotect((void *)(uintptr_t)e.tcs[0], 0, PROT_NONE) == 0, "mprotect len 0: %s",
+	      strerror(errno));
+	CHECK(mprotect((void *)(uintptr_t)(e.tcs[0] + 1), 0, PROT_NONE) == -1 && errno == EINVAL,
+	      "mprotect len 0, unaligned");
+	printf("mprotect of length 0: 0\n");
+	signal(SIGUSR1, on_usr1);
+	pthread_create(&th, NULL, first_enclu, &e);
+	while (!atomic_load(&forever[1]))
+		sched_yield();
+	for (i = 0; i < 20; i++) {
+		pthread_kill(th, SIGUSR1);
+		usleep(2000);
+	}
+	atomic_store(&forever[0], 1);
+	pthread_join(th, NULL);
+	CHECK(usr1_seen == 20 || usr1_seen > 0, "SIGUSR1 seen %d times", usr1_seen);
+	CHECK(op3(&e, 0, ENCL_OP_COMPUTE, 1000, 3, 0) == op3(&e, 2, ENCL_OP_COMPUTE, 1000, 3, 0),
+	      "the enclave's memory after the signals");
+	printf("first act a raw ENCLU: %d signals taken inside\n", usr1_seen);
+	return 0;
+}
+
 /* --- a handler that blocks SIGILL and SIGSEGV and re-enters ------------- */
 
 static struct encl_op *reenter_op;
@@ -597,8 +656,6 @@ static int edmm_whole(void)
 
 /* --- a signal still ends a process whose enclave never returns --------- */
 
-static _Atomic uint64_t forever[2];
-
 static void *killer(void *arg)
 {
 	while (!atomic_load(&forever[1]))
@@ -668,6 +725,8 @@ int main(int argc, char **argv)
 		ret = proc_self_exe(argv, 1);
 	else if (!strcmp(argv[1], "edmm-whole"))
 		ret = edmm_whole();
+	else if (!strcmp(argv[1], "sdk-calls"))
+		ret = sdk_calls();
 	else if (!strcmp(argv[1], "sigterm"))
 		ret = endless(SIGTERM, 0);
 	else if (!strcmp(argv[1], "sigint-handled"))
