@@ -124,8 +124,12 @@ void drv_fork_reset(struct drv *drv)
 
 		if (!e || !e->forked)
 			continue;
-		for (k = 0; e->pages && k < e->size / SGX_PAGE_SIZE; k++)
-			forget(drv, (void *)(uintptr_t)atomic_exchange(&e->pages[k].epc, 0));
+		for (k = 0; e->pages && k < atomic_load(&e->nr_live) * ENCL_CHUNK_PAGES; k++) {
+			u64 pg = encl_live_page(e, k);
+
+			if (pg < e->size / SGX_PAGE_SIZE)
+				forget(drv, (void *)(uintptr_t)atomic_exchange(&e->pages[pg].epc, 0));
+		}
 		forget(drv, e->secs);
 		e->secs = NULL;
 	}

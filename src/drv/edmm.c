@@ -20,14 +20,15 @@
 static int augment(struct encl *encl, u64 i)
 {
 	struct drv *drv = encl->drv;
-	struct encl_page *p = &encl->pages[i];
 	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	struct encl_page *p;
 	void *epc;
 	int err = 0;
 
 	if (!platform_config(drv->plat)->sgx2)
 		return -EFAULT;
 	pthread_mutex_lock(&encl->lock);
+	p = encl_page_live(encl, i);
 	if (atomic_load(&p->state) != PAGE_ABSENT)
 		goto out_unlock;
 	/* Linux: SIGBUS before EINIT, and no fault at all where the process

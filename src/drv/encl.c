@@ -48,6 +48,44 @@ int encl_alloc(struct drv *drv, struct encl **out)
 	return 0;
 }
 
+/* Bytes of the page table (@part 0), its chunks (1) and the live list (2)
+ * for an ELRANGE of @size. */
+static size_t encl_table_size(u64 size, int part)
+{
+	u64 pages = size / SGX_PAGE_SIZE, chunks = (pages + ENCL_CHUNK_PAGES - 1) / ENCL_CHUNK_PAGES;
+
+	return align_up(part == 0 ? pages * sizeof(struct encl_page) :
+			part == 1 ? chunks * sizeof(struct encl_chunk) :
+				    chunks * sizeof(u32),
+			SGX_PAGE_SIZE);
+}
+
+/* Reserved, committed by the kernel where written. */
+static void *reserve(size_t len)
+{
+	void *m = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return sys_failed(m) ? NULL : m;
+}
+
+struct encl_page *encl_page_live(struct encl *encl, u64 i)
+{
+	struct encl_chunk *c = &encl->chunks[i >> ENCL_CHUNK_SHIFT];
+
+	if (!atomic_load(&c->live)) {
+		u64 first = i & ~(ENCL_CHUNK_PAGES - 1), k, n = atomic_load(&encl->nr_live);
+		u8 prot = atomic_load(&c->prot);
+
+		for (k = 0; k < ENCL_CHUNK_PAGES && first + k < encl->size / SGX_PAGE_SIZE; k++)
+			atomic_store(&encl->pages[first + k].prot, prot);
+		encl->live[n] = (u32)(i >> ENCL_CHUNK_SHIFT);
+		atomic_store(&encl->nr_live, n + 1);
+		atomic_store(&c->live, true);
+	}
+	return &encl->pages[i];
+}
+
 /* Unmap and close the enclave's memory: its file, the driver's view of
  * it, the backing store and the page table (not the EPC pages). */
 static void release_memory(struct encl *encl)
@@ -60,12 +98,19 @@ static void release_memory(struct encl *encl)
 		sys_munmap(encl->pcmds, encl->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds));
 	if (encl->memfd >= 0)
 		sys_close(encl->memfd);
-	free(encl->pages);
+	if (encl->pages)
+		sys_munmap(encl->pages, encl_table_size(encl->size, 0));
+	if (encl->chunks)
+		sys_munmap(encl->chunks, encl_table_size(encl->size, 1));
+	if (encl->live)
+		sys_munmap(encl->live, encl_table_size(encl->size, 2));
 	encl->view = NULL;
 	encl->backing = NULL;
 	encl->pcmds = NULL;
 	encl->memfd = -1;
 	encl->pages = NULL;
+	encl->chunks = NULL;
+	encl->live = NULL;
 }
 
 /* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
@@ -100,9 +145,12 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	encl->base = secs->baseaddr;
 	encl->size = secs->size;
 	err = -ENOMEM;
-	encl->pages = calloc(secs->size / SGX_PAGE_SIZE, sizeof(*encl->pages));
+	encl->pages = reserve(encl_table_size(secs->size, 0));
+	encl->chunks = reserve(encl_table_size(secs->size, 1));
+	encl->live = reserve(encl_table_size(secs->size, 2));
+	atomic_store(&encl->nr_live, 0);
 	copy = aligned_alloc(SGX_PAGE_SIZE, sizeof(*copy));
-	if (!encl->pages || !copy)
+	if (!encl->pages || !encl->chunks || !encl->live || !copy)
 		goto err_free;
 	encl->memfd = memfd_create("sgxemu-enclave", MFD_CLOEXEC);
 	if (encl->memfd < 0 || ftruncate(encl->memfd, (off_t)secs->size)) {
@@ -197,7 +245,7 @@ int encl_pin_ssa(struct encl *encl, const struct sgx_tcs *tcs)
 	int err;
 
 	for (i = first; i < first + n && i < encl->size / SGX_PAGE_SIZE; i++) {
-		encl->pages[i].pinned = true;
+		encl_page_live(encl, i)->pinned = true;
 		err = paging_reload(encl, i);
 		if (err)
 			return err;
@@ -209,7 +257,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 		    bool measure)
 {
 	struct drv *drv = encl->drv;
-	struct encl_page *p = &encl->pages[offset / SGX_PAGE_SIZE];
+	struct encl_page *p = encl_page_live(encl, offset / SGX_PAGE_SIZE);
 	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
 	struct lp *lp = drv_lp(drv);
 	void *epc;
@@ -367,7 +415,7 @@ int encl_host_prot(const struct encl *encl, const struct encl_page *p, int prot)
 void encl_sync_prot(struct encl *encl, u64 i)
 {
 	const struct encl_page *p = &encl->pages[i];
-	int prot = atomic_load(&p->prot);
+	int prot = encl_page_prot(encl, i);
 
 	if (prot)
 		sys_mprotect((void *)(uintptr_t)(encl->base + i * SGX_PAGE_SIZE), SGX_PAGE_SIZE,
@@ -442,6 +490,37 @@ static bool may_map_locked(const struct encl *encl, u64 addr, u64 end, int prot)
 }
 
 /*
+ * Record the process's mapping @prot (ENCL_MAPPED | PROT_*, or 0) of the
+ * pages of [@addr, @end), counting pages mapped: whole chunks that are not
+ * live at their level, the rest page by page.  Context: @encl's lock held.
+ */
+static void set_prot_locked(struct encl *encl, u64 addr, u64 end, u8 prot)
+{
+	u64 i = (addr - encl->base) / SGX_PAGE_SIZE, last = (end - encl->base) / SGX_PAGE_SIZE;
+
+	while (i < last) {
+		struct encl_chunk *c = &encl->chunks[i >> ENCL_CHUNK_SHIFT];
+		u64 n = ENCL_CHUNK_PAGES;
+
+		if (!(i & (ENCL_CHUNK_PAGES - 1)) && i + n <= last && !atomic_load(&c->live)) {
+			u8 old = atomic_exchange(&c->prot, prot);
+
+			encl->nr_mapped += prot && !old ? n : 0;
+			encl->nr_mapped -= !prot && old ? n : 0;
+			i += n;
+			continue;
+		}
+		{
+			u8 old = atomic_exchange(&encl_page_live(encl, i)->prot, prot);
+
+			encl->nr_mapped += prot && !old;
+			encl->nr_mapped -= !prot && old;
+		}
+		i++;
+	}
+}
+
+/*
  * Map [@addr, @end) of ELRANGE (page aligned, checked) with @prot: one
  * mmap of the memory file per run of pages with the same effective
  * permissions.  Context: @encl's lock held.
@@ -451,25 +530,31 @@ static int map_locked(struct encl *encl, u64 addr, u64 end, int prot)
 	u64 off, run;
 
 	for (off = addr - encl->base; off < end - encl->base; off += run) {
-		int eff = encl_host_prot(encl, &encl->pages[off / SGX_PAGE_SIZE], prot);
+		u64 i = off / SGX_PAGE_SIZE;
+		int eff = encl_host_prot(encl, &encl->pages[i], prot);
 		void *m;
 
-		for (run = SGX_PAGE_SIZE; off + run < end - encl->base &&
-					  encl_host_prot(encl, &encl->pages[(off + run) / SGX_PAGE_SIZE],
-							 prot) == eff;
-		     run += SGX_PAGE_SIZE)
-			;
+		for (run = SGX_PAGE_SIZE; off + run < end - encl->base; run += SGX_PAGE_SIZE) {
+			u64 k = (off + run) / SGX_PAGE_SIZE;
+
+			/* A chunk that is not live has no page: all of it is
+			 * inaccessible, as an absent page is. */
+			if (!(k & (ENCL_CHUNK_PAGES - 1)) && eff == PROT_NONE &&
+			    !atomic_load(&encl->chunks[k >> ENCL_CHUNK_SHIFT].live)) {
+				run += (ENCL_CHUNK_PAGES - 1) * SGX_PAGE_SIZE;
+				continue;
+			}
+			if (encl_host_prot(encl, &encl->pages[k], prot) != eff)
+				break;
+		}
+		if (off + run > end - encl->base)
+			run = end - encl->base - off;
 		m = sys_mmap((void *)(uintptr_t)(encl->base + off), run, eff, MAP_SHARED | MAP_FIXED,
 			     encl->memfd, (long)off);
 		if (sys_failed(m))
 			return (int)(long)m;
 	}
-	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE) {
-		struct encl_page *p = &encl->pages[off / SGX_PAGE_SIZE];
-
-		if (!atomic_exchange(&p->prot, (u8)(ENCL_MAPPED | ENCL_PROT(prot))))
-			encl->nr_mapped++;
-	}
+	set_prot_locked(encl, addr, end, (u8)(ENCL_MAPPED | ENCL_PROT(prot)));
 	paging_register(encl, addr, end - addr);
 	return 0;
 }
@@ -477,11 +562,7 @@ static int map_locked(struct encl *encl, u64 addr, u64 end, int prot)
 /* Pages of [@addr, @end) are no longer mapped.  Context: @encl's lock held. */
 static void unmapped_locked(struct encl *encl, u64 addr, u64 end)
 {
-	u64 a;
-
-	for (a = addr; a < end; a += SGX_PAGE_SIZE)
-		if (atomic_exchange(&encl->pages[(a - encl->base) / SGX_PAGE_SIZE].prot, 0))
-			encl->nr_mapped--;
+	set_prot_locked(encl, addr, end, 0);
 }
 
 /*
@@ -590,7 +671,7 @@ int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 {
 	u64 i = (la - encl->base) / SGX_PAGE_SIZE, page;
 	struct encl_page *p = &encl->pages[i];
-	u8 pr = atomic_load(&p->prot);
+	u8 pr = encl_page_prot(encl, i);
 	int tries;
 
 	/* The processor touching a page the OS must bring in first, as its
@@ -621,7 +702,7 @@ int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 void encl_destroy(struct encl *encl)
 {
 	struct lp *lp;
-	u64 i;
+	u64 k;
 
 	if (!encl)
 		return;
@@ -643,8 +724,11 @@ void encl_destroy(struct encl *encl)
 	paging_release(encl);
 	lp = drv_lp(encl->drv);
 	if (encl->pages) {
-		for (i = 0; i < encl->size / SGX_PAGE_SIZE; i++) {
-			void *epc = (void *)(uintptr_t)atomic_load(&encl->pages[i].epc);
+		for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
+			u64 i = encl_live_page(encl, k);
+			void *epc = i < encl->size / SGX_PAGE_SIZE ?
+					    (void *)(uintptr_t)atomic_load(&encl->pages[i].epc) :
+					    NULL;
 
 			/* A page a thread is still inside stays allocated; leaking
 			 * it is safer than reusing it. */
@@ -673,9 +757,7 @@ static int mprotect_part(struct encl *encl, u64 addr, u64 end, int prot, bool ch
 	/* Page by page, as the kernel meets the VMAs: the first hole is
 	 * -ENOMEM, the first page that does not allow @prot -EACCES. */
 	for (a = addr; a < end && !err; a += SGX_PAGE_SIZE) {
-		const struct encl_page *p = &encl->pages[(a - encl->base) / SGX_PAGE_SIZE];
-
-		if (!atomic_load(&p->prot))
+		if (!encl_page_prot(encl, (a - encl->base) / SGX_PAGE_SIZE))
 			err = -ENOMEM;
 		else if (!may_map_locked(encl, a, a + SGX_PAGE_SIZE, prot))
 			err = -EACCES;

@@ -76,6 +76,22 @@ enum encl_page_state {
 #define ENCL_MAPPED 0x80
 #define ENCL_PROT(p) ((p) & (PROT_READ | PROT_WRITE | PROT_EXEC))
 
+/*
+ * The page table is sparse: ELRANGE may be 2^47 bytes.  Entries lie in one
+ * reserved region the kernel commits as it is written, and are written only
+ * in live chunks of 512 pages (2 MiB of ELRANGE): those that hold an
+ * enclave page, or a mapping that differs from the rest of the chunk.
+ * Until then a chunk's pages are absent, and mapped as its @prot says, so
+ * that mapping all of a large ELRANGE writes one byte per 2 MiB.
+ */
+#define ENCL_CHUNK_SHIFT 9
+#define ENCL_CHUNK_PAGES (1ULL << ENCL_CHUNK_SHIFT)
+
+struct encl_chunk {
+	atomic_bool live;   /* its entries in the page table are in use */
+	_Atomic(u8) prot;   /* while not live: every page's ENCL_MAPPED | PROT_* */
+};
+
 /* One entry per page of ELRANGE: the driver's page table. */
 struct encl_page {
 	_Atomic(u64) epc;   /* EPC page address, 0 if none */
@@ -103,7 +119,13 @@ struct encl {
 	void *secs;                 /* SECS EPC page */
 	int memfd;                  /* enclave pages, at their ELRANGE offsets */
 	u8 *view;                   /* the driver's own mapping of memfd */
-	struct encl_page *pages;    /* size / 4096 entries */
+	/* The page table (size / 4096 entries, sparse: see encl_page_live()),
+	 * its chunks, and the chunks that are live, in the order they came
+	 * to life.  Written under @lock; read without it. */
+	struct encl_page *pages;
+	struct encl_chunk *chunks;
+	u32 *live;
+	atomic_ullong nr_live;
 	u32 ssaframesize;           /* SECS.SSAFRAMESIZE, for pinning SSA pages */
 	u64 nr_pages;               /* pages added (paging_grow() counted them) */
 	/* The backing store: ciphertext at each page's offset, and PCMDs. */
@@ -169,6 +191,24 @@ int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags) __must_
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
 /* A tenth of a millisecond's sleep, while waiting on another thread. */
 void drv_nap(void);
+
+/* The mapping of page @i (ENCL_MAPPED | PROT_*, or 0), live or not. */
+static inline u8 encl_page_prot(const struct encl *encl, u64 i)
+{
+	const struct encl_chunk *c = &encl->chunks[i >> ENCL_CHUNK_SHIFT];
+
+	return atomic_load(&c->live) ? atomic_load(&encl->pages[i].prot) : atomic_load(&c->prot);
+}
+
+/* Page @i's entry, for writing: its chunk comes to life (its pages take the
+ * chunk's mapping).  Context: @encl's lock held. */
+struct encl_page *encl_page_live(struct encl *encl, u64 i);
+/* Page index of the @k-th page of the live chunks. */
+static inline u64 encl_live_page(const struct encl *encl, u64 k)
+{
+	return (u64)encl->live[k >> ENCL_CHUNK_SHIFT] << ENCL_CHUNK_SHIFT |
+	       (k & (ENCL_CHUNK_PAGES - 1));
+}
 
 /*
  * What the host mapping of page @p may allow when the process mapped it

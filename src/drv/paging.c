@@ -396,12 +396,14 @@ int paging_evict_one(struct drv *drv)
 			drv->hand_page = 0;
 			continue;
 		}
-		nr = encl->size / SGX_PAGE_SIZE;
+		/* Over the live chunks only: the rest hold no page. */
+		nr = atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES;
 		/* Two turns: the first may only clear referenced bits. */
-		for (seen = 0; seen < 2 * nr && n < BATCH; seen++) {
-			struct encl_page *p = &encl->pages[drv->hand_page % nr];
+		for (seen = 0; nr && seen < 2 * nr && n < BATCH; seen++) {
+			u64 i = encl_live_page(encl, drv->hand_page % nr);
+			struct encl_page *p = &encl->pages[i];
 
-			if (evictable(encl, p)) {
+			if (i < encl->size / SGX_PAGE_SIZE && evictable(encl, p)) {
 				if (p->referenced) {
 					p->referenced = false;
 				} else {
@@ -411,7 +413,7 @@ int paging_evict_one(struct drv *drv)
 					if (atomic_load(&p->pins))
 						atomic_store(&p->state, PAGE_PRESENT);
 					else
-						idx[n++] = drv->hand_page % nr;
+						idx[n++] = i;
 				}
 			}
 			drv->hand_page++;
@@ -589,7 +591,7 @@ static int fault(struct encl *encl, u64 la, u32 error_code)
 	 * sgx_encl_eaug_page()), and the retried access finds it pending.
 	 * An access the mapping refuses never gets that far on Linux. */
 	if (state == PAGE_ABSENT)
-		return (atomic_load(&p->prot) & want) && !edmm_augment(encl, i) ? 0 : -EFAULT;
+		return (encl_page_prot(encl, i) & want) && !edmm_augment(encl, i) ? 0 : -EFAULT;
 	if (state == PAGE_PRESENT) {
 		/* Another thread made the page accessible (a reload, EACCEPT,
 		 * EMODPE) after this access faulted and before we got here;
@@ -597,7 +599,7 @@ static int fault(struct encl *encl, u64 la, u32 error_code)
 		 * retry, rather than report a fault that is no longer there
 		 * (if the page went out meanwhile, its mapping is as eviction
 		 * left it and the retry brings it back). */
-		if (!(encl_host_prot(encl, p, atomic_load(&p->prot)) & want))
+		if (!(encl_host_prot(encl, p, encl_page_prot(encl, i)) & want))
 			return -EFAULT;
 		encl_sync_prot_parked(encl, i);
 		return 0;
@@ -671,13 +673,16 @@ void paging_unpin(void *ctx, u64 la)
 
 void paging_release(struct encl *encl)
 {
-	u64 i;
+	u64 k, i;
 
 	if (!encl->pages)
 		return;
-	for (i = 0; i < encl->size / SGX_PAGE_SIZE; i++)
-		if (atomic_load(&encl->pages[i].state) == PAGE_EVICTED)
+	for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
+		i = encl_live_page(encl, k);
+		if (i < encl->size / SGX_PAGE_SIZE &&
+		    atomic_load(&encl->pages[i].state) == PAGE_EVICTED)
 			va_put(encl->drv, encl->pages[i].va);
+	}
 }
 
 void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded)
