@@ -453,7 +453,7 @@ static int read_sigstruct(const char *path, struct sgx_sigstruct *sig)
 	int err = file_read_all(path, 1 << 20, &buf, &len);
 
 	if (err)
-		return fail(err, "%s: %s", path, strerror(-err));
+		return fail(err, "%s: %s", path, file_strerror(err));
 	if (len != sizeof(*sig)) {
 		free(buf);
 		return fail(-EINVAL, "%s: %zu bytes; a SIGSTRUCT is 1808", path, len);

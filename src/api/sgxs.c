@@ -329,8 +329,7 @@ int sgxs_load_file(const char *path, struct sgxs *out, char *why, size_t whylen)
 
 	err = file_read_all(path, SGXS_MAX_FILE, &buf, &len);
 	if (err) {
-		snprintf(why, whylen, "%s: %s", path,
-			 err == -EFBIG ? "file too large" : strerror(-err));
+		snprintf(why, whylen, "%s: %s", path, file_strerror(err));
 		return err;
 	}
 	err = sgxs_parse(buf, len, out, inner, sizeof(inner));

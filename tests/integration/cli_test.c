@@ -2,6 +2,8 @@
 /* The sgxemu CLI end to end: known answers, round trips, bad input. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "base/file.h"
 #include "harness.h"
@@ -337,6 +339,45 @@ TEST(cli, elf2sgxs_bad_input)
 	run(&r, "elf2sgxs", TEST_HELLO, "-o", tmp("x.sgxs"), NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "dynamically linked");
+}
+
+/* Every command that reads a file refuses one that is not regular with
+ * one line, at once: `sgxemu sigstruct FIFO` used to wait for a writer. */
+TEST(cli, input_not_regular)
+{
+	static const char *const key = TEST_DATA "/signing-key.pem";
+	struct rlimit cpu = { 20, 20 };
+	struct run r;
+
+	ASSERT_EQ(setrlimit(RLIMIT_CPU, &cpu), 0);
+	ASSERT_EQ(mkfifo(tmp("fifo"), 0600), 0);
+	run(&r, "sigstruct", tmp("fifo"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "measure", tmp("fifo"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "load", vec(TE_SGXS), tmp("fifo"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "load", "--token", tmp("fifo"), vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "elf2sgxs", tmp("fifo"), "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "sign", "--key", tmp("fifo"), vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "sign", "--key", key, tmp("fifo"), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "sigstruct", "/dev/null", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "/dev/null: not a regular file");
+	run(&r, "sigstruct", TEST_DATA, NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "Is a directory");
 }
 
 TEST(cli, info)

@@ -50,7 +50,7 @@ static int read_token(const char *path, struct sgx_einittoken *token)
 
 	err = file_read_all(path, 1 << 20, &buf, &len);
 	if (err) {
-		log_err("%s: %s", path, strerror(-err));
+		log_err("%s: %s", path, file_strerror(err));
 		return EXIT_USAGE;
 	}
 	if (len != sizeof(*token)) {

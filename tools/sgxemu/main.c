@@ -117,7 +117,7 @@ int cli_read_sigstruct(const char *path, void *sig)
 
 	err = file_read_all(path, 1 << 20, &buf, &len);
 	if (err) {
-		log_err("%s: %s", path, err == -EFBIG ? "file too large" : strerror(-err));
+		log_err("%s: %s", path, file_strerror(err));
 		return EXIT_USAGE;
 	}
 	if (len != 1808) {
