@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* The sgxemu CLI end to end: known answers, round trips, bad input. */
+#include <elf.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/file.h"
 #include "harness.h"
@@ -339,6 +341,162 @@ TEST(cli, elf2sgxs_bad_input)
 	run(&r, "elf2sgxs", TEST_HELLO, "-o", tmp("x.sgxs"), NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "dynamically linked");
+}
+
+/* The test enclave with program header @i changed by @edit. */
+static void elf_edit(const char *to, unsigned int i, void (*edit)(Elf64_Phdr *ph))
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	size_t len;
+	u8 *buf;
+
+	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.elf", 1 << 24, &buf, &len), 0);
+	memcpy(&eh, buf, sizeof(eh));
+	ASSERT_LT(i, eh.e_phnum);
+	memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+	edit(&ph);
+	memcpy(buf + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph));
+	ASSERT_EQ(file_write_atomic(to, buf, len, 0600, false), 0);
+	free(buf);
+}
+
+static void at_2_63(Elf64_Phdr *ph)
+{
+	ph->p_vaddr = 1ULL << 63;
+}
+
+static void wraps(Elf64_Phdr *ph)
+{
+	ph->p_vaddr = 0xfffffffffffff000ULL;
+}
+
+static void memsz_2_40(Elf64_Phdr *ph)
+{
+	ph->p_memsz = 1ULL << 40;
+}
+
+static void memsz_max(Elf64_Phdr *ph)
+{
+	ph->p_memsz = ~0ULL;
+}
+
+/* elf2sgxs under hostile input: no hang, no runaway output, nothing it
+ * writes that measure would refuse.  The limits turn a hang or a runaway
+ * file into a failure instead of a stuck or full machine. */
+TEST(cli, elf2sgxs_hostile_segments)
+{
+	struct rlimit cpu = { 20, 20 }, fsize = { 64 << 20, 64 << 20 };
+	struct stat st;
+	struct run r;
+
+	ASSERT_EQ(setrlimit(RLIMIT_CPU, &cpu), 0);
+	ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+	/* A PT_LOAD at 2^63: the size loop used to overflow and spin. */
+	elf_edit(tmp("a.elf"), 2, at_2_63);
+	run(&r, "elf2sgxs", tmp("a.elf"), "-o", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "a.elf: segment 2 at 0x8000000000000000 ends at");
+	ASSERT_STR_CONTAINS(r.err, "past the largest enclave the platform takes (0x800000000 bytes)");
+	/* Addresses that wrap used to give a stream measure refuses. */
+	elf_edit(tmp("w.elf"), 2, wraps);
+	run(&r, "elf2sgxs", tmp("w.elf"), "-o", tmp("w.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "segment 2 at 0xfffffffffffff000 wraps around the address space");
+	elf_edit(tmp("m.elf"), 2, memsz_max);
+	run(&r, "elf2sgxs", tmp("m.elf"), "-o", tmp("m.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "wraps around the address space");
+	/* p_memsz of 2^40 used to write 1.3 TB; refused before any byte. */
+	elf_edit(tmp("big.elf"), 2, memsz_2_40);
+	run(&r, "elf2sgxs", tmp("big.elf"), "-o", tmp("big.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "past the largest enclave the platform takes");
+	ASSERT_NE(stat(tmp("big.sgxs"), &st), 0);
+	ASSERT_NE(stat(tmp("big.sgxs.tmp"), &st), 0);
+	/* --size is bounded the same way. */
+	run(&r, "elf2sgxs", "--size", "64G", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--size '64G' is not a size from 8K to 32G");
+	run(&r, "elf2sgxs", "--size", "32G", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "elf2sgxs", "--ssaframesize", "4294967297", TEST_ENCLAVES "/test_enclave_a.elf",
+	    "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--ssaframesize '4294967297' is not a number from 1 to 1024");
+}
+
+/* Program and section headers at odd offsets are read in place, without
+ * unaligned loads (UBSan's -fsanitize=alignment aborted here). */
+TEST(cli, elf2sgxs_unaligned_headers)
+{
+	Elf64_Ehdr eh;
+	struct run r;
+	char mre[65];
+	size_t len, shlen;
+	u8 *buf, *big;
+
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "measure", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	memcpy(mre, r.out, 64);
+	mre[64] = '\0';
+	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.elf", 1 << 24, &buf, &len), 0);
+	memcpy(&eh, buf, sizeof(eh));
+	/* Program headers moved to 0x101 (padding before the first segment at
+	 * 0x1000), section headers appended at an odd offset. */
+	ASSERT_LT(0x101 + eh.e_phnum * sizeof(Elf64_Phdr), 0x1000);
+	memmove(buf + 0x101, buf + eh.e_phoff, eh.e_phnum * sizeof(Elf64_Phdr));
+	eh.e_phoff = 0x101;
+	shlen = eh.e_shnum * sizeof(Elf64_Shdr);
+	big = malloc(len + 3 + shlen);
+	memcpy(big, buf, len);
+	memcpy(big + len + 3, buf + eh.e_shoff, shlen);
+	eh.e_shoff = len + 3;
+	memcpy(big, &eh, sizeof(eh));
+	ASSERT_EQ(file_write_atomic(tmp("u.elf"), big, len + 3 + shlen, 0600, false), 0);
+	free(big);
+	free(buf);
+	run(&r, "elf2sgxs", tmp("u.elf"), "-o", tmp("u.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "measure", tmp("u.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, mre);
+}
+
+/* OUT.tmp is created beside the output, never opened: a planted symbolic
+ * link there is not followed, and the file it points to is left alone. */
+TEST(cli, elf2sgxs_planted_tmp)
+{
+	struct stat st;
+	struct run r;
+	size_t len;
+	u8 *buf;
+
+	ASSERT_EQ(file_write_atomic(tmp("victim"), "precious", 8, 0600, false), 0);
+	ASSERT_EQ(symlink(tmp("victim"), tmp("out.sgxs.tmp")), 0);
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("out.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "out.sgxs.tmp already exists");
+	ASSERT_EQ(file_read_all(tmp("victim"), 100, &buf, &len), 0);
+	ASSERT_EQ(len, 8);
+	ASSERT_MEMEQ(buf, "precious", 8);
+	free(buf);
+	ASSERT_EQ(lstat(tmp("out.sgxs.tmp"), &st), 0);
+	ASSERT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_NE(lstat(tmp("out.sgxs"), &st), 0);
+	/* Without it: the output has the mode the umask gives, no OUT.tmp left. */
+	ASSERT_EQ(unlink(tmp("out.sgxs.tmp")), 0);
+	umask(027);
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("out.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_EQ(lstat(tmp("out.sgxs"), &st), 0);
+	ASSERT_TRUE(S_ISREG(st.st_mode));
+	ASSERT_EQ(st.st_mode & 0777, 0640);
+	ASSERT_NE(lstat(tmp("out.sgxs.tmp"), &st), 0);
 }
 
 /* Every command that reads a file refuses one that is not regular with
