@@ -14,9 +14,7 @@
 /* How much of a bad value an error line repeats. */
 #define SHOWN 64
 
-/* "--opt 'VALUE'" or "NAME='VALUE'", printable and short, so that a
- * hostile value cannot break the line or flood the terminal. */
-static void quote(char *out, size_t outlen, const char *name, const char *s)
+void parse_quote(char *out, size_t outlen, const char *name, const char *s)
 {
 	char v[SHOWN + 4];
 	size_t i;
@@ -28,7 +26,9 @@ static void quote(char *out, size_t outlen, const char *name, const char *s)
 		i += 3;
 	}
 	v[i] = '\0';
-	if (name[0] == '-')
+	if (!name[0])
+		snprintf(out, outlen, "'%s'", v);
+	else if (name[0] == '-')
 		snprintf(out, outlen, "%s '%s'", name, v);
 	else
 		snprintf(out, outlen, "%s='%s'", name, v);
@@ -43,7 +43,7 @@ __printf(5, 6) static int fail(char *why, size_t whylen, const char *name, const
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	quote(q, sizeof(q), name, s);
+	parse_quote(q, sizeof(q), name, s);
 	snprintf(why, whylen, "%s %s", q, what);
 	return -EINVAL;
 }
@@ -154,14 +154,16 @@ int parse_count(const char *name, const char *s, u64 min, u64 max, u64 *out, cha
 	return 0;
 }
 
-int parse_mask(const char *name, const char *s, u64 *out, char *why, size_t whylen)
+int parse_mask(const char *name, const char *s, unsigned int bits, u64 *out, char *why,
+	       size_t whylen)
 {
 	const char *end;
 	u64 v;
 
-	if (number(s, &end, &v) || *end)
+	if (number(s, &end, &v) || *end || (bits < 64 && v >> bits))
 		return fail(why, whylen, name, s,
-			    "is not a 64-bit mask: give hex digits after 0x (or a decimal number)");
+			    "is not a %u-bit mask: give hex digits after 0x (or a decimal number)",
+			    bits);
 	*out = v;
 	return 0;
 }

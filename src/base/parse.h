@@ -29,14 +29,22 @@ int parse_size(const char *name, const char *s, u64 min, u64 max, u64 unit, u64 
 int parse_count(const char *name, const char *s, u64 min, u64 max, u64 *out, char *why,
 		size_t whylen) __must_check;
 
-/* parse_mask() - a 64-bit mask (ATTRIBUTES, XFRM, ...). */
-int parse_mask(const char *name, const char *s, u64 *out, char *why, size_t whylen) __must_check;
+/* parse_mask() - a mask of @bits bits (64: ATTRIBUTES, XFRM; 32: MISCSELECT). */
+int parse_mask(const char *name, const char *s, unsigned int bits, u64 *out, char *why,
+	       size_t whylen) __must_check;
 
 /* parse_hash() - a SHA-256 value: exactly 64 hex digits, in byte order. */
 int parse_hash(const char *name, const char *s, u8 out[32], char *why, size_t whylen) __must_check;
 
 /* parse_bool() - 1, on, yes, true or 0, off, no, false (lowercase). */
 int parse_bool(const char *name, const char *s, bool *out, char *why, size_t whylen) __must_check;
+
+/*
+ * parse_quote() - "--opt 'VALUE'", "NAME='VALUE'" or (@name "") "'VALUE'"
+ * in @out, printable and cut short, so that a hostile value can neither
+ * break the error line nor flood the terminal.
+ */
+void parse_quote(char *out, size_t outlen, const char *name, const char *s);
 
 /*
  * The environment, for code that has no caller to report an error to (the

@@ -35,6 +35,7 @@
 #include <ucontext.h>
 
 #include "base/compiler.h"
+#include "base/parse.h"
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
 #include "preload/gate.h"
@@ -440,7 +441,6 @@ static void off(const char *why)
  */
 void shim_seccomp_init(void)
 {
-	const char *env = getenv("SGXEMU_SECCOMP");
 	u64 gate_ip = GATE_ADDR + (u64)(gate_syscall_end - gate_page);
 	struct sock_fprog prog;
 	static struct bpf b;
@@ -448,7 +448,7 @@ void shim_seccomp_init(void)
 	void *page;
 	int err;
 
-	if (env && !strcmp(env, "off"))
+	if (!parse_env_bool("SGXEMU_SECCOMP", true))
 		return;
 	paths();
 	if (sys_call6(SYS_faccessat, AT_FDCWD, (long)shim_helper_path, X_OK, 0, 0, 0)) {

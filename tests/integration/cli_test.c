@@ -164,7 +164,7 @@ TEST(cli, load_launch_control)
 	ASSERT_EQ(r.status, 0);
 	run(&r, "load", "--lehash", "xyz", vec(TE_SGXS), vec(TE_SIG), NULL);
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "not 64 hex digits");
+	ASSERT_STR_CONTAINS(r.err, "--lehash 'xyz' is not a SHA-256 hash: give 64 hex digits");
 }
 
 /* A measured byte changed in the image: SGX_INVALID_MEASUREMENT. */
@@ -560,17 +560,137 @@ TEST(cli, info)
 	setenv("SGXEMU_SGX2", "0", 1);
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
-	setenv("SGXEMU_SGX2", "yes", 1);
+	setenv("SGXEMU_SGX2", "maybe", 1);
 	run(&r, "info", NULL);
 	unsetenv("SGXEMU_SGX2");
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "SGXEMU_SGX2='yes' is neither 0 nor 1");
+	ASSERT_STR_CONTAINS(r.err, "SGXEMU_SGX2='maybe' is not a boolean");
 	run(&r, "info", "--epc", "lots", NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "--epc 'lots' is not a size");
 	run(&r, "info", "--epc", "12345", NULL);
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "EPC size");
+	ASSERT_STR_CONTAINS(r.err, "--epc '12345' is not a size from 64K to 64G, a multiple of 4K");
+}
+
+/* One bad value, one line naming it and what it should be, exit status 2:
+ * the same parser for an option and for the environment, and no fallback. */
+static void bad_env(const char *name, const char *value, const char *cmd, const char *line)
+{
+	struct run r;
+
+	setenv(name, value, 1);
+	if (!strcmp(cmd, "info"))
+		run(&r, "info", NULL);
+	else
+		run(&r, cmd, "--", "/bin/true", NULL);
+	unsetenv(name);
+	if (r.status != 2 || !strstr(r.err, line) || strchr(r.err, '\n') != r.err + strlen(r.err) - 1)
+		harness_fail(__FILE__, __LINE__, "%s=%s sgxemu %s: status %d, stderr: %s", name, value,
+			     cmd, r.status, r.err);
+}
+
+TEST(cli, environment_values)
+{
+	struct run r;
+
+	bad_env("SGXEMU_NR_LPS", "4294967297", "run",
+		"sgxemu run: error: SGXEMU_NR_LPS='4294967297' is not a number from 1 to 256");
+	bad_env("SGXEMU_NR_LPS", "4294967297", "info", "SGXEMU_NR_LPS='4294967297'");
+	bad_env("SGXEMU_NR_LPS", "4294967297", "stat", "SGXEMU_NR_LPS='4294967297'");
+	bad_env("SGXEMU_EPC_SIZE", "lots", "run", "SGXEMU_EPC_SIZE='lots' is not a size from 64K to 64G");
+	bad_env("SGXEMU_EPC_SIZE", "12345", "info", "SGXEMU_EPC_SIZE='12345' is not a size");
+	bad_env("SGXEMU_SGX2", "maybe", "run", "SGXEMU_SGX2='maybe' is not a boolean");
+	bad_env("SGXEMU_CPUID", "of", "run", "SGXEMU_CPUID='of' is not a boolean");
+	bad_env("SGXEMU_SECCOMP", "0ff", "run", "SGXEMU_SECCOMP='0ff' is not a boolean");
+	bad_env("SGXEMU_SUD", "disabled", "run", "SGXEMU_SUD='disabled' is not a boolean");
+	bad_env("SGXEMU_LC", "allow=xyz", "run", "SGXEMU_LC='allow=xyz': launch policy: 'xyz' is not a SHA-256 hash");
+	bad_env("SGXEMU_HOST_LC", "deny-all", "run", "SGXEMU_HOST_LC='deny-all'");
+	bad_env("SGXEMU_VM", "epc=4Q", "run", "SGXEMU_VM='epc=4Q'");
+	setenv("SGXEMU_NR_LPS", "3", 1);
+	run(&r, "info", NULL);
+	unsetenv("SGXEMU_NR_LPS");
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "platform:     3 logical processors");
+	setenv("SGXEMU_EPC_SIZE", "256M", 1);
+	run(&r, "info", NULL);
+	unsetenv("SGXEMU_EPC_SIZE");
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 262144 KiB");
+}
+
+/* `SGXEMU_EPC_SIZE=256M sgxemu run` used to print "not a number; using 0"
+ * and run with 128 MiB; the shim reads the environment with the same
+ * parsers, and stops a program it was preloaded into on a bad value. */
+TEST(cli, environment_under_the_shim)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"run", (char *)"--",
+			 (char *)TEST_PROGS "/cpuid_prog", NULL };
+	char *direct[] = { (char *)TEST_PROGS "/cpuid_prog", NULL };
+	struct run r;
+
+#ifdef SGXEMU_ASAN
+	SKIP("an ASan-built shim cannot be preloaded into uninstrumented programs");
+#endif
+	setenv("SGXEMU_EPC_SIZE", "256M", 1);
+	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "epc=268435456");
+	ASSERT_TRUE(strstr(r.err, "not a number") == NULL);
+	unsetenv("SGXEMU_EPC_SIZE");
+	/* Preloaded without `sgxemu run`, which checks first. */
+	setenv("SGXEMU_NR_LPS", "4294967297", 1);
+	setenv("LD_PRELOAD", TEST_PRELOAD, 1);
+	r.status = harness_run(direct, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	unsetenv("LD_PRELOAD");
+	unsetenv("SGXEMU_NR_LPS");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "sgxemu: error: SGXEMU_NR_LPS='4294967297' is not a number from 1 to 256");
+	ASSERT_TRUE(strstr(r.out, "sgx=") == NULL);
+}
+
+/* Options: masks and numbers by the shared parsers, sizes with units. */
+TEST(cli, option_values)
+{
+	struct run r;
+
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--xfrm", " -1", vec(TE_SGXS), "-o",
+	    tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--xfrm ' -1' is not a 64-bit mask");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--miscselect", "0x100000000",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--miscselect '0x100000000' is not a 32-bit mask");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--isvsvn", "4294967297",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--isvsvn '4294967297' is not a number from 0 to 65535");
+	setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", vec(TE_SGXS), "-o", tmp("x.sig"),
+	    NULL);
+	unsetenv("SOURCE_DATE_EPOCH");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "SOURCE_DATE_EPOCH='yesterday' is not a number");
+	setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--xfrm", "0x3", vec(TE_SGXS), "-o",
+	    tmp("x.sig"), NULL);
+	unsetenv("SOURCE_DATE_EPOCH");
+	ASSERT_EQ(r.status, 0);
+	run(&r, "sigstruct", tmp("x.sig"), NULL);
+	ASSERT_STR_CONTAINS(r.out, "date:          2026-01-01");
+	/* A size with a unit, as --epc takes everywhere. */
+	run(&r, "load", "--epc", "256M", vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "load", "--epc", "1T", vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--epc '1T' is not a size from 64K to 64G");
+	run(&r, "vm", "--host-epc", "0x", "--sgx", "epc=1M", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--host-epc '0x' is not a size");
+	run(&r, "vm", "--sgx", "epc=1M,lehash=xyz", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "lehash='xyz' is not a SHA-256 hash");
 }
 
 TEST(cli, run_options)

@@ -102,18 +102,22 @@ TEST(parse, mask)
 {
 	u64 v = 0;
 
-	ASSERT_EQ(parse_mask("--xfrm", "0xffffffffffffffff", &v, why, sizeof(why)), 0);
+	ASSERT_EQ(parse_mask("--xfrm", "0xffffffffffffffff", 64, &v, why, sizeof(why)), 0);
 	ASSERT_EQ(v, UINT64_MAX);
-	ASSERT_EQ(parse_mask("--xfrm", "3", &v, why, sizeof(why)), 0);
+	ASSERT_EQ(parse_mask("--xfrm", "3", 64, &v, why, sizeof(why)), 0);
 	ASSERT_EQ(v, 3);
 	/* strtoull takes " -1" as 2^64 - 1. */
-	ASSERT_EQ(parse_mask("--xfrm", " -1", &v, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ(parse_mask("--xfrm", " -1", 64, &v, why, sizeof(why)), -EINVAL);
 	ASSERT_STREQ(why, "--xfrm ' -1' is not a 64-bit mask: give hex digits after 0x (or a "
 			  "decimal number)");
 	ASSERT_EQ(v, 3);
-	ASSERT_EQ(parse_mask("--xfrm", "-1", &v, why, sizeof(why)), -EINVAL);
-	ASSERT_EQ(parse_mask("--xfrm", "0x10000000000000000", &v, why, sizeof(why)), -EINVAL);
-	ASSERT_EQ(parse_mask("--xfrm", "0x3 ", &v, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ(parse_mask("--xfrm", "-1", 64, &v, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ(parse_mask("--xfrm", "0x10000000000000000", 64, &v, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ(parse_mask("--xfrm", "0x3 ", 64, &v, why, sizeof(why)), -EINVAL);
+	ASSERT_EQ(parse_mask("--miscselect", "0xffffffff", 32, &v, why, sizeof(why)), 0);
+	ASSERT_EQ(v, 0xffffffff);
+	ASSERT_EQ(parse_mask("--miscselect", "0x100000000", 32, &v, why, sizeof(why)), -EINVAL);
+	ASSERT_STR_CONTAINS(why, "--miscselect '0x100000000' is not a 32-bit mask");
 }
 
 TEST(parse, hash)
