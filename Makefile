@@ -179,6 +179,16 @@ $(O)/tests/prog/static_prog: tests/integration/prog/static_prog.c
 	@mkdir -p $(@D)
 	$(Q_CC)$(CC) $(PROG_CFLAGS) -static -o $@ $<
 
+# --- fuzzing (MODE=fuzz) -------------------------------------------------------
+# libFuzzer targets, one per kind of untrusted input (doc/development.md).
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TOOL_OBJS := $(O)/obj/tools/sgxemu/elf_layout.o
+$(O)/tests/fuzz/%: $(O)/obj/tests/fuzz/%.o $(FUZZ_TOOL_OBJS) $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_TOOL_OBJS) $(LINK_api) \
+		$(LDLIBS)
+FUZZ_SECONDS ?= 30
+
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
 $(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api) bench/bench.h
@@ -190,7 +200,8 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help
+.PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help \
+	fuzz fuzz-programs fuzz-smoke fuzz-run
 .DEFAULT_GOAL := all
 
 all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello
@@ -228,6 +239,20 @@ demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVE
 demo-vectors: $(O)/bin/sgxemu
 	@SGXEMU=$(O)/bin/sgxemu VECTORS=$(VECTORS) scripts/demo-vectors
 
+# Fuzzing: `make fuzz` builds the targets (build/fuzz/tests/fuzz/), `make
+# fuzz-smoke` runs each for FUZZ_SECONDS from its committed corpus.
+fuzz:
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-programs
+
+fuzz-programs: $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ARTIFACTS=$(abspath $(O)/fuzz-artifacts) tests/fuzz/run \
+		$(FUZZ_TARGETS)
+
 lint: headers
 	@scripts/check-layering
 
@@ -242,6 +267,7 @@ help:
 	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm'
 	@echo '  demo   an enclave seals, unseals and attests on the emulated platform'
 	@echo '  lint   header self-containment and layering checks'
+	@echo '  fuzz   build the libFuzzer targets (clang); fuzz-smoke runs each for FUZZ_SECONDS'
 
 VECTORS ?= ../shared/vectors
 
