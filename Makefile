@@ -131,13 +131,13 @@ ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 
 $(ENCL_DIR)/test_enclave_%.elf: $(ENCL_DEPS)
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(ENCL_CFLAGS) -DENCLAVE_VARIANT=ENCLAVE_VARIANT_$(shell echo $* | tr a-z A-Z) \
+	$(Q_CC)$(ENCL_CC) $(ENCL_CFLAGS) -DENCLAVE_VARIANT=ENCLAVE_VARIANT_$(shell echo $* | tr a-z A-Z) \
 		$(ENCL_LDFLAGS) -o $@ $(ENCL_SRCS)
 
 # The launch enclave: EINITTOKENKEY (0x20) besides MODE64BIT.
 $(ENCL_DIR)/launch_enclave.elf: tests/enclaves/launch_enclave.c include/sgxemu/le.h $(ENCL_DEPS)
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iinclude $(ENCL_LDFLAGS) -o $@ \
+	$(Q_CC)$(ENCL_CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iinclude $(ENCL_LDFLAGS) -o $@ \
 		$(ENCL_RT) tests/enclaves/launch_enclave.c
 
 $(ENCL_DIR)/launch_enclave.sig: $(ENCL_DIR)/launch_enclave.sgxs tests/data/signing-key.pem \
@@ -179,7 +179,7 @@ HELLO_ENCLAVES := $(addprefix $(HELLO_DIR)/,hello_prover.sgxs hello_prover.sig \
 
 $(HELLO_DIR)/hello_%.elf: examples/hello/hello_enclave.c examples/hello/hello.h $(ENCL_DEPS)
 	@mkdir -p $(@D)
-	$(Q_CC)$(CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iexamples/hello \
+	$(Q_CC)$(ENCL_CC) $(ENCL_CFLAGS) -maes -mrdrnd -Iexamples/hello \
 		-DHELLO_ROLE=$(if $(filter prover,$*),1,2) $(ENCL_LDFLAGS) -o $@ \
 		$(ENCL_RT) examples/hello/hello_enclave.c
 
@@ -280,6 +280,30 @@ $(O)/tests/prog/cpuid_linked_prog: tests/integration/prog/cpuid_linked_prog.c \
 $(O)/tests/prog/cpuid_dl_prog: tests/integration/prog/cpuid_dl_prog.c $(O)/tests/prog/libcpuid_lib.so
 	$(Q_CC)$(CC) $(PROG_CFLAGS) -o $@ $< -Wl,--enable-new-dtags,-rpath,'$$ORIGIN'
 
+# --- fuzzing (MODE=fuzz) -------------------------------------------------------
+# libFuzzer targets, one per kind of untrusted input (doc/development.md).
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TOOL_OBJS := $(O)/obj/tools/sgxemu/elf_layout.o
+$(O)/tests/fuzz/%: $(O)/obj/tests/fuzz/%.o $(FUZZ_TOOL_OBJS) $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_TOOL_OBJS) $(LINK_api) \
+		$(LDLIBS)
+FUZZ_SECONDS ?= 30
+
+# --- ThreadSanitizer (MODE=tsan) ----------------------------------------------
+# The tests that link the library and run threads: the driver, paging,
+# EDMM, the launch cache, VMs, enclave entry.  Not the ones that run
+# programs under the preload shim (a TSan-built shim cannot be preloaded
+# into uninstrumented programs), listed in TSAN_EXCLUDE with the kick tests
+# that do not finish under TSan (doc/development.md says why).
+TSAN_TESTS := $(addprefix $(O)/tests/,unit/cpu/paging_test unit/virt/vm_test \
+	integration/device_test integration/paging_test integration/edmm_test \
+	integration/exec_test integration/launch_test integration/vm_test)
+TSAN_EXCLUDE_SHIM := launch.run_with_policy,launch.stat_reports_the_counters,vm.cli
+TSAN_EXCLUDE_KICK := paging.threads_that_stay_inside_are_kicked,$(strip \
+	)paging.threads_that_block_signals_are_kicked_too
+TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_KICK)
+
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
 $(O)/bench/%: $(O)/obj/bench/%.o $(LINK_api) bench/bench.h
@@ -297,7 +321,8 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help
+.PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help \
+	fuzz fuzz-programs fuzz-smoke fuzz-run check-tsan tsan-run
 .DEFAULT_GOAL := all
 
 all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello $(DCAP_SO) \
@@ -338,6 +363,29 @@ demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVE
 demo-vectors: $(O)/bin/sgxemu
 	@SGXEMU=$(O)/bin/sgxemu VECTORS=$(VECTORS) scripts/demo-vectors
 
+# Fuzzing: `make fuzz` builds the targets (build/fuzz/tests/fuzz/), `make
+# fuzz-smoke` runs each for FUZZ_SECONDS from its committed corpus.
+fuzz:
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-programs
+
+fuzz-programs: $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory MODE=fuzz fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ARTIFACTS=$(abspath $(O)/fuzz-artifacts) tests/fuzz/run \
+		$(FUZZ_TARGETS)
+
+# ThreadSanitizer: `make check-tsan` (or `make MODE=tsan check-tsan`).
+check-tsan:
+	@$(MAKE) --no-print-directory MODE=tsan tsan-run
+
+tsan-run: $(TSAN_TESTS) $(ENCLAVES)
+	@TSAN_OPTIONS="suppressions=$(abspath tests/tsan.supp) $${TSAN_OPTIONS:-}" \
+		SGXEMU_TEST_TIMEOUT_MULTIPLIER=$${SGXEMU_TEST_TIMEOUT_MULTIPLIER:-5} \
+		SGXEMU_TEST_EXCLUDE=$(TSAN_EXCLUDE) tests/harness/run-tests $(TSAN_TESTS)
+
 lint: headers
 	@scripts/check-layering
 
@@ -353,6 +401,8 @@ help:
 	@echo '                  and the Intel SGX SDK samples under sgxemu run'
 	@echo '  demo   an enclave seals, unseals and attests; a DCAP quote is made and verified'
 	@echo '  lint   header self-containment and layering checks'
+	@echo '  fuzz   build the libFuzzer targets (clang); fuzz-smoke runs each for FUZZ_SECONDS'
+	@echo '  check-tsan  the threaded tests under ThreadSanitizer (clang)'
 
 VECTORS ?= ../shared/vectors
 

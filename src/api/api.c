@@ -17,6 +17,7 @@
 #include "api/sgxs.h"
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/parse.h"
 #include "arch/sgx_status.h"
 #include "cpu/crypto.h"
 #include "cpu/exec/exec.h"
@@ -103,7 +104,10 @@ static int parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_H
 	if (*allow_all)
 		return 0;
 	if (strncmp(policy, "allow=", 6)) {
-		snprintf(why, whylen, "'%s' is neither allow-all nor allow=HASH[,HASH...]", policy);
+		char q[128];
+
+		parse_quote(q, sizeof(q), "", policy);
+		snprintf(why, whylen, "%s is neither allow-all nor allow=HASH[,HASH...]", q);
 		return -EINVAL;
 	}
 	for (p = policy + 6; *p; p++)
@@ -112,20 +116,14 @@ static int parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_H
 	if (!*hashes)
 		return -ENOMEM;
 	for (p = policy + 6, i = 0; i < count; i++) {
-		char hex[2 * SGX_HASH_SIZE + 1];
+		char hex[2 * SGX_HASH_SIZE + 2];
 		size_t len = strcspn(p, ",");
 
-		if (len != 2 * SGX_HASH_SIZE) {
-			snprintf(why, whylen, "'%.*s' is not a signer hash (64 hex digits)",
-				 (int)(len > 80 ? 80 : len), p);
+		/* One more than a hash holds, so a longer one is refused. */
+		snprintf(hex, sizeof(hex), "%.*s", (int)(len < sizeof(hex) ? len : sizeof(hex) - 1),
+			 p);
+		if (parse_hash("", hex, (*hashes)[i], why, whylen))
 			goto bad;
-		}
-		memcpy(hex, p, len);
-		hex[len] = '\0';
-		if (hex_decode((*hashes)[i], SGX_HASH_SIZE, hex)) {
-			snprintf(why, whylen, "'%s' is not a signer hash (64 hex digits)", hex);
-			goto bad;
-		}
 		p += len + (p[len] == ',');
 	}
 	*n = count;
@@ -268,10 +266,11 @@ static void vm_put_vepc(struct sgxemu_platform *p)
 int sgxemu_vm_config_check(const char *sgx)
 {
 	struct vm_config cfg;
-	char why[256];
+	char why[512], q[160];
 	int err = vm_config_parse(sgx, &cfg, why, sizeof(why));
 
-	return err ? fail(err, "--sgx %s: %s", sgx ? sgx : "(none)", why) : 0;
+	parse_quote(q, sizeof(q), "--sgx", sgx ? sgx : "");
+	return err ? fail(err, "%s: %s", q, why) : 0;
 }
 
 int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
@@ -280,11 +279,14 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	struct platform_config gcfg;
 	struct vm_config cfg;
 	struct sgxemu_platform *p;
-	char why[320];
+	char why[512];
 	int err;
 
+	err = sgxemu_vm_config_check(sgx);
+	if (err)
+		return err;
 	if (vm_config_parse(sgx, &cfg, why, sizeof(why)))
-		return fail(-EINVAL, "--sgx %s: %s", sgx ? sgx : "(none)", why);
+		return fail(-EINVAL, "%s", why);
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
@@ -502,7 +504,7 @@ static int read_sigstruct(const char *path, struct sgx_sigstruct *sig)
 	int err = file_read_all(path, 1 << 20, &buf, &len);
 
 	if (err)
-		return fail(err, "%s: %s", path, strerror(-err));
+		return fail(err, "%s: %s", path, file_strerror(err));
 	if (len != sizeof(*sig)) {
 		free(buf);
 		return fail(-EINVAL, "%s: %zu bytes; a SIGSTRUCT is 1808", path, len);

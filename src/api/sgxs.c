@@ -10,11 +10,17 @@
 
 #include "base/file.h"
 #include "base/mem.h"
+#include "cpu/cpu.h"
 #include "cpu/crypto.h"
 
 #define RECORD 64
 /* Refuse streams whose pages would not fit in memory we are willing to use. */
 #define SGXS_MAX_FILE (4ULL << 30)
+#define CHUNKS_PER_PAGE (SGX_PAGE_SIZE / SGX_EEXTEND_CHUNK)
+
+/* What a page that no EEXTEND measured holds.  Shared and read only, so
+ * an enclave's unmeasured heap costs no memory here. */
+static const u8 zero_page[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
 
 struct parser {
 	const u8 *buf;
@@ -24,11 +30,13 @@ struct parser {
 	size_t whylen;
 	struct sgxs *s;
 	u64 cap_pages, cap_ops;
-	/* 1 + page index by page number within ELRANGE (0: not added), for
-	 * the duplicate and order checks.  calloc'd, so a large sparse ELRANGE
-	 * costs only the pages it touches. */
-	u32 *slot_of;
-	u64 nr_slots;
+	/* Per page: which of its 16 chunks were extended. */
+	u16 *extended;
+	/* Open addressing from page number to 1 + page index (0: empty).
+	 * Sized by the pages added, never by SIZE, so memory follows the
+	 * file whatever ELRANGE it claims. */
+	u32 *table;
+	u64 table_bits;
 };
 
 __printf(2, 3) static int bad(struct parser *p, const char *fmt, ...)
@@ -61,6 +69,44 @@ static int grow(void **arr, u64 *cap, u64 need, size_t elem)
 	return 0;
 }
 
+static u64 hash_of(const struct parser *p, u64 offset)
+{
+	return (offset / SGX_PAGE_SIZE * 0x9E3779B97F4A7C15ULL) >> (64 - p->table_bits);
+}
+
+/* The table slot for the page at @offset: its entry, or the empty slot
+ * where it would go. */
+static u32 *slot_for(struct parser *p, u64 offset)
+{
+	u64 mask = (1ULL << p->table_bits) - 1, i = hash_of(p, offset);
+
+	while (p->table[i] && p->s->pages[p->table[i] - 1].offset != offset)
+		i = (i + 1) & mask;
+	return &p->table[i];
+}
+
+/* Keep the table at most half full, for @n pages. */
+static int table_fit(struct parser *p, u64 n)
+{
+	u64 bits = p->table_bits ? p->table_bits : 10, i;
+	u32 *old = p->table;
+
+	while (2 * n > 1ULL << bits)
+		bits++;
+	if (bits == p->table_bits)
+		return 0;
+	p->table = calloc(1ULL << bits, sizeof(*p->table));
+	if (!p->table) {
+		p->table = old;
+		return -ENOMEM;
+	}
+	p->table_bits = bits;
+	for (i = 0; i < p->s->nr_pages; i++)
+		*slot_for(p, p->s->pages[i].offset) = (u32)i + 1;
+	free(old);
+	return 0;
+}
+
 static int parse_ecreate(struct parser *p, const u8 *r)
 {
 	struct sgx_measure_ecreate rec;
@@ -71,24 +117,22 @@ static int parse_ecreate(struct parser *p, const u8 *r)
 	if (rec.size < 2 * SGX_PAGE_SIZE || (rec.size & (rec.size - 1)))
 		return bad(p, "ECREATE SIZE %#llx is not a power of two of at least 8 KiB",
 			   (unsigned long long)rec.size);
+	/* Checked before anything is allocated for the enclave. */
+	if (rec.size >= 1ULL << PLATFORM_MAX_ENCLAVE_SIZE_LOG2)
+		return bad(p, "ECREATE SIZE %#llx is larger than any platform takes (2^%u)",
+			   (unsigned long long)rec.size, PLATFORM_MAX_ENCLAVE_SIZE_LOG2 - 1);
 	if (rec.ssaframesize == 0)
 		return bad(p, "ECREATE SSAFRAMESIZE is 0");
 	p->s->size = rec.size;
 	p->s->ssaframesize = rec.ssaframesize;
-	return 0;
-}
-
-/* The slot of the page holding @offset, which the caller checked is < SIZE. */
-static u32 *slot_for(struct parser *p, u64 offset)
-{
-	return &p->slot_of[offset / SGX_PAGE_SIZE];
+	return table_fit(p, 1);
 }
 
 static int parse_eadd(struct parser *p, const u8 *r)
 {
 	struct sgx_measure_eadd rec;
 	struct sgxs_page *page;
-	u64 pt, perm;
+	u64 pt, perm, cap;
 	u32 *slot;
 	int err;
 
@@ -115,13 +159,19 @@ static int parse_eadd(struct parser *p, const u8 *r)
 		return bad(p, "EADD page is writable but not readable");
 	if (rec.secinfo_flags & SGX_SECINFO_STATE_MASK)
 		return bad(p, "EADD SECINFO has PENDING, MODIFIED or PR set");
-	slot = slot_for(p, rec.offset);
-	if (*slot)
+	if (*slot_for(p, rec.offset))
 		return bad(p, "page at offset %#llx is added twice", (unsigned long long)rec.offset);
+	cap = p->cap_pages;
 	err = grow((void **)&p->s->pages, &p->cap_pages, p->s->nr_pages + 1, sizeof(*page));
+	if (!err)
+		err = grow((void **)&p->extended, &cap, p->s->nr_pages + 1, sizeof(*p->extended));
+	if (!err)
+		err = table_fit(p, p->s->nr_pages + 1);
 	if (err)
 		return err;
+	slot = slot_for(p, rec.offset);
 	*slot = (u32)p->s->nr_pages + 1;
+	p->extended[p->s->nr_pages] = 0;
 	page = &p->s->pages[p->s->nr_pages++];
 	page->offset = rec.offset;
 	page->secinfo_flags = rec.secinfo_flags;
@@ -132,6 +182,7 @@ static int parse_eadd(struct parser *p, const u8 *r)
 static int parse_eextend(struct parser *p, const u8 *r, u64 *page_index)
 {
 	struct sgx_measure_eextend rec;
+	u16 bit;
 	u32 *slot;
 
 	memcpy(&rec, r, sizeof(rec));
@@ -143,21 +194,57 @@ static int parse_eextend(struct parser *p, const u8 *r, u64 *page_index)
 	if (rec.offset >= p->s->size)
 		return bad(p, "EEXTEND offset %#llx is past SIZE %#llx",
 			   (unsigned long long)rec.offset, (unsigned long long)p->s->size);
-	if (p->pos + RECORD + SGX_EEXTEND_CHUNK > p->len)
+	if (p->len - p->pos - RECORD < SGX_EEXTEND_CHUNK)
 		return bad(p, "truncated: EEXTEND needs 256 data bytes, %zu left",
 			   p->len - p->pos - RECORD);
-	slot = slot_for(p, rec.offset);
+	slot = slot_for(p, rec.offset - rec.offset % SGX_PAGE_SIZE);
 	if (!*slot)
 		return bad(p, "EEXTEND of offset %#llx before the EADD of its page (records out of "
 			   "order)", (unsigned long long)rec.offset);
+	/* EEXTEND measures the page as the loader built it: a chunk measured
+	 * twice (zeros and then data, or the same bytes again) is a stream no
+	 * loader can reproduce, so EINIT could never accept it. */
+	bit = (u16)(1U << (rec.offset % SGX_PAGE_SIZE / SGX_EEXTEND_CHUNK));
+	if (p->extended[*slot - 1] & bit)
+		return bad(p, "chunk at offset %#llx is extended twice",
+			   (unsigned long long)rec.offset);
+	p->extended[*slot - 1] |= bit;
 	*page_index = *slot - 1;
+	return 0;
+}
+
+/* Page contents from the EEXTEND data; unmeasured pages share zero_page. */
+static int assemble(struct parser *p)
+{
+	struct sgxs *s = p->s;
+	u64 i, n = 0;
+	u8 *data;
+
+	for (i = 0; i < s->nr_pages; i++)
+		n += p->extended[i] != 0;
+	if (n) {
+		/* Page aligned, as EADD wants its source page. */
+		s->data = aligned_alloc(SGX_PAGE_SIZE, n * SGX_PAGE_SIZE);
+		if (!s->data)
+			return -ENOMEM;
+		memset(s->data, 0, n * SGX_PAGE_SIZE);
+	}
+	for (i = 0, n = 0; i < s->nr_pages; i++)
+		s->pages[i].data = p->extended[i] ? s->data + n++ * SGX_PAGE_SIZE : zero_page;
+	for (i = 0; i < s->nr_ops; i++) {
+		const struct sgxs_op *op = &s->ops[i];
+
+		if (op->type != SGXS_OP_EEXTEND)
+			continue;
+		data = (u8 *)s->pages[op->page].data + op->offset % SGX_PAGE_SIZE;
+		memcpy(data, p->buf + op->pos + RECORD, SGX_EEXTEND_CHUNK);
+	}
 	return 0;
 }
 
 static int parse(struct parser *p)
 {
 	struct sgxs *s = p->s;
-	u8 *data;
 	u64 i, tag;
 	int err;
 
@@ -179,13 +266,10 @@ static int parse(struct parser *p)
 			err = parse_ecreate(p, r);
 			if (err)
 				return err;
-			p->nr_slots = s->size / SGX_PAGE_SIZE;
-			p->slot_of = calloc(p->nr_slots, sizeof(*p->slot_of));
-			if (!p->slot_of)
-				return -ENOMEM;
 			p->pos += RECORD;
 			continue;
 		}
+		op.pos = p->pos;
 		if (tag == SGX_MEASURE_EADD) {
 			err = parse_eadd(p, r);
 			op.type = SGXS_OP_EADD;
@@ -213,33 +297,9 @@ static int parse(struct parser *p)
 		p->pos = p->len;
 		return bad(p, "the enclave has no pages");
 	}
-	/* Second pass: assemble page contents from the EEXTEND data. */
-	/* Page aligned, as EADD wants its source page. */
-	s->data = aligned_alloc(SGX_PAGE_SIZE, s->nr_pages * SGX_PAGE_SIZE);
-	if (!s->data)
-		return -ENOMEM;
-	memset(s->data, 0, s->nr_pages * SGX_PAGE_SIZE);
-	for (i = 0; i < s->nr_pages; i++)
-		s->pages[i].data = s->data + i * SGX_PAGE_SIZE;
-	for (p->pos = 0, p->record = 0, i = 0; p->pos < p->len; p->record++) {
-		memcpy(&tag, p->buf + p->pos, sizeof(tag));
-		if (tag != SGX_MEASURE_EEXTEND) {
-			p->pos += RECORD;
-			continue;
-		}
-		while (s->ops[i].type != SGXS_OP_EEXTEND)
-			i++;
-		data = s->pages[s->ops[i].page].data + s->ops[i].offset % SGX_PAGE_SIZE;
-		/* Extending one chunk twice is legal, but only with the same bytes:
-		 * a page has one content. */
-		if (!mem_is_zero(data, SGX_EEXTEND_CHUNK) &&
-		    memcmp(data, p->buf + p->pos + RECORD, SGX_EEXTEND_CHUNK))
-			return bad(p, "chunk at offset %#llx extended twice with different data",
-				   (unsigned long long)s->ops[i].offset);
-		memcpy(data, p->buf + p->pos + RECORD, SGX_EEXTEND_CHUNK);
-		p->pos += RECORD + SGX_EEXTEND_CHUNK;
-		i++;
-	}
+	err = assemble(p);
+	if (err)
+		return err;
 	crypto_sha256(p->buf, p->len, s->mrenclave);
 	return 0;
 }
@@ -251,7 +311,8 @@ int sgxs_parse(const u8 *buf, size_t len, struct sgxs *out, char *why, size_t wh
 
 	memset(out, 0, sizeof(*out));
 	err = parse(&p);
-	free(p.slot_of);
+	free(p.table);
+	free(p.extended);
 	if (err == -ENOMEM)
 		snprintf(why, whylen, "out of memory");
 	if (err)
@@ -268,8 +329,7 @@ int sgxs_load_file(const char *path, struct sgxs *out, char *why, size_t whylen)
 
 	err = file_read_all(path, SGXS_MAX_FILE, &buf, &len);
 	if (err) {
-		snprintf(why, whylen, "%s: %s", path,
-			 err == -EFBIG ? "file too large" : strerror(-err));
+		snprintf(why, whylen, "%s: %s", path, file_strerror(err));
 		return err;
 	}
 	err = sgxs_parse(buf, len, out, inner, sizeof(inner));

@@ -17,12 +17,13 @@ struct sgxs_op {
 	enum sgxs_op_type type;
 	u64 page;    /* index into sgxs.pages */
 	u64 offset;  /* EEXTEND: chunk offset from the enclave base */
+	size_t pos;  /* where its record starts in the stream */
 };
 
 struct sgxs_page {
 	u64 offset;          /* from the enclave base */
 	u64 secinfo_flags;   /* as measured (a TCS has no permissions) */
-	u8 *data;            /* 4 KiB, page aligned; unextended chunks are zero */
+	const u8 *data;      /* 4 KiB, page aligned, read only; unextended chunks are zero */
 };
 
 struct sgxs {
@@ -38,8 +39,10 @@ struct sgxs {
 
 /*
  * Parse and validate an SGXS stream: ECREATE first and once, SIZE a power
- * of two of at least 8 KiB, page offsets aligned and below SIZE, each page
- * added once with a legal SECINFO before any of its chunks is extended.
+ * of two from 8 KiB to what the largest platform takes, page offsets
+ * aligned and below SIZE, each page added once with a legal SECINFO before
+ * any of its chunks is extended, and each chunk extended at most once.
+ * Memory use follows the stream's length, whatever SIZE it claims.
  * @why gets "record N at byte X: <what>" on failure.
  * Return: 0, -EINVAL for malformed input, or -ENOMEM.
  */

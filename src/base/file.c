@@ -17,9 +17,11 @@ int file_read_all(const char *path, size_t max, u8 **buf, size_t *len)
 	u8 *p;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer before we
+	 * can see it is one.  A regular file ignores the flag. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return errno == ENXIO ? -EINVAL : -errno;
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
 		goto out_close;
@@ -44,7 +46,8 @@ int file_read_all(const char *path, size_t max, u8 **buf, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
+			/* -EINVAL means "not a regular file" here. */
+			err = n < 0 && errno != EINVAL ? -errno : -EIO;
 			free(p);
 			goto out_close;
 		}
@@ -56,6 +59,18 @@ int file_read_all(const char *path, size_t max, u8 **buf, size_t *len)
 out_close:
 	close(fd);
 	return err;
+}
+
+const char *file_strerror(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "not a regular file";
+	case -EFBIG:
+		return "file too large";
+	default:
+		return strerror(-err);
+	}
 }
 
 static int write_all(int fd, const u8 *p, size_t len)

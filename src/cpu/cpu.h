@@ -40,7 +40,17 @@ struct lp_fault {
 };
 
 #define PLATFORM_DEFAULT_EPC_SIZE (128ULL << 20)
+#define PLATFORM_MIN_EPC_SIZE (64ULL << 10)
+#define PLATFORM_MAX_EPC_SIZE (64ULL << 30)
 #define PLATFORM_MAX_LPS 256
+/*
+ * CPUID.(12H,0).EDX[15:8]: 64-bit enclaves are smaller than 2^this.  The
+ * default, and the most a platform may be configured with (the lower half
+ * of the canonical address space).  Anything that reads an enclave's size
+ * from a file bounds it by these.
+ */
+#define PLATFORM_DEFAULT_MAX_ENCLAVE_SIZE_LOG2 36
+#define PLATFORM_MAX_ENCLAVE_SIZE_LOG2 47
 
 struct platform_config {
 	u64 epc_size;          /* bytes; a multiple of 4096 */

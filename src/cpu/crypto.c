@@ -7,6 +7,8 @@
 
 #include "cpu/crypto.h"
 
+#include "base/file.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -307,18 +309,24 @@ int crypto_rsa_key_load(const char *path, struct crypto_rsa_key **out, char *why
 {
 	struct crypto_rsa_key *key;
 	BIGNUM *n = NULL, *e = NULL;
-	EVP_PKEY *pkey;
-	FILE *f;
+	EVP_PKEY *pkey = NULL;
+	size_t len;
+	BIO *bio;
+	u8 *pem;
 	int err;
 
-	f = fopen(path, "r");
-	if (!f) {
-		err = -errno;
-		snprintf(why, whylen, "%s", strerror(errno));
+	/* Through file_read_all(): a FIFO or device is refused, not read. */
+	err = file_read_all(path, 1 << 20, &pem, &len);
+	if (err) {
+		snprintf(why, whylen, "%s", file_strerror(err));
 		return err;
 	}
-	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio)
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
 	if (!pkey) {
 		ERR_clear_error();
 		snprintf(why, whylen, "not a PEM private key");

@@ -25,7 +25,6 @@ const u64 platform_intel_lehash[4] = {
 
 /* Where CPUID.(12H,2) says the EPC section starts; never dereferenced. */
 #define PLATFORM_EPC_PA 0x0000000080000000ULL
-#define PLATFORM_MAX_EPC_SIZE (64ULL << 30)
 
 void platform_config_default(struct platform_config *cfg)
 {
@@ -39,7 +38,7 @@ void platform_config_default(struct platform_config *cfg)
 	 * SGX1 only, as hardware without SGX2 does. */
 	cfg->sgx2 = true;
 	cfg->aexnotify = true;
-	cfg->max_enclave_size_log2 = 36;
+	cfg->max_enclave_size_log2 = PLATFORM_DEFAULT_MAX_ENCLAVE_SIZE_LOG2;
 	memcpy(cfg->cpusvn, cpusvn, sizeof(cpusvn));
 	memcpy(cfg->lehash, platform_intel_lehash, sizeof(cfg->lehash));
 }
@@ -79,7 +78,7 @@ u64 platform_xsave_size(const struct platform *plat, u64 xfrm)
 
 static int check_config(const struct platform_config *cfg, char *why, size_t whylen)
 {
-	if (cfg->epc_size < 16 * SGX_PAGE_SIZE || cfg->epc_size % SGX_PAGE_SIZE ||
+	if (cfg->epc_size < PLATFORM_MIN_EPC_SIZE || cfg->epc_size % SGX_PAGE_SIZE ||
 	    cfg->epc_size > PLATFORM_MAX_EPC_SIZE) {
 		snprintf(why, whylen,
 			 "EPC size %llu is not a multiple of 4096 between 64 KiB and 64 GiB",
@@ -91,9 +90,10 @@ static int check_config(const struct platform_config *cfg, char *why, size_t why
 			 PLATFORM_MAX_LPS);
 		return -EINVAL;
 	}
-	if (cfg->max_enclave_size_log2 < 13 || cfg->max_enclave_size_log2 > 47) {
-		snprintf(why, whylen, "maximum enclave size 2^%u: need 2^13 to 2^47",
-			 cfg->max_enclave_size_log2);
+	if (cfg->max_enclave_size_log2 < 13 ||
+	    cfg->max_enclave_size_log2 > PLATFORM_MAX_ENCLAVE_SIZE_LOG2) {
+		snprintf(why, whylen, "maximum enclave size 2^%u: need 2^13 to 2^%u",
+			 cfg->max_enclave_size_log2, PLATFORM_MAX_ENCLAVE_SIZE_LOG2);
 		return -EINVAL;
 	}
 	return 0;

@@ -78,9 +78,81 @@ int state_dir_open(const char *configured, char *dir, size_t dirlen, char *why, 
 		snprintf(why, whylen, "cannot create state directory %s: %s", dir, strerror(-err));
 		return err;
 	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(dir, &st) < 0) {
+		err = -errno;
+		snprintf(why, whylen, "cannot use state directory %s: %s", dir, strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "state directory %s is not a directory", dir);
 		return -ENOTDIR;
+	}
+	/* Whoever may write the directory may replace the secrets in it. */
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "state directory %s belongs to uid %u, not to uid %u; use "
+			 "your own (SGXEMU_STATE_DIR)", dir, (unsigned int)st.st_uid,
+			 (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "state directory %s is writable by group or others (mode "
+			 "%04o); fix it with: chmod 700 %s", dir, (unsigned int)(st.st_mode & 07777),
+			 dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * Whether the secrets file at @path may be used, the way OpenSSH checks a
+ * private key: a regular file of ours that nobody else can read or write.
+ * Return: 1 when there is none yet, 0 when it may be read, or -errno with
+ * @why.  A symbolic link is followed; one to nothing is an error, never
+ * "none yet", so its target is not created behind the user's back.
+ */
+static int check_secrets(const char *path, char *why, size_t whylen)
+{
+	char target[512];
+	struct stat st;
+	ssize_t n;
+	int err;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		err = -errno;
+		snprintf(why, whylen, "cannot read %s: %s", path, strerror(errno));
+		return err;
+	}
+	if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+		err = -errno;
+		n = readlink(path, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		if (err == -ENOENT)
+			snprintf(why, whylen, "%s is a symbolic link to %s, which does not exist; "
+				 "restore it, or remove the link to start a new platform (keys "
+				 "sealed on the old one are then lost)", path, target);
+		else
+			snprintf(why, whylen, "cannot read %s (a symbolic link to %s): %s", path,
+				 target, strerror(-err));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s is not a regular file; move it away to start a new "
+			 "platform", path);
+		return -EINVAL;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, whylen, "%s belongs to uid %u, not to uid %u; use your own state "
+			 "directory (SGXEMU_STATE_DIR)", path, (unsigned int)st.st_uid,
+			 (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 077) {
+		snprintf(why, whylen, "%s is accessible by group or others (mode %04o); keys "
+			 "derived from it are not secret; fix it with: chmod 600 %s", path,
+			 (unsigned int)(st.st_mode & 07777), path);
+		return -EPERM;
 	}
 	return 0;
 }
@@ -90,6 +162,7 @@ static void digest_of(const struct secrets_file *f, u8 out[32])
 	crypto_sha256(f, offsetof(struct secrets_file, digest), out);
 }
 
+/* Return: 1 when there is no secrets file yet, 0, or -errno with @why. */
 static int read_secrets(const char *path, struct platform_secrets *secrets, char *why,
 			size_t whylen)
 {
@@ -98,14 +171,22 @@ static int read_secrets(const char *path, struct platform_secrets *secrets, char
 	u8 *buf, d[32];
 	int err;
 
-	err = file_read_all(path, 4096, &buf, &len);
+	err = check_secrets(path, why, whylen);
 	if (err)
 		return err;
+	err = file_read_all(path, 4096, &buf, &len);
+	if (err == -EFBIG)
+		goto damaged;
+	if (err) {
+		snprintf(why, whylen, "cannot read %s: %s", path, file_strerror(err));
+		return err;
+	}
 	if (len != sizeof(f)) {
 		free(buf);
 		goto damaged;
 	}
 	memcpy(&f, buf, sizeof(f));
+	memset(buf, 0, len);
 	free(buf);
 	digest_of(&f, d);
 	if (memcmp(f.magic, SECRETS_MAGIC, 16) || memcmp(d, f.digest, 32))
@@ -130,11 +211,8 @@ int state_load_secrets(const char *dir, struct platform_secrets *secrets, char *
 
 	snprintf(path, sizeof(path), "%s/%s", dir, SECRETS_FILE);
 	err = read_secrets(path, secrets, why, whylen);
-	if (err != -ENOENT) {
-		if (err && err != -EBADMSG)
-			snprintf(why, whylen, "cannot read %s: %s", path, strerror(-err));
+	if (err <= 0)
 		return err;
-	}
 	memset(&f, 0, sizeof(f));
 	memcpy(f.magic, SECRETS_MAGIC, 16);
 	err = crypto_random(&f.secrets, sizeof(f.secrets));
@@ -143,16 +221,19 @@ int state_load_secrets(const char *dir, struct platform_secrets *secrets, char *
 		return err;
 	}
 	digest_of(&f, f.digest);
+	/* Exclusive: whatever appeared there meanwhile is kept, and read. */
 	err = file_write_atomic(path, &f, sizeof(f), 0600, true);
 	memset(&f, 0, sizeof(f));
-	if (err == -EEXIST)
-		/* Another process created them first: use theirs. */
-		return read_secrets(path, secrets, why, whylen);
-	if (err) {
+	if (err && err != -EEXIST) {
 		snprintf(why, whylen, "cannot create %s: %s", path, strerror(-err));
 		return err;
 	}
-	return read_secrets(path, secrets, why, whylen);
+	err = read_secrets(path, secrets, why, whylen);
+	if (err == 1) {
+		snprintf(why, whylen, "%s vanished as it was created", path);
+		return -ENOENT;
+	}
+	return err;
 }
 
 int state_read_file(const char *dir, const char *name, size_t max, u8 **buf, size_t *len)

@@ -15,7 +15,9 @@ struct platform_secrets;
 /*
  * Resolve the state directory (@configured, else $SGXEMU_STATE_DIR, else
  * $XDG_STATE_HOME/sgxemu, else $HOME/.local/state/sgxemu) into @dir and
- * create it with mode 0700 when absent.
+ * create it with mode 0700 when absent.  A directory that is not ours, or
+ * that group or others may write, is refused (-EPERM) with the chmod that
+ * fixes it.
  * Return: 0 or -errno, with a one-line reason in @why.
  */
 int state_dir_open(const char *configured, char *dir, size_t dirlen, char *why,
@@ -23,8 +25,9 @@ int state_dir_open(const char *configured, char *dir, size_t dirlen, char *why,
 
 /*
  * Load the secrets from @dir, creating them on first use.  Two processes
- * starting at once agree on one set.  A damaged file is reported, never
- * replaced.
+ * starting at once agree on one set.  A damaged file, a symbolic link to
+ * nothing, or a file that is not ours or that others may read or write is
+ * reported, never replaced.
  * Return: 0 or -errno, with a one-line reason in @why.
  */
 int state_load_secrets(const char *dir, struct platform_secrets *secrets, char *why,

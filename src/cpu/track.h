@@ -62,7 +62,8 @@ static inline void track_enter_unheld(struct epc_page *secs, struct epc_page *tc
  * are still inside. */
 static inline bool track_advance(struct epc_page *secs)
 {
-	u64 e = atomic_load(&secs->epoch);
+	/* The atomic's own type: clang checks the pointer's. */
+	unsigned long long e = atomic_load(&secs->epoch);
 
 	if (e && atomic_load(&secs->inside[(e - 1) & 1]))
 		return false;

@@ -125,6 +125,43 @@ static void encl_uncreate(struct encl *encl)
 
 static void map_early_locked(struct encl *encl);
 
+/* The enclave's memory, sized by SIZE: its page array, its file and the
+ * driver's views of it. */
+static int alloc_memory(struct encl *encl, u64 size)
+{
+	encl->pages = reserve(encl_table_size(size, 0));
+	encl->chunks = reserve(encl_table_size(size, 1));
+	encl->live = reserve(encl_table_size(size, 2));
+	atomic_store(&encl->nr_live, 0);
+	if (!encl->pages || !encl->chunks || !encl->live)
+		return -ENOMEM;
+	encl->memfd = memfd_create("sgxemu-enclave", MFD_CLOEXEC);
+	if (encl->memfd < 0 || ftruncate(encl->memfd, (off_t)size))
+		return -errno;
+	encl->view = sys_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+			      encl->memfd, 0);
+	if (sys_failed(encl->view)) {
+		int err = (int)(long)encl->view;
+
+		encl->view = NULL;
+		return err;
+	}
+	/* The backing store for evicted pages: reserved, paid for as used. */
+	encl->backing = sys_mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	encl->pcmds = sys_mmap(NULL, size / SGX_PAGE_SIZE * sizeof(*encl->pcmds),
+			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+	if (sys_failed(encl->backing) || sys_failed(encl->pcmds)) {
+		if (sys_failed(encl->backing))
+			encl->backing = NULL;
+		if (sys_failed(encl->pcmds))
+			encl->pcmds = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int encl_create(struct encl *encl, const struct sgx_secs *secs)
 {
 	static const struct sgx_secinfo secinfo_secs __aligned(64);
@@ -145,38 +182,9 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	encl->base = secs->baseaddr;
 	encl->size = secs->size;
 	err = -ENOMEM;
-	encl->pages = reserve(encl_table_size(secs->size, 0));
-	encl->chunks = reserve(encl_table_size(secs->size, 1));
-	encl->live = reserve(encl_table_size(secs->size, 2));
-	atomic_store(&encl->nr_live, 0);
 	copy = aligned_alloc(SGX_PAGE_SIZE, sizeof(*copy));
-	if (!encl->pages || !encl->chunks || !encl->live || !copy)
+	if (!copy)
 		goto err_free;
-	encl->memfd = memfd_create("sgxemu-enclave", MFD_CLOEXEC);
-	if (encl->memfd < 0 || ftruncate(encl->memfd, (off_t)secs->size)) {
-		err = -errno;
-		goto err_free;
-	}
-	encl->view = sys_mmap(NULL, secs->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-			      encl->memfd, 0);
-	if (sys_failed(encl->view)) {
-		err = (int)(long)encl->view;
-		encl->view = NULL;
-		goto err_free;
-	}
-	/* The backing store for evicted pages: reserved, paid for as used. */
-	encl->backing = sys_mmap(NULL, secs->size, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	encl->pcmds = sys_mmap(NULL, secs->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds),
-			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
-	if (sys_failed(encl->backing) || sys_failed(encl->pcmds)) {
-		if (sys_failed(encl->backing))
-			encl->backing = NULL;
-		if (sys_failed(encl->pcmds))
-			encl->pcmds = NULL;
-		goto err_free;
-	}
 	encl->ssaframesize = secs->ssaframesize;
 	encl->secs = paging_alloc(drv);
 	if (!encl->secs)
@@ -192,6 +200,11 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 		err = -EIO;
 		goto err_free;
 	}
+	/* Only a SIZE the processor took costs memory: a refused one (2^40,
+	 * say) must not first allocate a page array for all of it. */
+	err = alloc_memory(encl, secs->size);
+	if (err)
+		goto err_free;
 	err = drv_add_encl(drv, encl);
 	if (err)
 		goto err_free;

@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "base/compiler.h"
+#include "base/parse.h"
 #include "base/sys.h"
+#include "cpu/cpu.h"
 #include "cpu/exec/exec.h"
 #include "preload/gate.h"
 #include "preload/shim.h"
@@ -134,22 +136,43 @@ static void complain(const char *what)
 		fprintf(stderr, "sgxemu: %s: %s\n", what, sgxemu_last_error());
 }
 
-static u64 env_u64(const char *name, u64 dflt)
+/*
+ * The environment `sgxemu run` left, read with the parsers the CLI checked
+ * it with (base/parse.h).  A bad value stops the program with one line:
+ * running on another platform than the one asked for is worse.
+ */
+static u64 env_epc_size(void)
+{
+	return parse_env_size("SGXEMU_EPC_SIZE", PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
+			      SGX_PAGE_SIZE, 0);
+}
+
+static unsigned int env_nr_lps(void)
+{
+	return (unsigned int)parse_env_count("SGXEMU_NR_LPS", 1, PLATFORM_MAX_LPS, 0);
+}
+
+static int env_sgx2(void)
+{
+	return parse_env_bool("SGXEMU_SGX2", true) ? 1 : -1;
+}
+
+static int env_aexnotify(void)
+{
+	return parse_env_bool("SGXEMU_AEXNOTIFY", true) ? 1 : -1;
+}
+
+/* A launch policy (@check: sgxemu_launch_policy_check) or VM string. */
+static const char *env_string(const char *name, int (*check)(const char *))
 {
 	const char *v = getenv(name);
-	char *end;
-	u64 n;
+	char q[160];
 
-	if (!v || !*v)
-		return dflt;
-	errno = 0;
-	n = strtoull(v, &end, 0);
-	if (errno || *end) {
-		fprintf(stderr, "sgxemu: %s='%s' is not a number; using %llu\n", name, v,
-			(unsigned long long)dflt);
-		return dflt;
-	}
-	return n;
+	if (!v || !*v || !check(v))
+		return v && *v ? v : NULL;
+	parse_quote(q, sizeof(q), name, v);
+	fprintf(stderr, "sgxemu: error: %s: %s\n", q, sgxemu_last_error());
+	_exit(2);
 }
 
 /* The platform, made on first use with the configuration `sgxemu run` left
@@ -157,30 +180,30 @@ static u64 env_u64(const char *name, u64 dflt)
 static struct sgxemu_platform *platform(void)
 {
 	struct sgxemu_platform_options o = { 0 };
-
-	const char *vm = getenv("SGXEMU_VM");
+	const char *vm;
 
 	pthread_mutex_lock(&plat_lock);
-	if (!plat && vm && *vm) {
+	vm = plat ? NULL : env_string("SGXEMU_VM", sgxemu_vm_config_check);
+	if (!plat && vm) {
 		/* The host, then the VM whose driver the program sees. */
-		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
-		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
-		o.launch_policy = getenv("SGXEMU_HOST_LC");
+		o.epc_size = env_epc_size();
+		o.nr_lps = env_nr_lps();
+		o.launch_policy = env_string("SGXEMU_HOST_LC", sgxemu_launch_policy_check);
 		if (!vm_host && sgxemu_platform_create(&o, &vm_host))
 			complain("cannot create the emulated SGX host");
 		memset(&o, 0, sizeof(o));
-		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
-		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
-		o.aexnotify = env_u64("SGXEMU_AEXNOTIFY", 1) ? 1 : -1;
-		o.launch_policy = getenv("SGXEMU_LC");
+		o.nr_lps = env_nr_lps();
+		o.sgx2 = env_sgx2();
+		o.aexnotify = env_aexnotify();
+		o.launch_policy = env_string("SGXEMU_LC", sgxemu_launch_policy_check);
 		if (vm_host && sgxemu_vm_create(vm_host, vm, &o, &plat))
 			complain("cannot create the VM");
 	} else if (!plat) {
-		o.epc_size = env_u64("SGXEMU_EPC_SIZE", 0);
-		o.nr_lps = (unsigned int)env_u64("SGXEMU_NR_LPS", 0);
-		o.sgx2 = env_u64("SGXEMU_SGX2", 1) ? 1 : -1;
-		o.aexnotify = env_u64("SGXEMU_AEXNOTIFY", 1) ? 1 : -1;
-		o.launch_policy = getenv("SGXEMU_LC");
+		o.epc_size = env_epc_size();
+		o.nr_lps = env_nr_lps();
+		o.sgx2 = env_sgx2();
+		o.aexnotify = env_aexnotify();
+		o.launch_policy = env_string("SGXEMU_LC", sgxemu_launch_policy_check);
 		if (sgxemu_platform_create(&o, &plat))
 			complain("cannot create the emulated SGX platform");
 	}
@@ -612,10 +635,9 @@ static bool cpuid_answer_patched(void)
 
 static void cpuid_init(void)
 {
-	const char *env = getenv("SGXEMU_CPUID");
 	struct sgxemu_platform *p;
 
-	if (env && !strcmp(env, "off"))
+	if (!parse_env_bool("SGXEMU_CPUID", true))
 		return;
 	if (sys_call6(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1, 0, 0, 0, 0)) {
 		/* No faulting: patch the CPUIDs of the program and of the

@@ -37,6 +37,7 @@
 
 #include "base/build.h"
 #include "base/compiler.h"
+#include "base/parse.h"
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
 #include "preload/gate.h"
@@ -547,10 +548,9 @@ static bool gate_ok, gate_inherited;
  */
 void shim_gate_init(void)
 {
-	const char *env = getenv("SGXEMU_SECCOMP");
 	void *page;
 
-	if (env && !strcmp(env, "off"))
+	if (!parse_env_bool("SGXEMU_SECCOMP", true))
 		return;
 	paths();
 	if (sys_call6(SYS_faccessat, AT_FDCWD, (long)shim_helper_path, X_OK, 0, 0, 0)) {

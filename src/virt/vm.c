@@ -9,6 +9,7 @@
 #include "arch/x86.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "drv/uaccess.h"
 #include "virt/virt.h"
 
@@ -20,74 +21,42 @@ struct vm {
 	atomic_ullong ecreate_exits, einit_exits, gp_injected;
 };
 
-/* "64M", "1G", "65536": bytes, with binary K, M and G. */
-static int parse_size(const char *s, size_t len, u64 *out)
+/* @len bytes at @s as a string; longer values are cut (and then refused). */
+static const char *value(char *buf, size_t buflen, const char *s, size_t len)
 {
-	u64 v = 0, unit = 1;
-	size_t i;
-
-	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-		if (v > (~0ULL - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (u64)(s[i] - '0');
-	}
-	if (!i)
-		return -EINVAL;
-	if (i + 1 == len) {
-		switch (s[i]) {
-		case 'K': case 'k': unit = 1ULL << 10; break;
-		case 'M': case 'm': unit = 1ULL << 20; break;
-		case 'G': case 'g': unit = 1ULL << 30; break;
-		default: return -EINVAL;
-		}
-	} else if (i != len) {
-		return -EINVAL;
-	}
-	if (v > ~0ULL / unit)
-		return -EINVAL;
-	*out = v * unit;
-	return 0;
+	snprintf(buf, buflen, "%.*s", (int)(len < buflen ? len : buflen - 1), s);
+	if (len >= buflen)
+		buf[buflen - 2] = '?';
+	return buf;
 }
 
 int vm_config_parse(const char *s, struct vm_config *cfg, char *why, size_t whylen)
 {
 	bool have_epc = false;
+	char val[80];
 
 	memset(cfg, 0, sizeof(*cfg));
 	memcpy(cfg->lehash, platform_intel_lehash, sizeof(cfg->lehash));
 	while (s && *s) {
 		size_t len = strcspn(s, ",");
 
-		if (len > 4 && !strncmp(s, "epc=", 4)) {
-			if (parse_size(s + 4, len - 4, &cfg->epc_size) || !cfg->epc_size ||
-			    cfg->epc_size % 4096) {
-				snprintf(why, whylen,
-					 "epc=%.*s: give the guest's EPC size in bytes, a multiple of "
-					 "4096 (K, M, G allowed)",
-					 (int)(len - 4 > 40 ? 40 : len - 4), s + 4);
+		if (len >= 4 && !strncmp(s, "epc=", 4)) {
+			if (parse_size("epc", value(val, sizeof(val), s + 4, len - 4),
+				       PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE, 4096,
+				       &cfg->epc_size, why, whylen))
 				return -EINVAL;
-			}
 			have_epc = true;
-		} else if (len == 7 + 2 * SGX_HASH_SIZE && !strncmp(s, "lehash=", 7)) {
-			char hex[2 * SGX_HASH_SIZE + 1];
-
-			memcpy(hex, s + 7, 2 * SGX_HASH_SIZE);
-			hex[2 * SGX_HASH_SIZE] = '\0';
-			if (hex_decode(cfg->lehash, SGX_HASH_SIZE, hex)) {
-				snprintf(why, whylen, "lehash=%s: not 64 hex digits", hex);
-				return -EINVAL;
-			}
 		} else if (len >= 7 && !strncmp(s, "lehash=", 7)) {
-			snprintf(why, whylen,
-				 "lehash=%.*s: give the SHA-256 of the launch enclave's signing key, 64 "
-				 "hex digits",
-				 (int)(len - 7 > 70 ? 70 : len - 7), s + 7);
-			return -EINVAL;
+			if (parse_hash("lehash", value(val, sizeof(val), s + 7, len - 7), cfg->lehash,
+				       why, whylen))
+				return -EINVAL;
 		} else if (len == 4 && !strncmp(s, "lewr", 4)) {
 			cfg->lewr = true;
 		} else {
-			snprintf(why, whylen, "'%.*s': expected epc=SIZE, lehash=HEX or lewr",
-				 (int)(len > 40 ? 40 : len), s);
+			char q[128];
+
+			parse_quote(q, sizeof(q), "", value(val, sizeof(val), s, len));
+			snprintf(why, whylen, "%s: expected epc=SIZE, lehash=HEX or lewr", q);
 			return -EINVAL;
 		}
 		s += len + (s[len] == ',');

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* The sgxemu CLI end to end: known answers, round trips, bad input. */
+#include <elf.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/file.h"
 #include "harness.h"
@@ -160,7 +164,7 @@ TEST(cli, load_launch_control)
 	ASSERT_EQ(r.status, 0);
 	run(&r, "load", "--lehash", "xyz", vec(TE_SGXS), vec(TE_SIG), NULL);
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "not 64 hex digits");
+	ASSERT_STR_CONTAINS(r.err, "--lehash 'xyz' is not a SHA-256 hash: give 64 hex digits");
 }
 
 /* A measured byte changed in the image: SGX_INVALID_MEASUREMENT. */
@@ -339,6 +343,201 @@ TEST(cli, elf2sgxs_bad_input)
 	ASSERT_STR_CONTAINS(r.err, "dynamically linked");
 }
 
+/* The test enclave with program header @i changed by @edit. */
+static void elf_edit(const char *to, unsigned int i, void (*edit)(Elf64_Phdr *ph))
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	size_t len;
+	u8 *buf;
+
+	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.elf", 1 << 24, &buf, &len), 0);
+	memcpy(&eh, buf, sizeof(eh));
+	ASSERT_LT(i, eh.e_phnum);
+	memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+	edit(&ph);
+	memcpy(buf + eh.e_phoff + i * sizeof(ph), &ph, sizeof(ph));
+	ASSERT_EQ(file_write_atomic(to, buf, len, 0600, false), 0);
+	free(buf);
+}
+
+static void at_2_63(Elf64_Phdr *ph)
+{
+	ph->p_vaddr = 1ULL << 63;
+}
+
+static void wraps(Elf64_Phdr *ph)
+{
+	ph->p_vaddr = 0xfffffffffffff000ULL;
+}
+
+static void memsz_2_40(Elf64_Phdr *ph)
+{
+	ph->p_memsz = 1ULL << 40;
+}
+
+static void memsz_max(Elf64_Phdr *ph)
+{
+	ph->p_memsz = ~0ULL;
+}
+
+/* elf2sgxs under hostile input: no hang, no runaway output, nothing it
+ * writes that measure would refuse.  The limits turn a hang or a runaway
+ * file into a failure instead of a stuck or full machine. */
+TEST(cli, elf2sgxs_hostile_segments)
+{
+	struct rlimit cpu = { 20, 20 }, fsize = { 64 << 20, 64 << 20 };
+	struct stat st;
+	struct run r;
+
+	ASSERT_EQ(setrlimit(RLIMIT_CPU, &cpu), 0);
+	ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+	/* A PT_LOAD at 2^63: the size loop used to overflow and spin. */
+	elf_edit(tmp("a.elf"), 2, at_2_63);
+	run(&r, "elf2sgxs", tmp("a.elf"), "-o", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "a.elf: segment 2 at 0x8000000000000000 ends at");
+	ASSERT_STR_CONTAINS(r.err, "past the largest enclave the platform takes (0x800000000 bytes)");
+	/* Addresses that wrap used to give a stream measure refuses. */
+	elf_edit(tmp("w.elf"), 2, wraps);
+	run(&r, "elf2sgxs", tmp("w.elf"), "-o", tmp("w.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "segment 2 at 0xfffffffffffff000 wraps around the address space");
+	elf_edit(tmp("m.elf"), 2, memsz_max);
+	run(&r, "elf2sgxs", tmp("m.elf"), "-o", tmp("m.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "wraps around the address space");
+	/* p_memsz of 2^40 used to write 1.3 TB; refused before any byte. */
+	elf_edit(tmp("big.elf"), 2, memsz_2_40);
+	run(&r, "elf2sgxs", tmp("big.elf"), "-o", tmp("big.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "past the largest enclave the platform takes");
+	ASSERT_NE(stat(tmp("big.sgxs"), &st), 0);
+	ASSERT_NE(stat(tmp("big.sgxs.tmp"), &st), 0);
+	/* --size is bounded the same way. */
+	run(&r, "elf2sgxs", "--size", "64G", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--size '64G' is not a size from 8K to 32G");
+	run(&r, "elf2sgxs", "--size", "32G", TEST_ENCLAVES "/test_enclave_a.elf", "-o",
+	    tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "elf2sgxs", "--ssaframesize", "4294967297", TEST_ENCLAVES "/test_enclave_a.elf",
+	    "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--ssaframesize '4294967297' is not a number from 1 to 1024");
+}
+
+/* Program and section headers at odd offsets are read in place, without
+ * unaligned loads (UBSan's -fsanitize=alignment aborted here). */
+TEST(cli, elf2sgxs_unaligned_headers)
+{
+	Elf64_Ehdr eh;
+	struct run r;
+	char mre[65];
+	size_t len, shlen;
+	u8 *buf, *big;
+
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "measure", tmp("a.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	memcpy(mre, r.out, 64);
+	mre[64] = '\0';
+	ASSERT_EQ(file_read_all(TEST_ENCLAVES "/test_enclave_a.elf", 1 << 24, &buf, &len), 0);
+	memcpy(&eh, buf, sizeof(eh));
+	/* Program headers moved to 0x101 (padding before the first segment at
+	 * 0x1000), section headers appended at an odd offset. */
+	ASSERT_LT(0x101 + eh.e_phnum * sizeof(Elf64_Phdr), 0x1000);
+	memmove(buf + 0x101, buf + eh.e_phoff, eh.e_phnum * sizeof(Elf64_Phdr));
+	eh.e_phoff = 0x101;
+	shlen = eh.e_shnum * sizeof(Elf64_Shdr);
+	big = malloc(len + 3 + shlen);
+	memcpy(big, buf, len);
+	memcpy(big + len + 3, buf + eh.e_shoff, shlen);
+	eh.e_shoff = len + 3;
+	memcpy(big, &eh, sizeof(eh));
+	ASSERT_EQ(file_write_atomic(tmp("u.elf"), big, len + 3 + shlen, 0600, false), 0);
+	free(big);
+	free(buf);
+	run(&r, "elf2sgxs", tmp("u.elf"), "-o", tmp("u.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "measure", tmp("u.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, mre);
+}
+
+/* OUT.tmp is created beside the output, never opened: a planted symbolic
+ * link there is not followed, and the file it points to is left alone. */
+TEST(cli, elf2sgxs_planted_tmp)
+{
+	struct stat st;
+	struct run r;
+	size_t len;
+	u8 *buf;
+
+	ASSERT_EQ(file_write_atomic(tmp("victim"), "precious", 8, 0600, false), 0);
+	ASSERT_EQ(symlink(tmp("victim"), tmp("out.sgxs.tmp")), 0);
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("out.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "out.sgxs.tmp already exists");
+	ASSERT_EQ(file_read_all(tmp("victim"), 100, &buf, &len), 0);
+	ASSERT_EQ(len, 8);
+	ASSERT_MEMEQ(buf, "precious", 8);
+	free(buf);
+	ASSERT_EQ(lstat(tmp("out.sgxs.tmp"), &st), 0);
+	ASSERT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_NE(lstat(tmp("out.sgxs"), &st), 0);
+	/* Without it: the output has the mode the umask gives, no OUT.tmp left. */
+	ASSERT_EQ(unlink(tmp("out.sgxs.tmp")), 0);
+	umask(027);
+	run(&r, "elf2sgxs", TEST_ENCLAVES "/test_enclave_a.elf", "-o", tmp("out.sgxs"), NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_EQ(lstat(tmp("out.sgxs"), &st), 0);
+	ASSERT_TRUE(S_ISREG(st.st_mode));
+	ASSERT_EQ(st.st_mode & 0777, 0640);
+	ASSERT_NE(lstat(tmp("out.sgxs.tmp"), &st), 0);
+}
+
+/* Every command that reads a file refuses one that is not regular with
+ * one line, at once: `sgxemu sigstruct FIFO` used to wait for a writer. */
+TEST(cli, input_not_regular)
+{
+	static const char *const key = TEST_DATA "/signing-key.pem";
+	struct rlimit cpu = { 20, 20 };
+	struct run r;
+
+	ASSERT_EQ(setrlimit(RLIMIT_CPU, &cpu), 0);
+	ASSERT_EQ(mkfifo(tmp("fifo"), 0600), 0);
+	run(&r, "sigstruct", tmp("fifo"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "measure", tmp("fifo"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "load", vec(TE_SGXS), tmp("fifo"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "load", "--token", tmp("fifo"), vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "elf2sgxs", tmp("fifo"), "-o", tmp("x.sgxs"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "sign", "--key", tmp("fifo"), vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "sign", "--key", key, tmp("fifo"), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "fifo: not a regular file");
+	run(&r, "sigstruct", "/dev/null", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "/dev/null: not a regular file");
+	run(&r, "sigstruct", TEST_DATA, NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "Is a directory");
+}
+
 TEST(cli, info)
 {
 	struct run r;
@@ -364,11 +563,11 @@ TEST(cli, info)
 	setenv("SGXEMU_SGX2", "0", 1);
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "SGX1 yes, SGX2 no");
-	setenv("SGXEMU_SGX2", "yes", 1);
+	setenv("SGXEMU_SGX2", "maybe", 1);
 	run(&r, "info", NULL);
 	unsetenv("SGXEMU_SGX2");
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "SGXEMU_SGX2='yes' is neither 0 nor 1");
+	ASSERT_STR_CONTAINS(r.err, "SGXEMU_SGX2='maybe' is not a boolean");
 	/* AEX-Notify: on by default, off as on a processor without it. */
 	run(&r, "info", NULL);
 	ASSERT_STR_CONTAINS(r.out, "EDECCSSA yes");
@@ -383,17 +582,134 @@ TEST(cli, info)
 	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   no");
 	run(&r, "info", "--aexnotify", NULL);
 	ASSERT_STR_CONTAINS(r.out, "AEX-Notify:   yes");
-	setenv("SGXEMU_AEXNOTIFY", "on", 1);
+	setenv("SGXEMU_AEXNOTIFY", "maybe", 1);
 	run(&r, "info", NULL);
 	unsetenv("SGXEMU_AEXNOTIFY");
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "SGXEMU_AEXNOTIFY='on' is neither 0 nor 1");
+	ASSERT_STR_CONTAINS(r.err, "SGXEMU_AEXNOTIFY='maybe' is not a boolean");
 	run(&r, "info", "--epc", "lots", NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "--epc 'lots' is not a size");
 	run(&r, "info", "--epc", "12345", NULL);
 	ASSERT_EQ(r.status, 2);
-	ASSERT_STR_CONTAINS(r.err, "EPC size");
+	ASSERT_STR_CONTAINS(r.err, "--epc '12345' is not a size from 64K to 64G, a multiple of 4K");
+}
+
+/* One bad value, one line naming it and what it should be, exit status 2:
+ * the same parser for an option and for the environment, and no fallback. */
+static void bad_env(const char *name, const char *value, const char *cmd, const char *line)
+{
+	struct run r;
+
+	setenv(name, value, 1);
+	if (!strcmp(cmd, "info"))
+		run(&r, "info", NULL);
+	else
+		run(&r, cmd, "--", "/bin/true", NULL);
+	unsetenv(name);
+	if (r.status != 2 || !strstr(r.err, line) || strchr(r.err, '\n') != r.err + strlen(r.err) - 1)
+		harness_fail(__FILE__, __LINE__, "%s=%s sgxemu %s: status %d, stderr: %s", name, value,
+			     cmd, r.status, r.err);
+}
+
+TEST(cli, environment_values)
+{
+	struct run r;
+
+	bad_env("SGXEMU_NR_LPS", "4294967297", "run",
+		"sgxemu run: error: SGXEMU_NR_LPS='4294967297' is not a number from 1 to 256");
+	bad_env("SGXEMU_NR_LPS", "4294967297", "info", "SGXEMU_NR_LPS='4294967297'");
+	bad_env("SGXEMU_NR_LPS", "4294967297", "stat", "SGXEMU_NR_LPS='4294967297'");
+	bad_env("SGXEMU_EPC_SIZE", "lots", "run", "SGXEMU_EPC_SIZE='lots' is not a size from 64K to 64G");
+	bad_env("SGXEMU_EPC_SIZE", "12345", "info", "SGXEMU_EPC_SIZE='12345' is not a size");
+	bad_env("SGXEMU_SGX2", "maybe", "run", "SGXEMU_SGX2='maybe' is not a boolean");
+	bad_env("SGXEMU_CPUID", "of", "run", "SGXEMU_CPUID='of' is not a boolean");
+	bad_env("SGXEMU_SECCOMP", "0ff", "run", "SGXEMU_SECCOMP='0ff' is not a boolean");
+	bad_env("SGXEMU_SUD", "disabled", "run", "SGXEMU_SUD='disabled' is not a boolean");
+	bad_env("SGXEMU_LC", "allow=xyz", "run", "SGXEMU_LC='allow=xyz': launch policy: 'xyz' is not a SHA-256 hash");
+	bad_env("SGXEMU_HOST_LC", "deny-all", "run", "SGXEMU_HOST_LC='deny-all'");
+	bad_env("SGXEMU_VM", "epc=4Q", "run", "SGXEMU_VM='epc=4Q'");
+	setenv("SGXEMU_NR_LPS", "3", 1);
+	run(&r, "info", NULL);
+	unsetenv("SGXEMU_NR_LPS");
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "platform:     3 logical processors");
+	setenv("SGXEMU_EPC_SIZE", "256M", 1);
+	run(&r, "info", NULL);
+	unsetenv("SGXEMU_EPC_SIZE");
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 262144 KiB");
+}
+
+/* `SGXEMU_EPC_SIZE=256M sgxemu run` used to print "not a number; using 0"
+ * and run with 128 MiB; the shim reads the environment with the same
+ * parsers, and stops a program it was preloaded into on a bad value. */
+TEST(cli, environment_under_the_shim)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"run", (char *)"--",
+			 (char *)TEST_PROGS "/cpuid_prog", NULL };
+	char *direct[] = { (char *)TEST_PROGS "/cpuid_prog", NULL };
+	struct run r;
+
+	setenv("SGXEMU_EPC_SIZE", "256M", 1);
+	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "epc=268435456");
+	ASSERT_TRUE(strstr(r.err, "not a number") == NULL);
+	unsetenv("SGXEMU_EPC_SIZE");
+	/* Preloaded without `sgxemu run`, which checks first. */
+	setenv("SGXEMU_NR_LPS", "4294967297", 1);
+	setenv("LD_PRELOAD", TEST_PRELOAD, 1);
+	r.status = harness_run(direct, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	unsetenv("LD_PRELOAD");
+	unsetenv("SGXEMU_NR_LPS");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "sgxemu: error: SGXEMU_NR_LPS='4294967297' is not a number from 1 to 256");
+	ASSERT_TRUE(strstr(r.out, "sgx=") == NULL);
+}
+
+/* Options: masks and numbers by the shared parsers, sizes with units. */
+TEST(cli, option_values)
+{
+	struct run r;
+
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--xfrm", " -1", vec(TE_SGXS), "-o",
+	    tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--xfrm ' -1' is not a 64-bit mask");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--miscselect", "0x100000000",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--miscselect '0x100000000' is not a 32-bit mask");
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--isvsvn", "4294967297",
+	    vec(TE_SGXS), "-o", tmp("x.sig"), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--isvsvn '4294967297' is not a number from 0 to 65535");
+	setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", vec(TE_SGXS), "-o", tmp("x.sig"),
+	    NULL);
+	unsetenv("SOURCE_DATE_EPOCH");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "SOURCE_DATE_EPOCH='yesterday' is not a number");
+	setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
+	run(&r, "sign", "--key", TEST_DATA "/signing-key.pem", "--xfrm", "0x3", vec(TE_SGXS), "-o",
+	    tmp("x.sig"), NULL);
+	unsetenv("SOURCE_DATE_EPOCH");
+	ASSERT_EQ(r.status, 0);
+	run(&r, "sigstruct", tmp("x.sig"), NULL);
+	ASSERT_STR_CONTAINS(r.out, "date:          2026-01-01");
+	/* A size with a unit, as --epc takes everywhere. */
+	run(&r, "load", "--epc", "256M", vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 0);
+	run(&r, "load", "--epc", "1T", vec(TE_SGXS), vec(TE_SIG), NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--epc '1T' is not a size from 64K to 64G");
+	run(&r, "vm", "--host-epc", "0x", "--sgx", "epc=1M", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--host-epc '0x' is not a size");
+	run(&r, "vm", "--sgx", "epc=1M,lehash=xyz", "--", "/bin/true", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "lehash='xyz' is not a SHA-256 hash");
 }
 
 TEST(cli, run_options)

@@ -144,7 +144,7 @@ TEST(launch, allow_list)
 TEST(launch, bad_policies)
 {
 	static const char *const bad[] = { "allow", "allow=", "allow=12", "deny-all",
-					   "allow=" "0000000000000000000000000000000000000000000000000000000000000000,",
+					   "allow=0000000000000000000000000000000000000000000000000000000000000000,",
 					   "allow=zz00000000000000000000000000000000000000000000000000000000000000" };
 	struct sgxemu_platform_options o = { 0 };
 	struct sgxemu_platform *p;

@@ -25,12 +25,13 @@ int cmd_aesm(int argc, char **argv);
  * failure, with the exit code. */
 int cli_exec_shim(const char *cmd, char **argv);
 
-/* "64M", "1G", "0x1000": a byte count with an optional K, M or G. */
-int cli_parse_size(const char *s, u64 *out);
-/* Parse an unsigned number (decimal or 0x hex) no larger than @max. */
-int cli_parse_u64(const char *s, u64 max, u64 *out);
-/* "--opt VALUE" number errors: one line naming the option, EXIT_USAGE. */
-int cli_bad_number(const char *opt, const char *val, u64 max);
+/*
+ * Check every environment variable the shim and the emulator read
+ * (SGXEMU_EPC_SIZE, SGXEMU_NR_LPS, SGXEMU_SGX2, SGXEMU_LC, ...) with the
+ * parsers they use, so that a bad one stops `sgxemu run` before PROG
+ * starts.  Return: EXIT_OK, or EXIT_USAGE after one line.
+ */
+int cli_check_env(void);
 /* Print "LABEL HEX" for a byte string. */
 void cli_print_hex(const char *label, const void *p, size_t len);
 /* Read exactly one SIGSTRUCT (1808 bytes) from @path; errors are printed. */

@@ -11,7 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "arch/sgx_arch.h"
 #include "base/log.h"
+#include "base/parse.h"
+#include "cpu/cpu.h"
 #include "cli.h"
 #include "dcap/aesm.h"
 #include "dcap/dev_emu.h"
@@ -113,6 +116,7 @@ int cmd_aesm(int argc, char **argv)
 	struct dcap_dev *dev;
 	char path[4096] = "", why[512];
 	int opt, fd, err;
+	u64 epc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -126,12 +130,12 @@ int cmd_aesm(int argc, char **argv)
 			o.state_dir = optarg;
 			break;
 		case 'E':
-			if (cli_parse_size(optarg, &o.epc_size) || o.epc_size % 4096 ||
-			    o.epc_size < 16 * 4096) {
-				log_err("--epc '%s' is not a size of at least 64K in whole pages",
-					optarg);
+			if (parse_size("--epc", optarg, PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
+				       SGX_PAGE_SIZE, &epc, why, sizeof(why))) {
+				log_err("%s", why);
 				return EXIT_USAGE;
 			}
+			o.epc_size = epc;
 			break;
 		default:
 			return cli_usage_error("aesm", "unknown option");

@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "cli.h"
 #include "drv/drv.h"
 #include "cpu/cpu.h"
@@ -23,8 +24,8 @@ static void usage(FILE *f)
 		   "Show what the emulated SGX platform reports: CPUID leaves 7 and 0x12,\n"
 		   "the EPC, the launch-control MSRs of each logical processor, and where\n"
 		   "its fused secrets live.  --epc, --no-sgx2, --no-aexnotify and\n"
-		   "--state-dir as for 'sgxemu run' (and $SGXEMU_EPC_SIZE, $SGXEMU_SGX2,\n"
-		   "$SGXEMU_AEXNOTIFY, $SGXEMU_STATE_DIR).\n");
+		   "--state-dir as for 'sgxemu run' (and $SGXEMU_EPC_SIZE, $SGXEMU_NR_LPS,\n"
+		   "$SGXEMU_SGX2, $SGXEMU_AEXNOTIFY, $SGXEMU_STATE_DIR).\n");
 }
 
 static void print_cpuid(const struct platform *plat)
@@ -105,41 +106,29 @@ int cmd_info(int argc, char **argv)
 	};
 	struct platform_config cfg;
 	struct platform *plat;
-	const char *epc_env = getenv("SGXEMU_EPC_SIZE"), *sgx2_env = getenv("SGXEMU_SGX2");
-	const char *aex_env = getenv("SGXEMU_AEXNOTIFY");
 	char why[512], hex[65];
 	u8 hash[32];
 	u64 v, fc;
 	unsigned int i, j;
 	int opt;
 
+	/* As the shim reads them; a bad value stops here with one line. */
 	platform_config_default(&cfg);
-	if (epc_env && *epc_env && cli_parse_size(epc_env, &cfg.epc_size)) {
-		log_err("SGXEMU_EPC_SIZE='%s' is not a size", epc_env);
-		return EXIT_USAGE;
-	}
-	if (sgx2_env && *sgx2_env) {
-		if (strcmp(sgx2_env, "0") && strcmp(sgx2_env, "1")) {
-			log_err("SGXEMU_SGX2='%s' is neither 0 nor 1", sgx2_env);
-			return EXIT_USAGE;
-		}
-		cfg.sgx2 = *sgx2_env == '1';
-	}
-	if (aex_env && *aex_env) {
-		if (strcmp(aex_env, "0") && strcmp(aex_env, "1")) {
-			log_err("SGXEMU_AEXNOTIFY='%s' is neither 0 nor 1", aex_env);
-			return EXIT_USAGE;
-		}
-		cfg.aexnotify = *aex_env == '1';
-	}
+	cfg.epc_size = parse_env_size("SGXEMU_EPC_SIZE", PLATFORM_MIN_EPC_SIZE,
+				      PLATFORM_MAX_EPC_SIZE, SGX_PAGE_SIZE, cfg.epc_size);
+	cfg.nr_lps = (unsigned int)parse_env_count("SGXEMU_NR_LPS", 1, PLATFORM_MAX_LPS,
+						   cfg.nr_lps);
+	cfg.sgx2 = parse_env_bool("SGXEMU_SGX2", cfg.sgx2);
+	cfg.aexnotify = parse_env_bool("SGXEMU_AEXNOTIFY", cfg.aexnotify);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		case 'E':
-			if (cli_parse_size(optarg, &cfg.epc_size)) {
-				log_err("--epc '%s' is not a size", optarg);
+			if (parse_size("--epc", optarg, PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
+				       SGX_PAGE_SIZE, &cfg.epc_size, why, sizeof(why))) {
+				log_err("%s", why);
 				return EXIT_USAGE;
 			}
 			break;

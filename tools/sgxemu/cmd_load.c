@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "cli.h"
 #include "cpu/cpu.h"
 #include "cpu/crypto.h"
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 		"                 order).  Default: the enclave's MRSIGNER, as Linux\n"
 		"                 writes it with flexible launch control.\n"
 		"  --token FILE   a 304-byte EINITTOKEN (default: none, VALID = 0)\n"
-		"  --epc SIZE     EPC size in bytes (default: 128 MiB, or enough pages)\n");
+		"  --epc SIZE     EPC size, bytes or with K, M or G (default: 128M, or\n"
+		"                 enough pages for the enclave)\n");
 }
 
 /* "#GP(0)" or "#PF(0x..., error code 0x...)". */
@@ -50,7 +52,7 @@ static int read_token(const char *path, struct sgx_einittoken *token)
 
 	err = file_read_all(path, 1 << 20, &buf, &len);
 	if (err) {
-		log_err("%s: %s", path, strerror(-err));
+		log_err("%s: %s", path, file_strerror(err));
 		return EXIT_USAGE;
 	}
 	if (len != sizeof(*token)) {
@@ -172,8 +174,11 @@ int cmd_load(int argc, char **argv)
 			token_path = optarg;
 			break;
 		case 'E':
-			if (cli_parse_u64(optarg, UINT64_MAX, &epc))
-				return cli_bad_number("--epc", optarg, UINT64_MAX);
+			if (parse_size("--epc", optarg, PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
+				       SGX_PAGE_SIZE, &epc, why, sizeof(why))) {
+				log_err("%s", why);
+				return EXIT_USAGE;
+			}
 			break;
 		default:
 			return cli_usage_error("load", "unknown option");
@@ -181,8 +186,8 @@ int cmd_load(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cli_usage_error("load", "expected FILE.sgxs FILE.sig");
-	if (lehash_hex && hex_decode(lehash, sizeof(lehash), lehash_hex)) {
-		log_err("--lehash '%s' is not 64 hex digits", lehash_hex);
+	if (lehash_hex && parse_hash("--lehash", lehash_hex, lehash, why, sizeof(why))) {
+		log_err("%s", why);
 		return EXIT_USAGE;
 	}
 	memset(&token, 0, sizeof(token));

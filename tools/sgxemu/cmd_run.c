@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include "base/build.h"
+#include "arch/sgx_arch.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "cli.h"
+#include "cpu/cpu.h"
 #include "sgxemu/sgxemu.h"
 
 static void usage(FILE *f)
@@ -66,10 +69,9 @@ static int find_shim(char *path, size_t len)
  * names the process that says it: this one, after the exec). */
 static void cpuid_note(const char *cmd, const char *prog)
 {
-	const char *env = getenv("SGXEMU_CPUID");
 	char pid[32];
 
-	if (env && !strcmp(env, "off"))
+	if (!parse_env_bool("SGXEMU_CPUID", true))
 		return;
 	if (syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) && errno == ENODEV) {
 		fprintf(stderr,
@@ -96,7 +98,7 @@ int cmd_run(int argc, char **argv)
 		{ "lc", required_argument, NULL, 'L' },
 		{ 0 },
 	};
-	char num[32];
+	char num[32], why[512];
 	u64 epc;
 	int opt;
 
@@ -107,9 +109,9 @@ int cmd_run(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		case 'E':
-			if (cli_parse_size(optarg, &epc) || epc % 4096 || epc < 16 * 4096) {
-				log_err("--epc '%s' is not a size of at least 64K in whole pages",
-					optarg);
+			if (parse_size("--epc", optarg, PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
+				       SGX_PAGE_SIZE, &epc, why, sizeof(why))) {
+				log_err("%s", why);
 				return EXIT_USAGE;
 			}
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)epc);
@@ -141,7 +143,42 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("run", "expected a program to run");
+	if (cli_check_env())
+		return EXIT_USAGE;
 	return cli_exec_shim("run", argv + optind);
+}
+
+/* A launch policy or VM configuration in the environment, as the library
+ * checks it. */
+static int check_env_string(const char *name, int (*check)(const char *))
+{
+	const char *v = getenv(name);
+	char q[160];
+
+	if (!v || !*v || !check(v))
+		return 0;
+	parse_quote(q, sizeof(q), name, v);
+	log_err("%s: %s", q, sgxemu_last_error());
+	return -EINVAL;
+}
+
+int cli_check_env(void)
+{
+	static const char *const bools[] = { "SGXEMU_SGX2", "SGXEMU_CPUID", "SGXEMU_SECCOMP",
+					     "SGXEMU_SUD", "SGXEMU_NO_FSGSBASE" };
+	size_t i;
+
+	/* These stop the program on a bad value, with the line. */
+	parse_env_size("SGXEMU_EPC_SIZE", PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
+		       SGX_PAGE_SIZE, 0);
+	parse_env_count("SGXEMU_NR_LPS", 1, PLATFORM_MAX_LPS, 0);
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		parse_env_bool(bools[i], false);
+	if (check_env_string("SGXEMU_LC", sgxemu_launch_policy_check) ||
+	    check_env_string("SGXEMU_HOST_LC", sgxemu_launch_policy_check) ||
+	    check_env_string("SGXEMU_VM", sgxemu_vm_config_check))
+		return EXIT_USAGE;
+	return EXIT_OK;
 }
 
 int cli_exec_shim(const char *cmd, char **argv)

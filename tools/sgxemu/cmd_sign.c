@@ -10,6 +10,7 @@
 #include "api/sgxs.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "cli.h"
 #include "cpu/crypto.h"
 #include "cpu/sigstruct.h"
@@ -62,26 +63,44 @@ static u32 to_bcd(u32 v)
 	return r;
 }
 
-static u32 default_date(void)
+/* 2015-06-16 as 0x20150616. */
+static u32 bcd_date(const struct tm *tm)
+{
+	return to_bcd((u32)(tm->tm_year + 1900) * 10000 + (u32)(tm->tm_mon + 1) * 100 +
+		      (u32)tm->tm_mday);
+}
+
+/* Today, or $SOURCE_DATE_EPOCH's day (reproducible builds). */
+static int default_date(u32 *out)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	time_t t = time(NULL);
+	char why[512];
 	struct tm tm;
 	u64 v;
 
-	if (sde && !cli_parse_u64(sde, UINT32_MAX, &v))
+	if (sde && *sde) {
+		/* DATE has four year digits: up to 9999-12-31T23:59:59Z. */
+		if (parse_count("SOURCE_DATE_EPOCH", sde, 0, 253402300799ULL, &v, why,
+				sizeof(why))) {
+			log_err("%s", why);
+			return -EINVAL;
+		}
 		t = (time_t)v;
+	}
 	gmtime_r(&t, &tm);
-	return to_bcd((u32)(tm.tm_year + 1900) * 10000 + (u32)(tm.tm_mon + 1) * 100 +
-		      (u32)tm.tm_mday);
+	*out = bcd_date(&tm);
+	return 0;
 }
 
 static int parse_date(const char *s, u32 *out)
 {
+	char why[512];
 	u64 v;
 
-	if (strlen(s) != 8 || cli_parse_u64(s, 99991231, &v) || v % 100 == 0 || v % 100 > 31 ||
-	    (v / 100) % 100 == 0 || (v / 100) % 100 > 12)
+	if (strlen(s) != 8 || strspn(s, "0123456789") != 8 ||
+	    parse_count("--date", s, 10000101, 99991231, &v, why, sizeof(why)) ||
+	    v % 100 == 0 || v % 100 > 31 || (v / 100) % 100 == 0 || (v / 100) % 100 > 12)
 		return -EINVAL;
 	*out = to_bcd((u32)v);
 	return 0;
@@ -124,7 +143,7 @@ int cmd_sign(int argc, char **argv)
 	sig.miscmask = 0xffffffff;
 	while ((opt = getopt_long(argc, argv, "hk:o:", opts, NULL)) != -1) {
 		const char *name = NULL;
-		u64 max = UINT64_MAX;
+		u64 *field = NULL;
 
 		switch (opt) {
 		case 'h':
@@ -150,64 +169,46 @@ int cmd_sign(int argc, char **argv)
 			have_date = true;
 			continue;
 		case OPT_ISVPRODID:
-			name = "--isvprodid";
-			max = UINT16_MAX;
-			break;
 		case OPT_ISVSVN:
-			name = "--isvsvn";
-			max = UINT16_MAX;
-			break;
+			if (parse_count(opt == OPT_ISVSVN ? "--isvsvn" : "--isvprodid", optarg, 0,
+					UINT16_MAX, &n, why, sizeof(why)))
+				goto bad_value;
+			if (opt == OPT_ISVSVN)
+				sig.isvsvn = (u16)n;
+			else
+				sig.isvprodid = (u16)n;
+			continue;
 		case OPT_MISCSELECT:
-			name = "--miscselect";
-			max = UINT32_MAX;
-			break;
 		case OPT_MISCMASK:
-			name = "--miscmask";
-			max = UINT32_MAX;
-			break;
+			if (parse_mask(opt == OPT_MISCMASK ? "--miscmask" : "--miscselect", optarg, 32,
+				       &n, why, sizeof(why)))
+				goto bad_value;
+			if (opt == OPT_MISCMASK)
+				sig.miscmask = (u32)n;
+			else
+				sig.miscselect = (u32)n;
+			continue;
 		case OPT_ATTRIBUTES:
+			field = &sig.attributes.flags;
 			name = "--attributes";
 			break;
 		case OPT_XFRM:
+			field = &sig.attributes.xfrm;
 			name = "--xfrm";
 			break;
 		case OPT_ATTRMASK:
+			field = &sig.attributemask.flags;
 			name = "--attributemask";
 			break;
 		case OPT_XFRMMASK:
+			field = &sig.attributemask.xfrm;
 			name = "--xfrmmask";
 			break;
 		default:
 			return cli_usage_error("sign", "unknown option");
 		}
-		if (cli_parse_u64(optarg, max, &n))
-			return cli_bad_number(name, optarg, max);
-		switch (opt) {
-		case OPT_ISVPRODID:
-			sig.isvprodid = (u16)n;
-			break;
-		case OPT_ISVSVN:
-			sig.isvsvn = (u16)n;
-			break;
-		case OPT_MISCSELECT:
-			sig.miscselect = (u32)n;
-			break;
-		case OPT_MISCMASK:
-			sig.miscmask = (u32)n;
-			break;
-		case OPT_ATTRIBUTES:
-			sig.attributes.flags = n;
-			break;
-		case OPT_XFRM:
-			sig.attributes.xfrm = n;
-			break;
-		case OPT_ATTRMASK:
-			sig.attributemask.flags = n;
-			break;
-		case OPT_XFRMMASK:
-			sig.attributemask.xfrm = n;
-			break;
-		}
+		if (parse_mask(name, optarg, 64, field, why, sizeof(why)))
+			goto bad_value;
 	}
 	if (!key_path)
 		return cli_usage_error("sign", "--key KEY.pem is required");
@@ -221,8 +222,8 @@ int cmd_sign(int argc, char **argv)
 		log_err("--attributes: INIT (bit 0) is set by EINIT and cannot be signed");
 		return EXIT_USAGE;
 	}
-	if (!have_date)
-		sig.date = default_date();
+	if (!have_date && default_date(&sig.date))
+		return EXIT_USAGE;
 	if (sgxs_load_file(argv[optind], &s, why, sizeof(why))) {
 		log_err("%s", why);
 		return EXIT_USAGE;
@@ -252,4 +253,7 @@ int cmd_sign(int argc, char **argv)
 out:
 	crypto_rsa_key_free(key);
 	return rc;
+bad_value:
+	log_err("%s", why);
+	return EXIT_USAGE;
 }

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/sgx_arch.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "cli.h"
+#include "cpu/cpu.h"
 #include "sgxemu/sgxemu.h"
 
 static void usage(FILE *f)
@@ -56,7 +59,7 @@ int cmd_vm(int argc, char **argv)
 	struct sgxemu_platform_options ho = { 0 };
 	struct sgxemu_platform *host, *guest;
 	const char *sgx = NULL;
-	char num[32];
+	char num[32], why[512];
 	int opt, err;
 	u64 epc;
 
@@ -79,9 +82,9 @@ int cmd_vm(int argc, char **argv)
 				ho.launch_policy = optarg;
 			break;
 		case 'E':
-			if (cli_parse_size(optarg, &epc) || epc % 4096 || epc < 16 * 4096) {
-				log_err("--host-epc '%s' is not a size of at least 64K in whole pages",
-					optarg);
+			if (parse_size("--host-epc", optarg, PLATFORM_MIN_EPC_SIZE,
+				       PLATFORM_MAX_EPC_SIZE, SGX_PAGE_SIZE, &epc, why, sizeof(why))) {
+				log_err("%s", why);
 				return EXIT_USAGE;
 			}
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)epc);
@@ -107,6 +110,8 @@ int cmd_vm(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("vm", "expected a program to run");
+	if (cli_check_env())
+		return EXIT_USAGE;
 	/* The rules, before PROG starts: the shim makes the same VM. */
 	if (sgxemu_platform_create(&ho, &host)) {
 		log_err("cannot create the host platform: %s", sgxemu_last_error());

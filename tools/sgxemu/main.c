@@ -55,54 +55,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_parse_u64(const char *s, u64 max, u64 *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-int cli_bad_number(const char *opt, const char *val, u64 max)
-{
-	log_err("%s '%s' is not a number from 0 to %llu", opt, val, (unsigned long long)max);
-	return EXIT_USAGE;
-}
-
-int cli_parse_size(const char *s, u64 *out)
-{
-	u64 n, mult = 1;
-	char *end;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	n = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		mult = 1ULL << 10;
-	else if (*end == 'M' || *end == 'm')
-		mult = 1ULL << 20;
-	else if (*end == 'G' || *end == 'g')
-		mult = 1ULL << 30;
-	else if (*end)
-		return -EINVAL;
-	if (*end && end[1])
-		return -EINVAL;
-	if (n > UINT64_MAX / mult)
-		return -EINVAL;
-	*out = n * mult;
-	return 0;
-}
-
 void cli_print_hex(const char *label, const void *p, size_t len)
 {
 	char hex[2 * 512 + 1];
@@ -119,7 +71,7 @@ int cli_read_sigstruct(const char *path, void *sig)
 
 	err = file_read_all(path, 1 << 20, &buf, &len);
 	if (err) {
-		log_err("%s: %s", path, err == -EFBIG ? "file too large" : strerror(-err));
+		log_err("%s: %s", path, file_strerror(err));
 		return EXIT_USAGE;
 	}
 	if (len != 1808) {

@@ -19,6 +19,7 @@
 
 #include "base/build.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "base/sys.h"
 #include "cpu/enclu/enclu.h"
 #include "cpu/exec/exec.h"
@@ -94,9 +95,7 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data)
 /* Syscall User Dispatch, where the kernel has it (5.11+). */
 static void sud_init(void)
 {
-	const char *env = getenv("SGXEMU_SUD");
-
-	if (env && !strcmp(env, "off"))
+	if (!parse_env_bool("SGXEMU_SUD", true))
 		return;
 	/* PR_SYS_DISPATCH_OFF succeeds exactly where SUD exists. */
 	if (sys_call6(SYS_prctl, 59, 0, 0, 0, 0, 0))
@@ -114,7 +113,8 @@ static void init(void)
 
 	/* SGXEMU_NO_FSGSBASE=1 takes the arch_prctl path even where the kernel
 	 * lets user space use WRFSBASE, so that path can be tested anywhere. */
-	exec_have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0 && !getenv("SGXEMU_NO_FSGSBASE");
+	exec_have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0 &&
+			     !parse_env_bool("SGXEMU_NO_FSGSBASE", false);
 	sud_init();
 	if (exec_sud_len) {
 		/* A system call in an enclave arrives as SIGSYS; so may one the

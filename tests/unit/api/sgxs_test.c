@@ -2,6 +2,7 @@
 /* SGXS parsing: every malformation is one clear error naming the record. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "api/sgxs.h"
 #include "harness.h"
@@ -206,18 +207,70 @@ TEST(sgxs, eextend_unaligned_and_past_size)
 	expect_error(&s, "past SIZE");
 }
 
-TEST(sgxs, chunk_twice_different_data)
+/* A page has one content, and EEXTEND measures it as it is when the
+ * enclave is built: a chunk measured twice (as zeros and then as data, or
+ * twice alike) describes no enclave a loader can build, so it is refused
+ * in any form. */
+TEST(sgxs, chunk_extended_twice)
 {
 	struct stream s;
-	char why[256];
-	struct sgxs x;
 
 	good(&s);
-	eextend(&s, 0x1100, 1); /* same bytes as before: fine */
-	ASSERT_EQ(sgxs_parse(s.buf, s.len, &x, why, sizeof(why)), 0);
-	sgxs_free(&x);
+	eextend(&s, 0x1100, 1);
+	expect_error(&s, "chunk at offset 0x1100 is extended twice");
+	good(&s);
 	eextend(&s, 0x1100, 9);
-	expect_error(&s, "extended twice with different data");
+	expect_error(&s, "extended twice");
+	/* Zeros first, data later: measure and sign used to accept it. */
+	s.len = 0;
+	ecreate(&s, 1, 0x10000);
+	rec(&s, "EADD", 0, 0x100);
+	rec(&s, "EADD", 0x1000, 0x203);
+	eextend(&s, 0x1000, 0);
+	eextend(&s, 0x1000, 7);
+	expect_error(&s, "chunk at offset 0x1000 is extended twice");
+	/* The TCS's zero chunks the same way. */
+	s.len = 0;
+	ecreate(&s, 1, 0x10000);
+	rec(&s, "EADD", 0, 0x100);
+	eextend(&s, 0, 0);
+	eextend(&s, 0, 0);
+	expect_error(&s, "chunk at offset 0 is extended twice");
+}
+
+/* A stream with an enormous ELRANGE: refused from its ECREATE, before
+ * anything is allocated for it, and memory follows the file, not SIZE. */
+TEST(sgxs, huge_size)
+{
+	static const u64 huge[] = { 1ULL << 47, 1ULL << 48, 1ULL << 62, 1ULL << 63 };
+	struct stream s;
+	char why[512];
+	struct sgxs x;
+	size_t i;
+
+#ifndef SGXEMU_ASAN /* ASan's shadow needs more address space */
+	struct rlimit rl = { 1ULL << 30, 1ULL << 30 };
+
+	ASSERT_EQ(setrlimit(RLIMIT_AS, &rl), 0);
+#endif
+	for (i = 0; i < ARRAY_SIZE(huge); i++) {
+		s.len = 0;
+		ecreate(&s, 1, huge[i]);
+		rec(&s, "EADD", 0, 0x100);
+		ASSERT_EQ(sgxs_parse(s.buf, s.len, &x, why, sizeof(why)), -EINVAL);
+		ASSERT_STR_CONTAINS(why, "record 0 at byte 0: ECREATE SIZE");
+		ASSERT_STR_CONTAINS(why, "larger than any platform takes (2^46)");
+	}
+	/* The largest SIZE any platform takes, with two pages at its ends. */
+	s.len = 0;
+	ecreate(&s, 1, 1ULL << 46);
+	rec(&s, "EADD", 0, 0x100);
+	rec(&s, "EADD", (1ULL << 46) - 0x1000, 0x203);
+	eextend(&s, (1ULL << 46) - 0x100, 5);
+	ASSERT_EQ(sgxs_parse(s.buf, s.len, &x, why, sizeof(why)), 0);
+	ASSERT_EQ(x.nr_pages, 2);
+	ASSERT_EQ(x.pages[1].data[4095], 5);
+	sgxs_free(&x);
 }
 
 TEST(sgxs, unknown_tag)

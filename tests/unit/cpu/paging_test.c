@@ -203,7 +203,7 @@ TEST(ewb, gp_operands)
 	ASSERT_FAULT(encls_ewb(fx.lp, (void *)((u8 *)pi + 8), epc(&fx, 1), slot(&fx, 0)), fx.lp,
 		     X86_VEC_GP);
 	ASSERT_FAULT(encls_ewb(fx.lp, pi, (u8 *)epc(&fx, 1) + 8, slot(&fx, 0)), fx.lp, X86_VEC_GP);
-	ASSERT_FAULT(encls_ewb(fx.lp, pi, epc(&fx, 1), (u64 *)((u8 *)slot(&fx, 0) + 4)), fx.lp,
+	ASSERT_FAULT(encls_ewb(fx.lp, pi, epc(&fx, 1), (u64 *)(void *)((u8 *)slot(&fx, 0) + 4)), fx.lp,
 		     X86_VEC_GP);
 	ASSERT_FAULT(encls_ewb(fx.lp, pi, epc(&fx, VA_INDEX), slot(&fx, 1)), fx.lp, X86_VEC_GP);
 	pi->linaddr = FX_BASE;

@@ -119,6 +119,97 @@ TEST(platform, bad_state_dir)
 	ASSERT_EQ(create_in(NULL, &plat, why, sizeof(why)), -EINVAL);
 }
 
+/* Every way the state can fail gives one line that says what to do, and
+ * no file is replaced: a dangling symbolic link used to give "". */
+TEST(platform, state_failures_have_reasons)
+{
+	struct platform *plat;
+	char dir[1024], path[1100], target[1100], why[512];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/s", harness_tmpdir());
+	ASSERT_EQ(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/platform-secrets", dir);
+	snprintf(target, sizeof(target), "%s/elsewhere", harness_tmpdir());
+	ASSERT_EQ(symlink(target, path), 0);
+	why[0] = '\0';
+	ASSERT_NE(create_in(dir, &plat, why, sizeof(why)), 0);
+	ASSERT_STR_CONTAINS(why, path);
+	ASSERT_STR_CONTAINS(why, "is a symbolic link to");
+	ASSERT_STR_CONTAINS(why, "which does not exist");
+	ASSERT_TRUE(strchr(why, '\n') == NULL);
+	/* Still the link, and nothing created where it points. */
+	ASSERT_EQ(lstat(path, &st), 0);
+	ASSERT_TRUE(S_ISLNK(st.st_mode));
+	ASSERT_NE(stat(target, &st), 0);
+	/* A link to a good secrets file is followed. */
+	ASSERT_EQ(unlink(path), 0);
+	snprintf(target, sizeof(target), "%s/t", harness_tmpdir());
+	ASSERT_EQ(create_in(target, &plat, why, sizeof(why)), 0);
+	platform_destroy(plat);
+	strcat(target, "/platform-secrets");
+	ASSERT_EQ(symlink(target, path), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), 0);
+	platform_destroy(plat);
+	/* Not a file. */
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(mkdir(path, 0700), 0);
+	why[0] = '\0';
+	ASSERT_NE(create_in(dir, &plat, why, sizeof(why)), 0);
+	ASSERT_STR_CONTAINS(why, "platform-secrets is not a regular file");
+	ASSERT_EQ(stat(path, &st), 0);
+	ASSERT_TRUE(S_ISDIR(st.st_mode));
+}
+
+/* Like OpenSSH with a private key: secrets others could read or replace
+ * are refused, with the chmod that fixes it, and left as they are. */
+TEST(platform, state_unsafe_modes)
+{
+	struct platform *plat;
+	char dir[512], path[600], why[1024], fix[2400];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/s", harness_tmpdir());
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), 0);
+	platform_destroy(plat);
+	snprintf(path, sizeof(path), "%s/platform-secrets", dir);
+	/* A directory others may write: they could swap the secrets. */
+	ASSERT_EQ(chmod(dir, 0770), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), -EPERM);
+	snprintf(fix, sizeof(fix), "state directory %s is writable by group or others (mode 0770); "
+		 "fix it with: chmod 700 %s", dir, dir);
+	ASSERT_STREQ(why, fix);
+	ASSERT_EQ(chmod(dir, 0703), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), -EPERM);
+	/* Readable by others is not a secret; writable is refused above. */
+	ASSERT_EQ(chmod(dir, 0755), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), 0);
+	platform_destroy(plat);
+	/* Secrets others may read or write. */
+	ASSERT_EQ(chmod(path, 0644), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), -EPERM);
+	snprintf(fix, sizeof(fix), "%s is accessible by group or others (mode 0644); keys "
+		 "derived from it are not secret; fix it with: chmod 600 %s", path, path);
+	ASSERT_STREQ(why, fix);
+	ASSERT_EQ(stat(path, &st), 0);
+	ASSERT_EQ(st.st_mode & 0777, 0644);
+	ASSERT_EQ(chmod(path, 0620), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), -EPERM);
+	ASSERT_EQ(chmod(path, 0400), 0);
+	ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), 0);
+	platform_destroy(plat);
+	/* Someone else's. */
+	if (geteuid() == 0) {
+		ASSERT_EQ(chown(path, 65534, 65534), 0);
+		ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), -EPERM);
+		ASSERT_STR_CONTAINS(why, "belongs to uid 65534, not to uid 0");
+		ASSERT_EQ(chown(path, 0, 0), 0);
+		ASSERT_EQ(chown(dir, 65534, 65534), 0);
+		ASSERT_EQ(create_in(dir, &plat, why, sizeof(why)), -EPERM);
+		ASSERT_STR_CONTAINS(why, "belongs to uid 65534, not to uid 0");
+	}
+}
+
 TEST(platform, bad_config)
 {
 	struct platform_config cfg;

@@ -83,7 +83,7 @@ TEST(vm, ecreate_exit)
 	ASSERT_FAULT(fx_ecreate_at(&v.fx, v.fx.secs), v.fx.lp, X86_VEC_GP);
 	v.fx.secs_src.size = FX_SIZE;
 	/* A misaligned PAGEINFO is the leaf's own #GP. */
-	pginfo = (struct sgx_pageinfo *)((u8 *)&v.fx.pginfo + 8);
+	pginfo = (struct sgx_pageinfo *)(void *)((u8 *)&v.fx.pginfo + 8);
 	ASSERT_FAULT(encls_ecreate(v.fx.lp, pginfo, v.fx.secs), v.fx.lp, X86_VEC_GP);
 	/* An operand inside a page is the leaf's #GP too: the exit keeps
 	 * the offset that translating to a host page would lose. */
