@@ -785,10 +785,6 @@ TEST(quote, independent_python_verifier_agrees)
 
 /* --- an unmodified SGX program under sgxemu run ---------------------------- */
 
-static void no_asan(void)
-{
-}
-
 /* examples/quote's program, under `sgxemu run` (with "--aesm SOCK" if @sock). */
 static void run_app(struct out *o, const char *sock, const char *message, const char *file)
 {
@@ -840,7 +836,6 @@ TEST(quote, dcap_library_under_sgxemu_run)
 				      (char *)"something else", NULL };
 	struct out o;
 
-	no_asan();
 	snprintf(file, sizeof(file), "%s/app.quote", harness_tmpdir());
 	run_app(&o, NULL, "hello, relying party", file);
 	ASSERT_STR_CONTAINS(o.out, "from the DCAP quote library");
@@ -859,7 +854,6 @@ TEST(quote, aesm_socket_under_sgxemu_run)
 	struct out o;
 	pid_t pid;
 
-	no_asan();
 	memset(&f, 0, sizeof(f));
 	snprintf(f.state, sizeof(f.state), "%s", getenv("SGXEMU_STATE_DIR"));
 	pid = aesm_start(&f, sock, sizeof(sock));
