@@ -126,6 +126,7 @@ SIGN := $(O)/bin/sgxemu sign --date 20260101 --isvprodid 1 --isvsvn 2 --debug --
 ENCLAVES := $(addprefix $(ENCL_DIR)/,test_enclave_a.sgxs test_enclave_a.sig \
 	test_enclave_a.other.sig test_enclave_b.sgxs test_enclave_b.sig \
 	test_enclave_c.sgxs test_enclave_c.sig test_enclave_d.sgxs test_enclave_d.sig \
+	test_enclave_c1t.sgxs test_enclave_c1t.sig \
 	launch_enclave.sgxs launch_enclave.sig pce.sgxs pce.sig quoting_enclave.sgxs \
 	quoting_enclave.sig)
 
@@ -165,6 +166,11 @@ $(ENCL_DIR)/pce.sig $(ENCL_DIR)/quoting_enclave.sig: $(ENCL_DIR)/%.sig: $(ENCL_D
 
 $(ENCL_DIR)/%.sgxs: $(ENCL_DIR)/%.elf $(O)/bin/sgxemu
 	$(Q_CC)$(O)/bin/sgxemu elf2sgxs $< -o $@
+
+# Variant C in a 1 TiB ELRANGE, as a runtime that takes pages on demand
+# lays out its enclave.
+$(ENCL_DIR)/test_enclave_c1t.sgxs: $(ENCL_DIR)/test_enclave_c.elf $(O)/bin/sgxemu
+	$(Q_CC)$(O)/bin/sgxemu elf2sgxs --size 1T $< -o $@
 
 $(ENCL_DIR)/%.sig: $(ENCL_DIR)/%.sgxs tests/data/signing-key.pem $(O)/bin/sgxemu
 	$(Q_CC)$(SIGN) --key tests/data/signing-key.pem $< -o $@

@@ -207,6 +207,36 @@ static __noreturn void env_bad(const char *why)
 	_exit(2);
 }
 
+int parse_size_log2(const char *name, const char *s, unsigned int min, unsigned int max,
+		    unsigned int *out, char *why, size_t whylen)
+{
+	char lo[32], hi[32];
+	u64 v;
+
+	if (parse_size(name, s, 1ULL << min, 1ULL << max, 1, &v, why, whylen) ||
+	    (v & (v - 1)))
+		return fail(why, whylen, name, s,
+			    "is not a power of two from %s to %s: give bytes, or a number with "
+			    "K, M, G or T (powers of 1024)",
+			    human(lo, sizeof(lo), 1ULL << min), human(hi, sizeof(hi), 1ULL << max));
+	*out = (unsigned int)__builtin_ctzll(v);
+	return 0;
+}
+
+unsigned int parse_env_size_log2(const char *name, unsigned int min, unsigned int max,
+				 unsigned int dflt)
+{
+	const char *s = getenv(name);
+	char why[512];
+	unsigned int v;
+
+	if (!s || !*s)
+		return dflt;
+	if (parse_size_log2(name, s, min, max, &v, why, sizeof(why)))
+		env_bad(why);
+	return v;
+}
+
 u64 parse_env_size(const char *name, u64 min, u64 max, u64 unit, u64 dflt)
 {
 	const char *s = getenv(name);

@@ -25,6 +25,11 @@
 int parse_size(const char *name, const char *s, u64 min, u64 max, u64 unit, u64 *out,
 	       char *why, size_t whylen) __must_check;
 
+/* parse_size_log2() - a size that is a power of two from 2^@min to 2^@max,
+ * as parse_size() reads it: *@out gets its log2. */
+int parse_size_log2(const char *name, const char *s, unsigned int min, unsigned int max,
+		    unsigned int *out, char *why, size_t whylen) __must_check;
+
 /* parse_count() - an unsigned number from @min to @max: a count, an SVN, ... */
 int parse_count(const char *name, const char *s, u64 min, u64 max, u64 *out, char *why,
 		size_t whylen) __must_check;
@@ -54,6 +59,8 @@ void parse_quote(char *out, size_t outlen, const char *name, const char *s);
  * what the user asked for.
  */
 u64 parse_env_size(const char *name, u64 min, u64 max, u64 unit, u64 dflt);
+unsigned int parse_env_size_log2(const char *name, unsigned int min, unsigned int max,
+				 unsigned int dflt);
 u64 parse_env_count(const char *name, u64 min, u64 max, u64 dflt);
 bool parse_env_bool(const char *name, bool dflt);
 

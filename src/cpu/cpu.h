@@ -49,7 +49,10 @@ struct lp_fault {
  * of the canonical address space).  Anything that reads an enclave's size
  * from a file bounds it by these.
  */
-#define PLATFORM_DEFAULT_MAX_ENCLAVE_SIZE_LOG2 36
+/* What a current server CPU reports in CPUID.(12H,0).EDX[15:8] (Ice Lake
+ * and later: 47); SGX1-era CPUs reported 36. */
+#define PLATFORM_DEFAULT_MAX_ENCLAVE_SIZE_LOG2 47
+#define PLATFORM_MIN_ENCLAVE_SIZE_LOG2 13
 #define PLATFORM_MAX_ENCLAVE_SIZE_LOG2 47
 
 struct platform_config {
@@ -305,8 +308,10 @@ void exec_unpark(int tid);
  * IPI.  Return: how many were kicked.
  */
 unsigned int exec_kick(struct platform *plat, void *secs);
-/* Start the timer interrupt (idempotent; SGXEMU_TICK_HZ, tcb.c) once the
- * process has enclaves.  Context: normal context. */
+/* Start the timer interrupt (idempotent; SGXEMU_TICK_HZ, 0 to
+ * EXEC_MAX_TICK_HZ, tcb.c) once the process has enclaves.  Context: normal
+ * context. */
+#define EXEC_MAX_TICK_HZ 10000
 void exec_ticker_start(void);
 /* In a child of fork(): forget the threads the parent had.  No allocation. */
 void exec_fork_child(void);

@@ -90,7 +90,7 @@ static int check_config(const struct platform_config *cfg, char *why, size_t why
 			 PLATFORM_MAX_LPS);
 		return -EINVAL;
 	}
-	if (cfg->max_enclave_size_log2 < 13 ||
+	if (cfg->max_enclave_size_log2 < PLATFORM_MIN_ENCLAVE_SIZE_LOG2 ||
 	    cfg->max_enclave_size_log2 > PLATFORM_MAX_ENCLAVE_SIZE_LOG2) {
 		snprintf(why, whylen, "maximum enclave size 2^%u: need 2^13 to 2^%u",
 			 cfg->max_enclave_size_log2, PLATFORM_MAX_ENCLAVE_SIZE_LOG2);

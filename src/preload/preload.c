@@ -157,6 +157,12 @@ static int env_sgx2(void)
 	return parse_env_bool("SGXEMU_SGX2", true) ? 1 : -1;
 }
 
+static unsigned int env_max_enclave_size_log2(void)
+{
+	return parse_env_size_log2("SGXEMU_MAX_ENCLAVE_SIZE", PLATFORM_MIN_ENCLAVE_SIZE_LOG2,
+				   PLATFORM_MAX_ENCLAVE_SIZE_LOG2, 0);
+}
+
 static int env_aexnotify(void)
 {
 	return parse_env_bool("SGXEMU_AEXNOTIFY", true) ? 1 : -1;
@@ -188,6 +194,7 @@ static struct sgxemu_platform *platform(void)
 		/* The host, then the VM whose driver the program sees. */
 		o.epc_size = env_epc_size();
 		o.nr_lps = env_nr_lps();
+		o.max_enclave_size_log2 = env_max_enclave_size_log2();
 		o.launch_policy = env_string("SGXEMU_HOST_LC", sgxemu_launch_policy_check);
 		if (!vm_host && sgxemu_platform_create(&o, &vm_host))
 			complain("cannot create the emulated SGX host");
@@ -201,6 +208,7 @@ static struct sgxemu_platform *platform(void)
 	} else if (!plat) {
 		o.epc_size = env_epc_size();
 		o.nr_lps = env_nr_lps();
+		o.max_enclave_size_log2 = env_max_enclave_size_log2();
 		o.sgx2 = env_sgx2();
 		o.aexnotify = env_aexnotify();
 		o.launch_policy = env_string("SGXEMU_LC", sgxemu_launch_policy_check);

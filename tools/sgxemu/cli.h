@@ -32,6 +32,11 @@ int cli_exec_shim(const char *cmd, char **argv);
  * starts.  Return: EXIT_OK, or EXIT_USAGE after one line.
  */
 int cli_check_env(void);
+/*
+ * What this host cannot give enclave code, and what that means for it,
+ * one line each after @prefix (nothing when it lacks nothing).
+ */
+void cli_host_gaps(FILE *f, const char *prefix);
 /* Print "LABEL HEX" for a byte string. */
 void cli_print_hex(const char *label, const void *p, size_t len);
 /* Read exactly one SIGSTRUCT (1808 bytes) from @path; errors are printed. */

@@ -104,7 +104,9 @@ int cmd_elf2sgxs(int argc, char **argv)
 	u8 *buf = NULL;
 	int opt, rc, err;
 
-	/* The largest SIZE the platform takes: below 2^max_enclave_size_log2. */
+	/* The largest SIZE the platform takes: below 2^max_enclave_size_log2.
+	 * The image itself is written page by page, measured: it is bounded
+	 * far lower, so that a hostile p_memsz cannot fill a disk. */
 	platform_config_default(&cfg);
 	max_size = 1ULL << (cfg.max_enclave_size_log2 - 1);
 	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -147,13 +149,13 @@ int cmd_elf2sgxs(int argc, char **argv)
 		log_err("%s: %s", in_path, file_strerror(err));
 		return EXIT_USAGE;
 	}
-	err = elf_layout_parse(buf, len, max_size, &l, why, sizeof(why));
+	err = elf_layout_parse(buf, len, ELF2SGXS_MAX_IMAGE, &l, why, sizeof(why));
 	if (err) {
 		log_err("%s: %s", in_path, err == -ENOMEM ? "out of memory" : why);
 		free(buf);
 		return EXIT_USAGE;
 	}
-	/* l.end <= max_size, a power of two: no overflow. */
+	/* l.end <= ELF2SGXS_MAX_IMAGE, a power of two: no overflow. */
 	for (n = 2 * SGX_PAGE_SIZE; n < l.end; n *= 2)
 		;
 	if (!size)

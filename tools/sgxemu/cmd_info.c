@@ -20,12 +20,14 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sgxemu info [--epc SIZE] [--no-sgx2] [--no-aexnotify] [--state-dir DIR]\n\n"
+	fprintf(f, "usage: sgxemu info [--epc SIZE] [--no-sgx2] [--no-aexnotify] [--state-dir DIR]\n"
+		   "                   [--max-enclave-size SIZE]\n\n"
 		   "Show what the emulated SGX platform reports: CPUID leaves 7 and 0x12,\n"
 		   "the EPC, the launch-control MSRs of each logical processor, and where\n"
-		   "its fused secrets live.  --epc, --no-sgx2, --no-aexnotify and\n"
-		   "--state-dir as for 'sgxemu run' (and $SGXEMU_EPC_SIZE, $SGXEMU_NR_LPS,\n"
-		   "$SGXEMU_SGX2, $SGXEMU_AEXNOTIFY, $SGXEMU_STATE_DIR).\n");
+		   "its fused secrets live.  --epc, --no-sgx2, --no-aexnotify,\n"
+		   "--max-enclave-size and --state-dir as for 'sgxemu run' (and\n"
+		   "$SGXEMU_EPC_SIZE, $SGXEMU_NR_LPS, $SGXEMU_SGX2, $SGXEMU_AEXNOTIFY,\n"
+		   "$SGXEMU_MAX_ENCLAVE_SIZE, $SGXEMU_STATE_DIR).\n");
 }
 
 static void print_cpuid(const struct platform *plat)
@@ -102,6 +104,7 @@ int cmd_info(int argc, char **argv)
 		{ "no-sgx2", no_argument, NULL, '1' },
 		{ "aexnotify", no_argument, NULL, 'A' },
 		{ "no-aexnotify", no_argument, NULL, 'a' },
+		{ "max-enclave-size", required_argument, NULL, 'M' },
 		{ 0 },
 	};
 	struct platform_config cfg;
@@ -120,6 +123,10 @@ int cmd_info(int argc, char **argv)
 						   cfg.nr_lps);
 	cfg.sgx2 = parse_env_bool("SGXEMU_SGX2", cfg.sgx2);
 	cfg.aexnotify = parse_env_bool("SGXEMU_AEXNOTIFY", cfg.aexnotify);
+	cfg.max_enclave_size_log2 = parse_env_size_log2("SGXEMU_MAX_ENCLAVE_SIZE",
+							PLATFORM_MIN_ENCLAVE_SIZE_LOG2,
+							PLATFORM_MAX_ENCLAVE_SIZE_LOG2,
+							cfg.max_enclave_size_log2);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -142,6 +149,15 @@ int cmd_info(int argc, char **argv)
 		case 'A':
 		case 'a':
 			cfg.aexnotify = opt == 'A';
+			break;
+		case 'M':
+			if (parse_size_log2("--max-enclave-size", optarg,
+					    PLATFORM_MIN_ENCLAVE_SIZE_LOG2,
+					    PLATFORM_MAX_ENCLAVE_SIZE_LOG2, &cfg.max_enclave_size_log2,
+					    why, sizeof(why))) {
+				log_err("%s", why);
+				return EXIT_USAGE;
+			}
 			break;
 		default:
 			return cli_usage_error("info", "unknown option");
@@ -168,6 +184,7 @@ int cmd_info(int argc, char **argv)
 	       syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 1) ?
 		       "off (no CPUID faulting on this host)" :
 		       "on (CPUID faulting)");
+	cli_host_gaps(stdout, "gap:          ");
 	printf("state dir:    %s\n", platform_state_dir(plat));
 	hex_encode(hex, cfg.cpusvn, sizeof(cfg.cpusvn));
 	printf("cpusvn:       %s\n", hex);

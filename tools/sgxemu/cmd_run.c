@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sgxemu run [--epc SIZE] [--no-sgx2] [--no-aexnotify] [--state-dir DIR]\n"
-		"                  [--lc POLICY] -- PROG [ARGS...]\n\n"
+		"                  [--lc POLICY] [--max-enclave-size SIZE] -- PROG [ARGS...]\n\n"
 		"Run PROG with the SGX device nodes (/dev/sgx_enclave, /dev/sgx_provision,\n"
 		"/dev/sgx) and the vDSO's __vdso_sgx_enter_enclave answered by sgxemu.\n\n"
 		"  --epc SIZE        EPC size, bytes or with K, M or G (default 128M)\n"
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 		"                    the default, enables them)\n"
 		"  --lc POLICY       host launch policy: allow-all (the default) or\n"
 		"                    allow=HASH[,HASH...], the MRSIGNERs that may launch\n"
+		"  --max-enclave-size SIZE\n"
+		"                    the largest ELRANGE, a power of two up to 128T (default\n"
+		"                    128T, as current server CPUs report in CPUID.(12H,0))\n"
 		"  --state-dir DIR   where the platform's fused secrets live\n"
 		"                    (default $SGXEMU_STATE_DIR, then ~/.local/state/sgxemu)\n"
 		"The program may reach the devices through the C library or with raw\n"
@@ -43,7 +47,8 @@ static void usage(FILE *f)
 		"instructions are patched; the dynamic loader, the C library and libcrypto\n"
 		"keep the real CPU's).\n\n"
 		"Environment: SGXEMU_SECCOMP=off sees C library calls only;\n"
-		"SGXEMU_CPUID=off leaves CPUID alone.\n");
+		"SGXEMU_CPUID=off leaves CPUID alone; SGXEMU_NOTES=off keeps the notes on\n"
+		"what this host cannot give enclave code to 'sgxemu info'.\n");
 }
 
 /* The shim sits next to the CLI: BIN/../lib/libsgxemu-preload.so. */
@@ -77,12 +82,30 @@ static void cpuid_note(const char *cmd, const char *prog)
 		fprintf(stderr,
 			"sgxemu %s: note: no CPUID faulting on this host (cpuid_fault): the CPUIDs "
 			"in %s and the libraries it loads are patched to report the emulated "
-			"platform, except in the dynamic loader, the C library and libcrypto "
+			"platform, except in the dynamic loader, the C library and libcrypto; "
+			"CPUID in enclave code answers as the host's instead of raising #UD "
 			"(SGXEMU_CPUID=off silences this)\n",
 			cmd, prog);
 		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 		setenv("SGXEMU_CPUID_NOTE", pid, 1);
 	}
+}
+
+void cli_host_gaps(FILE *f, const char *prefix)
+{
+	/* HWCAP2_FSGSBASE: the kernel lets programs use the instructions. */
+	if (!(getauxval(AT_HWCAP2) & 2))
+		fprintf(f,
+			"%sthis kernel does not enable FSGSBASE: RDFSBASE, WRFSBASE, RDGSBASE and "
+			"WRGSBASE in enclave code are #UD, as on SGX hardware under this kernel "
+			"(runtimes that check AT_HWCAP2 do without them; enclaves that use them "
+			"anyway fault)\n",
+			prefix);
+	if (syscall(SYS_prctl, 59 /* PR_SET_SYSCALL_USER_DISPATCH */, 0, 0, 0, 0))
+		fprintf(f,
+			"%sno Syscall User Dispatch (Linux 5.11+): a system call in enclave code "
+			"runs on the host instead of raising #UD\n",
+			prefix);
 }
 
 int cmd_run(int argc, char **argv)
@@ -96,9 +119,11 @@ int cmd_run(int argc, char **argv)
 		{ "aexnotify", no_argument, NULL, 'A' },
 		{ "no-aexnotify", no_argument, NULL, 'a' },
 		{ "lc", required_argument, NULL, 'L' },
+		{ "max-enclave-size", required_argument, NULL, 'M' },
 		{ 0 },
 	};
 	char num[32], why[512];
+	unsigned int log2;
 	u64 epc;
 	int opt;
 
@@ -137,6 +162,15 @@ int cmd_run(int argc, char **argv)
 		case 'a':
 			setenv("SGXEMU_AEXNOTIFY", opt == 'A' ? "1" : "0", 1);
 			break;
+		case 'M':
+			if (parse_size_log2("--max-enclave-size", optarg, PLATFORM_MIN_ENCLAVE_SIZE_LOG2,
+					    PLATFORM_MAX_ENCLAVE_SIZE_LOG2, &log2, why, sizeof(why))) {
+				log_err("%s", why);
+				return EXIT_USAGE;
+			}
+			snprintf(num, sizeof(num), "%llu", 1ULL << log2);
+			setenv("SGXEMU_MAX_ENCLAVE_SIZE", num, 1);
+			break;
 		default:
 			return cli_usage_error("run", "unknown option");
 		}
@@ -145,6 +179,8 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "expected a program to run");
 	if (cli_check_env())
 		return EXIT_USAGE;
+	if (parse_env_bool("SGXEMU_NOTES", true))
+		cli_host_gaps(stderr, "sgxemu run: note: ");
 	return cli_exec_shim("run", argv + optind);
 }
 
@@ -164,14 +200,18 @@ static int check_env_string(const char *name, int (*check)(const char *))
 
 int cli_check_env(void)
 {
-	static const char *const bools[] = { "SGXEMU_SGX2", "SGXEMU_CPUID", "SGXEMU_SECCOMP",
-					     "SGXEMU_SUD", "SGXEMU_NO_FSGSBASE" };
+	static const char *const bools[] = { "SGXEMU_SGX2",    "SGXEMU_AEXNOTIFY", "SGXEMU_CPUID",
+					     "SGXEMU_SECCOMP", "SGXEMU_SUD",	   "SGXEMU_NO_FSGSBASE",
+					     "SGXEMU_NOTES" };
 	size_t i;
 
 	/* These stop the program on a bad value, with the line. */
 	parse_env_size("SGXEMU_EPC_SIZE", PLATFORM_MIN_EPC_SIZE, PLATFORM_MAX_EPC_SIZE,
 		       SGX_PAGE_SIZE, 0);
 	parse_env_count("SGXEMU_NR_LPS", 1, PLATFORM_MAX_LPS, 0);
+	parse_env_size_log2("SGXEMU_MAX_ENCLAVE_SIZE", PLATFORM_MIN_ENCLAVE_SIZE_LOG2,
+			    PLATFORM_MAX_ENCLAVE_SIZE_LOG2, 0);
+	parse_env_count("SGXEMU_TICK_HZ", 0, EXEC_MAX_TICK_HZ, 0);
 	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
 		parse_env_bool(bools[i], false);
 	if (check_env_string("SGXEMU_LC", sgxemu_launch_policy_check) ||

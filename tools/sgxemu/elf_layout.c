@@ -127,8 +127,8 @@ static int check_segment(size_t len, const Elf64_Phdr *ph, u64 i, u64 prev_end, 
 			   (unsigned long long)i, (unsigned long long)ph->p_vaddr);
 	if (*end > max_end)
 		return bad(why, whylen,
-			   "segment %llu at %#llx ends at %#llx, past the largest enclave the "
-			   "platform takes (%#llx bytes)",
+			   "segment %llu at %#llx ends at %#llx, past the largest image elf2sgxs "
+			   "lays out (%#llx bytes: every page of it is written to the .sgxs)",
 			   (unsigned long long)i, (unsigned long long)ph->p_vaddr,
 			   (unsigned long long)*end, (unsigned long long)max_end);
 	return 0;

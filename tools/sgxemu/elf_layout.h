@@ -13,6 +13,10 @@
 #include "base/compiler.h"
 #include "base/types.h"
 
+/* The largest image (its last segment's end) elf2sgxs lays out: 32 GiB,
+ * every page of which goes into the .sgxs. */
+#define ELF2SGXS_MAX_IMAGE (1ULL << 35)
+
 /* One PT_LOAD segment as enclave pages. */
 struct elf_layout_seg {
 	u64 vaddr;          /* page aligned */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/parse.h"
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
 #include "cpu/platform.h"
@@ -338,22 +339,12 @@ static void *ticker(void *arg)
 
 void exec_ticker_start(void)
 {
-	const char *env = getenv("SGXEMU_TICK_HZ");
 	sigset_t all, old;
 	pthread_t th;
-	char *end;
 
 	if (atomic_exchange(&ticker_running, true))
 		return;
-	if (env && *env) {
-		unsigned long hz = strtoul(env, &end, 10);
-
-		if (*end || hz > 10000) {
-			log_warn("SGXEMU_TICK_HZ='%s' is not a rate from 0 to 10000; using 250", env);
-			hz = 250;
-		}
-		tick_hz = (unsigned int)hz;
-	}
+	tick_hz = (unsigned int)parse_env_count("SGXEMU_TICK_HZ", 0, EXEC_MAX_TICK_HZ, 250);
 	if (!tick_hz)
 		return;
 	/* Signals are the program's business, not the ticker's. */

@@ -496,7 +496,7 @@ TEST(ecreate, gp_size_too_big_64bit)
 	setup(&fx);
 	platform_cpuid(fx.plat, SGX_CPUID, 0, regs);
 	log2 = (regs[3] >> 8) & 0xFF;
-	ASSERT_EQ(log2, 36);
+	ASSERT_EQ(log2, PLATFORM_DEFAULT_MAX_ENCLAVE_SIZE_LOG2);
 	fx.secs_src.baseaddr = 0;
 	fx.secs_src.size = 1ULL << log2;
 	assert_secs_image_gp(&fx);
