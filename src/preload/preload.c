@@ -122,6 +122,7 @@ __thread int shim_depth;
 #define SHIM(type, expr)                     \
 	({                                   \
 		long r_;                     \
+		shim_gate_init();            \
 		shim_depth++;                \
 		r_ = (expr);                 \
 		shim_depth--;                \

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "base/build.h"
 #include "base/compiler.h"
@@ -537,19 +538,38 @@ static void off(const char *why)
 
 static bool gate_ok, gate_inherited;
 
-/**
- * shim_gate_init() - route the emulator's own system calls through the gate.
- *
- * Maps the gate, or finds the one an earlier program of this process left
- * with its filter.  In that case the filter already traps this program's
- * calls (the exec helper's pass-through handler answers them until ours is
- * in place), so this comes before anything else the shim does: every call
- * the emulator makes from here on passes.  SGXEMU_SECCOMP=off skips it.
- */
-void shim_gate_init(void)
+/* A gate an earlier program of this process left, with its filter. */
+static bool gate_left(void)
+{
+	void *page = sys_mmap((void *)GATE_ADDR, GATE_SIZE, PROT_READ,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (!sys_failed(page)) {
+		sys_munmap(page, GATE_SIZE);
+		return false;
+	}
+	/* The helper maps it before the filter's traps can reach us. */
+	return (long)page == -EEXIST &&
+	       *(const volatile u64 *)(GATE_ADDR + GATE_MAGIC_OFF) == GATE_MAGIC;
+}
+
+static void use_gate(bool inherited)
+{
+	gate_inherited = inherited;
+	sys_gate = gate();
+	gate_ok = true;
+}
+
+static void gate_init(void)
 {
 	void *page;
 
+	/* Its filter traps our calls whatever SGXEMU_SECCOMP says now. */
+	if (sys_gate || gate_left()) {
+		use_gate(true);
+		paths();
+		return;
+	}
 	if (!parse_env_bool("SGXEMU_SECCOMP", true))
 		return;
 	paths();
@@ -560,19 +580,37 @@ void shim_gate_init(void)
 	page = sys_mmap((void *)GATE_ADDR, GATE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (sys_failed(page)) {
-		/* The helper maps it before the filter's traps can reach us. */
-		if ((long)page != -EEXIST ||
-		    *(const volatile u64 *)(GATE_ADDR + GATE_MAGIC_OFF) != GATE_MAGIC) {
-			off("the gate's address is taken");
-			return;
-		}
-		gate_inherited = true;
-	} else {
-		memcpy(page, gate_page, GATE_SIZE);
-		sys_mprotect(page, GATE_SIZE, PROT_READ | PROT_EXEC);
+		off("the gate's address is taken");
+		return;
 	}
-	sys_gate = gate();
-	gate_ok = true;
+	memcpy(page, gate_page, GATE_SIZE);
+	sys_mprotect(page, GATE_SIZE, PROT_READ | PROT_EXEC);
+	use_gate(false);
+}
+
+/**
+ * shim_gate_init() - route the emulator's own system calls through the gate.
+ *
+ * Maps the gate, or finds the one an earlier program of this process left
+ * with its filter.  In that case the filter already traps this program's
+ * calls (the exec helper's pass-through handler answers them until ours is
+ * in place), so this comes before anything else the shim does: every call
+ * the emulator makes from here on passes.  SGXEMU_SECCOMP=off skips it.
+ * Once per process, from the shim's constructor or from the first of its
+ * entry points that a library loaded before it calls.  A sanitizer's
+ * runtime does so before the C library has even set up the environment:
+ * then only an inherited gate is taken, and the rest waits.
+ */
+void shim_gate_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (!environ) {
+		if (!sys_gate && gate_left())
+			use_gate(true);
+		return;
+	}
+	pthread_once(&once, gate_init);
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/build.h"
 #include "base/file.h"
 #include "harness.h"
 
@@ -660,7 +661,9 @@ TEST(cli, environment_under_the_shim)
 	unsetenv("SGXEMU_EPC_SIZE");
 	/* Preloaded without `sgxemu run`, which checks first. */
 	setenv("SGXEMU_NR_LPS", "4294967297", 1);
-	setenv("LD_PRELOAD", TEST_PRELOAD, 1);
+	/* (A sanitizer's runtime comes first, as `sgxemu run` puts it.) */
+	setenv("LD_PRELOAD", *SGXEMU_SANITIZER_RUNTIME ? SGXEMU_SANITIZER_RUNTIME ":" TEST_PRELOAD
+						       : TEST_PRELOAD, 1);
 	r.status = harness_run(direct, r.out, sizeof(r.out), r.err, sizeof(r.err));
 	unsetenv("LD_PRELOAD");
 	unsetenv("SGXEMU_NR_LPS");

@@ -640,6 +640,58 @@ TEST_T(exec, two_threads_100k, 120)
 	}
 }
 
+struct unmapper_arg {
+	uint64_t tcs;
+	int bad;
+};
+
+/* What AddressSanitizer's runtime does as each of its threads exits: take
+ * down whatever sigaltstack the thread has, behind the emulator's back. */
+static void *unmapper_thread(void *p)
+{
+	struct unmapper_arg *u = p;
+	struct sgx_enclave_run run;
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	stack_t off = { .ss_flags = SS_DISABLE }, old;
+
+	if (xf_call(u->tcs, &op, &run) || run.function != EEXIT)
+		u->bad = 1;
+	if (syscall(SYS_sigaltstack, &off, &old) || (old.ss_flags & SS_DISABLE) ||
+	    munmap(old.ss_sp, old.ss_size))
+		u->bad = 1;
+	return NULL;
+}
+
+/* Threads that unmap their sigaltstack as they exit leave every other
+ * thread's TCB intact: new threads reuse what they left, and an AEX, a
+ * kick and a call on another thread all still work. */
+TEST(exec, threads_that_unmap_their_sigaltstack)
+{
+	struct encl_op op = { .type = ENCL_OP_UD2, .exc_skip = 2 };
+	struct unmapper_arg u = { 0 };
+	struct counter_arg c = { 0 };
+	static struct xf x;
+	pthread_t th;
+	int i;
+
+	xf_setup(&x);
+	u.tcs = c.tcs = xf_tcs(&x, 1);
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(pthread_create(&th, NULL, unmapper_thread, &u), 0);
+		ASSERT_EQ(pthread_join(th, NULL), 0);
+		ASSERT_EQ(u.bad, 0);
+		/* Something else may now live where the stack was. */
+		if (i % 2)
+			ASSERT_TRUE(mmap(NULL, 256 << 10, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED);
+	}
+	ASSERT_EQ(call_handling(xf_tcs(&x, 0), &op), 1);
+	ASSERT_EQ(op.r0, 1);
+	ASSERT_EQ(pthread_create(&th, NULL, counter_thread, &c), 0);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	ASSERT_EQ(c.bad, 0);
+}
+
 static volatile int gp_calls, gp_code;
 
 static void gp_handler(int sig, siginfo_t *info, void *ucv)

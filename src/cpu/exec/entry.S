@@ -110,13 +110,15 @@ exec_signal_entry:
 	xor %ebx, %ebx
 	/* (%rsp): whether the signal interrupted enclave code. */
 	movq $0, (%rsp)
-	/* uc->uc_stack.ss_sp: the TCB, if this thread has one. */
+	/* uc->uc_stack.ss_sp: the TCB's tag, if this thread has one. */
 	mov 16(%rdx), %rax
 	test %rax, %rax
 	jz 6f
 	movabs $TCB_MAGIC, %rcx
-	cmp %rcx, TCB_OFF_MAGIC(%rax)
-	je 7f
+	cmp %rcx, (%rax)
+	jne 6f
+	mov TCB_TAG_OFF_TCB(%rax), %rax
+	jmp 7f
 6:	call tcb_by_tid
 	test %rax, %rax
 	jz 2f

@@ -657,8 +657,11 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 {
 	bool was_in = from_enclave != 0;
 
-	if (t)
-		build_unpoison_stack(t + 1, __builtin_frame_address(0));
+	/* (Only on the TCB's own stack: a thread found by its id may run
+	 * this on a program's.) */
+	if (t && (u8 *)__builtin_frame_address(0) > (u8 *)t + TCB_HDR_SIZE &&
+	    (u8 *)__builtin_frame_address(0) < (u8 *)t + TCB_REGION_SIZE)
+		build_unpoison_stack((u8 *)t + TCB_HDR_SIZE, __builtin_frame_address(0));
 	t = signal_in(sig, info, uc, t, was_in);
 	if (t && (was_in || !t->in_emu)) {
 		enclu_unpin_all(t);

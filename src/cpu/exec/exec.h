@@ -12,9 +12,18 @@
 #define SGXEMU_CPU_EXEC_EXEC_H
 
 #define TCB_MAGIC 0x3142435445584753 /* "SGXETCB1" */
-/* The TCB sits at the base of this region; the rest is the thread's
- * sigaltstack, where every emulator handler runs. */
+/*
+ * A TCB region: the TCB in its first TCB_HDR_SIZE bytes, then the thread's
+ * sigaltstack, where every emulator handler runs.  Only the stack is
+ * installed as the sigaltstack, because a program may unmap whatever
+ * sigaltstack its exiting thread has (AddressSanitizer's runtime does) and
+ * the TCB must outlive its thread: other threads read it.  The stack's
+ * base holds a struct tcb_tag that leads back to the TCB.
+ */
 #define TCB_REGION_SIZE (256UL << 10)
+#define TCB_HDR_SIZE (32UL << 10)
+#define TCB_STACK_SIZE (TCB_REGION_SIZE - TCB_HDR_SIZE)
+#define TCB_TAG_OFF_TCB 8
 #define TCB_XSAVE_MAX 16384
 
 /* Offsets entry.S relies on; asserted in tcb.c. */
@@ -58,6 +67,12 @@ struct epc_page;
 
 /* Consecutive retries of one faulting access before it is delivered. */
 #define EXEC_MAX_RETRIES 100000
+
+/* At the base of a TCB's sigaltstack. */
+struct tcb_tag {
+	u64 magic;              /* TCB_MAGIC */
+	struct tcb *tcb;
+};
 
 struct tcb {
 	u64 magic;

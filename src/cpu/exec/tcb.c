@@ -36,7 +36,9 @@ STATIC_ASSERT_OFFSET(struct exec_frame, fsbase, FRAME_OFF_FS);
 STATIC_ASSERT_OFFSET(struct exec_frame, gsbase, FRAME_OFF_GS);
 STATIC_ASSERT_OFFSET(struct exec_frame, tcb, FRAME_OFF_TCB);
 STATIC_ASSERT_SIZE(struct exec_frame, FRAME_SIZE);
-_Static_assert(sizeof(struct tcb) < TCB_REGION_SIZE / 4, "TCB leaves too little stack");
+_Static_assert(sizeof(struct tcb) <= TCB_HDR_SIZE, "the TCB outgrows its header");
+_Static_assert(TCB_HDR_SIZE % 4096 == 0 && TCB_STACK_SIZE >= 128 << 10, "bad TCB region");
+STATIC_ASSERT_OFFSET(struct tcb_tag, tcb, TCB_TAG_OFF_TCB);
 /* entry.S reads uc->uc_stack.ss_sp at offset 16. */
 STATIC_ASSERT_OFFSET(ucontext_t, uc_stack.ss_sp, 16);
 
@@ -62,6 +64,43 @@ static bool thread_gone(int tid)
 	       -ESRCH;
 }
 
+static void *tcb_stack(struct tcb *t)
+{
+	return (u8 *)t + TCB_HDR_SIZE;
+}
+
+/* The TCB whose stack is @ss_sp, or NULL: a program's own sigaltstack. */
+static struct tcb *tcb_of_stack(void *ss_sp)
+{
+	struct tcb_tag *tag = ss_sp;
+
+	return tag && tag->magic == TCB_MAGIC ? tag->tcb : NULL;
+}
+
+/*
+ * Whether the stack of @t, whose thread exited, is still there to reuse,
+ * or can be put back.  The exiting thread's program may have unmapped it
+ * (the TCB itself is never installed as a stack, so it stays), and what
+ * was mapped there since is not ours.
+ */
+static bool tcb_stack_back(struct tcb *t)
+{
+	u8 *s = tcb_stack(t), vec[TCB_STACK_SIZE / 4096];
+	void *p = sys_mmap(s, TCB_STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == s)
+		return true;
+	if (!sys_failed(p)) {
+		/* A kernel before 4.17 took the flag for a hint. */
+		sys_munmap(p, TCB_STACK_SIZE);
+		return false;
+	}
+	/* Something is mapped there: ours, if all of it is and it is tagged. */
+	return !sys_call6(SYS_mincore, (long)s, TCB_STACK_SIZE, (long)vec, 0, 0, 0) &&
+	       tcb_of_stack(s) == t;
+}
+
 /*
  * A TCB region a thread that exited left, or a new one.  A thread's exit
  * is not announced (a raw clone() has no pthread destructor), so a region
@@ -83,10 +122,14 @@ static void *tcb_region(bool *registered)
 		 * enclave: its counts stay where they are. */
 		if (!atomic_load(&t->unused) && t->tid && !t->in_enclave && thread_gone(t->tid))
 			atomic_compare_exchange_strong(&t->unused, &no, true);
-		if (atomic_exchange(&t->unused, false)) {
+		if (!atomic_exchange(&t->unused, false))
+			continue;
+		if (tcb_stack_back(t)) {
 			*registered = true;
 			return t;
 		}
+		/* Retired for good: never unused again, nor anyone's. */
+		t->tid = 0;
 	}
 	*registered = false;
 	p = sys_mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -98,23 +141,24 @@ static void *tcb_region(bool *registered)
 static struct tcb *tcb_lookup(void)
 {
 	stack_t ss;
-	struct tcb *t;
 
-	if (sys_sigaltstack(NULL, &ss) || (ss.ss_flags & SS_DISABLE) || !ss.ss_sp)
+	if (sys_sigaltstack(NULL, &ss) || (ss.ss_flags & SS_DISABLE))
 		return NULL;
-	t = ss.ss_sp;
-	return t->magic == TCB_MAGIC ? t : NULL;
+	return tcb_of_stack(ss.ss_sp);
 }
 
 /* Fill a new or reused region @p for the calling thread. */
 static struct tcb *tcb_setup(void *p, bool registered)
 {
 	struct tcb *t = p;
+	struct tcb_tag *tag = tcb_stack(t);
 	int i;
 
 	/* A reused region starts afresh; its registry slot stays. */
 	memset(t, 0, offsetof(struct tcb, xsave));
 	t->magic = TCB_MAGIC;
+	tag->magic = TCB_MAGIC;
+	tag->tcb = t;
 	t->tid = gettid_();
 	/* A thread that exited left its id behind, and ids are reused. */
 	for (i = 0; i < TCB_MAX; i++) {
@@ -172,8 +216,8 @@ struct tcb *tcb_current(void)
 	p = tcb_region(&registered);
 	if (!p)
 		return NULL;
-	ss.ss_sp = p;
-	ss.ss_size = TCB_REGION_SIZE;
+	ss.ss_sp = tcb_stack(p);
+	ss.ss_size = TCB_STACK_SIZE;
 	ss.ss_flags = 0;
 	/* What the thread had is the application's from now on. */
 	if (sys_sigaltstack(&ss, &app)) {
@@ -210,8 +254,8 @@ struct tcb *tcb_current_in_handler(ucontext_t *uc)
 	t = tcb_setup(p, registered);
 	t->app_ss = uc->uc_stack;
 	t->app_ss.ss_flags &= ~SS_ONSTACK;
-	uc->uc_stack.ss_sp = p;
-	uc->uc_stack.ss_size = TCB_REGION_SIZE;
+	uc->uc_stack.ss_sp = tcb_stack(p);
+	uc->uc_stack.ss_size = TCB_STACK_SIZE;
 	uc->uc_stack.ss_flags = 0;
 	exec_adopt_mask(t, (u64 *)(void *)&uc->uc_sigmask);
 	return t;
@@ -254,11 +298,9 @@ void exec_unpark(int tid)
 
 struct tcb *tcb_from_ucontext(const ucontext_t *uc)
 {
-	struct tcb *t = uc->uc_stack.ss_sp;
-
-	if (!t || (uc->uc_stack.ss_flags & SS_DISABLE) || t->magic != TCB_MAGIC)
+	if (uc->uc_stack.ss_flags & SS_DISABLE)
 		return NULL;
-	return t;
+	return tcb_of_stack(uc->uc_stack.ss_sp);
 }
 
 /* Linux's flag for a stack that is disarmed while a handler runs on it. */
@@ -366,12 +408,7 @@ void exec_fork_child(void)
 	/* The parent's ticker is not the child's. */
 	atomic_store(&ticker_running, false);
 	int tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0), i;
-	stack_t ss;
-	struct tcb *self = NULL;
-
-	if (!sys_sigaltstack(NULL, &ss) && !(ss.ss_flags & SS_DISABLE) && ss.ss_sp &&
-	    ((struct tcb *)ss.ss_sp)->magic == TCB_MAGIC)
-		self = ss.ss_sp;
+	struct tcb *self = tcb_lookup();
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
 

@@ -402,15 +402,18 @@ static int clone_notls(void)
 static void *altstack_first(void *arg)
 {
 	static char alt[65536];
-	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) }, back;
+	stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt) }, back, had;
 	struct encl_op op = { .type = ENCL_OP_COMPUTE, .a = 100, .b = 7 };
 	const struct encl *e = arg;
 
-	CHECK(syscall(SYS_sigaltstack, &ss, NULL) == 0, "sigaltstack");
+	CHECK(syscall(SYS_sigaltstack, &ss, &had) == 0, "sigaltstack");
 	raw_eenter(&op, e->tcs[1]);
 	CHECK(op.r0 != 0, "compute");
 	/* The program still sees its own sigaltstack. */
 	CHECK(syscall(SYS_sigaltstack, NULL, &back) == 0 && back.ss_sp == alt, "sigaltstack back");
+	/* What the thread had goes back: a sanitizer's runtime unmaps an
+	 * exiting thread's sigaltstack, which must not be our static one. */
+	CHECK(syscall(SYS_sigaltstack, &had, NULL) == 0, "sigaltstack restored");
 	return (void *)(uintptr_t)op.r0;
 }
 
@@ -444,6 +447,16 @@ static void on_usr1(int sig)
 	usr1_seen++;
 }
 
+/* What a new thread's sigaltstack is: none, or a sanitizer runtime's. */
+static stack_t fresh_altstack;
+
+static void *read_altstack(void *arg)
+{
+	(void)arg;
+	CHECK(syscall(SYS_sigaltstack, NULL, &fresh_altstack) == 0, "sigaltstack");
+	return NULL;
+}
+
 static void *first_enclu(void *arg)
 {
 	const struct encl *e = arg;
@@ -453,8 +466,9 @@ static void *first_enclu(void *arg)
 	/* The first thing this thread does is enter, then loop inside while
 	 * signals arrive: the emulator's stack must still be there. */
 	raw_eenter(&op, e->tcs[1]);
-	CHECK(syscall(SYS_sigaltstack, NULL, &ss) == 0 && (ss.ss_flags & SS_DISABLE),
-	      "the thread's own sigaltstack is still none");
+	CHECK(syscall(SYS_sigaltstack, NULL, &ss) == 0 && ss.ss_flags == fresh_altstack.ss_flags &&
+		      ss.ss_size == fresh_altstack.ss_size,
+	      "the thread's own sigaltstack is still what a new thread has");
 	return NULL;
 }
 
@@ -474,16 +488,22 @@ static int sdk_calls(void)
 	      "mprotect len 0, unaligned");
 	printf("mprotect of length 0: 0\n");
 	signal(SIGUSR1, on_usr1);
+	pthread_create(&th, NULL, read_altstack, NULL);
+	pthread_join(th, NULL);
 	pthread_create(&th, NULL, first_enclu, &e);
 	while (!atomic_load(&forever[1]))
 		sched_yield();
+	/* One at a time: a second SIGUSR1 pending merges with the first. */
 	for (i = 0; i < 20; i++) {
+		int seen = usr1_seen, waits;
+
 		pthread_kill(th, SIGUSR1);
-		usleep(2000);
+		for (waits = 0; usr1_seen == seen && waits < 5000; waits++)
+			usleep(1000);
 	}
 	atomic_store(&forever[0], 1);
 	pthread_join(th, NULL);
-	CHECK(usr1_seen == 20 || usr1_seen > 0, "SIGUSR1 seen %d times", usr1_seen);
+	CHECK(usr1_seen == 20, "SIGUSR1 seen %d times", usr1_seen);
 	CHECK(op3(&e, 0, ENCL_OP_COMPUTE, 1000, 3, 0) == op3(&e, 2, ENCL_OP_COMPUTE, 1000, 3, 0),
 	      "the enclave's memory after the signals");
 	printf("first act a raw ENCLU: %d signals taken inside\n", usr1_seen);
