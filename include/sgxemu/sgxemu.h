@@ -67,6 +67,16 @@ struct sgxemu_platform_options {
 	 * ECREATE refuses the attribute.  A VM has it only if its host does.
 	 */
 	int aexnotify;
+	/*
+	 * The host machine to run on (`sgxemu machine`): NULL for
+	 * $SGXEMU_MACHINE, else the one running at the default place, else a
+	 * private machine; "none" for a private machine; or a machine's
+	 * socket.  On a machine, the EPC size, LPs, features, launch policy
+	 * and state directory are the machine's: setting one that differs
+	 * (any launch policy) fails with -EPERM.
+	 */
+	const char *machine;
+	int vm_host;             /* 1: this platform hosts a VM (the machine lists it so) */
 };
 
 /* Check a launch policy string; -EINVAL with sgxemu_last_error() if bad. */

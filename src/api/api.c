@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* libsgxemu: platforms, enclave loading, entry and signals. */
 #include <asm/sgx.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include "cpu/crypto.h"
 #include "cpu/exec/exec.h"
 #include "drv/drv.h"
+#include "drv/machine.h"
 #include "virt/virt.h"
 #include "sgxemu/le.h"
 #include "sgxemu/sgxemu.h"
@@ -87,13 +89,8 @@ const char *sgxemu_last_error(void)
 	return last_error;
 }
 
-/*
- * "allow-all" or "allow=HASH[,HASH...]": *@allow_all, or the hashes in a
- * new array in *@hashes (*@n of them).  Return: 0, -EINVAL (with @why) or
- * -ENOMEM.
- */
-static int parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
-			unsigned int *n, char *why, size_t whylen)
+int api_parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
+		     unsigned int *n, char *why, size_t whylen)
 {
 	const char *p;
 	unsigned int count = 1, i;
@@ -140,7 +137,7 @@ int sgxemu_launch_policy_check(const char *policy)
 	unsigned int n;
 	bool all;
 	char why[160];
-	int err = parse_policy(policy, &all, &hashes, &n, why, sizeof(why));
+	int err = api_parse_policy(policy, &all, &hashes, &n, why, sizeof(why));
 
 	free(hashes);
 	return err ? fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err)) : 0;
@@ -156,8 +153,12 @@ static void cpuid_limits(struct platform_config *cfg, const struct sgxemu_platfo
 		cfg->max_enclave_size_log2 = opts->max_enclave_size_log2;
 }
 
-/* Give @p, whose platform exists, its driver, launch policy and LE. */
-static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform_options *opts)
+/*
+ * Give @p, whose platform exists, its driver, launch policy and LE; on the
+ * machine @m (which the driver takes over) if not NULL, whose policy it is.
+ */
+static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform_options *opts,
+			 struct machine *m)
 {
 	u8 (*hashes)[SGX_HASH_SIZE];
 	unsigned int nr_hashes;
@@ -166,28 +167,47 @@ static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform
 	int err;
 
 	pthread_mutex_init(&p->le_lock, NULL);
-	err = parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes, why,
-			   sizeof(why));
-	if (err)
+	err = api_parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes,
+			       why, sizeof(why));
+	if (err) {
+		machine_detach(m);
 		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
+	}
 	if (opts && opts->launch_enclave) {
 		p->le_path = strdup(opts->launch_enclave);
 		if (!p->le_path) {
 			free(hashes);
+			machine_detach(m);
 			return fail(-ENOMEM, "out of memory");
 		}
 	}
 	api_fdtable_init();
 	err = drv_create(p->plat, &p->drv);
+	if (err)
+		machine_detach(m);
+	else if (m)
+		err = drv_use_machine(p->drv, m);
 	if (!err && !p->vm)
 		vepc_register(p->drv);
-	if (!err)
+	if (!err && m)
+		err = drv_set_launch_policy(p->drv, machine_config(m)->allow_all,
+					    (const u8(*)[SGX_HASH_SIZE])machine_config(m)->signers,
+					    machine_config(m)->nr_signers);
+	else if (!err)
 		err = drv_set_launch_policy(p->drv, allow_all, (const u8(*)[SGX_HASH_SIZE])hashes,
 					    nr_hashes);
 	free(hashes);
 	if (err)
 		return fail(err, "cannot set up the driver: %s", strerror(-err));
 	return 0;
+}
+
+/* Set by the preload shim in its own copy of the library. */
+static bool shim_here;
+
+void api_shim_here(void)
+{
+	shim_here = true;
 }
 
 void sgxemu_after_fork(void)
@@ -214,12 +234,19 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct platform_config cfg;
 	struct sgxemu_platform *p;
+	struct machine *m = NULL;
 	char why[256];
 	int err;
 
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
+	/* Two emulators in one process would each take the other's signals,
+	 * sigaltstacks and Syscall User Dispatch for the program's. */
+	if (!shim_here && dlsym(RTLD_DEFAULT, "sgxemu_shim_marker"))
+		return fail(-EBUSY, "%s is linked with libsgxemu, which emulates SGX itself: run "
+				    "it directly, not under sgxemu run, stat or vm",
+			    program_invocation_short_name);
 	pthread_once(&once, atfork_once);
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -237,12 +264,18 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		cfg.lc_locked = opts->lc_locked != 0;
 		cpuid_limits(&cfg, opts);
 	}
+	err = api_machine_attach(opts, &cfg, &m);
+	if (err) {
+		free(p);
+		return err;
+	}
 	err = platform_create(&cfg, &p->plat, why, sizeof(why));
 	if (err) {
+		machine_detach(m);
 		free(p);
 		return fail(err, "%s", why);
 	}
-	err = attach_driver(p, opts);
+	err = attach_driver(p, opts, m);
 	if (err) {
 		sgxemu_platform_destroy(p);
 		return err;
@@ -328,7 +361,7 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	p->plat = vm_platform(p->vm);
 	p->host = host;
 	atomic_fetch_add(&host->nr_guests, 1);
-	err = attach_driver(p, opts);
+	err = attach_driver(p, opts, NULL);
 	if (err) {
 		sgxemu_platform_destroy(p);
 		return err;

@@ -14,6 +14,29 @@ void api_fdtable_init(void);
 /* The driver's enclave behind @e (for tests that reach into the driver). */
 struct encl *api_enclave_encl(struct sgxemu_enclave *e);
 
+/*
+ * A launch policy, "allow-all" or "allow=HASH[,HASH...]": *@allow_all, or
+ * the hashes in a new array in *@hashes (*@n of them).
+ * Return: 0, -EINVAL (with @why) or -ENOMEM.
+ */
+int api_parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
+		     unsigned int *n, char *why, size_t whylen);
+
+struct machine;
+struct platform_config;
+/*
+ * The machine a new platform with @opts runs on (machine.c): *@out NULL
+ * for a private one; else @cfg takes the machine's configuration.
+ * Return: 0, or -errno with sgxemu_last_error() (options that are the
+ * machine's to choose, a named machine that is not there).
+ */
+int api_machine_attach(const struct sgxemu_platform_options *opts, struct platform_config *cfg,
+		       struct machine **out);
+/* The preload shim says this copy of the library is its own. */
+void api_shim_here(void);
+/* Where descriptors the program should not touch start (device.c). */
+int api_fd_floor(void);
+
 /* Set sgxemu_last_error() and return @err. */
 int api_fail(int err, const char *fmt, ...) __printf(2, 3);
 

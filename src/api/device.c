@@ -38,6 +38,11 @@ void sgxemu_set_fd_floor(int first)
 	atomic_store(&fd_floor, first > 0 ? first : 0);
 }
 
+int api_fd_floor(void)
+{
+	return atomic_load(&fd_floor);
+}
+
 /* Renumber a new descriptor to the floor, if one is set and it can be. */
 static int to_floor(int fd)
 {

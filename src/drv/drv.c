@@ -8,6 +8,7 @@
 
 #include "base/sys.h"
 #include "drv/encl.h"
+#include "drv/machine.h"
 
 void drv_nap(void)
 {
@@ -86,10 +87,11 @@ static void reinit_lock(pthread_mutex_t *m)
 	pthread_mutex_init(m, NULL);
 }
 
-/* The EPC page @epc held for the parent: the child's driver may use it. */
+/* The EPC page @epc held for the parent: a private driver's child may use
+ * it (its machine is a copy); a machine's page stays the parent's. */
 static void forget(struct drv *drv, void *epc)
 {
-	if (epc && !platform_epc_forget(drv->plat, epc)) {
+	if (epc && !platform_epc_forget(drv->plat, epc) && !drv->mach) {
 		drv->free[drv->nr_free++] = (u64)platform_epc_index(drv->plat, epc);
 		paging_note_free(drv, drv->nr_free);
 	}
@@ -116,6 +118,8 @@ void drv_fork_reset(struct drv *drv)
 		sys_close(drv->wake_fd);
 	drv->wake_fd = -1;
 	drv->reclaimer_running = false;
+	if (drv->mach)
+		machine_fork_child(drv->mach);
 	/* Every enclave here is the parent's; their EPC pages, and the VA
 	 * pages that hold versions of their evicted ones, are the child's to
 	 * use (its machine is a copy). */
@@ -144,8 +148,24 @@ void drv_destroy(struct drv *drv)
 	paging_destroy(drv);
 	pthread_mutex_destroy(&drv->lock);
 	launch_destroy(&drv->launch);
+	machine_detach(drv->mach);
 	free(drv->free);
 	free(drv);
+}
+
+int drv_use_machine(struct drv *drv, struct machine *m)
+{
+	const struct machine_config *c = machine_config(m);
+	int err;
+
+	if (c->nr_lps != platform_config(drv->plat)->nr_lps ||
+	    c->epc_size != platform_epc_pages(drv->plat) * SGX_PAGE_SIZE)
+		return -EINVAL;
+	err = launch_share(&drv->launch, m);
+	if (err)
+		return err;
+	drv->mach = m;
+	return 0;
 }
 
 struct platform *drv_platform(const struct drv *drv)
@@ -157,6 +177,8 @@ u64 drv_epc_free_pages(struct drv *drv)
 {
 	u64 n;
 
+	if (drv->mach)
+		return machine_epc_free(drv->mach);
 	pthread_mutex_lock(&drv->lock);
 	n = drv->nr_free;
 	pthread_mutex_unlock(&drv->lock);
@@ -168,11 +190,18 @@ void *drv_epc_alloc(struct drv *drv)
 	void *page = NULL;
 	u64 left;
 
-	pthread_mutex_lock(&drv->lock);
-	if (drv->nr_free)
-		page = platform_epc_page(drv->plat, drv->free[--drv->nr_free]);
-	left = drv->nr_free;
-	pthread_mutex_unlock(&drv->lock);
+	if (drv->mach) {
+		s64 i = machine_epc_take(drv->mach);
+
+		page = i < 0 ? NULL : platform_epc_page(drv->plat, (u64)i);
+		left = machine_epc_free(drv->mach);
+	} else {
+		pthread_mutex_lock(&drv->lock);
+		if (drv->nr_free)
+			page = platform_epc_page(drv->plat, drv->free[--drv->nr_free]);
+		left = drv->nr_free;
+		pthread_mutex_unlock(&drv->lock);
+	}
 	paging_note_free(drv, left);
 	return page;
 }
@@ -186,6 +215,10 @@ void drv_epc_free(struct drv *drv, void *page)
 	/* Back to its home storage before anyone else gets it. */
 	if (platform_epc_bind(drv->plat, page, NULL))
 		return;
+	if (drv->mach) {
+		machine_epc_give(drv->mach, (u64)i);
+		return;
+	}
 	pthread_mutex_lock(&drv->lock);
 	drv->free[drv->nr_free++] = (u64)i;
 	pthread_mutex_unlock(&drv->lock);

@@ -39,6 +39,15 @@ struct drv_lp_stats {
 /* Return: 0, or -EINVAL for an LP the platform does not have. */
 int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out) __must_check;
 
+/*
+ * Make @drv a client of the host machine @m (drv/machine.h), which it then
+ * owns: EPC pages come from the machine, the LPs' hash caches and counters
+ * are the machine's.  Before any enclave exists.
+ * Return: 0, or -EINVAL if the platform is not configured as the machine.
+ */
+struct machine;
+int drv_use_machine(struct drv *drv, struct machine *m) __must_check;
+
 /* Pages evicted (EWB) and reloaded (ELDU) by this driver so far. */
 void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded);
 

@@ -15,6 +15,9 @@
 
 struct drv {
 	struct platform *plat;
+	/* The host machine whose EPC pages this driver holds (machine.h), or
+	 * NULL: the EPC is this driver's alone, its free pages on @free. */
+	struct machine *mach;
 	pthread_mutex_t lock;       /* protects free, nr_free */
 	u64 *free;                  /* free EPC page indices, a stack */
 	u64 nr_free;
@@ -46,6 +49,7 @@ struct drv {
 	struct drv_encl_stats history[64];
 	unsigned int nr_history;
 	int wake_fd;
+	atomic_bool reclaim_kicked;     /* woken, and not yet run since */
 	atomic_bool stop;
 	bool reclaimer_running;
 	pthread_t reclaimer;

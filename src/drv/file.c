@@ -30,6 +30,7 @@
 #include "base/overflow.h"
 #include "base/sys.h"
 #include "drv/encl.h"
+#include "drv/machine.h"
 #include "drv/uaccess.h"
 #include "sgxemu/sgx_seed.h"
 
@@ -319,6 +320,9 @@ int drv_open(struct drv *drv, enum drv_node node, struct drv_file **out)
 
 	if (node == DRV_NODE_VEPC && !drv->vepc_fops)
 		return -ENODEV;
+	/* The node's permissions, as the machine's configuration sets them. */
+	if (node == DRV_NODE_PROVISION && drv->mach && !machine_may_provision(drv->mach))
+		return -EACCES;
 	f = file_alloc();
 	if (!f)
 		return -ENOMEM;

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "cpu/crypto.h"
 #include "drv/encl.h"
+#include "drv/machine.h"
 
 int launch_init(struct launch *l, unsigned int nr_lps)
 {
@@ -28,15 +29,45 @@ int launch_init(struct launch *l, unsigned int nr_lps)
 	return 0;
 }
 
-void launch_destroy(struct launch *l)
+static void free_lps(struct launch *l)
 {
 	unsigned int i;
 
+	if (l->shared)
+		return;
 	for (i = 0; i < l->nr_lps; i++)
 		pthread_mutex_destroy(&l->lps[i].lock);
 	free(l->lps);
+}
+
+void launch_destroy(struct launch *l)
+{
+	free_lps(l);
 	free(l->allowed);
 	memset(l, 0, sizeof(*l));
+}
+
+int launch_share(struct launch *l, struct machine *m)
+{
+	if (machine_config(m)->nr_lps != l->nr_lps)
+		return -EINVAL;
+	free_lps(l);
+	l->lps = machine_lp(m, 0);
+	l->shared = true;
+	return 0;
+}
+
+/*
+ * Lock @c.  A machine's lock is robust: if a client died holding it (in
+ * the middle of the writes, maybe), the cache no longer knows what the
+ * MSRs hold.
+ */
+static void lp_lock(struct launch_lp *c)
+{
+	if (pthread_mutex_lock(&c->lock) == EOWNERDEAD) {
+		c->known = false;
+		pthread_mutex_consistent(&c->lock);
+	}
 }
 
 static bool allowed(const struct launch *l, const u8 mrsigner[SGX_HASH_SIZE])
@@ -52,16 +83,36 @@ static bool allowed(const struct launch *l, const u8 mrsigner[SGX_HASH_SIZE])
 }
 
 /*
+ * A machine's MSRs are one set, which the cache records; this process's
+ * model of the LP catches up with what other clients wrote, as no write
+ * of the machine's (it happened already).
+ */
+static void sync_msrs(struct lp *lp, const u64 hash[4])
+{
+	unsigned int i;
+	u64 v;
+
+	for (i = 0; i < 4; i++)
+		/* (Read-only MSRs hold what the cache read from them.) */
+		if (!lp_rdmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, &v) && v != hash[i] &&
+		    lp_wrmsr(lp, MSR_IA32_SGXLEPUBKEYHASH0 + i, hash[i]))
+			return;
+}
+
+/*
  * Make the LP's MSRs hold @want unless the cache says they do (or @force).
  * With the hash locked the writes fault; the cache then learns what the
  * MSRs hold, and EINIT decides.
  */
-static void update_hash(struct launch_lp *c, struct lp *lp, const u64 want[4], bool force)
+static void update_hash(struct launch_lp *c, struct lp *lp, const u64 want[4], bool force,
+			bool shared)
 {
 	unsigned int i;
 
 	if (c->known && !force && !memcmp(c->hash, want, sizeof(c->hash))) {
 		c->stats.cache_hits++;
+		if (shared)
+			sync_msrs(lp, c->hash);
 		return;
 	}
 	for (i = 0; i < 4; i++) {
@@ -102,19 +153,19 @@ static struct launch_lp *this_lp(struct drv *drv, struct lp **lp)
  * cache's back) and while EINIT reports an unmasked event.
  * Context: @c->lock held.
  */
-static int cached_einit(struct launch_lp *c, struct lp *lp, const u64 want[4],
+static int cached_einit(struct launch_lp *c, bool shared, struct lp *lp, const u64 want[4],
 			const struct sgx_sigstruct *sig, void *secs, struct sgx_einittoken *tok)
 {
 	bool forced = false;
 	int ret = 0, tries;
 
-	update_hash(c, lp, want, false);
+	update_hash(c, lp, want, false, shared);
 	for (tries = 0; tries < 1000; tries++) {
 		ret = encls_einit(lp, (struct sgx_sigstruct *)sig, secs, tok);
 		c->stats.einits++;
 		if (ret == SGX_INVALID_EINITTOKEN && !forced) {
 			forced = true;
-			update_hash(c, lp, want, true);
+			update_hash(c, lp, want, true, shared);
 			continue;
 		}
 		if (ret != SGX_UNMASKED_EVENT)
@@ -131,8 +182,9 @@ int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs
 	int ret;
 
 	c = this_lp(drv, &lp);
-	pthread_mutex_lock(&c->lock);
-	ret = cached_einit(c, lp, lehash, sig, secs, (struct sgx_einittoken *)token);
+	lp_lock(c);
+	ret = cached_einit(c, drv_launch(drv)->shared, lp, lehash, sig, secs,
+			   (struct sgx_einittoken *)token);
 	pthread_mutex_unlock(&c->lock);
 	*ran_on = lp;
 	return ret;
@@ -153,7 +205,7 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	memcpy(want, mrsigner, sizeof(want));
 	c = this_lp(drv, &lp);
-	pthread_mutex_lock(&c->lock);
+	lp_lock(c);
 	if (!allowed(l, mrsigner) && token && le_signer && allowed(l, le_signer)) {
 		/* Not listed, but it carries a token: EINIT checks the token's
 		 * MAC under the key of the LE whose hash the MSRs hold. */
@@ -170,7 +222,7 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 			hex);
 		return -EPERM;
 	}
-	ret = cached_einit(c, lp, want, sig, secs, tok);
+	ret = cached_einit(c, l->shared, lp, want, sig, secs, tok);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -200,7 +252,7 @@ int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out)
 
 	if (lp >= l->nr_lps)
 		return -EINVAL;
-	pthread_mutex_lock(&l->lps[lp].lock);
+	lp_lock(&l->lps[lp]);
 	*out = l->lps[lp].stats;
 	pthread_mutex_unlock(&l->lps[lp].lock);
 	return 0;

@@ -12,24 +12,34 @@
 #include "arch/sgx_arch.h"
 #include "drv/drv.h"
 
-/* One per logical processor. */
+/*
+ * One per logical processor.  A private driver's are its own; a machine
+ * client's are the machine's (machine.h), in memory every client shares,
+ * where @lock is robust and process-shared.
+ */
 struct launch_lp {
 	pthread_mutex_t lock;       /* held across the MSR compare, writes and EINIT */
 	bool known;                 /* hash holds what the MSRs hold */
 	u64 hash[4];
-	struct drv_lp_stats stats;
+	struct drv_lp_stats stats;  /* under @lock */
 };
 
 struct launch {
 	unsigned int nr_lps;
 	struct launch_lp *lps;
+	bool shared;                /* @lps are a machine's */
 	bool allow_all;             /* the default: every signer */
 	unsigned int nr_allowed;
 	u8 (*allowed)[SGX_HASH_SIZE];
 };
 
+struct machine;
+
 int launch_init(struct launch *l, unsigned int nr_lps) __must_check;
 void launch_destroy(struct launch *l);
+/* From now on @l's LPs are those of the machine @m (one cache, one set of
+ * counters for every client).  Return: 0, or -EINVAL if the counts differ. */
+int launch_share(struct launch *l, struct machine *m) __must_check;
 
 /*
  * EINIT of the enclave with SECS @secs on the LP this thread runs on

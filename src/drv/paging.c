@@ -37,6 +37,7 @@
 #include "base/log.h"
 #include "base/sys.h"
 #include "drv/encl.h"
+#include "drv/machine.h"
 
 #define BATCH 16
 
@@ -190,7 +191,8 @@ void paging_fork_reset(struct drv *drv)
 	for (i = 0; i < drv->nr_vas; i++) {
 		void *epc = va_at(drv, i)->epc;
 
-		if (!platform_epc_forget(drv->plat, epc))
+		/* (A machine's pages stay the parent's.) */
+		if (!platform_epc_forget(drv->plat, epc) && !drv->mach)
 			drv->free[drv->nr_free++] = (u64)platform_epc_index(drv->plat, epc);
 	}
 	drv->nr_vas = 0;
@@ -342,6 +344,8 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		drv_epc_free(drv, epc);
 		atomic_fetch_add(&encl->nr_evicted, 1);
 		atomic_fetch_add(&drv->nr_evicted, 1);
+		if (drv->mach)
+			machine_count_paging(drv->mach, 1, 0);
 		continue;
 keep:
 		/* The page stays, still EPCM-blocked (EBLOCK cannot be undone):
@@ -435,25 +439,62 @@ void paging_note_free(struct drv *drv, u64 nr_free)
 {
 	u64 one = 1;
 
-	/* write() on an eventfd: safe in a signal handler, unlike a condvar. */
-	if (nr_free < drv->low_pages && drv->reclaimer_running &&
-	    sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
+	/* Once until the reclaimer has had its turn: a system call per
+	 * allocation below the mark would only repeat the news.  write() on
+	 * an eventfd and a futex wake are safe in a signal handler, unlike a
+	 * condition variable. */
+	if (nr_free >= drv->low_pages || !drv->reclaimer_running ||
+	    atomic_exchange(&drv->reclaim_kicked, true))
+		return;
+	if (drv->mach)
+		machine_wake(drv->mach);
+	else if (sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
 		(void)0;
+}
+
+/* Sleep until paging_note_free(), or, on a machine, another client's
+ * request; at most a second. */
+static void reclaimer_wait(struct drv *drv, u32 seen)
+{
+	struct pollfd pfd = { .fd = drv->wake_fd, .events = POLLIN };
+	u64 v;
+
+	if (drv->mach) {
+		machine_wait_work(drv->mach, seen, 1000);
+		return;
+	}
+	if (poll(&pfd, 1, 1000) > 0 &&
+	    sys_call6(SYS_read, drv->wake_fd, (long)&v, sizeof(v), 0, 0, 0) < 0)
+		(void)0;
+}
+
+/* Whether to evict now: the EPC (the machine's, if any) runs low, or
+ * other clients of the machine asked for pages. */
+static bool reclaim_wanted(struct drv *drv)
+{
+	if (!drv->mach)
+		return drv_epc_free_pages(drv) < drv->high_pages;
+	/* On a machine, the clients above their share give pages back. */
+	return (drv_epc_free_pages(drv) < drv->high_pages && machine_over_share(drv->mach)) ||
+	       machine_wanted(drv->mach);
 }
 
 static void *reclaimer(void *arg)
 {
 	struct drv *drv = arg;
-	struct pollfd pfd = { .fd = drv->wake_fd, .events = POLLIN };
-	u64 v;
 
 	while (!atomic_load(&drv->stop)) {
-		if (poll(&pfd, 1, 1000) > 0 &&
-		    sys_call6(SYS_read, drv->wake_fd, (long)&v, sizeof(v), 0, 0, 0) < 0)
-			continue;
-		while (!atomic_load(&drv->stop) && drv_epc_free_pages(drv) < drv->high_pages &&
-		       paging_evict_one(drv) > 0)
+		u32 seen = drv->mach ? machine_work_seq(drv->mach) : 0;
+		int r = 1;
+
+		atomic_store(&drv->reclaim_kicked, false);
+		while (!atomic_load(&drv->stop) && reclaim_wanted(drv) &&
+		       (r = paging_evict_one(drv)) > 0)
 			;
+		/* Nothing of ours to give: the asker must look elsewhere. */
+		if (!r && drv->mach)
+			machine_wanted_none(drv->mach);
+		reclaimer_wait(drv, seen);
 	}
 	return NULL;
 }
@@ -480,21 +521,37 @@ void paging_start(struct drv *drv)
 void *paging_alloc(struct drv *drv)
 {
 	void *epc;
-	int i, r, empty = 0;
+	int i, r, empty = 0, asked = 0;
 
 	/* Give up only when nothing can be evicted for a while: an enclave
 	 * some other reclaimer is working on frees pages soon, and pages other
 	 * threads hold for a moment (an operand pinned for a leaf, a page
 	 * being reloaded) become candidates again. */
 	for (i = 0; i < 100000; i++) {
+		u32 seen = drv->mach ? machine_freed_seq(drv->mach) : 0;
+
 		epc = drv_epc_alloc(drv);
 		if (epc)
 			return epc;
+		/* Linux's reclaimer takes pages from any process's enclaves:
+		 * on a machine, a client below its share asks one above it,
+		 * whose own driver evicts them (for a second at most, then it
+		 * evicts its own). */
+		if (drv->mach && asked < 20 &&
+		    !machine_over_share(drv->mach) && machine_ask_others(drv->mach, BATCH)) {
+			asked++;
+			machine_wait_freed(drv->mach, seen, 50);
+			continue;
+		}
 		r = paging_evict_one(drv);
-		if (r < 0 || (!r && ++empty < 100))
+		if (!r && drv->mach && ++empty < 200 &&
+		    machine_ask_others(drv->mach, BATCH)) {
+			machine_wait_freed(drv->mach, seen, 50);
+		} else if (r < 0 || (!r && ++empty < 100)) {
 			drv_nap();
-		else if (!r)
+		} else if (!r) {
 			return drv_epc_alloc(drv);
+		}
 	}
 	return NULL;
 }
@@ -553,6 +610,8 @@ int paging_reload(struct encl *encl, u64 i)
 	encl_sync_prot(encl, i);
 	atomic_fetch_add(&encl->nr_reloaded, 1);
 	atomic_fetch_add(&drv->nr_reloaded, 1);
+	if (encl->drv->mach)
+		machine_count_paging(encl->drv->mach, 0, 1);
 	pthread_mutex_unlock(&encl->lock);
 	return 0;
 out_reopen:

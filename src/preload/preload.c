@@ -28,6 +28,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "base/compiler.h"
 #include "base/parse.h"
 #include "base/sys.h"
@@ -197,6 +198,7 @@ static struct sgxemu_platform *platform(void)
 		o.nr_lps = env_nr_lps();
 		o.max_enclave_size_log2 = env_max_enclave_size_log2();
 		o.launch_policy = env_string("SGXEMU_HOST_LC", sgxemu_launch_policy_check);
+		o.vm_host = 1;
 		if (!vm_host && sgxemu_platform_create(&o, &vm_host))
 			complain("cannot create the emulated SGX host");
 		memset(&o, 0, sizeof(o));
@@ -722,12 +724,16 @@ __attribute__((destructor)) static void preload_fini(void)
 	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+/* Tells a libsgxemu the program links that the shim is here (api.c). */
+__export const char sgxemu_shim_marker[] = "sgxemu preload shim";
+
 __attribute__((constructor)) static void preload_init(int argc, char **argv, char **envp)
 {
 	const char *exe = getenv("SGXEMU_EXE");
 
 	(void)argc;
 	(void)argv;
+	api_shim_here();
 	install_vdso(envp);
 	/* The exec helper's word for what this program is; the program does
 	 * not see it.  (After install_vdso(), which finds the auxiliary

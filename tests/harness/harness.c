@@ -182,6 +182,8 @@ static int run_one(const struct test_case *tc, char *why, size_t whylen)
 		/* Tests never touch the user's real platform state. */
 		snprintf(state, sizeof(state), "%s/state", tmpdir);
 		setenv("SGXEMU_STATE_DIR", state, 1);
+		/* Nor a machine the user runs: each test makes its own. */
+		setenv("SGXEMU_MACHINE", "none", 1);
 		setpgid(0, 0);
 		tc->fn();
 		fflush(NULL);

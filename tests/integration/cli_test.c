@@ -754,3 +754,17 @@ TEST(cli, run_shows_devices)
 	ASSERT_STR_CONTAINS(r.out, "crw------- 1 root root 10, 125");
 	ASSERT_STR_CONTAINS(r.out, "done");
 }
+
+/* A program linked with libsgxemu under `sgxemu run` would have two
+ * emulators claim its signals (it crashed): one line says what to do. */
+TEST(cli, run_a_libsgxemu_program)
+{
+	struct run r;
+
+	setenv("SGXEMU_NOTES", "off", 1);
+	run(&r, "run", "--", TEST_HELLO, NULL);
+	unsetenv("SGXEMU_NOTES");
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, "is linked with libsgxemu, which emulates SGX itself: run it "
+				   "directly");
+}

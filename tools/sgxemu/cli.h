@@ -20,6 +20,7 @@ int cmd_stat(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_quote(int argc, char **argv);
 int cmd_aesm(int argc, char **argv);
+int cmd_machine(int argc, char **argv);
 
 /* Run argv[0] under the preload shim, for `sgxemu @cmd`; returns only on
  * failure, with the exit code. */
@@ -32,6 +33,13 @@ int cli_exec_shim(const char *cmd, char **argv);
  * starts.  Return: EXIT_OK, or EXIT_USAGE after one line.
  */
 int cli_check_env(void);
+/*
+ * Which machine `sgxemu @cmd` runs its program on, said in a note; an
+ * option the running machine owns (@owned, as the user wrote it, or NULL)
+ * or a named machine that is not there is an error.
+ * Return: EXIT_OK, or EXIT_USAGE after one line.
+ */
+int cli_machine_check(const char *cmd, const char *owned);
 /*
  * What this host cannot give enclave code, and what that means for it,
  * one line each after @prefix (nothing when it lacks nothing).

@@ -16,6 +16,7 @@
 #include "base/parse.h"
 #include "cli.h"
 #include "cpu/cpu.h"
+#include "drv/machine.h"
 #include "sgxemu/sgxemu.h"
 
 static void usage(FILE *f)
@@ -108,6 +109,43 @@ void cli_host_gaps(FILE *f, const char *prefix)
 			prefix);
 }
 
+int cli_machine_check(const char *cmd, const char *owned)
+{
+	const char *named = getenv("SGXEMU_MACHINE");
+	char sock[4096];
+
+	machine_socket_path(NULL, sock, sizeof(sock));
+	if (!*sock) {
+		if (parse_env_bool("SGXEMU_NOTES", true))
+			fprintf(stderr, "sgxemu %s: note: a private machine (SGXEMU_MACHINE=none)\n",
+				cmd);
+		return EXIT_OK;
+	}
+	if (!machine_running(sock)) {
+		if (named && *named) {
+			log_err("no machine runs at %s (SGXEMU_MACHINE): start one with `sgxemu "
+				"machine start`, or set SGXEMU_MACHINE=none",
+				sock);
+			return EXIT_USAGE;
+		}
+		if (parse_env_bool("SGXEMU_NOTES", true))
+			fprintf(stderr, "sgxemu %s: note: a private machine (none runs at %s)\n", cmd,
+				sock);
+		return EXIT_OK;
+	}
+	if (!owned && getenv("SGXEMU_LC") && *getenv("SGXEMU_LC") && strcmp(cmd, "vm"))
+		owned = "SGXEMU_LC";
+	if (owned) {
+		log_err("%s: the machine at %s owns this (see `sgxemu machine status`): leave it "
+			"out, or use a private machine with SGXEMU_MACHINE=none",
+			owned, sock);
+		return EXIT_USAGE;
+	}
+	if (parse_env_bool("SGXEMU_NOTES", true))
+		fprintf(stderr, "sgxemu %s: note: on the machine at %s\n", cmd, sock);
+	return EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -123,12 +161,17 @@ int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	char num[32], why[512];
+	char owned[32] = "";
 	unsigned int log2;
 	u64 epc;
-	int opt;
+	int opt, i;
 
 	/* Stop at the first non-option: the rest is the program's. */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		/* The machine's to choose, if one runs. */
+		for (i = 0; opts[i].name && !*owned; i++)
+			if (opts[i].val == opt && strchr("ES21AaLM", opt))
+				snprintf(owned, sizeof(owned), "--%s", opts[i].name);
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -177,7 +220,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("run", "expected a program to run");
-	if (cli_check_env())
+	if (cli_check_env() || cli_machine_check("run", *owned ? owned : NULL))
 		return EXIT_USAGE;
 	if (parse_env_bool("SGXEMU_NOTES", true))
 		cli_host_gaps(stderr, "sgxemu run: note: ");

@@ -56,9 +56,9 @@ int cmd_vm(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ 0 },
 	};
-	struct sgxemu_platform_options ho = { 0 };
+	struct sgxemu_platform_options ho = { .vm_host = 1 };
 	struct sgxemu_platform *host, *guest;
-	const char *sgx = NULL;
+	const char *sgx = NULL, *owned = NULL;
 	char num[32], why[512];
 	int opt, err;
 	u64 epc;
@@ -78,8 +78,10 @@ int cmd_vm(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			setenv(opt == 'H' ? "SGXEMU_HOST_LC" : "SGXEMU_LC", optarg, 1);
-			if (opt == 'H')
+			if (opt == 'H') {
 				ho.launch_policy = optarg;
+				owned = owned ? owned : "--host-lc";
+			}
 			break;
 		case 'E':
 			if (parse_size("--host-epc", optarg, PLATFORM_MIN_EPC_SIZE,
@@ -90,6 +92,7 @@ int cmd_vm(int argc, char **argv)
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)epc);
 			setenv("SGXEMU_EPC_SIZE", num, 1);
 			ho.epc_size = epc;
+			owned = owned ? owned : "--host-epc";
 			break;
 		case '1':
 			setenv("SGXEMU_SGX2", "0", 1);
@@ -97,6 +100,7 @@ int cmd_vm(int argc, char **argv)
 		case 'S':
 			setenv("SGXEMU_STATE_DIR", optarg, 1);
 			ho.state_dir = optarg;
+			owned = owned ? owned : "--state-dir";
 			break;
 		default:
 			return cli_usage_error("vm", "unknown option");
@@ -110,7 +114,7 @@ int cmd_vm(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("vm", "expected a program to run");
-	if (cli_check_env())
+	if (cli_check_env() || cli_machine_check("vm", owned))
 		return EXIT_USAGE;
 	/* The rules, before PROG starts: the shim makes the same VM. */
 	if (sgxemu_platform_create(&ho, &host)) {

@@ -26,6 +26,7 @@ static const struct command {
 	{ "info", cmd_info, "show what the emulated platform reports" },
 	{ "stat", cmd_stat, "run a program and report EINITs, launch-control MSR writes, EPC" },
 	{ "quote", cmd_quote, "verify a DCAP quote: 'sgxemu quote verify QUOTE'" },
+	{ "machine", cmd_machine, "start, show or stop the host's one emulated SGX machine" },
 	{ "aesm", cmd_aesm, "answer AESM socket quote requests with sgxemu's quoting enclave" },
 };
 

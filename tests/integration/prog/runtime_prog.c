@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "enclave.h"
@@ -251,6 +252,43 @@ static int threads(void)
 		      "share %u from the main thread", t);
 	printf("threads: %u threads took %llu pages each on demand and paged %llu pages\n",
 	       ENCL_NR_TCS, (unsigned long long)per, (unsigned long long)(e.big_size / 4096));
+	return 0;
+}
+
+/* --- a paging storm: a working set that the machine's EPC may not hold ---- */
+
+/*
+ * Fill STORM_PAGES pages (default 151) of the large buffer with words of
+ * this process's own seed, then check and refill them for STORM_SECONDS
+ * (default 3): with other processes on a machine whose EPC holds less
+ * than all of them, pages move between the processes.  Prints the
+ * mismatches, which must be 0.
+ */
+static int storm(void)
+{
+	const char *p = getenv("STORM_PAGES"), *t = getenv("STORM_SECONDS");
+	uint64_t npages = p ? strtoull(p, NULL, 0) : 151, bad = 0, rounds = 0, seed;
+	time_t end = time(NULL) + (t ? atoi(t) : 3);
+	struct encl e;
+	int err = build(&e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	find_big(&e);
+	if (npages > e.big_size / 4096)
+		npages = e.big_size / 4096;
+	seed = (uint64_t)getpid() << 32;
+	op3(&e, 0, ENCL_OP_FILL_WORDS, e.big, npages, seed);
+	printf("storm: %llu pages filled\n", (unsigned long long)npages);
+	while (time(NULL) < end) {
+		bad += op3(&e, 0, ENCL_OP_CHECK_WORDS, e.big, npages, seed + rounds);
+		rounds++;
+		op3(&e, 0, ENCL_OP_FILL_WORDS, e.big, npages, seed + rounds);
+	}
+	printf("storm: %llu rounds over %llu pages, %llu mismatches\n", (unsigned long long)rounds,
+	       (unsigned long long)npages, (unsigned long long)bad);
+	CHECK(bad == 0, "mismatches");
 	return 0;
 }
 
@@ -747,6 +785,8 @@ int main(int argc, char **argv)
 		ret = edmm_whole();
 	else if (!strcmp(argv[1], "sdk-calls"))
 		ret = sdk_calls();
+	else if (!strcmp(argv[1], "storm"))
+		ret = storm();
 	else if (!strcmp(argv[1], "sigterm"))
 		ret = endless(SIGTERM, 0);
 	else if (!strcmp(argv[1], "sigint-handled"))

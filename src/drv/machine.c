@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: MIT
+/* The host machine, a client's side (see machine.h). */
+#include "drv/machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/sys.h"
+#include "drv/machine_proto.h"
+
+struct machine {
+	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	enum machine_kind kind;
+	char name[MACHINE_NAME_LEN];
+	int min_fd;
+	/* Our connection: the daemon frees our slot when it closes (exit,
+	 * exec, a crash).  -1 in a forked child until it attaches again. */
+	int conn;
+	int slot;
+	const struct machine_config *cfg;
+	struct machine_state *st;
+	u64 cfg_size, st_size;
+	struct launch_lp *lps;
+	_Atomic u8 *owner;
+	u64 nr_pages;
+	atomic_bool lost;
+	atomic_bool told;
+};
+
+/* --- layout ------------------------------------------------------------------ */
+
+static u64 lps_offset(void)
+{
+	return (sizeof(struct machine_state) + 63) & ~63ULL;
+}
+
+u64 machine_state_size(u32 nr_lps, u64 nr_pages)
+{
+	u64 n = lps_offset() + (u64)nr_lps * sizeof(struct launch_lp) + nr_pages;
+
+	return (n + 4095) & ~4095ULL;
+}
+
+struct launch_lp *machine_state_lps(struct machine_state *s)
+{
+	return (struct launch_lp *)((u8 *)s + lps_offset());
+}
+
+_Atomic u8 *machine_state_owners(struct machine_state *s, u32 nr_lps)
+{
+	return (_Atomic u8 *)((u8 *)s + lps_offset() + (u64)nr_lps * sizeof(struct launch_lp));
+}
+
+/* --- futexes ----------------------------------------------------------------- */
+
+/* Shared futexes (no FUTEX_PRIVATE_FLAG): the words are in shared memory. */
+void machine_futex_wait(_Atomic u32 *word, u32 seen, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	sys_call6(SYS_futex, (long)word, FUTEX_WAIT, seen, (long)&ts, 0, 0);
+}
+
+void machine_futex_wake(_Atomic u32 *word)
+{
+	sys_call6(SYS_futex, (long)word, FUTEX_WAKE, INT_MAX, 0, 0, 0);
+}
+
+/* --- finding and attaching ----------------------------------------------------- */
+
+bool machine_running(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return false;
+	strcpy(a.sun_path, path);
+	fd = (int)sys_call6(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	if (fd < 0)
+		return false;
+	ok = !sys_call6(SYS_connect, fd, (long)&a, sizeof(a), 0, 0, 0);
+	sys_close(fd);
+	return ok;
+}
+
+void machine_user_socket(char *out, size_t len)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+
+	if (run && *run == '/')
+		snprintf(out, len, "%s/sgxemu/machine.sock", run);
+	else
+		snprintf(out, len, "/tmp/sgxemu-%u/machine.sock", (unsigned int)getuid());
+}
+
+void machine_socket_path(const char *path, char *out, size_t len)
+{
+	const char *env = getenv("SGXEMU_MACHINE");
+
+	if (!path || !*path)
+		path = env && *env ? env : NULL;
+	if (path) {
+		snprintf(out, len, "%s", strcmp(path, "none") ? path : "");
+		return;
+	}
+	if (machine_running(MACHINE_SYSTEM_SOCKET)) {
+		snprintf(out, len, "%s", MACHINE_SYSTEM_SOCKET);
+		return;
+	}
+	machine_user_socket(out, len);
+}
+
+/* Connect to @sock and make request @req; the reply in @rep, the memory
+ * files (if any) in @fds.  Return: the connected socket, or -errno. */
+int machine_call(const char *sock, const struct machine_req *req, struct machine_rep *rep,
+		 int fds[2])
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = rep, .iov_len = sizeof(*rep) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	long n;
+	int fd, err;
+
+	fds[0] = fds[1] = -1;
+	if (strlen(sock) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, sock);
+	fd = (int)sys_call6(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	err = (int)sys_call6(SYS_connect, fd, (long)&a, sizeof(a), 0, 0, 0);
+	if (!err && sys_call6(SYS_sendto, fd, (long)req, sizeof(*req), MSG_NOSIGNAL, 0, 0) !=
+			    (long)sizeof(*req))
+		err = -EPIPE;
+	if (!err) {
+		n = sys_call6(SYS_recvmsg, fd, (long)&msg, MSG_CMSG_CLOEXEC, 0, 0, 0);
+		if (n != (long)sizeof(*rep) || rep->magic != MACHINE_MAGIC)
+			err = n < 0 ? (int)n : -EPROTO;
+	}
+	for (c = err ? NULL : CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(2 * sizeof(int)))
+			memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
+	if (err) {
+		sys_close(fd);
+		return err == -ECONNREFUSED ? -ENOENT : err;
+	}
+	return fd;
+}
+
+static void close_fds(int fds[2])
+{
+	if (fds[0] >= 0)
+		sys_close(fds[0]);
+	if (fds[1] >= 0)
+		sys_close(fds[1]);
+}
+
+/* Map the configuration and the state behind @fds; check them. */
+int machine_map(int fds[2], bool writable, const struct machine_config **cfg,
+		struct machine_state **st, u64 *st_size, char *why, size_t whylen)
+{
+	struct stat a, b;
+	void *p, *q;
+
+	if (fds[0] < 0 || fds[1] < 0 || sys_call6(SYS_fstat, fds[0], (long)&a, 0, 0, 0, 0) ||
+	    sys_call6(SYS_fstat, fds[1], (long)&b, 0, 0, 0, 0) ||
+	    a.st_size != (off_t)sizeof(struct machine_config)) {
+		snprintf(why, whylen, "the machine sent no usable memory");
+		return -EPROTO;
+	}
+	p = sys_mmap(NULL, sizeof(struct machine_config), PROT_READ, MAP_SHARED, fds[0], 0);
+	if (sys_failed(p)) {
+		snprintf(why, whylen, "cannot map the machine: %s", strerror(-(int)(long)p));
+		return (int)(long)p;
+	}
+	*cfg = p;
+	if ((*cfg)->magic != MACHINE_MAGIC || (*cfg)->version != MACHINE_VERSION ||
+	    (u64)b.st_size != (*cfg)->state_size ||
+	    (*cfg)->state_size != machine_state_size((*cfg)->nr_lps, (*cfg)->epc_size / 4096)) {
+		snprintf(why, whylen, "the machine is of another sgxemu version; restart it");
+		sys_munmap(p, sizeof(struct machine_config));
+		return -EPROTO;
+	}
+	q = sys_mmap(NULL, (*cfg)->state_size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+		     fds[1], 0);
+	if (sys_failed(q)) {
+		snprintf(why, whylen, "cannot map the machine: %s", strerror(-(int)(long)q));
+		sys_munmap(p, sizeof(struct machine_config));
+		return (int)(long)q;
+	}
+	*st = q;
+	*st_size = (*cfg)->state_size;
+	return 0;
+}
+
+/* A descriptor at or above @min_fd, where the preload shim guards it. */
+static int raise_fd(int fd, int min_fd)
+{
+	int moved;
+
+	if (min_fd <= 0 || fd >= min_fd)
+		return fd;
+	moved = (int)sys_call6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min_fd, 0, 0, 0);
+	if (moved < 0)
+		return fd;
+	sys_close(fd);
+	return moved;
+}
+
+static int request_slot(struct machine *m, int fds[2], char *why, size_t whylen)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_ATTACH,
+				   .kind = (u32)m->kind };
+	struct machine_rep rep;
+	int fd;
+
+	memcpy(req.name, m->name, sizeof(req.name));
+	fd = machine_call(m->sock, &req, &rep, fds);
+	if (fd < 0)
+		return fd;
+	if (rep.err) {
+		snprintf(why, whylen, "%s", rep.msg);
+		sys_close(fd);
+		close_fds(fds);
+		return rep.err;
+	}
+	if (rep.slot < 0 || rep.slot >= MACHINE_MAX_CLIENTS) {
+		snprintf(why, whylen, "the machine answered nonsense");
+		sys_close(fd);
+		close_fds(fds);
+		return -EPROTO;
+	}
+	m->slot = rep.slot;
+	m->conn = raise_fd(fd, m->min_fd);
+	return 0;
+}
+
+int machine_attach(const char *sock, enum machine_kind kind, const char *name, int min_fd,
+		   struct machine **out, char *why, size_t whylen)
+{
+	struct machine *m;
+	int fds[2], err;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (strlen(sock) >= sizeof(m->sock)) {
+		free(m);
+		snprintf(why, whylen, "%s: path too long", sock);
+		return -ENAMETOOLONG;
+	}
+	strcpy(m->sock, sock);
+	m->kind = kind;
+	snprintf(m->name, sizeof(m->name), "%s", name ? name : "");
+	m->min_fd = min_fd;
+	m->conn = -1;
+	m->slot = -1;
+	err = request_slot(m, fds, why, whylen);
+	if (!err)
+		err = machine_map(fds, true, &m->cfg, &m->st, &m->st_size, why, whylen);
+	close_fds(fds);
+	if (err) {
+		if (err != -ENOENT && !*why)
+			snprintf(why, whylen, "%s", strerror(-err));
+		if (m->conn >= 0)
+			sys_close(m->conn);
+		free(m);
+		return err;
+	}
+	m->lps = machine_state_lps(m->st);
+	m->nr_pages = m->cfg->epc_size / 4096;
+	m->owner = machine_state_owners(m->st, m->cfg->nr_lps);
+	*out = m;
+	return 0;
+}
+
+void machine_detach(struct machine *m)
+{
+	if (!m)
+		return;
+	if (m->conn >= 0)
+		sys_close(m->conn);
+	sys_munmap(m->st, m->st_size);
+	sys_munmap((void *)m->cfg, sizeof(*m->cfg));
+	free(m);
+}
+
+const struct machine_config *machine_config(const struct machine *m)
+{
+	return m->cfg;
+}
+
+const char *machine_socket(const struct machine *m)
+{
+	return m->sock;
+}
+
+int machine_conn_fd(const struct machine *m)
+{
+	return m->conn;
+}
+
+bool machine_may_provision(const struct machine *m)
+{
+	return m->slot >= 0 && m->st->clients[m->slot].may_provision;
+}
+
+/* --- losing the machine ---------------------------------------------------------- */
+
+static void lose(struct machine *m)
+{
+	atomic_store(&m->lost, true);
+	if (!atomic_exchange(&m->told, true))
+		log_warn("the machine at %s stopped: this program goes on with the EPC it shares "
+			 "with the machine's other programs (restart it to use a new machine)",
+			 m->sock);
+}
+
+bool machine_lost(const struct machine *m)
+{
+	return atomic_load(&m->lost) || !atomic_load(&m->st->running) ||
+	       m->st->magic != MACHINE_MAGIC;
+}
+
+/* Whether the daemon hung up on us. */
+static bool hung_up(struct machine *m)
+{
+	struct pollfd p = { .fd = m->conn, .events = POLLIN };
+
+	return m->conn >= 0 && sys_call6(SYS_poll, (long)&p, 1, 0, 0, 0, 0) > 0 &&
+	       (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/* --- EPC pages --------------------------------------------------------------------- */
+
+/* After fork(): a slot of our own, without allocating (we may be in a
+ * signal handler).  Return: 0 or -errno. */
+static int reattach(struct machine *m)
+{
+	char why[160];
+	int fds[2], err;
+
+	err = request_slot(m, fds, why, sizeof(why));
+	/* Our mappings came with fork(); the files are the same. */
+	if (!err)
+		close_fds(fds);
+	return err;
+}
+
+static struct machine_client *me(struct machine *m)
+{
+	return &m->st->clients[m->slot];
+}
+
+/* Eight owner bytes at a time: a word with a zero byte has a free page. */
+static bool word_has_zero(u64 v)
+{
+	return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) != 0;
+}
+
+s64 machine_epc_take(struct machine *m)
+{
+	struct machine_state *st = m->st;
+	u64 n = m->nr_pages, start, k, used, peak;
+	u8 tag;
+
+	/* A machine that went away leaves its clients the table they share:
+	 * they go on with the pages among them, told once. */
+	if (!atomic_load(&m->told) && machine_lost(m))
+		lose(m);
+	if (m->slot < 0 && reattach(m))
+		return -EIO;
+	if (atomic_load_explicit(&st->used, memory_order_relaxed) >= n)
+		return -ENOMEM;
+	tag = (u8)(m->slot + 1);
+	start = atomic_load_explicit(&st->hand, memory_order_relaxed) % n;
+	for (k = 0; k < n;) {
+		u64 i = (start + k) % n;
+
+		/* Skip full words quickly (owners are bytes; the array is
+		 * 64-byte aligned and a whole number of pages long). */
+		if (!(i & 7) && i + 8 <= n) {
+			u64 v;
+
+			memcpy(&v, (const void *)&m->owner[i], sizeof(v));
+			if (!word_has_zero(v)) {
+				k += 8;
+				continue;
+			}
+		}
+		{
+			u8 zero = 0;
+
+			if (!atomic_load_explicit(&m->owner[i], memory_order_relaxed) &&
+			    atomic_compare_exchange_strong(&m->owner[i], &zero, tag)) {
+				atomic_store_explicit(&st->hand, i + 1, memory_order_relaxed);
+				used = atomic_fetch_add(&st->used, 1) + 1;
+				peak = atomic_load(&st->peak);
+				while (used > peak && !atomic_compare_exchange_weak(&st->peak, &peak, used))
+					;
+				atomic_fetch_add(&me(m)->pages, 1);
+				return (s64)i;
+			}
+		}
+		k++;
+	}
+	return -ENOMEM;
+}
+
+void machine_epc_give(struct machine *m, u64 i)
+{
+	struct machine_state *st = m->st;
+	struct machine_client *c;
+	u64 want;
+
+	if (i >= m->nr_pages || m->slot < 0)
+		return;
+	/* Only ours: after fork() the parent's pages stay the parent's. */
+	{
+		u8 tag = (u8)(m->slot + 1);
+
+		if (!atomic_compare_exchange_strong(&m->owner[i], &tag, 0))
+			return;
+	}
+	c = me(m);
+	atomic_fetch_sub(&st->used, 1);
+	atomic_fetch_sub(&c->pages, 1);
+	want = atomic_load(&c->want);
+	while (want && !atomic_compare_exchange_weak(&c->want, &want, want - 1))
+		;
+	atomic_fetch_add(&st->freed, 1);
+	if (atomic_load(&st->waiters))
+		machine_futex_wake(&st->freed);
+}
+
+u64 machine_epc_free(const struct machine *m)
+{
+	u64 used = atomic_load_explicit(&m->st->used, memory_order_relaxed);
+
+	return used < m->nr_pages ? m->nr_pages - used : 0;
+}
+
+bool machine_ask_others(struct machine *m, u64 n)
+{
+	struct machine_client *best = NULL;
+	u64 most = 0;
+	int i;
+
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
+		struct machine_client *c = &m->st->clients[i];
+		u64 pages = atomic_load(&c->pages);
+
+		if (i != m->slot && atomic_load(&c->pid) && pages > most) {
+			most = pages;
+			best = c;
+		}
+	}
+	if (!best)
+		return false;
+	if (atomic_load(&best->want) < n)
+		atomic_fetch_add(&best->want, n);
+	atomic_fetch_add(&best->wake, 1);
+	machine_futex_wake(&best->wake);
+	return true;
+}
+
+bool machine_over_share(const struct machine *m)
+{
+	u64 mine, used = atomic_load(&m->st->used), holders = 0;
+	int i;
+
+	if (m->slot < 0)
+		return false;
+	mine = atomic_load(&m->st->clients[m->slot].pages);
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+		holders += atomic_load(&m->st->clients[i].pid) &&
+			   atomic_load(&m->st->clients[i].pages);
+	return mine && mine * holders >= used;
+}
+
+u32 machine_freed_seq(const struct machine *m)
+{
+	return atomic_load(&m->st->freed);
+}
+
+void machine_wait_freed(struct machine *m, u32 seen, int ms)
+{
+	atomic_fetch_add(&m->st->waiters, 1);
+	if (atomic_load(&m->st->freed) == seen && atomic_load(&m->st->running))
+		machine_futex_wait(&m->st->freed, seen, ms);
+	atomic_fetch_sub(&m->st->waiters, 1);
+}
+
+/* --- the reclaimer's side ------------------------------------------------------------- */
+
+u32 machine_work_seq(const struct machine *m)
+{
+	return m->slot >= 0 ? atomic_load(&m->st->clients[m->slot].wake) : 0;
+}
+
+void machine_wait_work(struct machine *m, u32 seen, int ms)
+{
+	if (m->slot < 0) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	machine_futex_wait(&me(m)->wake, seen, ms);
+	if (!atomic_load(&m->lost) && (hung_up(m) || machine_lost(m)))
+		lose(m);
+}
+
+void machine_wake(struct machine *m)
+{
+	if (m->slot < 0)
+		return;
+	atomic_fetch_add(&me(m)->wake, 1);
+	machine_futex_wake(&me(m)->wake);
+}
+
+u64 machine_wanted(const struct machine *m)
+{
+	return m->slot >= 0 ? atomic_load(&m->st->clients[m->slot].want) : 0;
+}
+
+void machine_wanted_none(struct machine *m)
+{
+	if (m->slot >= 0)
+		atomic_store(&me(m)->want, 0);
+}
+
+void machine_count_paging(struct machine *m, u64 evicted, u64 reloaded)
+{
+	if (m->slot < 0)
+		return;
+	if (evicted)
+		atomic_fetch_add(&me(m)->evicted, evicted);
+	if (reloaded)
+		atomic_fetch_add(&me(m)->reloaded, reloaded);
+}
+
+struct launch_lp *machine_lp(struct machine *m, unsigned int i)
+{
+	return i < m->cfg->nr_lps ? &m->lps[i] : NULL;
+}
+
+void machine_fork_child(struct machine *m)
+{
+	/* The parent's connection: its close must tell the daemon the
+	 * parent is gone, so the child lets go of its copy. */
+	if (m->conn >= 0)
+		sys_close(m->conn);
+	m->conn = -1;
+	m->slot = -1;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a machine's daemon and its clients say over the Unix socket: one
+ * fixed-size request, one fixed-size reply, and with an attach or observe
+ * reply the configuration and state memory files (SCM_RIGHTS).  Both ends
+ * are this build of sgxemu (the configuration's version says so).
+ * Internal to src/drv and tools/sgxemu.
+ */
+#ifndef SGXEMU_DRV_MACHINE_PROTO_H
+#define SGXEMU_DRV_MACHINE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/types.h"
+#include "drv/machine.h"
+
+/* Where a machine started as a system service listens. */
+#define MACHINE_SYSTEM_SOCKET "/run/sgxemu/machine.sock"
+
+enum machine_op {
+	MACHINE_OP_ATTACH = 1,  /* a slot; the connection stays open as long as the client */
+	MACHINE_OP_OBSERVE,     /* the memory files, read-only use, no slot */
+	MACHINE_OP_STOP,        /* flags: MACHINE_STOP_FORCE */
+};
+
+#define MACHINE_STOP_FORCE 1
+
+struct machine_req {
+	u64 magic;              /* MACHINE_MAGIC */
+	u32 op;
+	u32 kind;               /* enum machine_kind, for MACHINE_OP_ATTACH */
+	u32 flags;
+	char name[MACHINE_NAME_LEN];
+};
+
+struct machine_rep {
+	u64 magic;
+	s32 err;                /* 0 or -errno */
+	s32 slot;
+	char msg[256];          /* a line for the user */
+};
+
+/* machine.c, for the daemon and the CLI. */
+int machine_call(const char *sock, const struct machine_req *req, struct machine_rep *rep,
+		 int fds[2]);
+int machine_map(int fds[2], bool writable, const struct machine_config **cfg,
+		struct machine_state **st, u64 *st_size, char *why, size_t whylen);
+void machine_futex_wait(_Atomic u32 *word, u32 seen, int ms);
+void machine_futex_wake(_Atomic u32 *word);
+
+#endif

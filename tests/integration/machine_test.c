@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One machine per host (`sgxemu machine`): programs under `sgxemu run`
+ * and `sgxemu vm` share its EPC, its LPs' launch-control caches and its
+ * launch policy; a client that dies gives its pages back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define SIGNER_X "8d6244dd3afab7b4ec8667a39607fa4e01e1580de5250f672690619e7922d0ae"
+
+struct run {
+	int status;
+	char out[16384];
+	char err[8192];
+};
+
+static char sock[512];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Run @argv[0] with its output in @path; its pid. */
+static pid_t spawn(char *const argv[], const char *path)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* `sgxemu machine start --foreground` with @args (NULL-terminated), in the
+ * test's directory; it stops when the directory goes.  Its pid. */
+static pid_t machine_up(const char *first, ...)
+{
+	char *argv[24], log[600];
+	va_list ap;
+	pid_t pid;
+	int n = 0, i;
+
+	snprintf(sock, sizeof(sock), "%s/machine/machine.sock", harness_tmpdir());
+	snprintf(log, sizeof(log), "%s/machine.log", harness_tmpdir());
+	setenv("SGXEMU_MACHINE", sock, 1);
+	setenv("SGXEMU_NOTES", "off", 1);
+	setenv("SGXEMU_CPUID", "off", 1);
+	argv[n++] = (char *)TEST_SGXEMU;
+	argv[n++] = (char *)"machine";
+	argv[n++] = (char *)"start";
+	argv[n++] = (char *)"--foreground";
+	va_start(ap, first);
+	for (argv[n] = (char *)first; argv[n] && n < 22; argv[n] = va_arg(ap, char *))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	pid = spawn(argv, log);
+	for (i = 0; i < 500 && access(sock, F_OK); i++)
+		sleep_ms(10);
+	return pid;
+}
+
+static void sgxemu(struct run *r, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = (char *)TEST_SGXEMU;
+	va_start(ap, r);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	r->status = harness_run(argv, r->out, sizeof(r->out), r->err, sizeof(r->err));
+}
+
+/* runtime_prog's paging storm under `sgxemu run`, in the background. */
+static pid_t storm(const char *out, int seconds)
+{
+	char secs[16];
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"run", (char *)"--",
+			 (char *)TEST_PROGS "/runtime_prog", (char *)"storm",
+			 (char *)TEST_ENCLAVES "/test_enclave_c.sgxs",
+			 (char *)TEST_ENCLAVES "/test_enclave_c.sig", NULL };
+
+	snprintf(secs, sizeof(secs), "%d", seconds);
+	setenv("STORM_SECONDS", secs, 1);
+	return spawn(argv, out);
+}
+
+/* The numbers of the status line of client @pid: pages and evicted. */
+static bool client_line(const char *status, pid_t pid, unsigned long long *pages,
+			unsigned long long *evicted)
+{
+	char key[32];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n  %d ", (int)pid);
+	p = strstr(status, key);
+	return p && sscanf(p + strlen(key), " %*s %llu %llu", pages, evicted) == 2;
+}
+
+static unsigned long long field(const char *s, const char *key)
+{
+	const char *p = strstr(s, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : ~0ULL;
+}
+
+TEST(machine, start_status_stop)
+{
+	struct run r;
+
+	machine_up("--epc", "1M", "--lps", "1", NULL);
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 1024 KiB (256 pages), 1 LP,");
+	ASSERT_STR_CONTAINS(r.out, "launch policy allow-all");
+	/* Starting a second one at the same place is refused. */
+	sgxemu(&r, "machine", "start", "--machine", sock, NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, "a machine already runs at");
+	sgxemu(&r, "machine", "stop", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "stopped");
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, "no machine runs at");
+	/* A named machine that is not there is an error, not a private one. */
+	sgxemu(&r, "run", "--", TEST_PROGS "/runtime_prog", "storm",
+	       TEST_ENCLAVES "/test_enclave_c.sgxs", TEST_ENCLAVES "/test_enclave_c.sig", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "no machine runs at");
+}
+
+/*
+ * Two programs, each with a working set of 151 pages, on a machine whose
+ * EPC holds 256: the machine never holds more, both page (an allocation
+ * in one evicts the other's pages), and neither sees a wrong word.
+ */
+TEST_T(machine, two_processes_share_one_epc, 120)
+{
+	char out[2][600], text[4096];
+	unsigned long long ev[2] = { 0 }, pages, evicted;
+	pid_t p[2];
+	struct run r;
+	int i, st;
+
+	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK) && geteuid())
+		SKIP("no userfaultfd here: the EPC is a hard limit");
+	machine_up("--epc", "1M", NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(out[i], sizeof(out[i]), "%s/storm%d", harness_tmpdir(), i);
+		p[i] = storm(out[i], 4);
+	}
+	for (;;) {
+		int alive = 0;
+
+		sgxemu(&r, "machine", "status", NULL);
+		for (i = 0; i < 2; i++)
+			if (client_line(r.out, p[i], &pages, &evicted) && evicted > ev[i])
+				ev[i] = evicted;
+		for (i = 0; i < 2; i++)
+			alive += waitpid(p[i], &st, WNOHANG) == 0;
+		if (!alive)
+			break;
+		sleep_ms(200);
+	}
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_LE(field(r.out, "(peak "), 256);
+	for (i = 0; i < 2; i++) {
+		slurp(out[i], text, sizeof(text));
+		ASSERT_STR_CONTAINS(text, ", 0 mismatches");
+		ASSERT_STR_CONTAINS(text, "PASSED");
+		/* Pages moved: each had some taken from it. */
+		ASSERT_GT(ev[i], 0);
+	}
+}
+
+/*
+ * The seed's per-LP cache is the machine's: three runs of one signer on
+ * a 1-LP machine write the hash MSRs once (four writes) and hit twice.
+ */
+TEST(machine, lp_cache_is_shared)
+{
+	struct run r;
+	int i;
+
+	machine_up("--epc", "2M", "--lps", "1", NULL);
+	setenv("STORM_SECONDS", "0", 1);
+	setenv("STORM_PAGES", "1", 1);
+	for (i = 0; i < 3; i++) {
+		sgxemu(&r, "run", "--", TEST_PROGS "/runtime_prog", "storm",
+		       TEST_ENCLAVES "/test_enclave_c.sgxs", TEST_ENCLAVES "/test_enclave_c.sig",
+		       NULL);
+		ASSERT_STR_CONTAINS(r.out, "PASSED");
+	}
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_STR_CONTAINS(r.out, "\n  0           3           4           2        0\n");
+}
+
+/*
+ * Under a machine that allows only signer X, nothing a client does
+ * launches signer Y: its own policy (environment or option), a policy in
+ * an exec'd child's environment, an exec'd child as it is, or a VM that
+ * would let its guest write the hash MSRs.  Each fails with one line.
+ */
+TEST_T(machine, policy_belongs_to_the_machine, 60)
+{
+	const char *x = TEST_ENCLAVES "/test_enclave_a.sig", *y =
+		TEST_ENCLAVES "/test_enclave_a.other.sig", *sgxs = TEST_ENCLAVES "/test_enclave_a.sgxs";
+	char cmd[2048];
+	struct run r;
+
+	machine_up("--epc", "2M", "--lc", "allow=" SIGNER_X, NULL);
+	sgxemu(&r, "run", "--", TEST_PROGS "/driver_prog", "--raw", sgxs, x, NULL);
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	setenv("SGXEMU_LC", "allow-all", 1);
+	sgxemu(&r, "run", "--", TEST_PROGS "/driver_prog", "--raw", sgxs, y, NULL);
+	unsetenv("SGXEMU_LC");
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "SGXEMU_LC: the machine at");
+	sgxemu(&r, "run", "--lc", "allow-all", "--", TEST_PROGS "/driver_prog", "--raw", sgxs, y,
+	       NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--lc: the machine at");
+	/* A child with a policy of its own in its environment. */
+	snprintf(cmd, sizeof(cmd), "SGXEMU_LC=allow-all exec %s/driver_prog --raw %s %s", TEST_PROGS,
+		 sgxs, y);
+	sgxemu(&r, "run", "--", "/bin/sh", "-c", cmd, NULL);
+	ASSERT_NE(r.status, 0);
+	ASSERT_STR_CONTAINS(r.err, "the launch policy belongs to the machine at");
+	/* A child as it is: EINIT refused by the machine's policy. */
+	snprintf(cmd, sizeof(cmd), "exec %s/driver_prog --raw %s %s", TEST_PROGS, sgxs, y);
+	sgxemu(&r, "run", "--", "/bin/sh", "-c", cmd, NULL);
+	ASSERT_NE(r.status, 0);
+	ASSERT_STR_CONTAINS(r.err, "EINIT refused by the host launch policy: signer (MRSIGNER) "
+				   "e06dcff5");
+	/* A VM whose guest could write its hash MSRs is refused. */
+	sgxemu(&r, "vm", "--lc", "allow-all", "--sgx", "epc=1M,lewr", "--",
+	       TEST_PROGS "/driver_prog", "--raw", sgxs, y, NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, "lewr");
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_GE(field(r.out, "\n  0 ") + field(r.out, "\n  1 "), 1);
+}
+
+/*
+ * A client killed in the middle of a paging storm gives its pages back
+ * within a second; the other goes on with every word right.
+ */
+TEST_T(machine, sigkill_returns_pages, 120)
+{
+	char out[2][600], text[4096];
+	unsigned long long pages, evicted, used = ~0ULL;
+	pid_t p[2];
+	struct run r;
+	int i, st;
+
+	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK) && geteuid())
+		SKIP("no userfaultfd here: the EPC is a hard limit");
+	machine_up("--epc", "1M", NULL);
+	snprintf(out[0], sizeof(out[0]), "%s/storm0", harness_tmpdir());
+	snprintf(out[1], sizeof(out[1]), "%s/storm1", harness_tmpdir());
+	p[0] = storm(out[0], 6);
+	p[1] = storm(out[1], 60);
+	/* Until the victim holds pages, in the thick of it. */
+	for (i = 0; i < 200; i++) {
+		sgxemu(&r, "machine", "status", NULL);
+		if (client_line(r.out, p[1], &pages, &evicted) && pages > 8 && evicted > 0)
+			break;
+		sleep_ms(50);
+	}
+	ASSERT_LT(i, 200);
+	kill(p[1], SIGKILL);
+	waitpid(p[1], &st, 0);
+	for (i = 0; i < 10; i++) {
+		sleep_ms(100);
+		sgxemu(&r, "machine", "status", NULL);
+		if (!client_line(r.out, p[1], &pages, &evicted))
+			break;
+	}
+	ASSERT_LT(i, 10);
+	/* Everything in use is the survivor's. */
+	if (client_line(r.out, p[0], &pages, &evicted))
+		used = pages;
+	ASSERT_EQ(field(r.out, "pages in use "), used == ~0ULL ? 0 : used);
+	waitpid(p[0], &st, 0);
+	slurp(out[0], text, sizeof(text));
+	ASSERT_STR_CONTAINS(text, ", 0 mismatches");
+	ASSERT_STR_CONTAINS(text, "PASSED");
+}
+
+/* `stop` refuses while a program holds EPC pages; --force ends it. */
+TEST_T(machine, stop_waits_for_enclaves, 60)
+{
+	char out[600];
+	struct run r;
+	pid_t p;
+	int i, st;
+
+	machine_up("--epc", "2M", NULL);
+	snprintf(out, sizeof(out), "%s/storm", harness_tmpdir());
+	p = storm(out, 30);
+	for (i = 0; i < 200; i++) {
+		sgxemu(&r, "machine", "status", NULL);
+		if (strstr(r.out, "runtime_prog") && field(r.out, "pages in use ") > 0)
+			break;
+		sleep_ms(50);
+	}
+	sgxemu(&r, "machine", "stop", NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, "clients hold enclaves:");
+	ASSERT_STR_CONTAINS(r.err, "--force");
+	sgxemu(&r, "machine", "stop", "--force", NULL);
+	ASSERT_EQ(r.status, 0);
+	waitpid(p, &st, 0);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+/*
+ * A machine that goes away (killed) tells its clients once, and they go
+ * on with what they share; a new client gets a private machine.
+ */
+TEST_T(machine, clients_outlive_a_crashed_machine, 60)
+{
+	char out[600], text[4096];
+	pid_t d, p;
+	int st;
+
+	d = machine_up("--epc", "2M", NULL);
+	snprintf(out, sizeof(out), "%s/storm", harness_tmpdir());
+	setenv("STORM_PAGES", "64", 1);
+	p = storm(out, 3);
+	sleep_ms(1000);
+	kill(d, SIGKILL);
+	waitpid(d, &st, 0);
+	waitpid(p, &st, 0);
+	slurp(out, text, sizeof(text));
+	ASSERT_STR_CONTAINS(text, "stopped: this program goes on");
+	ASSERT_STR_CONTAINS(text, ", 0 mismatches");
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* A VM on the machine is one of its clients, listed as a VM, and its
+ * guest's EINITs go through the machine's LPs. */
+TEST_T(machine, vm_on_the_machine, 60)
+{
+	struct run r;
+
+	machine_up("--epc", "4M", "--lps", "1", NULL);
+	sgxemu(&r, "vm", "--sgx", "epc=2M,lewr", "--", TEST_PROGS "/driver_prog", "--raw",
+	       TEST_ENCLAVES "/test_enclave_a.sgxs", TEST_ENCLAVES "/test_enclave_a.sig", NULL);
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_GT(field(r.out, "\n  0 "), 0);
+}
