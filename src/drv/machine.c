@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/compiler.h"
 #include "base/log.h"
 #include "base/sys.h"
 #include "drv/machine_proto.h"
@@ -214,6 +215,40 @@ int machine_map(int fds[2], bool writable, const struct machine_config **cfg,
 	return 0;
 }
 
+/* The connections of this process's clients, for machine_owns_fd(). */
+static _Atomic int conns[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+
+static void conn_set(int old, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(conns); i++) {
+		int o = old;
+
+		if (atomic_compare_exchange_strong(&conns[i], &o, fd))
+			return;
+	}
+}
+
+bool machine_owns_fd(int fd)
+{
+	size_t i;
+
+	for (i = 0; fd >= 0 && i < ARRAY_SIZE(conns); i++)
+		if (atomic_load(&conns[i]) == fd)
+			return true;
+	return false;
+}
+
+static void conn_close(struct machine *m)
+{
+	if (m->conn < 0)
+		return;
+	conn_set(m->conn, -1);
+	sys_close(m->conn);
+	m->conn = -1;
+}
+
 /* A descriptor at or above @min_fd, where the preload shim guards it. */
 static int raise_fd(int fd, int min_fd)
 {
@@ -253,6 +288,7 @@ static int request_slot(struct machine *m, int fds[2], char *why, size_t whylen)
 	}
 	m->slot = rep.slot;
 	m->conn = raise_fd(fd, m->min_fd);
+	conn_set(-1, m->conn);
 	return 0;
 }
 
@@ -284,8 +320,7 @@ int machine_attach(const char *sock, enum machine_kind kind, const char *name, i
 	if (err) {
 		if (err != -ENOENT && !*why)
 			snprintf(why, whylen, "%s", strerror(-err));
-		if (m->conn >= 0)
-			sys_close(m->conn);
+		conn_close(m);
 		free(m);
 		return err;
 	}
@@ -300,8 +335,7 @@ void machine_detach(struct machine *m)
 {
 	if (!m)
 		return;
-	if (m->conn >= 0)
-		sys_close(m->conn);
+	conn_close(m);
 	sys_munmap(m->st, m->st_size);
 	sys_munmap((void *)m->cfg, sizeof(*m->cfg));
 	free(m);
@@ -571,8 +605,6 @@ void machine_fork_child(struct machine *m)
 {
 	/* The parent's connection: its close must tell the daemon the
 	 * parent is gone, so the child lets go of its copy. */
-	if (m->conn >= 0)
-		sys_close(m->conn);
-	m->conn = -1;
+	conn_close(m);
 	m->slot = -1;
 }

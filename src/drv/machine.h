@@ -123,6 +123,8 @@ const struct machine_config *machine_config(const struct machine *m);
 const char *machine_socket(const struct machine *m);
 /* The connection's descriptor, or -1. */
 int machine_conn_fd(const struct machine *m);
+/* Whether @fd is some machine client's connection (async-signal-safe). */
+bool machine_owns_fd(int fd);
 bool machine_may_provision(const struct machine *m);
 
 /*

@@ -34,6 +34,7 @@
 #include "base/sys.h"
 #include "cpu/cpu.h"
 #include "cpu/exec/exec.h"
+#include "drv/machine.h"
 #include "preload/gate.h"
 #include "preload/shim.h"
 #include "sgxemu/sgxemu.h"
@@ -505,7 +506,13 @@ __export int mprotect(void *addr, size_t len, int prot)
 
 long shim_close(int fd)
 {
-	int r = sgxemu_close(fd);
+	int r;
+
+	/* The machine's connection is the emulator's, not the program's:
+	 * closing it would give the machine this process's pages back. */
+	if (machine_owns_fd(fd))
+		return -EBADF;
+	r = sgxemu_close(fd);
 
 	return r == -EBADF ? sys_call6(SYS_close, fd, 0, 0, 0, 0, 0) : r;
 }
@@ -529,7 +536,11 @@ __export int dup(int oldfd)
 
 long shim_dup3(int oldfd, int newfd, int flags)
 {
-	long fd = sgxemu_dup(oldfd, newfd, flags);
+	long fd;
+
+	if (machine_owns_fd(newfd))
+		return -EBUSY;
+	fd = sgxemu_dup(oldfd, newfd, flags);
 
 	if (fd != -EBADF)
 		return fd;

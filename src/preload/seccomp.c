@@ -41,6 +41,7 @@
 #include "base/parse.h"
 #include "base/sys.h"
 #include "cpu/exec/exec.h"
+#include "drv/machine.h"
 #include "preload/gate.h"
 #include "preload/shim.h"
 #include "sgxemu/sgxemu.h"
@@ -344,8 +345,17 @@ static long do_sigprocmask(struct tcb *t, ucontext_t *uc, int how, const u64 *us
 
 static long do_close_range(unsigned int first, unsigned int last, unsigned int flags)
 {
-	long r = sys_call6(SYS_close_range, first, last, flags, 0, 0, 0);
 	unsigned int fd;
+	long r;
+
+	/* Around the machine's connection (see shim_close()). */
+	for (fd = first; fd <= last && fd < 4096; fd++) {
+		if (!machine_owns_fd((int)fd))
+			continue;
+		r = fd > first ? do_close_range(first, fd - 1, flags) : 0;
+		return r || fd == last ? r : do_close_range(fd + 1, last, flags);
+	}
+	r = sys_call6(SYS_close_range, first, last, flags, 0, 0, 0);
 
 	if (r || (flags & CLOSE_RANGE_CLOEXEC))
 		return r;

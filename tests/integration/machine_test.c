@@ -325,6 +325,35 @@ TEST_T(machine, sigkill_returns_pages, 120)
 	ASSERT_STR_CONTAINS(text, "PASSED");
 }
 
+/* A program that closes every descriptor it did not open (as daemons do)
+ * keeps its place on the machine: the connection is the emulator's. */
+TEST_T(machine, closing_every_descriptor_keeps_the_pages, 60)
+{
+	char out[600], text[4096];
+	unsigned long long pages = 0, evicted;
+	struct run r;
+	pid_t p;
+	int i, st;
+
+	machine_up("--epc", "2M", NULL);
+	snprintf(out, sizeof(out), "%s/storm", harness_tmpdir());
+	setenv("STORM_CLOSE_ALL", "1", 1);
+	setenv("STORM_PAGES", "32", 1);
+	p = storm(out, 3);
+	for (i = 0; i < 100; i++) {
+		slurp(out, text, sizeof(text));
+		if (strstr(text, "closed every descriptor"))
+			break;
+		sleep_ms(20);
+	}
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_TRUE(client_line(r.out, p, &pages, &evicted));
+	ASSERT_GT(pages, 32);
+	waitpid(p, &st, 0);
+	slurp(out, text, sizeof(text));
+	ASSERT_STR_CONTAINS(text, "PASSED");
+}
+
 /* `stop` refuses while a program holds EPC pages; --force ends it. */
 TEST_T(machine, stop_waits_for_enclaves, 60)
 {

@@ -281,6 +281,16 @@ static int storm(void)
 	seed = (uint64_t)getpid() << 32;
 	op3(&e, 0, ENCL_OP_FILL_WORDS, e.big, npages, seed);
 	printf("storm: %llu pages filled\n", (unsigned long long)npages);
+	/* STORM_CLOSE_ALL: what a daemon-style program does first. */
+	if (getenv("STORM_CLOSE_ALL")) {
+		int fd;
+
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != e.fd)
+				close(fd);
+		syscall(SYS_close_range, 3, 2, 0);
+		printf("storm: closed every descriptor but the enclave's\n");
+	}
 	while (time(NULL) < end) {
 		bad += op3(&e, 0, ENCL_OP_CHECK_WORDS, e.big, npages, seed + rounds);
 		rounds++;
