@@ -495,6 +495,20 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 	return err;
 }
 
+int platform_epc_rehome(struct platform *plat, void *addr, void *mem)
+{
+	void *home = platform_epc_host(plat, addr);
+	struct epc_page *page = home ? epc_page_at(plat->root, home) : NULL;
+
+	if (!page || !mem || !ptr_aligned(addr, SGX_PAGE_SIZE))
+		return -EINVAL;
+	if (!epc_trylock_exclusive(&page->lock))
+		return -EBUSY;
+	page->mem = mem;
+	epc_unlock_exclusive(&page->lock);
+	return 0;
+}
+
 unsigned int platform_epcm_prot(const struct platform *plat, const void *addr)
 {
 	const struct epc_page *page = epc_page_peek(plat, addr);

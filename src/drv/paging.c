@@ -10,7 +10,8 @@
  * the mapping's permissions, so the mappings merge again and a process
  * keeps one mapping per run of permissions however much it pages.  A touch
  * of the hole is caught by a userfaultfd in SIGBUS mode: the toucher's own
- * signal handler reloads the page (ELDU) and retries, as Linux's fault
+ * signal handler reloads the page (ELDU into a buffer, then UFFDIO_COPY
+ * fills the hole and maps it in one step) and retries, as Linux's fault
  * handler would.  A touch while the page is on its way out is a SIGSEGV,
  * which waits for it to be out and retries.  A thread waiting so is, for
  * ETRACK, outside the enclave, as after an AEX on hardware.
@@ -270,28 +271,60 @@ void paging_destroy(struct drv *drv)
 /* --- eviction ------------------------------------------------------------- */
 
 /*
- * Write back @n pages of @encl (indices in @idx), which the caller chose
- * and marked PAGE_BUSY.  Context: @encl's lock held.
+ * Set the host mapping of pages @idx[0..n) of @encl: PROT_NONE when
+ * @close, else what each allows now (encl_host_prot()).  One mprotect per
+ * run of consecutive mapped pages that get the same protection: the clock
+ * hand picks pages in order, so a batch is usually one run, and the
+ * kernel's TLB flush and VMA split and merge are paid once for it.
+ * Context: @encl's lock held.
+ */
+static void protect_batch(struct encl *encl, const u64 *idx, unsigned int n, bool close)
+{
+	unsigned int k, run;
+
+	for (k = 0; k < n; k += run) {
+		const struct encl_page *p = &encl->pages[idx[k]];
+		int mapped = atomic_load(&p->prot), prot;
+
+		run = 1;
+		if (!mapped)
+			continue;
+		prot = close ? PROT_NONE : encl_host_prot(encl, p, mapped);
+		for (; k + run < n && idx[k + run] == idx[k] + run; run++) {
+			const struct encl_page *q = &encl->pages[idx[k + run]];
+			int qmapped = atomic_load(&q->prot);
+
+			if (!qmapped || (close ? PROT_NONE : encl_host_prot(encl, q, qmapped)) != prot)
+				break;
+		}
+		sys_mprotect((void *)(uintptr_t)(encl->base + idx[k] * SGX_PAGE_SIZE),
+			     run * SGX_PAGE_SIZE, prot);
+	}
+}
+
+/*
+ * Write back @n pages of @encl (indices in @idx, ascending but for one
+ * wrap of the clock), which the caller chose and marked PAGE_BUSY.
+ * Context: @encl's lock held.
  */
 static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 {
 	struct drv *drv = encl->drv;
 	struct lp *lp = drv_lp(drv);
-	bool said = false;
-	unsigned int k;
+	bool said = false, out[BATCH];
+	unsigned int k, run;
 	int ret;
 
+	/* Close the host mappings first: the kernel flushes every TLB, so
+	 * nothing writes a page while EWB reads it. */
+	protect_batch(encl, idx, n, true);
 	for (k = 0; k < n; k++) {
 		struct encl_page *p = &encl->pages[idx[k]];
-		u64 la = encl->base + idx[k] * SGX_PAGE_SIZE;
 
-		/* Close the host mapping first: the kernel flushes every TLB,
-		 * so nothing writes the page while EWB reads it. */
-		if (atomic_load(&p->prot))
-			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
 		ret = encls_eblock(lp, (void *)(uintptr_t)atomic_load(&p->epc));
 		if (ret && ret != SGX_BLKSTATE)
-			log_warn("EBLOCK of %#llx: %#x", (unsigned long long)la, ret);
+			log_warn("EBLOCK of %#llx: %#x",
+				 (unsigned long long)(encl->base + idx[k] * SGX_PAGE_SIZE), ret);
 	}
 	/* One tracking cycle for the batch (one may still be running). */
 	if (encls_etrack(lp, encl->secs) == SGX_PREV_TRK_INCMPL)
@@ -303,12 +336,12 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		struct sgx_pageinfo pginfo __aligned(32) = { 0 };
 		time_t start = time(NULL);
 
+		out[k] = false;
 		pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
 		pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[idx[k]];
-		if (va_get(drv, &p->va)) {
-			/* No room for a version: the page stays. */
-			goto keep;
-		}
+		/* No room for a version: the page stays. */
+		if (va_get(drv, &p->va))
+			continue;
 		for (;;) {
 			ret = encls_ewb(lp, &pginfo, epc, va_slot(drv, p->va));
 			if (ret != SGX_NOT_TRACKED)
@@ -330,26 +363,39 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
 			log_warn("EWB of %#llx: %#x", (unsigned long long)(encl->base + off), ret);
 			va_put(drv, p->va);
-			goto keep;
+			continue;
 		}
-		/* The page leaves the memory file; the mapping gets its
-		 * permissions back, so a touch finds the hole (SIGBUS). */
-		fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
-			  SGX_PAGE_SIZE);
+		out[k] = true;
+	}
+	/* The pages leave the memory file, a run at a time. */
+	for (k = 0; k < n; k += run) {
+		for (run = 1; k + run < n && out[k + run] == out[k] && idx[k + run] == idx[k] + run;
+		     run++)
+			;
+		if (out[k])
+			fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)(idx[k] * SGX_PAGE_SIZE), (off_t)(run * SGX_PAGE_SIZE));
+	}
+	for (k = 0; k < n; k++) {
+		struct encl_page *p = &encl->pages[idx[k]];
+		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
+
+		if (!out[k]) {
+			/* The page stays, still EPCM-blocked (EBLOCK cannot be
+			 * undone): the enclave keeps using it natively, ENCLU
+			 * operands on it fault until a later pass evicts it. */
+			atomic_store(&p->state, PAGE_PRESENT);
+			continue;
+		}
 		atomic_store(&p->epc, 0);
 		atomic_store(&p->state, PAGE_EVICTED);
-		encl_sync_prot(encl, idx[k]);
 		drv_epc_free(drv, epc);
 		atomic_fetch_add(&encl->nr_evicted, 1);
 		atomic_fetch_add(&drv->nr_evicted, 1);
-		continue;
-keep:
-		/* The page stays, still EPCM-blocked (EBLOCK cannot be undone):
-		 * the enclave keeps using it natively, ENCLU operands on it
-		 * fault until a later pass evicts it for good. */
-		atomic_store(&p->state, PAGE_PRESENT);
-		encl_sync_prot(encl, idx[k]);
 	}
+	/* The mappings get their permissions back, so they merge again and a
+	 * touch of an evicted page finds the hole (SIGBUS). */
+	protect_batch(encl, idx, n, false);
 }
 
 /* Code pages stay too: the emulator decodes ENCLU at RIP from a signal
@@ -501,14 +547,96 @@ void *paging_alloc(struct drv *drv)
 
 /* --- reload --------------------------------------------------------------- */
 
+/* ELDU of page @i of @encl into @epc, its contents stored at @mem.
+ * Return: 0, or -EIO after one line saying why. */
+static int eldu(struct encl *encl, u64 i, void *epc, void *mem)
+{
+	struct drv *drv = encl->drv;
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	u64 off = i * SGX_PAGE_SIZE;
+	int ret;
+
+	if (platform_epc_bind(drv->plat, epc, mem))
+		return -EIO;
+	pginfo.linaddr = encl->base + off;
+	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
+	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
+	pginfo.secs = (u64)(uintptr_t)encl->secs;
+	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, encl->pages[i].va));
+	if (ret) {
+		/* Never accepted: the page stays out and the access fails. */
+		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
+			"was altered or replayed",
+			(unsigned long long)encl->base, (unsigned long long)pginfo.linaddr,
+			encls_faulted(ret) ? "fault" : sgx_status_name(ret));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The EPC page @epc now lives at @mem (a copy is there); no leaf can hold
+ * a page being reloaded for long. */
+static void rehome(struct drv *drv, void *epc, void *mem)
+{
+	while (platform_epc_rehome(drv->plat, epc, mem) == -EBUSY)
+		sched_yield();
+}
+
+/*
+ * Reload page @i of @encl into @epc, in one step for other threads: ELDU
+ * writes a private buffer, then UFFDIO_COPY puts the page into the memory
+ * file and the process's mapping at once (a thread that touches it
+ * meanwhile finds the hole and waits for us), and the EPC page moves
+ * there.  No mprotect, unless the EPCM allows less than the mapping did
+ * (a page may be pending, restricted or trimmed), which is applied before
+ * the page appears.  Without the userfaultfd, or for a page the process
+ * does not map, the mapping is closed while the page is copied in.
+ * Return: 0; 1 if the caller must set the mapping's protection
+ * (encl_sync_prot()) once the page is present; -EIO if ELDU refused it.
+ * Context: @encl's lock held.
+ */
+static int reload_into(struct encl *encl, u64 i, void *epc)
+{
+	struct drv *drv = encl->drv;
+	struct encl_page *p = &encl->pages[i];
+	u8 stage[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
+	u64 off = i * SGX_PAGE_SIZE, la = encl->base + off;
+	int mapped = atomic_load(&p->prot), was, now, err;
+	struct uffdio_copy copy;
+
+	err = eldu(encl, i, epc, stage);
+	if (err)
+		return err;
+	if (mapped && drv->uffd >= 0) {
+		/* For an evicted page encl_host_prot() leaves the EPCM out. */
+		was = encl_host_prot(encl, p, mapped);
+		now = was & (int)platform_epcm_prot(drv->plat, epc);
+		if (now != was)
+			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, now);
+		do {
+			copy = (struct uffdio_copy){ .dst = la, .src = (u64)(uintptr_t)stage,
+						     .len = SGX_PAGE_SIZE };
+			err = ioctl(drv->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
+		} while (err == -EAGAIN);
+		if (!err) {
+			rehome(drv, epc, encl->view + off);
+			return 0;
+		}
+	}
+	/* The slow way: nobody sees the page until it is all there. */
+	if (mapped)
+		sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
+	memcpy(encl->view + off, stage, SGX_PAGE_SIZE);
+	rehome(drv, epc, encl->view + off);
+	return 1;
+}
+
 int paging_reload(struct encl *encl, u64 i)
 {
 	struct drv *drv = encl->drv;
 	struct encl_page *p = &encl->pages[i];
-	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
-	u64 off = i * SGX_PAGE_SIZE;
 	void *epc;
-	int ret, err = 0;
+	int ret;
 
 	while (atomic_load(&p->state) == PAGE_BUSY)
 		drv_nap();
@@ -519,48 +647,26 @@ int paging_reload(struct encl *encl, u64 i)
 	if (!epc)
 		return -ENOMEM;
 	pthread_mutex_lock(&encl->lock);
+	ret = 0;
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		goto out_free;
-	/* ELDU writes the page into the memory file the mapping shows: close
-	 * the mapping first, or a thread touching it would find the page half
-	 * written instead of the hole (it now waits for us instead). */
-	if (atomic_load(&p->prot))
-		sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE, PROT_NONE);
-	if (platform_epc_bind(drv->plat, epc, encl->view + off)) {
-		err = -EIO;
-		goto out_reopen;
-	}
-	pginfo.linaddr = encl->base + off;
-	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
-	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
-	pginfo.secs = (u64)(uintptr_t)encl->secs;
-	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, p->va));
-	if (ret) {
-		/* Never accepted: the page stays out and the access fails. */
-		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
-			"was altered or replayed",
-			(unsigned long long)encl->base, (unsigned long long)pginfo.linaddr,
-			encls_faulted(ret) ? "fault" : sgx_status_name(ret));
-		err = -EIO;
-		goto out_reopen;
-	}
+	ret = reload_into(encl, i, epc);
+	if (ret < 0)
+		goto out_free;
 	va_put(drv, p->va);
 	p->referenced = true;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
 	atomic_store(&p->state, PAGE_PRESENT);
-	/* Open again, with what the EPCM allows (a page may be pending,
-	 * restricted or trimmed). */
-	encl_sync_prot(encl, i);
+	if (ret)
+		encl_sync_prot(encl, i);
 	atomic_fetch_add(&encl->nr_reloaded, 1);
 	atomic_fetch_add(&drv->nr_reloaded, 1);
 	pthread_mutex_unlock(&encl->lock);
 	return 0;
-out_reopen:
-	encl_sync_prot(encl, i);
 out_free:
 	pthread_mutex_unlock(&encl->lock);
 	drv_epc_free(drv, epc);
-	return err;
+	return ret;
 }
 
 int paging_reload_parked(struct encl *encl, u64 i)
