@@ -356,6 +356,7 @@ bench-programs: $(BENCHES)
 bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 	@mkdir -p build/bench
 	@: > build/bench/results.jsonl
+	@rm -f build/bench/host.json
 	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done
 
 # The main job: an enclave that seals a secret, unseals it in a second run
