@@ -256,6 +256,12 @@ unsigned int platform_epcm_prot(const struct platform *plat, const void *addr);
  * The OS must not hand such a page to anyone else yet.
  */
 bool platform_epc_tcs_busy(const struct platform *plat, const void *addr);
+/*
+ * Whether a thread runs inside the enclave of SECS page @secs now (threads
+ * the OS parked while it serves their faults do not count): evicting its
+ * pages means interrupting them for ETRACK to complete.
+ */
+bool platform_secs_busy(const struct platform *plat, const void *secs);
 /* Run the EPCM invariant checker after every leaf (default: on in debug builds). */
 void platform_set_epcm_check(struct platform *plat, bool on);
 

@@ -531,6 +531,13 @@ bool platform_epc_tcs_busy(const struct platform *plat, const void *addr)
 	return page && atomic_load(&page->tcs_active);
 }
 
+bool platform_secs_busy(const struct platform *plat, const void *secs)
+{
+	const struct epc_page *page = epc_page_at(plat, secs);
+
+	return page && (atomic_load(&page->inside[0]) || atomic_load(&page->inside[1]));
+}
+
 int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu)
 {
 	int err = exec_init();

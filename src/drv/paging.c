@@ -411,9 +411,14 @@ static bool evictable(const struct encl *encl, const struct encl_page *p)
 
 /*
  * One sweep of the clock: up to BATCH pages of one enclave, skipping (and
- * clearing) referenced ones once.  Return: whether anything was evicted.
+ * clearing) referenced ones once.  The background reclaimer leaves alone
+ * enclaves that a thread runs inside: their pages would go only after an
+ * interrupt (exec_kick) and a wait, with the enclave's lock held, for each
+ * batch, while the thread, when it needs a page, evicts one cheaply
+ * itself (parked, it is out of the way of ETRACK).
+ * Return: whether anything was evicted.
  */
-int paging_evict_one(struct drv *drv)
+static int evict_one(struct drv *drv, bool background)
 {
 	u64 idx[BATCH];
 	unsigned int tries, n = 0;
@@ -436,7 +441,9 @@ int paging_evict_one(struct drv *drv)
 		/* Try-lock: the thread adding pages holds its enclave's lock
 		 * while it waits for us (it gets the enclave itself, the lock
 		 * being recursive, when it reclaims). */
-		if (!encl || !encl->backing || pthread_mutex_trylock(&encl->lock)) {
+		if (!encl || !encl->backing ||
+		    (background && platform_secs_busy(drv->plat, encl->secs)) ||
+		    pthread_mutex_trylock(&encl->lock)) {
 			skipped |= encl && encl->backing;
 			drv->hand_encl++;
 			drv->hand_page = 0;
@@ -477,12 +484,20 @@ int paging_evict_one(struct drv *drv)
 	return done ? 1 : skipped ? -EBUSY : 0;
 }
 
+int paging_evict_one(struct drv *drv)
+{
+	return evict_one(drv, false);
+}
+
 void paging_note_free(struct drv *drv, u64 nr_free)
 {
 	u64 one = 1;
 
-	/* write() on an eventfd: safe in a signal handler, unlike a condvar. */
-	if (nr_free < drv->low_pages && drv->reclaimer_running &&
+	/* write() on an eventfd: safe in a signal handler, unlike a condvar.
+	 * Once, as the count crosses the mark: the reclaimer then evicts up
+	 * to the high mark, and a system call per allocation below it would
+	 * only repeat the news. */
+	if (nr_free == drv->low_pages - 1 && drv->reclaimer_running &&
 	    sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
 		(void)0;
 }
@@ -498,7 +513,7 @@ static void *reclaimer(void *arg)
 		    sys_call6(SYS_read, drv->wake_fd, (long)&v, sizeof(v), 0, 0, 0) < 0)
 			continue;
 		while (!atomic_load(&drv->stop) && drv_epc_free_pages(drv) < drv->high_pages &&
-		       paging_evict_one(drv) > 0)
+		       evict_one(drv, true) > 0)
 			;
 	}
 	return NULL;
