@@ -600,6 +600,9 @@ static void gate_init(void)
 {
 	void *page;
 
+	/* Until the filter is on, the program's own FS and GS changes are
+	 * not seen: the emulator switches GS exactly. */
+	fsgs_exact = true;
 	/* Its filter traps our calls whatever SGXEMU_SECCOMP says now. */
 	if (sys_gate || gate_left()) {
 		use_gate(true);
@@ -672,8 +675,10 @@ void shim_seccomp_init(void)
 		off(strerror(-err));
 		return;
 	}
-	if (gate_inherited)
+	if (gate_inherited) {
+		fsgs_exact = false;
 		return;
+	}
 	if (!build_filter(&b, gate_ip)) {
 		off("the filter does not assemble");
 		return;
@@ -686,4 +691,6 @@ void shim_seccomp_init(void)
 				     (long)&prog, 0, 0, 0);
 	if (err)
 		off(strerror(err < 0 ? -err : EINVAL));
+	else
+		fsgs_exact = false;
 }

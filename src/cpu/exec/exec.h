@@ -284,6 +284,13 @@ extern bool exec_have_fsgsbase;
  */
 void fsgs_enter(struct tcb *t);
 long fsgs_arch_prctl(struct tcb *t, int code, u64 arg, u64 *val);
+/*
+ * Set by the preload shim when no seccomp filter sees the program's own
+ * arch_prctl() calls (SGXEMU_SECCOMP=off): an unmodified program cannot be
+ * told when to set its GS, so GS is restored exactly at every exit and
+ * read again at every entry, whatever it costs.
+ */
+extern bool fsgs_exact;
 /* The text that Syscall User Dispatch lets through (ours), or len 0 when
  * SUD is off (unavailable, or SGXEMU_SUD=off). */
 extern u64 exec_sud_start, exec_sud_len;

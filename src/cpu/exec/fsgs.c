@@ -29,7 +29,8 @@
  * GS through the shim.  Without the shim (libsgxemu linked directly), a
  * program that sets GS with its own arch_prctl() on a thread that has
  * already entered an enclave is not seen: doc/decisions.md says what such
- * a program does.
+ * a program does.  Under the shim without its filter (fsgs_exact), GS is
+ * always live and read at every entry: slow, but exact.
  */
 #include <asm/prctl.h>
 #include <errno.h>
@@ -42,6 +43,8 @@
 /* Enclave GS bases that threads left loaded in host mode, direct-mapped:
  * a thread created by such a thread inherits one.  A lost entry only
  * makes that thread restore GS at its exits. */
+bool fsgs_exact;
+
 #define LEFT_GS_SLOTS 64
 static _Atomic u64 left_gs[LEFT_GS_SLOTS];
 
@@ -88,7 +91,7 @@ static void learn(struct tcb *t)
 
 	t->host_fsbase = t->cur_fsbase = get_base(ARCH_GET_FS);
 	t->cur_gsbase = gs;
-	t->host_gs_live = gs && !left_by_a_thread(gs);
+	t->host_gs_live = fsgs_exact || (gs && !left_by_a_thread(gs));
 	t->host_gsbase = t->host_gs_live ? gs : 0;
 	t->fsgs_known = 1;
 }
@@ -104,6 +107,9 @@ static void learn(struct tcb *t)
  */
 void fsgs_enter(struct tcb *t)
 {
+	/* The shim's filter shows us the program's own changes. */
+	bool watched = sys_gate && !fsgs_exact;
+
 	if (exec_have_fsgsbase) {
 		__asm__ volatile("rdfsbase %0" : "=r"(t->host_fsbase));
 		__asm__ volatile("rdgsbase %0" : "=r"(t->host_gsbase));
@@ -113,9 +119,9 @@ void fsgs_enter(struct tcb *t)
 		t->fsgs_known = 1;
 		return;
 	}
-	if (!t->fsgs_known || (!sys_gate && fs_self() != t->host_fsbase))
+	if (!t->fsgs_known || (!watched && fs_self() != t->host_fsbase))
 		learn(t);
-	else if (t->host_gs_live && !sys_gate)
+	else if (t->host_gs_live && !watched)
 		/* Host code that uses GS may have moved it unseen. */
 		t->host_gsbase = t->cur_gsbase = get_base(ARCH_GET_GS);
 	if (!t->host_gs_live)
@@ -148,7 +154,7 @@ long fsgs_arch_prctl(struct tcb *t, int code, u64 arg, u64 *val)
 			t->host_fsbase = t->cur_fsbase = arg;
 		} else {
 			t->host_gsbase = t->cur_gsbase = arg;
-			t->host_gs_live = arg != 0;
+			t->host_gs_live = fsgs_exact || arg != 0;
 		}
 	}
 	err = sys_call6(SYS_arch_prctl, code, (long)arg, (long)FSGS_MAGIC, 0, 0, 0);
