@@ -53,13 +53,17 @@ static double function_call_ns(void)
 	return (bench_now() - t0) / (N_CALLS * 50) * 1e9;
 }
 
-/* EENTER by a raw ENCLU: both transitions trap. */
+/* EENTER by a raw ENCLU: both transitions trap.  The AEP (RCX) is an
+ * ERESUME, as SDK runtimes have it: an interrupt (the emulator's timer
+ * tick) makes the thread leave the enclave there and go back in. */
 static void raw_eenter(struct encl_op *op, uint64_t tcs)
 {
 	__asm__ volatile("push %%rbp\n\t"
-			 "lea 1f(%%rip), %%rcx\n\t"
+			 "lea 2f(%%rip), %%rcx\n\t"
 			 "mov $2, %%eax\n\t"
 			 "enclu\n\t"
+			 "jmp 1f\n\t"
+			 "2: enclu\n\t"
 			 "1: pop %%rbp"
 			 : "+D"(op), "+b"(tcs)
 			 :
