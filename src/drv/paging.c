@@ -4,17 +4,16 @@
  * arch/x86/kernel/cpu/sgx/main.c and encl.c do for their users.
  *
  * An enclave's pages live in its memory file, mapped at ELRANGE.  Evicting
- * a page closes its host mapping (mprotect to PROT_NONE, so no thread can
- * touch it while it is written back), runs EBLOCK, ETRACK and EWB into the
- * enclave's backing store, punches the page out of the file and restores
- * the mapping's permissions, so the mappings merge again and a process
- * keeps one mapping per run of permissions however much it pages.  A touch
- * of the hole is caught by a userfaultfd in SIGBUS mode: the toucher's own
- * signal handler reloads the page (ELDU into a buffer, then UFFDIO_COPY
- * fills the hole and maps it in one step) and retries, as Linux's fault
- * handler would.  A touch while the page is on its way out is a SIGSEGV,
- * which waits for it to be out and retries.  A thread waiting so is, for
- * ETRACK, outside the enclave, as after an AEX on hardware.
+ * a batch of pages holds the enclave's threads out (no thread can touch a
+ * page while it is written back: hardware's TLB shootdown), runs EBLOCK,
+ * ETRACK and EWB into the enclave's backing store and punches the pages
+ * out of the file; the mappings stay as they are, so a process keeps one
+ * mapping per run of permissions however much it pages.  A touch of the
+ * hole is caught by a userfaultfd in SIGBUS mode: the toucher's own signal
+ * handler reloads the page (ELDU into a buffer, then UFFDIO_COPY fills the
+ * hole and maps it in one step) and retries, as Linux's fault handler
+ * would.  A thread waiting so is, for ETRACK, outside the enclave, as
+ * after an AEX on hardware.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -271,53 +270,36 @@ void paging_destroy(struct drv *drv)
 /* --- eviction ------------------------------------------------------------- */
 
 /*
- * Set the host mapping of pages @idx[0..n) of @encl: PROT_NONE when
- * @close, else what each allows now (encl_host_prot()).  One mprotect per
- * run of consecutive mapped pages that get the same protection: the clock
- * hand picks pages in order, so a batch is usually one run, and the
- * kernel's TLB flush and VMA split and merge are paid once for it.
- * Context: @encl's lock held.
- */
-static void protect_batch(struct encl *encl, const u64 *idx, unsigned int n, bool close)
-{
-	unsigned int k, run;
-
-	for (k = 0; k < n; k += run) {
-		const struct encl_page *p = &encl->pages[idx[k]];
-		int mapped = atomic_load(&p->prot), prot;
-
-		run = 1;
-		if (!mapped)
-			continue;
-		prot = close ? PROT_NONE : encl_host_prot(encl, p, mapped);
-		for (; k + run < n && idx[k + run] == idx[k] + run; run++) {
-			const struct encl_page *q = &encl->pages[idx[k + run]];
-			int qmapped = atomic_load(&q->prot);
-
-			if (!qmapped || (close ? PROT_NONE : encl_host_prot(encl, q, qmapped)) != prot)
-				break;
-		}
-		sys_mprotect((void *)(uintptr_t)(encl->base + idx[k] * SGX_PAGE_SIZE),
-			     run * SGX_PAGE_SIZE, prot);
-	}
-}
-
-/*
  * Write back @n pages of @encl (indices in @idx, ascending but for one
- * wrap of the clock), which the caller chose and marked PAGE_BUSY.
- * Context: @encl's lock held.
+ * wrap of the clock), which the caller chose and marked PAGE_BUSY.  The
+ * holes are punched a run of consecutive pages at a time.
+ * Context: @encl's lock held; the calling thread is not inside @encl (it
+ * is parked if it is one of its threads).
  */
 static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 {
 	struct drv *drv = encl->drv;
 	struct lp *lp = drv_lp(drv);
 	bool said = false, out[BATCH];
+	time_t start = time(NULL);
 	unsigned int k, run;
 	int ret;
 
-	/* Close the host mappings first: the kernel flushes every TLB, so
-	 * nothing writes a page while EWB reads it. */
-	protect_batch(encl, idx, n, true);
+	/* Nothing may write a page while EWB reads it: the enclave's threads
+	 * are held out (they wait at EENTER, ERESUME or coming back from the
+	 * OS, and those inside are interrupted), as the TLB shootdown after
+	 * EBLOCK and ETRACK keeps them off blocked pages on hardware.  Closing
+	 * each page's mapping instead cost two mprotects per run, each
+	 * rewriting page tables and flushing every TLB. */
+	platform_vmm_hold(drv->plat, encl->secs);
+	while (!platform_vmm_quiet(drv->plat, encl->secs)) {
+		if (!said && time(NULL) - start > 2) {
+			log_warn("paging waits for threads to leave the enclave at %#llx",
+				 (unsigned long long)encl->base);
+			said = true;
+		}
+		drv_nap();
+	}
 	for (k = 0; k < n; k++) {
 		struct encl_page *p = &encl->pages[idx[k]];
 
@@ -334,7 +316,6 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
 		u64 off = idx[k] * SGX_PAGE_SIZE;
 		struct sgx_pageinfo pginfo __aligned(32) = { 0 };
-		time_t start = time(NULL);
 
 		out[k] = false;
 		pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
@@ -393,9 +374,8 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		atomic_fetch_add(&encl->nr_evicted, 1);
 		atomic_fetch_add(&drv->nr_evicted, 1);
 	}
-	/* The mappings get their permissions back, so they merge again and a
-	 * touch of an evicted page finds the hole (SIGBUS). */
-	protect_batch(encl, idx, n, false);
+	/* A touch of an evicted page now finds the hole (SIGBUS). */
+	platform_vmm_release(drv->plat, encl->secs);
 }
 
 /* Code pages stay too: the emulator decodes ENCLU at RIP from a signal
