@@ -237,10 +237,12 @@ int platform_epc_forget(struct platform *plat, void *addr);
  * platform_epc_bind() for a page that may be valid: its contents move to
  * @mem, where the caller has copied them (the OS installed the page at its
  * linear address in one step, rather than let ELDU write it where a thread
- * could see it half written).  Return: 0, -EINVAL for no such page, or
- * -EBUSY while a leaf holds the page.
+ * could see it half written).  Not for a guest, whose storage its VMM keeps
+ * (platform_epc_can_rehome() says which).  Return: 0, -EINVAL for no such
+ * page, -EOPNOTSUPP on a guest, or -EBUSY while a leaf holds the page.
  */
 int platform_epc_rehome(struct platform *plat, void *addr, void *mem) __must_check;
+bool platform_epc_can_rehome(const struct platform *plat);
 /*
  * What the EPCM lets enclave code do with the EPC page @addr, as PROT_*
  * bits: its R/W/X for a valid REG page that is neither PENDING nor

@@ -495,11 +495,20 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 	return err;
 }
 
+bool platform_epc_can_rehome(const struct platform *plat)
+{
+	return !plat->ept.bind;
+}
+
 int platform_epc_rehome(struct platform *plat, void *addr, void *mem)
 {
-	void *home = platform_epc_host(plat, addr);
-	struct epc_page *page = home ? epc_page_at(plat->root, home) : NULL;
+	struct epc_page *page;
+	void *home;
 
+	if (!platform_epc_can_rehome(plat))
+		return -EOPNOTSUPP;
+	home = platform_epc_host(plat, addr);
+	page = home ? epc_page_at(plat->root, home) : NULL;
 	if (!page || !mem || !ptr_aligned(addr, SGX_PAGE_SIZE))
 		return -EINVAL;
 	if (!epc_trylock_exclusive(&page->lock))

@@ -584,8 +584,9 @@ static void rehome(struct drv *drv, void *epc, void *mem)
  * meanwhile finds the hole and waits for us), and the EPC page moves
  * there.  No mprotect, unless the EPCM allows less than the mapping did
  * (a page may be pending, restricted or trimmed), which is applied before
- * the page appears.  Without the userfaultfd, or for a page the process
- * does not map, the mapping is closed while the page is copied in.
+ * the page appears.  Without the userfaultfd, for a page the process does
+ * not map, or in a guest (whose VMM keeps where its pages live), ELDU
+ * writes the memory file with the mapping closed.
  * Return: 0; 1 if the caller must set the mapping's protection
  * (encl_sync_prot()) once the page is present; -EIO if ELDU refused it.
  * Context: @encl's lock held.
@@ -599,28 +600,35 @@ static int reload_into(struct encl *encl, u64 i, void *epc)
 	int mapped = atomic_load(&p->prot), was, now, err;
 	struct uffdio_copy copy;
 
+	if (!mapped || drv->uffd < 0 || !platform_epc_can_rehome(drv->plat)) {
+		/* Nobody sees the page until it is all there. */
+		if (mapped)
+			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
+		err = eldu(encl, i, epc, encl->view + off);
+		if (err)
+			encl_sync_prot(encl, i);
+		return err ? err : 1;
+	}
 	err = eldu(encl, i, epc, stage);
 	if (err)
 		return err;
-	if (mapped && drv->uffd >= 0) {
-		/* For an evicted page encl_host_prot() leaves the EPCM out. */
-		was = encl_host_prot(encl, p, mapped);
-		now = was & (int)platform_epcm_prot(drv->plat, epc);
-		if (now != was)
-			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, now);
-		do {
-			copy = (struct uffdio_copy){ .dst = la, .src = (u64)(uintptr_t)stage,
-						     .len = SGX_PAGE_SIZE };
-			err = ioctl(drv->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
-		} while (err == -EAGAIN);
-		if (!err) {
-			rehome(drv, epc, encl->view + off);
-			return 0;
-		}
+	/* For an evicted page encl_host_prot() leaves the EPCM out. */
+	was = encl_host_prot(encl, p, mapped);
+	now = was & (int)platform_epcm_prot(drv->plat, epc);
+	if (now != was)
+		sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, now);
+	do {
+		copy = (struct uffdio_copy){ .dst = la, .src = (u64)(uintptr_t)stage,
+					     .len = SGX_PAGE_SIZE };
+		err = ioctl(drv->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
+	} while (err == -EAGAIN);
+	if (!err) {
+		rehome(drv, epc, encl->view + off);
+		return 0;
 	}
-	/* The slow way: nobody sees the page until it is all there. */
-	if (mapped)
-		sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
+	/* Not our mapping after all, or the file has the page: copy it in
+	 * with the mapping closed. */
+	sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
 	memcpy(encl->view + off, stage, SGX_PAGE_SIZE);
 	rehome(drv, epc, encl->view + off);
 	return 1;
