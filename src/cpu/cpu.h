@@ -234,6 +234,16 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check
  */
 int platform_epc_forget(struct platform *plat, void *addr);
 /*
+ * platform_epc_bind() for a page that may be valid: its contents move to
+ * @mem, where the caller has copied them (the OS installed the page at its
+ * linear address in one step, rather than let ELDU write it where a thread
+ * could see it half written).  Not for a guest, whose storage its VMM keeps
+ * (platform_epc_can_rehome() says which).  Return: 0, -EINVAL for no such
+ * page, -EOPNOTSUPP on a guest, or -EBUSY while a leaf holds the page.
+ */
+int platform_epc_rehome(struct platform *plat, void *addr, void *mem) __must_check;
+bool platform_epc_can_rehome(const struct platform *plat);
+/*
  * What the EPCM lets enclave code do with the EPC page @addr, as PROT_*
  * bits: its R/W/X for a valid REG page that is neither PENDING nor
  * MODIFIED, nothing for any other page.  (BLOCKED is left to the OS, which
@@ -248,6 +258,12 @@ unsigned int platform_epcm_prot(const struct platform *plat, const void *addr);
  * The OS must not hand such a page to anyone else yet.
  */
 bool platform_epc_tcs_busy(const struct platform *plat, const void *addr);
+/*
+ * Whether a thread runs inside the enclave of SECS page @secs now (threads
+ * the OS parked while it serves their faults do not count): evicting its
+ * pages means interrupting them for ETRACK to complete.
+ */
+bool platform_secs_busy(const struct platform *plat, const void *secs);
 /* Run the EPCM invariant checker after every leaf (default: on in debug builds). */
 void platform_set_epcm_check(struct platform *plat, bool on);
 

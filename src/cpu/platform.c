@@ -495,6 +495,29 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem)
 	return err;
 }
 
+bool platform_epc_can_rehome(const struct platform *plat)
+{
+	return !plat->ept.bind;
+}
+
+int platform_epc_rehome(struct platform *plat, void *addr, void *mem)
+{
+	struct epc_page *page;
+	void *home;
+
+	if (!platform_epc_can_rehome(plat))
+		return -EOPNOTSUPP;
+	home = platform_epc_host(plat, addr);
+	page = home ? epc_page_at(plat->root, home) : NULL;
+	if (!page || !mem || !ptr_aligned(addr, SGX_PAGE_SIZE))
+		return -EINVAL;
+	if (!epc_trylock_exclusive(&page->lock))
+		return -EBUSY;
+	page->mem = mem;
+	epc_unlock_exclusive(&page->lock);
+	return 0;
+}
+
 unsigned int platform_epcm_prot(const struct platform *plat, const void *addr)
 {
 	const struct epc_page *page = epc_page_peek(plat, addr);
@@ -515,6 +538,13 @@ bool platform_epc_tcs_busy(const struct platform *plat, const void *addr)
 	const struct epc_page *page = epc_page_peek(plat, addr);
 
 	return page && atomic_load(&page->tcs_active);
+}
+
+bool platform_secs_busy(const struct platform *plat, const void *secs)
+{
+	const struct epc_page *page = epc_page_at(plat, secs);
+
+	return page && (atomic_load(&page->inside[0]) || atomic_load(&page->inside[1]));
 }
 
 int platform_set_mmu(struct platform *plat, const struct platform_mmu *mmu)

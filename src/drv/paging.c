@@ -4,16 +4,16 @@
  * arch/x86/kernel/cpu/sgx/main.c and encl.c do for their users.
  *
  * An enclave's pages live in its memory file, mapped at ELRANGE.  Evicting
- * a page closes its host mapping (mprotect to PROT_NONE, so no thread can
- * touch it while it is written back), runs EBLOCK, ETRACK and EWB into the
- * enclave's backing store, punches the page out of the file and restores
- * the mapping's permissions, so the mappings merge again and a process
- * keeps one mapping per run of permissions however much it pages.  A touch
- * of the hole is caught by a userfaultfd in SIGBUS mode: the toucher's own
- * signal handler reloads the page (ELDU) and retries, as Linux's fault
- * handler would.  A touch while the page is on its way out is a SIGSEGV,
- * which waits for it to be out and retries.  A thread waiting so is, for
- * ETRACK, outside the enclave, as after an AEX on hardware.
+ * a batch of pages holds the enclave's threads out (no thread can touch a
+ * page while it is written back: hardware's TLB shootdown), runs EBLOCK,
+ * ETRACK and EWB into the enclave's backing store and punches the pages
+ * out of the file; the mappings stay as they are, so a process keeps one
+ * mapping per run of permissions however much it pages.  A touch of the
+ * hole is caught by a userfaultfd in SIGBUS mode: the toucher's own signal
+ * handler reloads the page (ELDU into a buffer, then UFFDIO_COPY fills the
+ * hole and maps it in one step) and retries, as Linux's fault handler
+ * would.  A thread waiting so is, for ETRACK, outside the enclave, as
+ * after an AEX on hardware.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -272,28 +272,43 @@ void paging_destroy(struct drv *drv)
 /* --- eviction ------------------------------------------------------------- */
 
 /*
- * Write back @n pages of @encl (indices in @idx), which the caller chose
- * and marked PAGE_BUSY.  Context: @encl's lock held.
+ * Write back @n pages of @encl (indices in @idx, ascending but for one
+ * wrap of the clock), which the caller chose and marked PAGE_BUSY.  The
+ * holes are punched a run of consecutive pages at a time.
+ * Context: @encl's lock held; the calling thread is not inside @encl (it
+ * is parked if it is one of its threads).
  */
 static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 {
 	struct drv *drv = encl->drv;
 	struct lp *lp = drv_lp(drv);
-	bool said = false;
-	unsigned int k;
+	bool said = false, out[BATCH];
+	time_t start = time(NULL);
+	unsigned int k, run;
 	int ret;
 
+	/* Nothing may write a page while EWB reads it: the enclave's threads
+	 * are held out (they wait at EENTER, ERESUME or coming back from the
+	 * OS, and those inside are interrupted), as the TLB shootdown after
+	 * EBLOCK and ETRACK keeps them off blocked pages on hardware.  Closing
+	 * each page's mapping instead cost two mprotects per run, each
+	 * rewriting page tables and flushing every TLB. */
+	platform_vmm_hold(drv->plat, encl->secs);
+	while (!platform_vmm_quiet(drv->plat, encl->secs)) {
+		if (!said && time(NULL) - start > 2) {
+			log_warn("paging waits for threads to leave the enclave at %#llx",
+				 (unsigned long long)encl->base);
+			said = true;
+		}
+		drv_nap();
+	}
 	for (k = 0; k < n; k++) {
 		struct encl_page *p = &encl->pages[idx[k]];
-		u64 la = encl->base + idx[k] * SGX_PAGE_SIZE;
 
-		/* Close the host mapping first: the kernel flushes every TLB,
-		 * so nothing writes the page while EWB reads it. */
-		if (atomic_load(&p->prot))
-			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
 		ret = encls_eblock(lp, (void *)(uintptr_t)atomic_load(&p->epc));
 		if (ret && ret != SGX_BLKSTATE)
-			log_warn("EBLOCK of %#llx: %#x", (unsigned long long)la, ret);
+			log_warn("EBLOCK of %#llx: %#x",
+				 (unsigned long long)(encl->base + idx[k] * SGX_PAGE_SIZE), ret);
 	}
 	/* One tracking cycle for the batch (one may still be running). */
 	if (encls_etrack(lp, encl->secs) == SGX_PREV_TRK_INCMPL)
@@ -303,14 +318,13 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
 		u64 off = idx[k] * SGX_PAGE_SIZE;
 		struct sgx_pageinfo pginfo __aligned(32) = { 0 };
-		time_t start = time(NULL);
 
+		out[k] = false;
 		pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
 		pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[idx[k]];
-		if (va_get(drv, &p->va)) {
-			/* No room for a version: the page stays. */
-			goto keep;
-		}
+		/* No room for a version: the page stays. */
+		if (va_get(drv, &p->va))
+			continue;
 		for (;;) {
 			ret = encls_ewb(lp, &pginfo, epc, va_slot(drv, p->va));
 			if (ret != SGX_NOT_TRACKED)
@@ -332,28 +346,40 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
 			log_warn("EWB of %#llx: %#x", (unsigned long long)(encl->base + off), ret);
 			va_put(drv, p->va);
-			goto keep;
+			continue;
 		}
-		/* The page leaves the memory file; the mapping gets its
-		 * permissions back, so a touch finds the hole (SIGBUS). */
-		fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
-			  SGX_PAGE_SIZE);
+		out[k] = true;
+	}
+	/* The pages leave the memory file, a run at a time. */
+	for (k = 0; k < n; k += run) {
+		for (run = 1; k + run < n && out[k + run] == out[k] && idx[k + run] == idx[k] + run;
+		     run++)
+			;
+		if (out[k])
+			fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)(idx[k] * SGX_PAGE_SIZE), (off_t)(run * SGX_PAGE_SIZE));
+	}
+	for (k = 0; k < n; k++) {
+		struct encl_page *p = &encl->pages[idx[k]];
+		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
+
+		if (!out[k]) {
+			/* The page stays, still EPCM-blocked (EBLOCK cannot be
+			 * undone): the enclave keeps using it natively, ENCLU
+			 * operands on it fault until a later pass evicts it. */
+			atomic_store(&p->state, PAGE_PRESENT);
+			continue;
+		}
 		atomic_store(&p->epc, 0);
 		atomic_store(&p->state, PAGE_EVICTED);
-		encl_sync_prot(encl, idx[k]);
 		drv_epc_free(drv, epc);
 		atomic_fetch_add(&encl->nr_evicted, 1);
 		atomic_fetch_add(&drv->nr_evicted, 1);
 		if (drv->mach)
 			machine_count_paging(drv->mach, 1, 0);
-		continue;
-keep:
-		/* The page stays, still EPCM-blocked (EBLOCK cannot be undone):
-		 * the enclave keeps using it natively, ENCLU operands on it
-		 * fault until a later pass evicts it for good. */
-		atomic_store(&p->state, PAGE_PRESENT);
-		encl_sync_prot(encl, idx[k]);
 	}
+	/* A touch of an evicted page now finds the hole (SIGBUS). */
+	platform_vmm_release(drv->plat, encl->secs);
 }
 
 /* Code pages stay too: the emulator decodes ENCLU at RIP from a signal
@@ -369,9 +395,14 @@ static bool evictable(const struct encl *encl, const struct encl_page *p)
 
 /*
  * One sweep of the clock: up to BATCH pages of one enclave, skipping (and
- * clearing) referenced ones once.  Return: whether anything was evicted.
+ * clearing) referenced ones once.  The background reclaimer leaves alone
+ * enclaves that a thread runs inside: their pages would go only after an
+ * interrupt (exec_kick) and a wait, with the enclave's lock held, for each
+ * batch, while the thread, when it needs a page, evicts one cheaply
+ * itself (parked, it is out of the way of ETRACK).
+ * Return: whether anything was evicted.
  */
-int paging_evict_one(struct drv *drv)
+static int evict_one(struct drv *drv, bool background)
 {
 	u64 idx[BATCH];
 	unsigned int tries, n = 0;
@@ -394,7 +425,9 @@ int paging_evict_one(struct drv *drv)
 		/* Try-lock: the thread adding pages holds its enclave's lock
 		 * while it waits for us (it gets the enclave itself, the lock
 		 * being recursive, when it reclaims). */
-		if (!encl || !encl->backing || pthread_mutex_trylock(&encl->lock)) {
+		if (!encl || !encl->backing ||
+		    (background && platform_secs_busy(drv->plat, encl->secs)) ||
+		    pthread_mutex_trylock(&encl->lock)) {
 			skipped |= encl && encl->backing;
 			drv->hand_encl++;
 			drv->hand_page = 0;
@@ -435,21 +468,31 @@ int paging_evict_one(struct drv *drv)
 	return done ? 1 : skipped ? -EBUSY : 0;
 }
 
+int paging_evict_one(struct drv *drv)
+{
+	return evict_one(drv, false);
+}
+
 void paging_note_free(struct drv *drv, u64 nr_free)
 {
 	u64 one = 1;
 
-	/* Once until the reclaimer has had its turn: a system call per
-	 * allocation below the mark would only repeat the news.  write() on
-	 * an eventfd and a futex wake are safe in a signal handler, unlike a
-	 * condition variable. */
-	if (nr_free >= drv->low_pages || !drv->reclaimer_running ||
-	    atomic_exchange(&drv->reclaim_kicked, true))
+	/* write() on an eventfd and a futex wake are safe in a signal
+	 * handler, unlike a condition variable.  Once, as the count crosses
+	 * the mark: the reclaimer then evicts up to the high mark, and a
+	 * system call per allocation below it would only repeat the news. */
+	if (nr_free >= drv->low_pages || !drv->reclaimer_running)
 		return;
-	if (drv->mach)
+	if (!drv->mach) {
+		if (nr_free == drv->low_pages - 1 &&
+		    sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
+			(void)0;
+		return;
+	}
+	/* On a machine other clients move the count too, past the mark
+	 * maybe: once until the reclaimer's next turn. */
+	if (!atomic_exchange(&drv->reclaim_kicked, true))
 		machine_wake(drv->mach);
-	else if (sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
-		(void)0;
 }
 
 /* Sleep until paging_note_free(), or, on a machine, another client's
@@ -489,7 +532,7 @@ static void *reclaimer(void *arg)
 
 		atomic_store(&drv->reclaim_kicked, false);
 		while (!atomic_load(&drv->stop) && reclaim_wanted(drv) &&
-		       (r = paging_evict_one(drv)) > 0)
+		       (r = evict_one(drv, true)) > 0)
 			;
 		/* Nothing of ours to give: the asker must look elsewhere. */
 		if (!r && drv->mach)
@@ -558,14 +601,104 @@ void *paging_alloc(struct drv *drv)
 
 /* --- reload --------------------------------------------------------------- */
 
+/* ELDU of page @i of @encl into @epc, its contents stored at @mem.
+ * Return: 0, or -EIO after one line saying why. */
+static int eldu(struct encl *encl, u64 i, void *epc, void *mem)
+{
+	struct drv *drv = encl->drv;
+	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
+	u64 off = i * SGX_PAGE_SIZE;
+	int ret;
+
+	if (platform_epc_bind(drv->plat, epc, mem))
+		return -EIO;
+	pginfo.linaddr = encl->base + off;
+	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
+	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
+	pginfo.secs = (u64)(uintptr_t)encl->secs;
+	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, encl->pages[i].va));
+	if (ret) {
+		/* Never accepted: the page stays out and the access fails. */
+		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
+			"was altered or replayed",
+			(unsigned long long)encl->base, (unsigned long long)pginfo.linaddr,
+			encls_faulted(ret) ? "fault" : sgx_status_name(ret));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* The EPC page @epc now lives at @mem (a copy is there); no leaf can hold
+ * a page being reloaded for long. */
+static void rehome(struct drv *drv, void *epc, void *mem)
+{
+	while (platform_epc_rehome(drv->plat, epc, mem) == -EBUSY)
+		sched_yield();
+}
+
+/*
+ * Reload page @i of @encl into @epc, in one step for other threads: ELDU
+ * writes a private buffer, then UFFDIO_COPY puts the page into the memory
+ * file and the process's mapping at once (a thread that touches it
+ * meanwhile finds the hole and waits for us), and the EPC page moves
+ * there.  No mprotect, unless the EPCM allows less than the mapping did
+ * (a page may be pending, restricted or trimmed), which is applied before
+ * the page appears.  Without the userfaultfd, for a page the process does
+ * not map, or in a guest (whose VMM keeps where its pages live), ELDU
+ * writes the memory file with the mapping closed.
+ * Return: 0; 1 if the caller must set the mapping's protection
+ * (encl_sync_prot()) once the page is present; -EIO if ELDU refused it.
+ * Context: @encl's lock held.
+ */
+static int reload_into(struct encl *encl, u64 i, void *epc)
+{
+	struct drv *drv = encl->drv;
+	struct encl_page *p = &encl->pages[i];
+	u8 stage[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
+	u64 off = i * SGX_PAGE_SIZE, la = encl->base + off;
+	int mapped = atomic_load(&p->prot), was, now, err;
+	struct uffdio_copy copy;
+
+	if (!mapped || drv->uffd < 0 || !platform_epc_can_rehome(drv->plat)) {
+		/* Nobody sees the page until it is all there. */
+		if (mapped)
+			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
+		err = eldu(encl, i, epc, encl->view + off);
+		if (err)
+			encl_sync_prot(encl, i);
+		return err ? err : 1;
+	}
+	err = eldu(encl, i, epc, stage);
+	if (err)
+		return err;
+	/* For an evicted page encl_host_prot() leaves the EPCM out. */
+	was = encl_host_prot(encl, p, mapped);
+	now = was & (int)platform_epcm_prot(drv->plat, epc);
+	if (now != was)
+		sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, now);
+	do {
+		copy = (struct uffdio_copy){ .dst = la, .src = (u64)(uintptr_t)stage,
+					     .len = SGX_PAGE_SIZE };
+		err = ioctl(drv->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
+	} while (err == -EAGAIN);
+	if (!err) {
+		rehome(drv, epc, encl->view + off);
+		return 0;
+	}
+	/* Not our mapping after all, or the file has the page: copy it in
+	 * with the mapping closed. */
+	sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
+	memcpy(encl->view + off, stage, SGX_PAGE_SIZE);
+	rehome(drv, epc, encl->view + off);
+	return 1;
+}
+
 int paging_reload(struct encl *encl, u64 i)
 {
 	struct drv *drv = encl->drv;
 	struct encl_page *p = &encl->pages[i];
-	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
-	u64 off = i * SGX_PAGE_SIZE;
 	void *epc;
-	int ret, err = 0;
+	int ret;
 
 	while (atomic_load(&p->state) == PAGE_BUSY)
 		drv_nap();
@@ -576,50 +709,28 @@ int paging_reload(struct encl *encl, u64 i)
 	if (!epc)
 		return -ENOMEM;
 	pthread_mutex_lock(&encl->lock);
+	ret = 0;
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		goto out_free;
-	/* ELDU writes the page into the memory file the mapping shows: close
-	 * the mapping first, or a thread touching it would find the page half
-	 * written instead of the hole (it now waits for us instead). */
-	if (atomic_load(&p->prot))
-		sys_mprotect((void *)(uintptr_t)(encl->base + off), SGX_PAGE_SIZE, PROT_NONE);
-	if (platform_epc_bind(drv->plat, epc, encl->view + off)) {
-		err = -EIO;
-		goto out_reopen;
-	}
-	pginfo.linaddr = encl->base + off;
-	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
-	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
-	pginfo.secs = (u64)(uintptr_t)encl->secs;
-	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, p->va));
-	if (ret) {
-		/* Never accepted: the page stays out and the access fails. */
-		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
-			"was altered or replayed",
-			(unsigned long long)encl->base, (unsigned long long)pginfo.linaddr,
-			encls_faulted(ret) ? "fault" : sgx_status_name(ret));
-		err = -EIO;
-		goto out_reopen;
-	}
+	ret = reload_into(encl, i, epc);
+	if (ret < 0)
+		goto out_free;
 	va_put(drv, p->va);
 	p->referenced = true;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
 	atomic_store(&p->state, PAGE_PRESENT);
-	/* Open again, with what the EPCM allows (a page may be pending,
-	 * restricted or trimmed). */
-	encl_sync_prot(encl, i);
+	if (ret)
+		encl_sync_prot(encl, i);
 	atomic_fetch_add(&encl->nr_reloaded, 1);
 	atomic_fetch_add(&drv->nr_reloaded, 1);
 	if (encl->drv->mach)
 		machine_count_paging(encl->drv->mach, 0, 1);
 	pthread_mutex_unlock(&encl->lock);
 	return 0;
-out_reopen:
-	encl_sync_prot(encl, i);
 out_free:
 	pthread_mutex_unlock(&encl->lock);
 	drv_epc_free(drv, epc);
-	return err;
+	return ret;
 }
 
 int paging_reload_parked(struct encl *encl, u64 i)

@@ -14,8 +14,11 @@
  * sigaltstack, execve and execveat (the filter outlives the handler), and
  * close_range.  Trapped by argument: calls on descriptors in the device
  * range (ioctl, mmap, close, fstat, dup*, fcntl), ioctls of the SGX type,
- * and rt_sigprocmask calls that can block signals (SIGSYS must stay open).
+ * rt_sigprocmask calls that can block signals (SIGSYS must stay open), and
+ * arch_prctl calls that set FS or GS or read GS, unless they are the
+ * emulator's (FSGS_MAGIC).
  */
+#include <asm/prctl.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/audit.h>
@@ -65,6 +68,8 @@ enum label {
 	L_SIGMASK,
 	L_CLONE,
 	L_ENOSYS,
+	L_PRCTL,
+	L_PRCTL_BASE,
 	NR_LABELS
 };
 
@@ -156,6 +161,7 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 		{ SYS_fcntl, L_FD0 },	{ SYS_dup2, L_FD01 },	  { SYS_dup3, L_FD01 },
 		{ SYS_mmap, L_MMAP },	{ SYS_ioctl, L_IOCTL },	  { SYS_rt_sigprocmask, L_SIGMASK },
 		{ SYS_mremap, L_MREMAP }, { SYS_clone, L_CLONE }, { SYS_clone3, L_ENOSYS },
+		{ SYS_arch_prctl, L_PRCTL },
 	};
 	size_t i;
 
@@ -230,6 +236,20 @@ static bool build_filter(struct bpf *b, u64 gate_ip)
 	jump(b, BPF_JEQ, 0, NR_LABELS, L_CHECK_IP);
 	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_HI(2));
 	jump(b, BPF_JEQ, 0, L_ALLOW, L_CHECK_IP);
+
+	/* FS and GS base changes (and GS reads) keep the TCB's record of the
+	 * bases true (cpu/exec/fsgs.c): the program's trap, the emulator's
+	 * carry FSGS_MAGIC in the third argument. */
+	label(b, L_PRCTL);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(0));
+	jump(b, BPF_JEQ, ARCH_SET_FS, L_PRCTL_BASE, NR_LABELS);
+	jump(b, BPF_JEQ, ARCH_SET_GS, L_PRCTL_BASE, NR_LABELS);
+	jump(b, BPF_JEQ, ARCH_GET_GS, L_PRCTL_BASE, L_ALLOW);
+	label(b, L_PRCTL_BASE);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_LO(2));
+	jump(b, BPF_JEQ, (u32)FSGS_MAGIC, NR_LABELS, L_CHECK_IP);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, (u32)ARG_HI(2));
+	jump(b, BPF_JEQ, (u32)(FSGS_MAGIC >> 32), L_ALLOW, L_CHECK_IP);
 
 	/* The gate's own instruction passes; anything else traps. */
 	label(b, L_CHECK_IP);
@@ -375,6 +395,16 @@ static long do_pkey_mprotect(void *addr, size_t len, int prot, int pkey)
 	return r;
 }
 
+static long do_arch_prctl(struct tcb *t, int code, u64 arg)
+{
+	u64 v;
+	long err = fsgs_arch_prctl(t, code, arg, &v);
+
+	if (!err && code == ARCH_GET_GS)
+		err = rl_copy_to((void *)(uintptr_t)arg, &v, sizeof(v));
+	return err;
+}
+
 /* A trapped call, answered as the kernel would with the emulated devices. */
 static long answer(long nr, greg_t *g, ucontext_t *uc, struct tcb *t)
 {
@@ -498,6 +528,12 @@ static bool on_sigsys(siginfo_t *info, ucontext_t *uc, struct tcb *t, bool own)
 
 	if (info->si_code != 1 /* SYS_SECCOMP */ || info->si_errno != GATE_TRAP_TAG)
 		return false;
+	/* The bases are the emulator's to track, in enclave mode too (its
+	 * own calls carry FSGS_MAGIC and never trap). */
+	if (nr == SYS_arch_prctl) {
+		g[REG_RAX] = do_arch_prctl(t, (int)g[REG_RDI], (u64)g[REG_RSI]);
+		return true;
+	}
 	/* What the frame holds must be answered from the frame, always. */
 	if (nr == SYS_rt_sigprocmask || (nr == SYS_sigaltstack && !t) || nr == SYS_execve ||
 	    nr == SYS_execveat) {
@@ -574,6 +610,9 @@ static void gate_init(void)
 {
 	void *page;
 
+	/* Until the filter is on, the program's own FS and GS changes are
+	 * not seen: the emulator switches GS exactly. */
+	fsgs_exact = true;
 	/* Its filter traps our calls whatever SGXEMU_SECCOMP says now. */
 	if (sys_gate || gate_left()) {
 		use_gate(true);
@@ -646,8 +685,10 @@ void shim_seccomp_init(void)
 		off(strerror(-err));
 		return;
 	}
-	if (gate_inherited)
+	if (gate_inherited) {
+		fsgs_exact = false;
 		return;
+	}
 	if (!build_filter(&b, gate_ip)) {
 		off("the filter does not assemble");
 		return;
@@ -660,4 +701,6 @@ void shim_seccomp_init(void)
 				     (long)&prog, 0, 0, 0);
 	if (err)
 		off(strerror(err < 0 ? -err : EINVAL));
+	else
+		fsgs_exact = false;
 }

@@ -71,6 +71,8 @@ enum encl_op_type {
 	ENCL_OP_EDECCSSA,     /* ENCLU[EDECCSSA]; r0 = 1 after it */
 	ENCL_OP_FILL_WORDS,   /* pages [a, a + b pages): every word = ENCL_WORD(offset, r4) */
 	ENCL_OP_CHECK_WORDS,  /* r0 = pages in [a, a + b pages) with a word that is not */
+	ENCL_OP_SEGS,         /* r0 = this TCS's first stack top read through GS,
+			       * r1 = the same read through FS (both bases are its block) */
 };
 
 /* ENCL_OP_INSN: instructions SGX makes #UD in enclave mode that fault on

@@ -3,6 +3,8 @@
  * The test enclave: freestanding code that exercises every transition and
  * ENCLU leaf the emulator implements.  See enclave.h for the operations.
  */
+#include <stddef.h>
+
 #include "enclave.h"
 #include "mix.h"
 
@@ -376,6 +378,12 @@ void encl_body(struct encl_op *op, u64 cssa, u64 base, u64 tcs)
 	case ENCL_OP_EDECCSSA:
 		enclu(9, 0, 0, 0);
 		op->r0 = 1;
+		break;
+	case ENCL_OP_SEGS:
+		__asm__ volatile("mov %%gs:%c1, %0" : "=r"(v) : "i"(offsetof(struct blk, stack)));
+		op->r0 = v;
+		__asm__ volatile("mov %%fs:%c1, %0" : "=r"(v) : "i"(offsetof(struct blk, stack)));
+		op->r1 = v;
 		break;
 	case ENCL_OP_SYSCALL:
 		v = 39; /* getpid */

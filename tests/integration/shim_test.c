@@ -84,6 +84,9 @@ TEST(shim, driver_through_raw_syscalls)
 	ASSERT_STR_CONTAINS(raw.out, "read with PTE none: vector 14");
 	ASSERT_STR_CONTAINS(raw.out, "fd in [896, 1024): yes");
 	ASSERT_STR_CONTAINS(raw.out, "execve of a data file: Permission denied");
+	ASSERT_STR_CONTAINS(raw.out, "GS in the enclave: its own");
+	ASSERT_STR_CONTAINS(raw.out, "GS for host code after an ECALL: 0\n");
+	ASSERT_STR_CONTAINS(raw.out, "the program's own GS after an ECALL: kept");
 	driver(&libc, "--libc");
 	ASSERT_STREQ(raw.out, libc.out);
 }

@@ -52,12 +52,18 @@ static void usage(FILE *f)
 		"what this host cannot give enclave code to 'sgxemu info'.\n");
 }
 
-/* The shim sits next to the CLI: BIN/../lib/libsgxemu-preload.so. */
+/*
+ * The shim, found from where this program is: BIN/../lib/sgxemu/ where
+ * `make install` puts it (with its exec helper), else BIN/../lib/ in a
+ * build tree.  @path gets the last place tried.
+ */
 static int find_shim(char *path, size_t len)
 {
+	static const char *const where[] = { "../lib/sgxemu", "../lib" };
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
+	size_t i;
 
 	if (n < 0)
 		return -errno;
@@ -66,8 +72,18 @@ static int find_shim(char *path, size_t len)
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	snprintf(path, len, "%s/../lib/libsgxemu-preload.so", self);
-	return access(path, R_OK) ? -errno : 0;
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		char real[PATH_MAX];
+
+		snprintf(path, len, "%s/%s/libsgxemu-preload.so", self, where[i]);
+		if (!access(path, R_OK)) {
+			/* A plain path in LD_PRELOAD, for whoever reads it. */
+			if (realpath(path, real))
+				snprintf(path, len, "%s", real);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 /* Say once how the program's CPUID will report the platform; without
@@ -270,7 +286,8 @@ int cli_exec_shim(const char *cmd, char **argv)
 	const char *old;
 
 	if (find_shim(shim, sizeof(shim))) {
-		log_err("cannot find %s; build it with 'make'", shim);
+		log_err("cannot find %s (nor the same in ../lib/sgxemu); build it with 'make' "
+			"or reinstall sgxemu", shim);
 		return EXIT_USAGE;
 	}
 	cpuid_note(cmd, argv[0]);

@@ -137,7 +137,9 @@ static int check_segment(size_t len, const Elf64_Phdr *ph, u64 i, u64 prev_end, 
 int elf_layout_parse(const u8 *buf, size_t len, u64 max_end, struct elf_layout *out, char *why,
 		     size_t whylen)
 {
-	u64 i, tcs_start, tcs_end, end, prev_end = 0;
+	/* Set by find_tcs() and check_segment(); initialized for gcc -O2, which
+	 * cannot see that (-Wmaybe-uninitialized breaks the release build). */
+	u64 i, tcs_start = 0, tcs_end = 0, end = 0, prev_end = 0;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	int err;

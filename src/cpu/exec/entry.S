@@ -3,9 +3,11 @@
  * The host-side edges of enclave execution:
  *  - exec_signal_entry: every handler the emulator installs starts here.  It
  *    finds the thread's TCB from the sigaltstack in the ucontext (no TLS:
- *    FS may point into an enclave), restores the host's FS/GS bases before
- *    any C runs, and loads the enclave's again on the way out when the
- *    handler entered enclave mode.
+ *    FS may point into an enclave), restores the host's FS base (and GS,
+ *    where host code uses it) before any C runs, and loads the enclave's
+ *    again on the way out when the handler entered enclave mode.  A base
+ *    that already holds the wanted value is not switched: without FSGSBASE
+ *    each switch is an arch_prctl(), several times a system call's cost.
  *  - exec_enclu_direct: EENTER/ERESUME without a trap, called where an ENCLU
  *    would be.  C computes the target state; we load the bases and IRETQ,
  *    which sets RIP, RFLAGS and RSP at once, so no register is needed for
@@ -19,54 +21,68 @@
 #define SYS_rt_sigreturn 15
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
 
 	.text
 
-/* Store FS and GS bases at (%rdi) and 8(%rdi).  Clobbers rax, rcx, rsi, r11. */
-	.type get_bases, @function
-get_bases:
+/*
+ * The bases a signal found in enclave mode, into sig_* of the TCB at %rdi.
+ * Without FSGSBASE the enclave cannot have moved them (WRFSBASE is #UD and
+ * its system calls are the shim's to see), so the TCB's record is the
+ * truth and no system call is needed.  Clobbers rax.
+ */
+	.type note_bases, @function
+note_bases:
 	cmpb $0, exec_have_fsgsbase(%rip)
 	je 1f
 	rdfsbase %rax
-	mov %rax, (%rdi)
+	mov %rax, TCB_OFF_CUR_FS(%rdi)
 	rdgsbase %rax
-	mov %rax, 8(%rdi)
+	mov %rax, TCB_OFF_CUR_GS(%rdi)
+1:	mov TCB_OFF_CUR_FS(%rdi), %rax
+	mov %rax, TCB_OFF_SIG_FS(%rdi)
+	mov TCB_OFF_CUR_GS(%rdi), %rax
+	mov %rax, TCB_OFF_SIG_GS(%rdi)
 	ret
-1:	push %rdi
-	mov %rdi, %rsi
-	mov $ARCH_GET_FS, %edi
-	mov $SYS_arch_prctl, %eax
-	syscall
-	mov (%rsp), %rsi
-	add $8, %rsi
-	mov $ARCH_GET_GS, %edi
-	mov $SYS_arch_prctl, %eax
-	syscall
-	pop %rdi
-	ret
-	.size get_bases, .-get_bases
+	.size note_bases, .-note_bases
 
-/* Load FS from %rdi and GS from %rsi.  Clobbers rax, rcx, rdx, rdi, rsi, r11. */
-	.type set_bases, @function
-set_bases:
-	cmpb $0, exec_have_fsgsbase(%rip)
+/*
+ * FS (set_fs) or GS (set_gs) base := %rsi for the thread whose TCB is at
+ * %rdi, unless it holds that already.  The record is written first: a
+ * signal between it and the switch finds a base that differs from the one
+ * it wants and switches again, which is harmless.  Clobbers rax, rcx, rdx,
+ * rdi, rsi, r11.
+ */
+	.type set_fs, @function
+set_fs:
+	cmp %rsi, TCB_OFF_CUR_FS(%rdi)
 	je 1f
-	wrfsbase %rdi
+	mov %rsi, TCB_OFF_CUR_FS(%rdi)
+	cmpb $0, exec_have_fsgsbase(%rip)
+	je 2f
+	wrfsbase %rsi
+1:	ret
+2:	mov $ARCH_SET_FS, %edi
+	movabs $FSGS_MAGIC, %rdx
+	mov $SYS_arch_prctl, %eax
+	syscall
+	ret
+	.size set_fs, .-set_fs
+
+	.type set_gs, @function
+set_gs:
+	cmp %rsi, TCB_OFF_CUR_GS(%rdi)
+	je 1f
+	mov %rsi, TCB_OFF_CUR_GS(%rdi)
+	cmpb $0, exec_have_fsgsbase(%rip)
+	je 2f
 	wrgsbase %rsi
-	ret
-1:	mov %rsi, %rdx
-	mov %rdi, %rsi
-	mov $ARCH_SET_FS, %edi
-	mov $SYS_arch_prctl, %eax
-	syscall
-	mov %rdx, %rsi
-	mov $ARCH_SET_GS, %edi
+1:	ret
+2:	mov $ARCH_SET_GS, %edi
+	movabs $FSGS_MAGIC, %rdx
 	mov $SYS_arch_prctl, %eax
 	syscall
 	ret
-	.size set_bases, .-set_bases
+	.size set_gs, .-set_gs
 
 /*
  * The calling thread's TCB found by its thread id, or 0 in %rax, for a
@@ -134,11 +150,17 @@ exec_signal_entry:
 	jne 2f
 	movq $1, (%rsp)
 	movb $1, TCB_OFF_IN_EMU(%rbx)
-	lea TCB_OFF_SIG_FS(%rbx), %rdi
-	call get_bases
-	mov TCB_OFF_HOST_FS(%rbx), %rdi
+	mov %rbx, %rdi
+	call note_bases
+	mov %rbx, %rdi
+	mov TCB_OFF_HOST_FS(%rbx), %rsi
+	call set_fs
+	/* GS only if host code uses it. */
+	cmpb $0, TCB_OFF_HOST_GS_LIVE(%rbx)
+	je 2f
+	mov %rbx, %rdi
 	mov TCB_OFF_HOST_GS(%rbx), %rsi
-	call set_bases
+	call set_gs
 2:	mov %r12d, %edi
 	mov %r13, %rsi
 	mov %r14, %rdx
@@ -156,9 +178,12 @@ exec_signal_entry:
 	je 3f
 	movq $0, TCB_OFF_LOAD_ENCL(%rbx)
 	movb $0, TCB_OFF_IN_EMU(%rbx)
-	mov TCB_OFF_ENCL_FS(%rbx), %rdi
+	mov %rbx, %rdi
+	mov TCB_OFF_ENCL_FS(%rbx), %rsi
+	call set_fs
+	mov %rbx, %rdi
 	mov TCB_OFF_ENCL_GS(%rbx), %rsi
-	call set_bases
+	call set_gs
 	/* Back to enclave code: its system calls become #UD again.  (The
 	 * rt_sigreturn that takes us there is in our text, which SUD lets
 	 * through.) */
@@ -251,19 +276,30 @@ exec_enclu_direct:
 	.hidden exec_window_start
 exec_window_start:
 	movb $1, TCB_OFF_IN_ENCLAVE(%rax)
-	mov 40+FRAME_OFF_FS(%rsp), %rdi
-	mov 40+FRAME_OFF_GS(%rsp), %rsi
+	/* set_fs and set_gs, inline: a signal must find RIP in the window. */
+	mov 40+FRAME_OFF_FS(%rsp), %rsi
+	cmp %rsi, TCB_OFF_CUR_FS(%rax)
+	je 5f
+	mov %rsi, TCB_OFF_CUR_FS(%rax)
 	cmpb $0, exec_have_fsgsbase(%rip)
 	je 2f
-	wrfsbase %rdi
-	wrgsbase %rsi
-	jmp 4f
+	wrfsbase %rsi
+	jmp 5f
 2:	mov $ARCH_SET_FS, %edi
-	mov 40+FRAME_OFF_FS(%rsp), %rsi
+	movabs $FSGS_MAGIC, %rdx
 	mov $SYS_arch_prctl, %eax
 	syscall
-	mov $ARCH_SET_GS, %edi
-	mov 40+FRAME_OFF_GS(%rsp), %rsi
+	mov 40+FRAME_OFF_TCB(%rsp), %rax
+5:	mov 40+FRAME_OFF_GS(%rsp), %rsi
+	cmp %rsi, TCB_OFF_CUR_GS(%rax)
+	je 4f
+	mov %rsi, TCB_OFF_CUR_GS(%rax)
+	cmpb $0, exec_have_fsgsbase(%rip)
+	je 6f
+	wrgsbase %rsi
+	jmp 4f
+6:	mov $ARCH_SET_GS, %edi
+	movabs $FSGS_MAGIC, %rdx
 	mov $SYS_arch_prctl, %eax
 	syscall
 	mov 40+FRAME_OFF_TCB(%rsp), %rax

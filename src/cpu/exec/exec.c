@@ -15,8 +15,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <asm/prctl.h>
-
 #include "base/build.h"
 #include "base/log.h"
 #include "base/parse.h"
@@ -184,17 +182,6 @@ int exec_init(void)
 	return tcb_current() ? 0 : -ENOMEM;
 }
 
-static void read_bases(u64 *fs, u64 *gs)
-{
-	if (exec_have_fsgsbase) {
-		__asm__ volatile("rdfsbase %0" : "=r"(*fs));
-		__asm__ volatile("rdgsbase %0" : "=r"(*gs));
-	} else {
-		syscall(SYS_arch_prctl, ARCH_GET_FS, fs);
-		syscall(SYS_arch_prctl, ARCH_GET_GS, gs);
-	}
-}
-
 static void unblock_for_enclave(struct tcb *t);
 
 /**
@@ -222,7 +209,6 @@ void exec_direct(struct exec_frame *f)
 		f->regs.rip = (u64)(uintptr_t)exec_vdso_handle_exception;
 		return;
 	}
-	read_bases(&t->host_fsbase, &t->host_gsbase);
 	xs.area = t->xsave;
 	xs.len = TCB_XSAVE_MAX;
 	if (leaf == SGX_ENCLU_EENTER)
@@ -238,6 +224,7 @@ void exec_direct(struct exec_frame *f)
 		f->regs.rip = (u64)(uintptr_t)exec_vdso_handle_exception;
 		return;
 	}
+	fsgs_enter(t);
 	unblock_for_enclave(t);
 	/* An AEX notification (xs.len 0) restores no extended state. */
 	if (leaf == SGX_ENCLU_ERESUME && xs.len) {
@@ -374,10 +361,8 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	if (!t) {
 		ret = ENCLS_FAULT_FLAG | X86_VEC_GP;
 	} else if (leaf == SGX_ENCLU_EENTER) {
-		read_bases(&t->host_fsbase, &t->host_gsbase);
 		ret = enclu_eenter(t, &r);
 	} else if (leaf == SGX_ENCLU_ERESUME) {
-		read_bases(&t->host_fsbase, &t->host_gsbase);
 		xs.area = t->xsave;
 		xs.len = TCB_XSAVE_MAX;
 		ret = enclu_eresume(t, &r, &xs);
@@ -417,6 +402,7 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		}
 		return;
 	}
+	fsgs_enter(t);
 	regs_to_uc(uc, &r);
 	t->load_encl = 1;
 	t->in_enclave = 1;

@@ -39,6 +39,17 @@
 #define TCB_OFF_SIG_FS 56
 #define TCB_OFF_SIG_GS 64
 #define TCB_OFF_TID 72
+#define TCB_OFF_HOST_GS_LIVE 11
+#define TCB_OFF_CUR_FS 80
+#define TCB_OFF_CUR_GS 88
+
+/*
+ * The third argument of the emulator's own arch_prctl() calls: the shim's
+ * seccomp filter lets arch_prctl() through with it and traps the
+ * program's base changes, so that the TCB's record of the bases stays
+ * true (fsgs.c).  The kernel ignores the argument.
+ */
+#define FSGS_MAGIC 0x53475346554d4553 /* "SEMUFSGS" */
 #define TCB_MAX 4096
 
 #define FRAME_OFF_XRSTOR 144
@@ -85,8 +96,13 @@ struct tcb {
 	 * interrupts the emulator, not the enclave.  Set and cleared by
 	 * entry.S around such a handler. */
 	u8 in_emu;
-	u8 pad[5];
-	u64 host_fsbase;        /* saved by EENTER/ERESUME, restored at exit */
+	/* Host code uses GS: exits restore host_gsbase.  Otherwise GS keeps
+	 * the enclave's base in host mode and the next entry need not load
+	 * it again (fsgs.c says how we know). */
+	u8 host_gs_live;
+	u8 fsgs_known;          /* cur_* are valid */
+	u8 pad[3];
+	u64 host_fsbase;        /* the host's bases, restored at exit */
 	u64 host_gsbase;
 	u64 encl_fsbase;        /* the enclave's bases while in enclave mode */
 	u64 encl_gsbase;
@@ -95,6 +111,10 @@ struct tcb {
 	u64 sig_gsbase;
 	int tid;                /* the thread's id: exec_park(), and entry.S's lookup */
 	u32 pad2;
+	/* The bases the thread has loaded now.  Written before the switch
+	 * that makes them true, so a signal in between at worst repeats it. */
+	u64 cur_fsbase;
+	u64 cur_gsbase;
 	/* Enclave-mode state, valid while in_enclave (the SDM's CR_* registers). */
 	struct platform *plat;
 	struct epc_page *secs;
@@ -252,6 +272,25 @@ void exec_unregister(struct platform *plat);
 struct platform *exec_platform_for(u64 linaddr, void **epc, unsigned int *prot);
 
 extern bool exec_have_fsgsbase;
+
+/*
+ * FS and GS bases (fsgs.c).  fsgs_enter() records the host's bases for an
+ * EENTER or ERESUME that just succeeded on @t (t->encl_* set), without a
+ * system call once the thread's bases are known.  fsgs_arch_prctl() is the
+ * program's own arch_prctl(@code, @arg) for ARCH_SET_FS, ARCH_SET_GS and
+ * ARCH_GET_GS, which the shim's filter traps: it makes the call (or, in
+ * enclave mode, changes the enclave's bases) and keeps @t's record true;
+ * for ARCH_GET_GS *@val is what to report.  Return: 0 or -errno.
+ */
+void fsgs_enter(struct tcb *t);
+long fsgs_arch_prctl(struct tcb *t, int code, u64 arg, u64 *val);
+/*
+ * Set by the preload shim when no seccomp filter sees the program's own
+ * arch_prctl() calls (SGXEMU_SECCOMP=off): an unmodified program cannot be
+ * told when to set its GS, so GS is restored exactly at every exit and
+ * read again at every entry, whatever it costs.
+ */
+extern bool fsgs_exact;
 /* The text that Syscall User Dispatch lets through (ours), or len 0 when
  * SUD is off (unavailable, or SGXEMU_SUD=off). */
 extern u64 exec_sud_start, exec_sud_len;

@@ -29,6 +29,9 @@ STATIC_ASSERT_OFFSET(struct tcb, load_encl, TCB_OFF_LOAD_ENCL);
 STATIC_ASSERT_OFFSET(struct tcb, sig_fsbase, TCB_OFF_SIG_FS);
 STATIC_ASSERT_OFFSET(struct tcb, sig_gsbase, TCB_OFF_SIG_GS);
 STATIC_ASSERT_OFFSET(struct tcb, tid, TCB_OFF_TID);
+STATIC_ASSERT_OFFSET(struct tcb, host_gs_live, TCB_OFF_HOST_GS_LIVE);
+STATIC_ASSERT_OFFSET(struct tcb, cur_fsbase, TCB_OFF_CUR_FS);
+STATIC_ASSERT_OFFSET(struct tcb, cur_gsbase, TCB_OFF_CUR_GS);
 STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_area, FRAME_OFF_XRSTOR);
 STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_mask, FRAME_OFF_XMASK);
 STATIC_ASSERT_OFFSET(struct exec_frame, load_bases, FRAME_OFF_LOADB);
@@ -261,15 +264,36 @@ struct tcb *tcb_current_in_handler(ucontext_t *uc)
 	return t;
 }
 
-static struct tcb *tcb_of(int tid)
+/*
+ * The TCB of the calling thread if it runs on its sigaltstack, the TCB's
+ * own region, as in the emulator's handlers (which park and unpark the
+ * thread for every page they reload): no system call.  NULL otherwise.
+ */
+static struct tcb *tcb_on_stack(void)
 {
-	int i;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	unsigned int i, n = atomic_load(&exec_nr_tcbs);
 
-	if (!tid)
-		return tcb_lookup();
-	for (i = 0; i < TCB_MAX; i++) {
+	for (i = 0; i < n && i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
 
+		if (t && sp - (uintptr_t)t < TCB_REGION_SIZE)
+			return t->magic == TCB_MAGIC ? t : NULL;
+	}
+	return NULL;
+}
+
+static struct tcb *tcb_of(int tid)
+{
+	struct tcb *t;
+	int i;
+
+	if (!tid) {
+		t = tcb_on_stack();
+		return t ? t : tcb_lookup();
+	}
+	for (i = 0; i < TCB_MAX; i++) {
+		t = atomic_load(&tcbs[i]);
 		if (t && t->tid == tid)
 			return t;
 	}

@@ -218,6 +218,62 @@ static int bad_pointers(void)
 	return 0;
 }
 
+/* --- FS and GS --------------------------------------------------------- */
+
+static uint64_t gs_word(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(v));
+	return v;
+}
+
+static uint64_t get_gs(void)
+{
+	uint64_t v = 1;
+
+	syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &v);
+	return v;
+}
+
+/* One ECALL that reads the enclave's block through GS and through FS. */
+static int segs_ecall(vdso_sgx_enter_enclave_t enter, uint64_t tcs)
+{
+	struct sgx_enclave_run run;
+	struct encl_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_SEGS;
+	memset(&run, 0, sizeof(run));
+	run.tcs = tcs;
+	return !enter((unsigned long)&op, 0, 0, EENTER_LEAF, 0, 0, &run) && op.r0 && op.r0 == op.r1;
+}
+
+/*
+ * What a runtime sees of GS (it sets its own with arch_prctl, as Gramine's
+ * loader does): 0 after an ECALL when it never set one, and its own after
+ * each ECALL once it has; the enclave sees its own GS throughout.
+ */
+static void segs(vdso_sgx_enter_enclave_t enter, uint64_t tcs)
+{
+	static uint64_t block[2] = { 0x5347584547534753ULL, 0 };
+	int ok = segs_ecall(enter, tcs);
+
+	CHECK(ok, "the enclave's GS and FS");
+	printf("GS in the enclave: %s\n", ok ? "its own" : "wrong");
+	printf("GS for host code after an ECALL: %#llx\n", (unsigned long long)get_gs());
+	CHECK(get_gs() == 0, "GS after an ECALL");
+	CHECK(syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, block) == 0, "ARCH_SET_GS");
+	ok = segs_ecall(enter, tcs);
+	CHECK(ok && gs_word() == block[0] && get_gs() == (uint64_t)(uintptr_t)block,
+	      "the program's GS after an ECALL");
+	printf("the program's own GS after an ECALL: %s\n",
+	       ok && gs_word() == block[0] ? "kept" : "lost");
+	CHECK(syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, 0) == 0, "ARCH_SET_GS 0");
+	ok = segs_ecall(enter, tcs);
+	CHECK(ok && get_gs() == 0, "GS 0 again");
+}
+
 /* --- main ------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -330,6 +386,7 @@ int main(int argc, char **argv)
 	CHECK(r == 0 && op.r0 == 0x5347584555ULL, "ecall: %ld %#llx", r,
 	      (unsigned long long)op.r0);
 	printf("ecall: put/get %#llx\n", (unsigned long long)op.r0);
+	segs(enter, tcs);
 
 	/* pte_permissions: a PTE without read faults in the enclave (#PF,
 	 * error code 0x4 | present 1 = PTE-level), reported through the vDSO. */
