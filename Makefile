@@ -405,7 +405,8 @@ install:
 	@$(MAKE) --no-print-directory MODE=release install-release
 
 install-release: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) \
-		$(ENCL_DIR)/launch_enclave.sgxs $(ENCL_DIR)/launch_enclave.sig mk/sgxemu.pc.in
+		$(ENCL_DIR)/launch_enclave.sgxs $(ENCL_DIR)/launch_enclave.sig mk/sgxemu.pc.in \
+		mk/sgxemu-machine.service.in
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sgxemu $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR)/sgxemu $(DESTDIR)$(DATADIR)/sgxemu $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man7
@@ -420,6 +421,9 @@ install-release: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) \
 		-e 's|@DATADIR@|$(DATADIR)|' mk/sgxemu.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sgxemu.pc
 	install -m 644 $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(filter %.7,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man7/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed -e 's|@PREFIX@|$(PREFIX)|' mk/sgxemu-machine.service.in \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/sgxemu-machine.service
 
 # Install into a scratch prefix and use it as a user would (tests/install/run),
 # with the release build's test programs and enclaves.

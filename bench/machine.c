@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host machine (`sgxemu machine`) against a private one, each figure
+ * beside its baseline from the same run, measured in alternating rounds
+ * (medians) so that other users' load weighs on both alike:
+ *  - machine_ecall_ns beside private_ecall_ns: an empty ECALL through the
+ *    vDSO ABI; target machine_over_private_ecall_ratio <= 1.05;
+ *  - machine_eadd_pages_per_s beside private_eadd_pages_per_s: test
+ *    enclave C loaded again and again (ECREATE, EADD and EEXTEND of every
+ *    page, EINIT), pages in the EPC per second; target
+ *    machine_over_private_eadd_ratio >= 0.9;
+ *  - cross_process_reload_ns beside in_process_reload_ns: the time per
+ *    page reloaded (its eviction included) of a sweep over twice what a
+ *    1 MiB EPC holds, alone on a private EPC (pages come from its own
+ *    evictions), and on a 1 MiB machine while another process sweeps too
+ *    (pages move between the two processes); target
+ *    cross_over_in_process_reload_ratio <= 2.
+ */
+#include <asm/sgx.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "cpu/cpu.h"
+#include "drv/machine.h"
+#include "ecall.h"
+#include "enclave.h"
+#include "sgxemu/sgxemu.h"
+
+#define ROUNDS 7
+#define N_CALLS 20000
+#define SGXS TEST_ENCLAVES "/test_enclave_c.sgxs"
+#define SIG TEST_ENCLAVES "/test_enclave_c.sig"
+
+static char dir[] = "/tmp/sgxemu-bench-machine.XXXXXX";
+
+static volatile int stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* A machine daemon in a child, listening at @sock; its pid. */
+static pid_t machine_start(const char *sock, u64 epc)
+{
+	struct machine_config cfg;
+	struct platform_config pc;
+	pid_t pid;
+	int i;
+
+	platform_config_default(&pc);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.epc_size = epc;
+	cfg.nr_lps = pc.nr_lps;
+	cfg.sgx2 = pc.sgx2;
+	cfg.aexnotify = pc.aexnotify;
+	cfg.max_enclave_size_log2 = pc.max_enclave_size_log2;
+	cfg.allow_all = 1;
+	cfg.provision_gid = -1;
+	snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", dir);
+	snprintf(cfg.socket, sizeof(cfg.socket), "%s", sock);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct machine_host *h;
+		char why[256];
+
+		signal(SIGTERM, on_term);
+		if (machine_host_create(&cfg, (gid_t)-1, &h, why, sizeof(why))) {
+			fprintf(stderr, "machine: %s\n", why);
+			_exit(1);
+		}
+		machine_host_serve(h, &stop);
+		machine_host_destroy(h);
+		_exit(0);
+	}
+	for (i = 0; i < 500 && access(sock, F_OK); i++)
+		usleep(10000);
+	return pid;
+}
+
+static void machine_end(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+}
+
+static struct sgxemu_platform *platform(const char *machine, u64 epc)
+{
+	struct sgxemu_platform_options o = { .machine = machine, .epc_size = epc };
+	struct sgxemu_platform *p;
+
+	/* The state directory and EPC are the machine's on one. */
+	if (!strcmp(machine, "none"))
+		o.state_dir = dir;
+	if (sgxemu_platform_create(&o, &p)) {
+		fprintf(stderr, "machine: %s\n", sgxemu_last_error());
+		exit(1);
+	}
+	return p;
+}
+
+static struct sgxemu_enclave *load(struct sgxemu_platform *p)
+{
+	struct sgxemu_enclave *e;
+
+	if (sgxemu_enclave_load(p, SGXS, SIG, &e)) {
+		fprintf(stderr, "machine: %s\n", sgxemu_last_error());
+		exit(1);
+	}
+	return e;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return bench_cmp_double(a, b);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return v[n / 2];
+}
+
+/* Pages the enclave takes in the EPC (SECS and VA pages included). */
+static u64 pages_of_a_load(struct sgxemu_platform *p)
+{
+	u64 total, before, after;
+	struct sgxemu_enclave *e;
+
+	sgxemu_epc_stats(p, &total, &before);
+	e = load(p);
+	sgxemu_epc_stats(p, &total, &after);
+	sgxemu_enclave_destroy(e);
+	return before - after;
+}
+
+/* Seconds per load and teardown of the enclave on @p, over about 0.2 s. */
+static double load_s(struct sgxemu_platform *p)
+{
+	double t0 = bench_now(), t;
+	int n = 0;
+
+	do {
+		sgxemu_enclave_destroy(load(p));
+		n++;
+		t = bench_now() - t0;
+	} while (t < 0.2);
+	return t / n;
+}
+
+/*
+ * The sweep of bench/paging over the big buffer of enclave C on @p for
+ * @seconds: ns per page reloaded.
+ */
+static double sweep_reload_ns(struct sgxemu_platform *p, double seconds)
+{
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	struct sgxemu_enclave *e = load(p);
+	u64 big, pages, passes = 0, ev0, rl0, ev, rl;
+	double t0, t;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = sgxemu_enclave_tcs(e, 0);
+	if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run))
+		exit(1);
+	big = op.r0;
+	pages = op.r1 / 4096;
+	sgxemu_paging_stats(p, &ev0, &rl0);
+	t0 = bench_now();
+	do {
+		u64 type;
+
+		for (type = ENCL_OP_FILL; type <= ENCL_OP_CHECK; type++) {
+			op = (struct encl_op){ .type = type, .a = big, .b = pages, .r4 = passes };
+			memset(&run, 0, sizeof(run));
+			run.tcs = sgxemu_enclave_tcs(e, 0);
+			if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) ||
+			    run.function != 4 || (type == ENCL_OP_CHECK && op.r0)) {
+				fprintf(stderr, "machine: the sweep failed\n");
+				exit(1);
+			}
+		}
+		passes++;
+		t = bench_now() - t0;
+	} while (t < seconds);
+	sgxemu_paging_stats(p, &ev, &rl);
+	sgxemu_enclave_destroy(e);
+	return rl > rl0 ? t * 1e9 / (double)(rl - rl0) : -1;
+}
+
+int main(int argc, char **argv)
+{
+	double pe[ROUNDS], me[ROUNDS], pl[ROUNDS], ml[ROUNDS], own, cross;
+	struct sgxemu_platform *priv, *mach;
+	struct sgxemu_enclave *pe_encl, *me_encl;
+	char sock[600], cmd[700];
+	u64 pages, ptcs, mtcs;
+	pid_t daemon, other;
+	int r, st;
+
+	bench_open(argc, argv);
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(sock, sizeof(sock), "%s/machine/machine.sock", dir);
+
+	/* ECALL and EADD: a machine as large as the private EPC. */
+	daemon = machine_start(sock, 128ULL << 20);
+	priv = platform("none", 128ULL << 20);
+	mach = platform(sock, 0);
+	pe_encl = load(priv);
+	me_encl = load(mach);
+	ptcs = sgxemu_enclave_tcs(pe_encl, 0);
+	mtcs = sgxemu_enclave_tcs(me_encl, 0);
+	for (r = 0; r < ROUNDS; r++) {
+		pe[r] = bench_ecall_ns(ptcs, N_CALLS);
+		me[r] = bench_ecall_ns(mtcs, N_CALLS);
+	}
+	sgxemu_enclave_destroy(pe_encl);
+	sgxemu_enclave_destroy(me_encl);
+	pages = pages_of_a_load(priv);
+	for (r = 0; r < ROUNDS; r++) {
+		pl[r] = load_s(priv);
+		ml[r] = load_s(mach);
+	}
+	sgxemu_platform_destroy(mach);
+	sgxemu_platform_destroy(priv);
+	machine_end(daemon);
+
+	/* Paging: alone on a private 1 MiB EPC, then two on a 1 MiB machine. */
+	priv = platform("none", 1 << 20);
+	own = sweep_reload_ns(priv, 1.5);
+	sgxemu_platform_destroy(priv);
+	daemon = machine_start(sock, 1 << 20);
+	fflush(NULL);
+	other = fork();
+	if (other == 0) {
+		mach = platform(sock, 0);
+		sweep_reload_ns(mach, 2.0);
+		sgxemu_platform_destroy(mach);
+		_exit(0);
+	}
+	mach = platform(sock, 0);
+	cross = sweep_reload_ns(mach, 1.5);
+	sgxemu_platform_destroy(mach);
+	waitpid(other, &st, 0);
+	machine_end(daemon);
+
+	bench_metric("private_ecall_ns", median(pe, ROUNDS), "ns");
+	bench_metric("machine_ecall_ns", median(me, ROUNDS), "ns");
+	bench_metric("machine_over_private_ecall_ratio", median(me, ROUNDS) / median(pe, ROUNDS),
+		     "ratio");
+	bench_metric("private_eadd_pages_per_s", (double)pages / median(pl, ROUNDS), "pages/s");
+	bench_metric("machine_eadd_pages_per_s", (double)pages / median(ml, ROUNDS), "pages/s");
+	bench_metric("machine_over_private_eadd_ratio", median(pl, ROUNDS) / median(ml, ROUNDS),
+		     "ratio");
+	bench_metric("in_process_reload_ns", own, "ns");
+	bench_metric("cross_process_reload_ns", cross, "ns");
+	bench_metric("cross_over_in_process_reload_ratio", cross / own, "ratio");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) ? 1 : 0;
+}
