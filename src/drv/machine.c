@@ -57,7 +57,8 @@ u64 machine_state_size(u32 nr_lps, u64 nr_pages)
 
 struct launch_lp *machine_state_lps(struct machine_state *s)
 {
-	return (struct launch_lp *)((u8 *)s + lps_offset());
+	/* lps_offset() is a multiple of 64, so the array is aligned. */
+	return (struct launch_lp *)(void *)((u8 *)s + lps_offset());
 }
 
 _Atomic u8 *machine_state_owners(struct machine_state *s, u32 nr_lps)

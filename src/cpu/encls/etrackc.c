@@ -11,7 +11,7 @@ static int etrackc(struct lp *lp, void *epc)
 {
 	struct epc_page *page, *secs;
 	int ret = SGX_SUCCESS;
-	u64 e;
+	unsigned long long e;	/* atomic_compare_exchange wants the atomic's own type */
 
 	if (!ptr_aligned(epc, SGX_PAGE_SIZE))
 		return lp_gp(lp);

@@ -292,7 +292,7 @@ void enclu_leave_mode(struct tcb *t)
 	/* Whatever kick was on its way has done its job (or will find the
 	 * thread outside); the next may be sent. */
 	atomic_store(&t->kicked, false);
-	t->in_enclave = 0;
+	tcb_set_in_enclave(t, 0);
 	t->load_encl = 0;
 	if (!atomic_exchange(&t->parked, false))
 		track_exit(t->secs, t->tcs);

@@ -405,7 +405,7 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	fsgs_enter(t);
 	regs_to_uc(uc, &r);
 	t->load_encl = 1;
-	t->in_enclave = 1;
+	tcb_set_in_enclave(t, 1);
 }
 
 /* A signal in enclave mode: ENCLU, or an exception or interrupt (AEX). */

@@ -157,6 +157,18 @@ struct tcb {
 	u8 xsave[TCB_XSAVE_MAX] __aligned(64);
 };
 
+/* Other threads (the ticker, a kick, the reaper) read in_enclave while its
+ * own thread sets and clears it. */
+static inline bool tcb_in_enclave(const struct tcb *t)
+{
+	return __atomic_load_n(&t->in_enclave, __ATOMIC_ACQUIRE);
+}
+
+static inline void tcb_set_in_enclave(struct tcb *t, u8 on)
+{
+	__atomic_store_n(&t->in_enclave, on, __ATOMIC_RELEASE);
+}
+
 /*
  * General-purpose registers in GPRSGX order, plus RFLAGS and RIP, so that
  * AEX and ERESUME copy them as one block.

@@ -123,7 +123,7 @@ static void *tcb_region(bool *registered)
 			continue;
 		/* Mark it unused if its thread exited, unless inside an
 		 * enclave: its counts stay where they are. */
-		if (!atomic_load(&t->unused) && t->tid && !t->in_enclave && thread_gone(t->tid))
+		if (!atomic_load(&t->unused) && t->tid && !tcb_in_enclave(t) && thread_gone(t->tid))
 			atomic_compare_exchange_strong(&t->unused, &no, true);
 		if (!atomic_exchange(&t->unused, false))
 			continue;
@@ -304,7 +304,7 @@ bool exec_park(int tid)
 {
 	struct tcb *t = tcb_of(tid);
 
-	if (!t || !t->in_enclave || atomic_exchange(&t->parked, true))
+	if (!t || !tcb_in_enclave(t) || atomic_exchange(&t->parked, true))
 		return false;
 	track_exit(t->secs, t->tcs);
 	return true;
@@ -355,7 +355,7 @@ static bool kick_one(struct tcb *t, const struct epc_page *secs, int pid)
 {
 	siginfo_t si;
 
-	if (!t || !t->in_enclave || (secs && t->secs != secs) || atomic_load(&t->parked) ||
+	if (!t || !tcb_in_enclave(t) || (secs && t->secs != secs) || atomic_load(&t->parked) ||
 	    atomic_exchange(&t->kicked, true))
 		return false;
 	memset(&si, 0, sizeof(si));
@@ -443,7 +443,7 @@ void exec_fork_child(void)
 			continue;
 		}
 		t->tid = 0;
-		t->in_enclave = 0;
+		tcb_set_in_enclave(t, 0);
 		t->in_emu = 0;
 		atomic_store(&t->parked, false);
 		atomic_store(&t->kicked, false);
