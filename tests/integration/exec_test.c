@@ -692,6 +692,69 @@ TEST(exec, threads_that_unmap_their_sigaltstack)
 	ASSERT_EQ(c.bad, 0);
 }
 
+struct wave_arg {
+	pthread_barrier_t *start, *alive;
+	uint64_t tcs;
+	void *stack;
+	int bad;
+};
+
+/* A new thread's first call, at the same moment as its wave's others, then
+ * the sigaltstack the emulator gave it (the kernel's, not the virtual one),
+ * read while the whole wave is alive. */
+static void *wave_thread(void *p)
+{
+	struct wave_arg *w = p;
+	struct sgx_enclave_run run;
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	stack_t ss;
+
+	pthread_barrier_wait(w->start);
+	if (xf_call(w->tcs, &op, &run) || run.function != EEXIT ||
+	    syscall(SYS_sigaltstack, NULL, &ss) || (ss.ss_flags & SS_DISABLE))
+		w->bad = 1;
+	else
+		w->stack = ss.ss_sp;
+	pthread_barrier_wait(w->alive);
+	return NULL;
+}
+
+/* Threads that start together, where the threads before them exited, each
+ * take a TCB of their own: two that find the same region left behind never
+ * both take it (Intel's SDK sample Cxx11SGXDemo crashed on that one run in
+ * four). */
+TEST_T(exec, threads_started_together_never_share_a_tcb, 120)
+{
+	struct wave_arg w[ENCL_NR_TCS];
+	pthread_barrier_t start, alive;
+	pthread_t th[ENCL_NR_TCS];
+	static struct xf x;
+	int wave, i, j;
+
+	xf_setup(&x);
+	for (wave = 0; wave < 300; wave++) {
+		pthread_barrier_init(&start, NULL, ENCL_NR_TCS);
+		pthread_barrier_init(&alive, NULL, ENCL_NR_TCS);
+		for (i = 0; i < ENCL_NR_TCS; i++) {
+			w[i] = (struct wave_arg){ .start = &start, .alive = &alive,
+						  .tcs = xf_tcs(&x, (unsigned int)i) };
+			ASSERT_EQ(pthread_create(&th[i], NULL, wave_thread, &w[i]), 0);
+		}
+		for (i = 0; i < ENCL_NR_TCS; i++)
+			ASSERT_EQ(pthread_join(th[i], NULL), 0);
+		for (i = 0; i < ENCL_NR_TCS; i++) {
+			ASSERT_EQ(w[i].bad, 0);
+			for (j = 0; j < i; j++)
+				if (w[i].stack == w[j].stack)
+					harness_fail(__FILE__, __LINE__,
+						     "wave %d: threads %d and %d share a TCB", wave,
+						     j, i);
+		}
+		pthread_barrier_destroy(&start);
+		pthread_barrier_destroy(&alive);
+	}
+}
+
 static volatile int gp_calls, gp_code;
 
 static void gp_handler(int sig, siginfo_t *info, void *ucv)

@@ -25,6 +25,7 @@
 #define TCB_STACK_SIZE (TCB_REGION_SIZE - TCB_HDR_SIZE)
 #define TCB_TAG_OFF_TCB 8
 #define TCB_XSAVE_MAX 16384
+#define TCB_TID_FREE (-1)
 
 /* Offsets entry.S relies on; asserted in tcb.c. */
 #define TCB_OFF_MAGIC 0
@@ -109,7 +110,10 @@ struct tcb {
 	u64 load_encl;          /* entry.S loads encl_* on the way out of a handler */
 	u64 sig_fsbase;         /* FS/GS as a signal found them */
 	u64 sig_gsbase;
-	int tid;                /* the thread's id: exec_park(), and entry.S's lookup */
+	/* The owner's thread id (exec_park(), entry.S's lookup), the claim
+	 * on the region: TCB_TID_FREE when any new thread may take it, 0
+	 * when retired for good (tcb.c). */
+	_Atomic int tid;
 	u32 pad2;
 	/* The bases the thread has loaded now.  Written before the switch
 	 * that makes them true, so a signal in between at worst repeats it. */
@@ -151,7 +155,6 @@ struct tcb {
 	unsigned int nr_pinned;
 	atomic_bool parked;     /* counted out of its enclave's epoch (exec_park) */
 	atomic_bool kicked;     /* a kick is on its way (exec_kick sends one at a time) */
-	atomic_bool unused;     /* its thread is gone; the next new thread takes it */
 	/* Scratch for ERESUME on the direct path: XRSTOR needs contiguous,
 	 * 64-byte aligned memory. */
 	u8 xsave[TCB_XSAVE_MAX] __aligned(64);

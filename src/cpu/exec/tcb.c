@@ -105,34 +105,44 @@ static bool tcb_stack_back(struct tcb *t)
 }
 
 /*
- * A TCB region a thread that exited left, or a new one.  A thread's exit
- * is not announced (a raw clone() has no pthread destructor), so a region
- * is taken back when its thread is found gone.  Regions stay mapped:
- * exec_kick() may be reading one from another thread right now.
+ * Take @t for the calling thread @me if it is free or its thread exited
+ * (an exit is not announced: a raw clone() has no pthread destructor).
+ * One compare-and-swap from the id seen decides, so two new threads that
+ * find the same region never both take it.  A thread gone while inside an
+ * enclave keeps its region: its counts stay where they are.
  */
-static void *tcb_region(bool *registered)
+static bool tcb_claim(struct tcb *t, int me)
+{
+	int tid = atomic_load(&t->tid);
+
+	if (!tid)
+		return false;
+	if (tid != TCB_TID_FREE && (tcb_in_enclave(t) || !thread_gone(tid)))
+		return false;
+	return atomic_compare_exchange_strong(&t->tid, &tid, me);
+}
+
+/*
+ * A TCB region a thread that exited left, claimed for @me, or a new one.
+ * Regions stay mapped: exec_kick() may be reading one from another thread
+ * right now.
+ */
+static void *tcb_region(int me, bool *registered)
 {
 	void *p;
 	int i;
 
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
-		bool no = false;
 
-		if (!t)
-			continue;
-		/* Mark it unused if its thread exited, unless inside an
-		 * enclave: its counts stay where they are. */
-		if (!atomic_load(&t->unused) && t->tid && !tcb_in_enclave(t) && thread_gone(t->tid))
-			atomic_compare_exchange_strong(&t->unused, &no, true);
-		if (!atomic_exchange(&t->unused, false))
+		if (!t || !tcb_claim(t, me))
 			continue;
 		if (tcb_stack_back(t)) {
 			*registered = true;
 			return t;
 		}
-		/* Retired for good: never unused again, nor anyone's. */
-		t->tid = 0;
+		/* Retired for good: nobody's, and never free again. */
+		atomic_store(&t->tid, 0);
 	}
 	*registered = false;
 	p = sys_mmap(NULL, TCB_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -150,25 +160,33 @@ static struct tcb *tcb_lookup(void)
 	return tcb_of_stack(ss.ss_sp);
 }
 
-/* Fill a new or reused region @p for the calling thread. */
-static struct tcb *tcb_setup(void *p, bool registered)
+/* Fill a new or reused region @p for the calling thread @me. */
+static struct tcb *tcb_setup(void *p, int me, bool registered)
 {
 	struct tcb *t = p;
 	struct tcb_tag *tag = tcb_stack(t);
 	int i;
 
-	/* A reused region starts afresh; its registry slot stays. */
-	memset(t, 0, offsetof(struct tcb, xsave));
+	/* A reused region starts afresh; its registry slot stays, and what
+	 * other threads read (in_enclave, tid: the claim) is left to atomics. */
+	memset(&t->sud, 0, offsetof(struct tcb, tid) - offsetof(struct tcb, sud));
+	memset((u8 *)t + offsetof(struct tcb, tid) + sizeof(t->tid), 0,
+	       offsetof(struct tcb, parked) - offsetof(struct tcb, tid) - sizeof(t->tid));
+	tcb_set_in_enclave(t, 0);
+	atomic_store(&t->parked, false);
+	atomic_store(&t->kicked, false);
 	t->magic = TCB_MAGIC;
 	tag->magic = TCB_MAGIC;
 	tag->tcb = t;
-	t->tid = gettid_();
-	/* A thread that exited left its id behind, and ids are reused. */
+	atomic_store(&t->tid, me);
+	/* A thread that exited left its id behind, and ids are reused: the
+	 * region that still carries ours is retired. */
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *o = atomic_load(&tcbs[i]);
+		int dup = me;
 
-		if (o && o != t && o->tid == t->tid)
-			o->tid = 0;
+		if (o && o != t)
+			atomic_compare_exchange_strong(&o->tid, &dup, 0);
 	}
 	/* System calls from enclave code become SIGSYS (then #UD) while the
 	 * selector blocks; ours, from exec_sud_start on, always pass. */
@@ -193,7 +211,7 @@ static struct tcb *tcb_setup(void *p, bool registered)
 static void tcb_giveup(void *p, bool registered)
 {
 	if (registered)
-		atomic_store(&((struct tcb *)p)->unused, true);
+		atomic_store(&((struct tcb *)p)->tid, TCB_TID_FREE);
 	else
 		sys_munmap(p, TCB_REGION_SIZE);
 }
@@ -213,10 +231,12 @@ struct tcb *tcb_current(void)
 	stack_t ss, app;
 	bool registered;
 	void *p;
+	int me;
 
 	if (t)
 		return t;
-	p = tcb_region(&registered);
+	me = gettid_();
+	p = tcb_region(me, &registered);
 	if (!p)
 		return NULL;
 	ss.ss_sp = tcb_stack(p);
@@ -227,7 +247,7 @@ struct tcb *tcb_current(void)
 		tcb_giveup(p, registered);
 		return NULL;
 	}
-	t = tcb_setup(p, registered);
+	t = tcb_setup(p, me, registered);
 	t->app_ss = app;
 	exec_adopt_mask(t, NULL);
 	return t;
@@ -247,14 +267,15 @@ struct tcb *tcb_current(void)
  */
 struct tcb *tcb_current_in_handler(ucontext_t *uc)
 {
+	int me = gettid_();
 	struct tcb *t;
 	bool registered;
 	void *p;
 
-	p = tcb_region(&registered);
+	p = tcb_region(me, &registered);
 	if (!p)
 		return NULL;
-	t = tcb_setup(p, registered);
+	t = tcb_setup(p, me, registered);
 	t->app_ss = uc->uc_stack;
 	t->app_ss.ss_flags &= ~SS_ONSTACK;
 	uc->uc_stack.ss_sp = tcb_stack(p);
@@ -439,14 +460,13 @@ void exec_fork_child(void)
 		if (!t)
 			continue;
 		if (t == self) {
-			t->tid = tid;
+			atomic_store(&t->tid, tid);
 			continue;
 		}
-		t->tid = 0;
 		tcb_set_in_enclave(t, 0);
 		t->in_emu = 0;
 		atomic_store(&t->parked, false);
 		atomic_store(&t->kicked, false);
-		atomic_store(&t->unused, true);
+		atomic_store(&t->tid, TCB_TID_FREE);
 	}
 }
