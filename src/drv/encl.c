@@ -369,7 +369,7 @@ int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
 {
 	struct sgx_einittoken *tok = NULL;
 	struct sgx_sigstruct *sig;
-	int ret, err;
+	int err;
 
 	*status = 0;
 	sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
@@ -390,19 +390,9 @@ int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
 		err = -EINVAL;
 		goto out;
 	}
-	ret = launch_einit(encl->drv, sig, encl->secs, tok, le_signer);
-	if (ret == -EPERM) {
-		*status = SGX_INVALID_EINITTOKEN;
-		err = -EPERM;
-	} else if (encls_faulted(ret)) {
-		err = -EIO;
-	} else if (ret) {
-		*status = ret;
-		err = -EPERM;
-	} else {
+	err = launch_einit(encl->drv, sig, encl->secs, tok, le_signer, status);
+	if (!err)
 		encl->initialized = true;
-		err = 0;
-	}
 out:
 	pthread_mutex_unlock(&encl->lock);
 	free(tok);

@@ -191,7 +191,7 @@ int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs
 }
 
 int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
-		 const struct sgx_einittoken *token, const u8 *le_signer)
+		 const struct sgx_einittoken *token, const u8 *le_signer, int *status)
 {
 	struct launch *l = drv_launch(drv);
 	static const struct sgx_einittoken zero_token __aligned(512);
@@ -202,6 +202,7 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 	u64 want[4];
 	int ret;
 
+	*status = 0;
 	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	memcpy(want, mrsigner, sizeof(want));
 	c = this_lp(drv, &lp);
@@ -220,11 +221,15 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 		log_err("EINIT refused by the host launch policy: signer (MRSIGNER) %s is not "
 			"allowed",
 			hex);
+		*status = SGX_INVALID_EINITTOKEN;
 		return -EPERM;
 	}
 	ret = cached_einit(c, l->shared, lp, want, sig, secs, tok);
 	pthread_mutex_unlock(&c->lock);
-	return ret;
+	if (encls_faulted(ret))
+		return -EIO;
+	*status = ret;
+	return ret ? -EPERM : 0;
 }
 
 int drv_set_launch_policy(struct drv *drv, bool allow_all, const u8 (*hashes)[SGX_HASH_SIZE],

@@ -50,10 +50,15 @@ int launch_share(struct launch *l, struct machine *m) __must_check;
  * An enclave whose signer the policy does not list may still launch with
  * @token, made by the launch enclave signed by @le_signer, if that is
  * listed: the MSRs then hold @le_signer and EINIT checks the token.
- * Return: EINIT's result; -EPERM when the policy refuses the signer (one
- * log line names it).
+ * *@status gets EINIT's SGX status (0 on success), or
+ * SGX_INVALID_EINITTOKEN when the policy refuses the signer, which is what
+ * EINIT would report with the MSRs never pointed at it.
+ * Return: 0; -EPERM when EINIT failed (see *@status) or the policy refused
+ * the signer (one log line names it); -EIO when EINIT faulted (the LP's
+ * fault record says how).
  */
 int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
-		 const struct sgx_einittoken *token, const u8 *le_signer) __must_check;
+		 const struct sgx_einittoken *token, const u8 *le_signer,
+		 int *status) __must_check;
 
 #endif
