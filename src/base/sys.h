@@ -9,7 +9,11 @@
 #ifndef SGXEMU_BASE_SYS_H
 #define SGXEMU_BASE_SYS_H
 
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "base/types.h"
 
@@ -79,6 +83,24 @@ static inline int sys_rt_sigaction(int sig, const struct sys_sigaction *act,
 static inline int sys_sigaltstack(const void *ss, void *old)
 {
 	return (int)sys_call6(SYS_sigaltstack, (long)ss, (long)old, 0, 0, 0, 0);
+}
+
+/*
+ * Sleep while *@word is @seen, for @ms milliseconds at most, or until
+ * sys_futex_wake() on it.  Shared futexes (no FUTEX_PRIVATE_FLAG): the word
+ * may be in memory that other processes map.  Async-signal-safe.
+ */
+static inline void sys_futex_wait(_Atomic u32 *word, u32 seen, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	sys_call6(SYS_futex, (long)word, FUTEX_WAIT, seen, (long)&ts, 0, 0);
+}
+
+/* Wake every thread sleeping in sys_futex_wait() on @word. */
+static inline void sys_futex_wake(_Atomic u32 *word)
+{
+	sys_call6(SYS_futex, (long)word, FUTEX_WAKE, INT_MAX, 0, 0, 0);
 }
 
 #endif

@@ -191,6 +191,15 @@ void platform_vmm_hold(struct platform *plat, void *secs);
 bool platform_vmm_quiet(struct platform *plat, void *secs);
 void platform_vmm_release(struct platform *plat, void *secs);
 /*
+ * Threads leaving the enclave whose SECS is the EPC page @secs (EEXIT or
+ * AEX), for whoever waits for them to (a VMM's hold, ETRACK, EWB's
+ * SGX_NOT_TRACKED): platform_exit_seq() counts them; read it before
+ * looking at what the threads hold up, then platform_exit_wait() sleeps
+ * until the count moves on from @seen, or @ms milliseconds pass.
+ */
+u32 platform_exit_seq(struct platform *plat, void *secs);
+void platform_exit_wait(struct platform *plat, void *secs, u32 seen, int ms);
+/*
  * A native access at @linaddr in enclave mode faulted on guest platform
  * @plat: if the page is one its VMM took away, the EPT violation exits to
  * the VMM (the EPT's violation()), which gives it back.

@@ -4,18 +4,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "base/sys.h"
 #include "drv/encl.h"
 #include "drv/machine.h"
-
-void drv_nap(void)
-{
-	struct timespec ts = { 0, 100 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* A leaf inside the enclave changed the EPCM entry of the page at @la. */
 static void drv_update(void *ctx, u64 la)
@@ -217,11 +209,12 @@ void drv_epc_free(struct drv *drv, void *page)
 		return;
 	if (drv->mach) {
 		machine_epc_give(drv->mach, (u64)i);
-		return;
+	} else {
+		pthread_mutex_lock(&drv->lock);
+		drv->free[drv->nr_free++] = (u64)i;
+		pthread_mutex_unlock(&drv->lock);
 	}
-	pthread_mutex_lock(&drv->lock);
-	drv->free[drv->nr_free++] = (u64)i;
-	pthread_mutex_unlock(&drv->lock);
+	paging_event(drv);
 }
 
 int drv_add_encl(struct drv *drv, struct encl *encl)

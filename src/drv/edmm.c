@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
@@ -83,19 +84,27 @@ int edmm_augment(struct encl *encl, u64 i)
 	return err;
 }
 
-/* ETRACK until it succeeds, kicking the threads that hold it up: a second
- * of trying, then -EFAULT. */
+/* ETRACK until it succeeds, kicking the threads that hold it up and
+ * waiting for them to leave: a second of trying, then -EFAULT. */
 static int etrack_until_done(struct encl *encl)
 {
 	struct drv *drv = encl->drv;
-	int tries, ret;
+	struct timespec start, now;
+	int ret;
 
-	for (tries = 0; (ret = encls_etrack(drv_lp(drv), encl->secs)) == SGX_PREV_TRK_INCMPL;
-	     tries++) {
-		if (tries == 10000)
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		u32 seen = platform_exit_seq(drv->plat, encl->secs);
+
+		ret = encls_etrack(drv_lp(drv), encl->secs);
+		if (ret != SGX_PREV_TRK_INCMPL)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > 1 ||
+		    (now.tv_sec - start.tv_sec == 1 && now.tv_nsec >= start.tv_nsec))
 			return -EFAULT;
 		exec_kick(drv->plat, encl->secs);
-		drv_nap();
+		paging_wait_exit(encl, seen);
 	}
 	return ret ? -EFAULT : 0;
 }

@@ -40,6 +40,11 @@ struct drv {
 	int uffd;
 	pthread_once_t uffd_once;
 	atomic_ullong nr_evicted, nr_reloaded;
+	/* Something a waiting reclaimer or reloader looks for happened: a page
+	 * left PAGE_BUSY, went free, or lost its last pin (paging_event()).
+	 * A futex word, and the threads sleeping on it; atomics, no lock. */
+	_Atomic u32 page_events;
+	atomic_uint page_waiters;
 	/* The background reclaimer (Linux's ksgxd): woken through an eventfd
 	 * (a signal handler may allocate) when fewer than low_pages are free,
 	 * it evicts until high_pages are. */
@@ -193,8 +198,6 @@ int encl_map_early(struct encl *encl, u64 addr, u64 len, int prot) __must_check;
  */
 int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags) __must_check;
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
-/* A tenth of a millisecond's sleep, while waiting on another thread. */
-void drv_nap(void);
 
 /* The mapping of page @i (ENCL_MAPPED | PROT_*, or 0), live or not. */
 static inline u8 encl_page_prot(const struct encl *encl, u64 i)
@@ -278,5 +281,18 @@ int paging_evict_one(struct drv *drv);
 void paging_start(struct drv *drv);
 /* The free count dropped: wake the reclaimer if it is below the low mark. */
 void paging_note_free(struct drv *drv, u64 nr_free);
+/*
+ * Waiting for this driver's pages to change instead of sleeping for a
+ * while: read paging_event_seq(), look at the pages, and if what is wanted
+ * is not there, paging_event_wait() sleeps until paging_event() (a page
+ * left PAGE_BUSY, went free, or lost its last pin), or @ms milliseconds.
+ * All three are async-signal-safe.
+ */
+u32 paging_event_seq(struct drv *drv);
+void paging_event_wait(struct drv *drv, u32 seen, int ms);
+void paging_event(struct drv *drv);
+/* Sleep until a thread leaves @encl, whose platform_exit_seq() the caller
+ * read as @seen before it looked at (and kicked) the threads inside. */
+void paging_wait_exit(struct encl *encl, u32 seen);
 
 #endif

@@ -294,13 +294,18 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 	 * each page's mapping instead cost two mprotects per run, each
 	 * rewriting page tables and flushing every TLB. */
 	platform_vmm_hold(drv->plat, encl->secs);
-	while (!platform_vmm_quiet(drv->plat, encl->secs)) {
+	for (;;) {
+		u32 seen = platform_exit_seq(drv->plat, encl->secs);
+
+		/* Kicks the threads inside, if any. */
+		if (platform_vmm_quiet(drv->plat, encl->secs))
+			break;
 		if (!said && time(NULL) - start > 2) {
 			log_warn("paging waits for threads to leave the enclave at %#llx",
 				 (unsigned long long)encl->base);
 			said = true;
 		}
-		drv_nap();
+		paging_wait_exit(encl, seen);
 	}
 	for (k = 0; k < n; k++) {
 		struct encl_page *p = &encl->pages[idx[k]];
@@ -310,9 +315,11 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			log_warn("EBLOCK of %#llx: %#x",
 				 (unsigned long long)(encl->base + idx[k] * SGX_PAGE_SIZE), ret);
 	}
-	/* One tracking cycle for the batch (one may still be running). */
+	/* One tracking cycle for the batch.  If the last one is still
+	 * running (SGX_PREV_TRK_INCMPL), EWB says SGX_NOT_TRACKED below, and
+	 * the loop there waits for it. */
 	if (encls_etrack(lp, encl->secs) == SGX_PREV_TRK_INCMPL)
-		drv_nap();
+		(void)0;
 	for (k = 0; k < n; k++) {
 		struct encl_page *p = &encl->pages[idx[k]];
 		void *epc = (void *)(uintptr_t)atomic_load(&p->epc);
@@ -326,6 +333,8 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		if (va_get(drv, &p->va))
 			continue;
 		for (;;) {
+			u32 seen = platform_exit_seq(drv->plat, encl->secs);
+
 			ret = encls_ewb(lp, &pginfo, epc, va_slot(drv, p->va));
 			if (ret != SGX_NOT_TRACKED)
 				break;
@@ -341,7 +350,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 					 (unsigned long long)encl->base);
 				said = true;
 			}
-			drv_nap();
+			paging_wait_exit(encl, seen);
 		}
 		if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
 			log_warn("EWB of %#llx: %#x", (unsigned long long)(encl->base + off), ret);
@@ -378,6 +387,9 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		if (drv->mach)
 			machine_count_paging(drv->mach, 1, 0);
 	}
+	/* The pages are out of PAGE_BUSY (drv_epc_free() told of those that
+	 * went; this is for those that stayed). */
+	paging_event(drv);
 	/* A touch of an evicted page now finds the hole (SIGBUS). */
 	platform_vmm_release(drv->plat, encl->secs);
 }
@@ -447,10 +459,12 @@ static int evict_one(struct drv *drv, bool background)
 					/* Against paging_pin(): whoever looks second
 					 * sees the other's mark. */
 					atomic_store(&p->state, PAGE_BUSY);
-					if (atomic_load(&p->pins))
+					if (atomic_load(&p->pins)) {
 						atomic_store(&p->state, PAGE_PRESENT);
-					else
+						paging_event(drv);
+					} else {
 						idx[n++] = i;
+					}
 				}
 			}
 			drv->hand_page++;
@@ -561,6 +575,38 @@ void paging_start(struct drv *drv)
 	pthread_mutex_unlock(&start_lock);
 }
 
+u32 paging_event_seq(struct drv *drv)
+{
+	return atomic_load(&drv->page_events);
+}
+
+void paging_event_wait(struct drv *drv, u32 seen, int ms)
+{
+	/* Registered before the futex compares: see paging_event(). */
+	atomic_fetch_add(&drv->page_waiters, 1);
+	sys_futex_wait(&drv->page_events, seen, ms);
+	atomic_fetch_sub(&drv->page_waiters, 1);
+}
+
+void paging_event(struct drv *drv)
+{
+	/* The count moves on after the change the waiter looks for, and the
+	 * waiter reads it before looking: either it sees the change, or the
+	 * futex sees the new count, or we see the waiter and wake it. */
+	atomic_fetch_add(&drv->page_events, 1);
+	if (atomic_load(&drv->page_waiters))
+		sys_futex_wake(&drv->page_events);
+}
+
+void paging_wait_exit(struct encl *encl, u32 seen)
+{
+	/* The threads inside were kicked (exec_kick()) and leave with an
+	 * AEX, which wakes us.  A kick that lands as a thread enters finds
+	 * nothing to interrupt, and that thread stays inside until it leaves
+	 * on its own: after 10 ms the caller kicks again. */
+	platform_exit_wait(encl->drv->plat, encl->secs, seen, 10);
+}
+
 void *paging_alloc(struct drv *drv)
 {
 	void *epc;
@@ -572,6 +618,7 @@ void *paging_alloc(struct drv *drv)
 	 * being reloaded) become candidates again. */
 	for (i = 0; i < 100000; i++) {
 		u32 seen = drv->mach ? machine_freed_seq(drv->mach) : 0;
+		u32 events = paging_event_seq(drv);
 
 		epc = drv_epc_alloc(drv);
 		if (epc)
@@ -591,7 +638,12 @@ void *paging_alloc(struct drv *drv)
 		    machine_ask_others(drv->mach, BATCH)) {
 			machine_wait_freed(drv->mach, seen, 50);
 		} else if (r < 0 || (!r && ++empty < 100)) {
-			drv_nap();
+			/* Until a page goes free, leaves PAGE_BUSY or loses its
+			 * last pin.  At most a millisecond: another thread that
+			 * held an enclave's lock (r < 0) lets go of it without a
+			 * word, and on a machine another client's freed page is
+			 * told on the machine's futex, not this driver's. */
+			paging_event_wait(drv, events, 1);
 		} else if (!r) {
 			return drv_epc_alloc(drv);
 		}
@@ -700,8 +752,16 @@ int paging_reload(struct encl *encl, u64 i)
 	void *epc;
 	int ret;
 
-	while (atomic_load(&p->state) == PAGE_BUSY)
-		drv_nap();
+	/* Until the reclaimer that chose the page is done with it. */
+	for (;;) {
+		u32 seen = paging_event_seq(drv);
+
+		if (atomic_load(&p->state) != PAGE_BUSY)
+			break;
+		/* Every way out of PAGE_BUSY is a paging_event(); the bound is
+		 * a safety net, for one this file may someday miss. */
+		paging_event_wait(drv, seen, 100);
+	}
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		return 0;
 	/* The EPC page first, with no lock held: getting it may evict. */
@@ -836,8 +896,9 @@ void paging_unpin(void *ctx, u64 la)
 
 	mm_read_enter();
 	encl = mm_find_drv(ctx, la);
-	if (encl)
-		atomic_fetch_sub(&encl->pages[(la - encl->base) / SGX_PAGE_SIZE].pins, 1);
+	/* The last pin makes the page a candidate for a waiting reclaimer. */
+	if (encl && atomic_fetch_sub(&encl->pages[(la - encl->base) / SGX_PAGE_SIZE].pins, 1) == 1)
+		paging_event(encl->drv);
 	mm_read_exit();
 }
 

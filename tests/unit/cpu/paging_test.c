@@ -4,6 +4,8 @@
  * SDM pseudocode (sgx-isa.md section 6), the tracking model, and the
  * bindings that make a tampered or replayed page fail SGX_MAC_COMPARE_FAIL.
  */
+#include <pthread.h>
+
 #include "cpu/epc.h"
 #include "cpu/platform.h"
 #include "cpu/secs.h"
@@ -180,6 +182,47 @@ TEST(etrack, prev_trk_incmpl_until_the_thread_leaves)
 	track_exit(secs, tcs);
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
+	platform_destroy(fx.plat);
+}
+
+struct leaver {
+	struct epc_page *secs, *tcs;
+};
+
+static void *leave(void *arg)
+{
+	struct leaver *l = arg;
+
+	track_exit(l->secs, l->tcs);
+	return NULL;
+}
+
+/* Whoever waits for a tracking cycle sleeps until a thread leaves: the
+ * exit wakes it (the hour's bound is never reached; the harness's timeout
+ * would fail the test first). */
+TEST(etrack, a_waiter_wakes_when_the_thread_leaves)
+{
+	struct leaver l;
+	struct fx fx;
+	pthread_t t;
+	u32 seen;
+
+	setup(&fx);
+	memset(fx.page, 0, sizeof(fx.page));
+	ASSERT_STATUS(fx_eadd(&fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
+	l.secs = page_of(&fx, 0);
+	l.tcs = page_of(&fx, 3);
+	track_enter(l.secs, l.tcs);
+	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
+	seen = platform_exit_seq(fx.plat, fx.secs);
+	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_PREV_TRK_INCMPL);
+	ASSERT_EQ(pthread_create(&t, NULL, leave, &l), 0);
+	platform_exit_wait(fx.plat, fx.secs, seen, 3600 * 1000);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_NE(platform_exit_seq(fx.plat, fx.secs), seen);
+	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
+	/* A count already past returns at once. */
+	platform_exit_wait(fx.plat, fx.secs, seen, 3600 * 1000);
 	platform_destroy(fx.plat);
 }
 
