@@ -48,6 +48,25 @@ int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out) __m
 struct machine;
 int drv_use_machine(struct drv *drv, struct machine *m) __must_check;
 
+/* Where an enclave page is, as the driver sees it (drv_page_state()). */
+enum drv_page_state {
+	DRV_PAGE_NONE,          /* no page: never added, or removed */
+	DRV_PAGE_PRESENT,       /* in the EPC */
+	DRV_PAGE_BUSY,          /* on its way out (blocked, being written back) */
+	DRV_PAGE_EVICTED,       /* in the backing store, its version in a VA slot */
+};
+
+/**
+ * drv_page_state() - where the enclave page at an address is
+ * @drv: the driver whose enclave holds @addr
+ * @addr: a linear address inside the enclave's ELRANGE
+ *
+ * A snapshot: the reclaimer and the enclave's own faults move pages on.
+ * Return: an enum drv_page_state, or -ENOENT when no enclave of @drv (none
+ * created yet) covers @addr.
+ */
+int drv_page_state(struct drv *drv, u64 addr);
+
 /* Pages evicted (EWB) and reloaded (ELDU) by this driver so far. */
 void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded);
 

@@ -400,6 +400,31 @@ out:
 	return err;
 }
 
+int drv_page_state(struct drv *drv, u64 addr)
+{
+	static const int states[] = {
+		[PAGE_ABSENT] = DRV_PAGE_NONE,
+		[PAGE_PRESENT] = DRV_PAGE_PRESENT,
+		[PAGE_BUSY] = DRV_PAGE_BUSY,
+		[PAGE_EVICTED] = DRV_PAGE_EVICTED,
+	};
+	struct encl *encl;
+	int ret = -ENOENT;
+
+	mm_read_enter();
+	encl = mm_find_drv(drv, addr);
+	if (encl && encl->pages) {
+		u64 i = (addr - encl->base) / SGX_PAGE_SIZE;
+
+		/* A chunk that is not live has no page. */
+		ret = DRV_PAGE_NONE;
+		if (atomic_load(&encl->chunks[i >> ENCL_CHUNK_SHIFT].live))
+			ret = states[atomic_load(&encl->pages[i].state)];
+	}
+	mm_read_exit();
+	return ret;
+}
+
 int encl_host_prot(const struct encl *encl, const struct encl_page *p, int prot)
 {
 	u8 state = atomic_load(&p->state);

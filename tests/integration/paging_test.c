@@ -110,16 +110,23 @@ TEST(paging, enclave_larger_than_epc_few_mappings)
 	pg_teardown(&g);
 }
 
+/* What the driver says of the page at ELRANGE page index @idx. */
+static int page_state(struct pg *g, u64 idx)
+{
+	struct encl *e = api_enclave_encl(g->encl);
+
+	return drv_page_state(api_drv(g->plat), encl_base(e) + idx * 4096);
+}
+
 /* The first evicted page of the big buffer, or -1. */
 static s64 evicted_page(struct pg *g)
 {
-	struct encl *e = api_enclave_encl(g->encl);
 	u64 i;
 
 	for (i = 0; i < g->big_pages; i++) {
 		u64 idx = (g->big + i * 4096) / 4096;
 
-		if (atomic_load(&e->pages[idx].state) == PAGE_EVICTED)
+		if (page_state(g, idx) == DRV_PAGE_EVICTED)
 			return (s64)idx;
 	}
 	return -1;
@@ -161,7 +168,7 @@ TEST(paging, tampered_page_is_refused)
 			e->pcmds[idx].mac[3] ^= 0x10;
 		ASSERT_EQ(touch(&g, 1, (u64)idx), 14);
 		ASSERT_EQ(touch(&g, 2, (u64)idx), 14);
-		ASSERT_EQ(atomic_load(&e->pages[idx].state), PAGE_EVICTED);
+		ASSERT_EQ(page_state(&g, (u64)idx), DRV_PAGE_EVICTED);
 		/* Every other page of the buffer is intact. */
 		ASSERT_EQ(ecall(&g, 0, ENCL_OP_CHECK, g.big, (u64)idx - g.big / 4096, 7), 0);
 		pg_teardown(&g);
@@ -188,9 +195,9 @@ TEST(paging, replayed_page_is_refused)
 	old_pcmd = e->pcmds[idx];
 	/* New contents everywhere, so the page is evicted again with others. */
 	ecall(&g, 0, ENCL_OP_FILL, g.big, g.big_pages, 2);
-	for (i = 0; i < 8 && atomic_load(&e->pages[idx].state) != PAGE_EVICTED; i++)
+	for (i = 0; i < 8 && page_state(&g, (u64)idx) != DRV_PAGE_EVICTED; i++)
 		ecall(&g, 0, ENCL_OP_CHECK, g.big, g.big_pages, 2);
-	ASSERT_EQ(atomic_load(&e->pages[idx].state), PAGE_EVICTED);
+	ASSERT_EQ(page_state(&g, (u64)idx), DRV_PAGE_EVICTED);
 	memcpy(e->backing + idx * 4096, old_data, sizeof(old_data));
 	e->pcmds[idx] = old_pcmd;
 	ASSERT_EQ(touch(&g, 1, (u64)idx), 14);
