@@ -39,7 +39,9 @@ struct sgxemu_platform_options {
 	/*
 	 * The host's launch policy: NULL or "allow-all" lets every signer
 	 * launch (the LP's hash MSRs are pointed at each enclave's MRSIGNER);
-	 * "allow=HASH[,HASH...]" (64 hex digits each) only those signers.
+	 * "allow=HASH[,HASH...]" (64 hex digits each) only those signers;
+	 * "locked[=HASH]" the hash MSRs read-only, holding HASH (Intel's by
+	 * default), as lc_locked, and only that signer.
 	 * Any other EINIT fails with -EPERM and one line naming the signer.
 	 */
 	const char *launch_policy;
@@ -142,7 +144,9 @@ SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
  * gives the guest's LPs, SGX2, its own launch policy and launch enclave;
  * its epc_size, state_dir and lc_locked are not used.
  * The seed's creation rules hold: a host that allows every signer accepts
- * any VM; a host with an allow list only a listed lehash without lewr.
+ * any VM; a host with an allow list only a listed lehash without lewr; a
+ * host whose hash MSRs are locked only its own hash without lewr.  @opts'
+ * launch policy may not be "locked" (the guest's lock is !lewr).
  * Return: 0, -EINVAL (bad @sgx), -EPERM (refused by a rule; the error
  * names it), -ENOMEM.
  */

@@ -89,22 +89,37 @@ const char *sgxemu_last_error(void)
 	return last_error;
 }
 
-int api_parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
-		     unsigned int *n, char *why, size_t whylen)
+int api_parse_policy(const char *policy, bool *allow_all, bool *locked,
+		     u8 (**hashes)[SGX_HASH_SIZE], unsigned int *n, char *why, size_t whylen)
 {
 	const char *p;
 	unsigned int count = 1, i;
 
 	*hashes = NULL;
 	*n = 0;
+	*locked = false;
 	*allow_all = !policy || !strcmp(policy, "allow-all");
 	if (*allow_all)
 		return 0;
+	if (!strcmp(policy, "locked") || !strncmp(policy, "locked=", 7)) {
+		/* One hash, the MSRs' value: Intel's unless one is given. */
+		*hashes = calloc(1, SGX_HASH_SIZE);
+		if (!*hashes)
+			return -ENOMEM;
+		if (policy[6] != '=')
+			memcpy(**hashes, platform_intel_lehash, SGX_HASH_SIZE);
+		else if (parse_hash("locked", policy + 7, **hashes, why, whylen))
+			goto bad;
+		*locked = true;
+		*n = 1;
+		return 0;
+	}
 	if (strncmp(policy, "allow=", 6)) {
 		char q[128];
 
 		parse_quote(q, sizeof(q), "", policy);
-		snprintf(why, whylen, "%s is neither allow-all nor allow=HASH[,HASH...]", q);
+		snprintf(why, whylen,
+			 "%s is none of allow-all, allow=HASH[,HASH...] and locked[=HASH]", q);
 		return -EINVAL;
 	}
 	for (p = policy + 6; *p; p++)
@@ -135,9 +150,9 @@ int sgxemu_launch_policy_check(const char *policy)
 {
 	u8 (*hashes)[SGX_HASH_SIZE];
 	unsigned int n;
-	bool all;
+	bool all, locked;
 	char why[160];
-	int err = api_parse_policy(policy, &all, &hashes, &n, why, sizeof(why));
+	int err = api_parse_policy(policy, &all, &locked, &hashes, &n, why, sizeof(why));
 
 	free(hashes);
 	return err ? fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err)) : 0;
@@ -162,13 +177,15 @@ static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform
 {
 	u8 (*hashes)[SGX_HASH_SIZE];
 	unsigned int nr_hashes;
-	bool allow_all;
+	bool allow_all, locked;
 	char why[256];
 	int err;
 
 	pthread_mutex_init(&p->le_lock, NULL);
-	err = api_parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes,
-			       why, sizeof(why));
+	/* A locked host launches its one hash's signer (and what its LE
+	 * gives tokens to): its policy is that hash alone. */
+	err = api_parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &locked, &hashes,
+			       &nr_hashes, why, sizeof(why));
 	if (err) {
 		machine_detach(m);
 		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
@@ -235,12 +252,18 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	struct platform_config cfg;
 	struct sgxemu_platform *p;
 	struct machine *m = NULL;
+	u8 (*locked_hash)[SGX_HASH_SIZE] = NULL;
+	unsigned int n;
+	bool all, locked = false;
 	char why[256];
 	int err;
 
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
+	if (opts && api_parse_policy(opts->launch_policy, &all, &locked, &locked_hash, &n, why,
+				     sizeof(why)))
+		return fail(-ENOMEM, "out of memory");
 	/* Two emulators in one process would each take the other's signals,
 	 * sigaltstacks and Syscall User Dispatch for the program's. */
 	if (!shim_here && dlsym(RTLD_DEFAULT, "sgxemu_shim_marker"))
@@ -264,6 +287,12 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		cfg.lc_locked = opts->lc_locked != 0;
 		cpuid_limits(&cfg, opts);
 	}
+	/* "locked[=HASH]": the MSRs as a BIOS locked them. */
+	if (locked) {
+		cfg.lc_locked = true;
+		memcpy(cfg.lehash, locked_hash, sizeof(cfg.lehash));
+	}
+	free(locked_hash);
 	err = api_machine_attach(opts, &cfg, &m);
 	if (err) {
 		free(p);
@@ -312,6 +341,9 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	struct platform_config gcfg;
 	struct vm_config cfg;
 	struct sgxemu_platform *p;
+	u8 (*hashes)[SGX_HASH_SIZE];
+	unsigned int n;
+	bool all, locked;
 	char why[512];
 	int err;
 
@@ -323,6 +355,14 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
+	if (api_parse_policy(opts ? opts->launch_policy : NULL, &all, &locked, &hashes, &n, why,
+			     sizeof(why)))
+		return fail(-ENOMEM, "out of memory");
+	free(hashes);
+	if (locked)
+		return fail(-EINVAL, "a guest's launch policy cannot be locked: its hash MSRs are "
+				     "locked unless the VM has lewr; give its hash as lehash=HEX in "
+				     "the VM's configuration");
 	/* Refuse before anything is set up. */
 	err = vm_check_rules(host->drv, &cfg, why, sizeof(why));
 	if (err)

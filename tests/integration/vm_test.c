@@ -372,6 +372,37 @@ TEST(vm, guest_einit_verdicts_under_host_policies)
 }
 
 /*
+ * "locked[=HASH]" is a launch policy like the others: the hash MSRs
+ * read-only at HASH (Intel's by default).  A guest's own policy cannot be
+ * locked (its lock is !lewr).
+ */
+TEST(vm, locked_launch_policy)
+{
+	struct sgxemu_platform_options go = { .launch_policy = "locked" };
+	struct sgxemu_platform *h, *g;
+	char a[65], policy[80];
+
+	signer_hex(SIG_A, a);
+	snprintf(policy, sizeof(policy), "locked=%s", a);
+	ASSERT_EQ(sgxemu_launch_policy_check("locked"), 0);
+	ASSERT_EQ(sgxemu_launch_policy_check(policy), 0);
+	ASSERT_EQ(sgxemu_launch_policy_check("locked=12"), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked");
+	ASSERT_EQ(sgxemu_launch_policy_check("lockedx"), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked[=HASH]");
+	/* Locked at Intel's: a's signer cannot launch without a token. */
+	h = host("locked", 1, 0);
+	ASSERT_EQ(try_load(h, SIG_A, NULL), -EPERM);
+	g = guest(h, "epc=1M", NULL);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lewr", NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked");
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M", &go, &g), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "cannot be locked");
+	sgxemu_platform_destroy(h);
+}
+
+/*
  * A guest whose hash is its launch enclave's key runs other signers
  * through that LE's tokens: the LE (EGETKEY(EINITTOKEN) in the guest) and
  * EINIT (trapped, on a host LP) derive the same key.  (The LE and
@@ -561,6 +592,10 @@ TEST(vm, cli)
 	char *bad[] = { (char *)"--sgx", (char *)"epc=1M,lehash=xyz", (char *)"--",
 			(char *)"true", NULL };
 	char *none[] = { (char *)"--", (char *)"true", NULL };
+	char *locked[] = { (char *)"--host-lc", (char *)"locked", (char *)"--sgx", sgx,
+			   (char *)"--", (char *)"true", NULL };
+	char *guest_locked[] = { (char *)"--lc", (char *)"locked", (char *)"--sgx",
+				 (char *)"epc=1M", (char *)"--", (char *)"true", NULL };
 	char *help[] = { (char *)"--help", NULL };
 
 	signer_hex(SIG_A, a);
@@ -580,8 +615,21 @@ TEST(vm, cli)
 	ASSERT_STR_CONTAINS(err, "VM refused: lewr needs a host that allows every signer");
 	ASSERT_EQ(run_vm(bad, out, sizeof(out), err, sizeof(err)), 2);
 	ASSERT_STR_CONTAINS(err, "lehash=xyz");
+	/* --host-lc locked: a host locked at Intel's hash takes a guest with
+	 * that hash (the default), and no other. */
+	snprintf(sgx, sizeof(sgx), "epc=1M");
+	ASSERT_EQ(run_vm(locked, out, sizeof(out), err, sizeof(err)), 0);
+	snprintf(sgx, sizeof(sgx), "epc=1M,lehash=%s", a);
+	ASSERT_EQ(run_vm(locked, out, sizeof(out), err, sizeof(err)), 1);
+	ASSERT_STR_CONTAINS(err, "VM refused: the host's hash MSRs are locked");
+	locked[1] = (char *)"locked=12";
+	ASSERT_EQ(run_vm(locked, out, sizeof(out), err, sizeof(err)), 2);
+	ASSERT_STR_CONTAINS(err, "--host-lc");
+	ASSERT_EQ(run_vm(guest_locked, out, sizeof(out), err, sizeof(err)), 2);
+	ASSERT_STR_CONTAINS(err, "cannot be locked");
 	ASSERT_EQ(run_vm(none, out, sizeof(out), err, sizeof(err)), 2);
 	ASSERT_STR_CONTAINS(err, "expected --sgx");
 	ASSERT_EQ(run_vm(help, out, sizeof(out), err, sizeof(err)), 0);
 	ASSERT_STR_CONTAINS(out, "usage: sgxemu vm");
+	ASSERT_STR_CONTAINS(out, "locked[=HASH]");
 }
