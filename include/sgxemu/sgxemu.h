@@ -134,7 +134,9 @@ SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
  * (/dev/sgx_vepc; each page is the host's from the guest's first use of
  * it), configured as QEMU's proposal did by @sgx, "epc=SIZE[,lehash=HEX]
  * [,lewr]": the guest's EPC size, its IA32_SGXLEPUBKEYHASH (64 hex digits;
- * Intel's by default), and whether the guest may write it.  The EPC may be
+ * by default the host's hash where the host launches a single LE's signer,
+ * its MSRs locked or its policy one hash, else Intel's), and whether the
+ * guest may write it.  The EPC may be
  * larger than what the host gives it (and the guests' sum larger than the
  * host's): where the host can page, the VMM evicts guest pages and brings
  * them back when the guest touches them.  The guest is

@@ -352,6 +352,7 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 		return err;
 	if (vm_config_parse(sgx, &cfg, why, sizeof(why)))
 		return fail(-EINVAL, "%s", why);
+	vm_config_host_default(host->drv, &cfg);
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;

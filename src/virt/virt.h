@@ -82,10 +82,19 @@ struct vm_config {
 	u64 epc_size;
 	u8 lehash[SGX_HASH_SIZE];   /* the guest's IA32_SGXLEPUBKEYHASH0-3, bytes in MSR order */
 	bool lewr;                  /* the guest may write its hash MSRs */
+	bool lehash_given;          /* lehash= was there; else @lehash is a default */
 };
 
-/* Parse @s; @why gets a one-line reason for -EINVAL. */
+/* Parse @s; @why gets a one-line reason for -EINVAL.  Without lehash=,
+ * the hash is Intel's until vm_config_host_default(). */
 int vm_config_parse(const char *s, struct vm_config *cfg, char *why, size_t whylen) __must_check;
+/*
+ * The default lehash on @host: a host that launches a single LE's signer
+ * (drv_launch_single()) gives its guests that hash, as the seed proposes,
+ * so that a VM configured without lehash= passes the rules below; other
+ * hosts, Intel's.  A given lehash= stays.
+ */
+void vm_config_host_default(struct drv *host, struct vm_config *cfg);
 /*
  * The seed's creation rules: a host that allows every signer accepts any
  * VM; a host with an allow list accepts only a listed lehash, without

@@ -372,6 +372,49 @@ TEST(vm, guest_einit_verdicts_under_host_policies)
 }
 
 /*
+ * A host that launches a single LE's signer (an allow list of one hash,
+ * or hash MSRs locked at one) gives a guest configured without lehash=
+ * that hash, not Intel's: the VM is accepted and launches that signer.  A
+ * given lehash= stays; a host with two hashes keeps Intel's default.
+ */
+TEST(vm, single_le_host_gives_guests_its_hash)
+{
+	char a[65], o[65], policy[160];
+	struct sgxemu_platform *h, *g;
+
+	signer_hex(SIG_A, a);
+	signer_hex(SIG_OTHER, o);
+	snprintf(policy, sizeof(policy), "allow=%s", a);
+	h = host(policy, 1, 0);
+	g = guest(h, "epc=1M", NULL);
+	ASSERT_EQ(try_load(g, SIG_A, NULL), 0);
+	ASSERT_EQ(try_load(g, SIG_OTHER, NULL), -EPERM);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lehash=" INTEL_HEX, NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "allow list");
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lewr", NULL, &g), -EPERM);
+	sgxemu_platform_destroy(h);
+	/* Locked at a's hash: the host launches a alone, and so does its guest. */
+	snprintf(policy, sizeof(policy), "locked=%s", a);
+	h = host(policy, 1, 0);
+	ASSERT_EQ(try_load(h, SIG_A, NULL), 0);
+	ASSERT_EQ(try_load(h, SIG_OTHER, NULL), -EPERM);
+	g = guest(h, "epc=1M", NULL);
+	ASSERT_EQ(try_load(g, SIG_A, NULL), 0);
+	ASSERT_EQ(try_load(g, SIG_OTHER, NULL), -EPERM);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lehash=" INTEL_HEX, NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked");
+	sgxemu_platform_destroy(h);
+	/* Two hashes: no single one, so Intel's, which the list lacks. */
+	snprintf(policy, sizeof(policy), "allow=%s,%s", o, a);
+	h = host(policy, 1, 0);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M", NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "(Intel's, the default)");
+	sgxemu_platform_destroy(h);
+}
+
+/*
  * "locked[=HASH]" is a launch policy like the others: the hash MSRs
  * read-only at HASH (Intel's by default).  A guest's own policy cannot be
  * locked (its lock is !lewr).
@@ -605,6 +648,11 @@ TEST(vm, cli)
 	ASSERT_STR_CONTAINS(out, "epc=2097152");
 	/* The guest fixed at a's signer, on a host that allows only it. */
 	snprintf(sgx, sizeof(sgx), "epc=2M,lehash=%s", a);
+	ASSERT_EQ(run_vm(drive, out, sizeof(out), err, sizeof(err)), 0);
+	ASSERT_STR_CONTAINS(out, "PASSED");
+	/* Without lehash=: that host allows one signer, whose hash the guest
+	 * gets. */
+	snprintf(sgx, sizeof(sgx), "epc=2M");
 	ASSERT_EQ(run_vm(drive, out, sizeof(out), err, sizeof(err)), 0);
 	ASSERT_STR_CONTAINS(out, "PASSED");
 	/* The same guest with another signer's enclave: its EINIT fails. */
