@@ -155,6 +155,21 @@ SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
 SGXEMU_API int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 				const struct sgxemu_platform_options *opts,
 				struct sgxemu_platform **out);
+/*
+ * As sgxemu_vm_create(), but the guest's EPC is the virtual EPC @vepc_fd
+ * the VMM made itself on @host: sgxemu_open() of "/dev/sgx_vepc", or
+ * ioctl SGX_IOC_CREATE_VIRTUAL_EPC on the host's "/dev/sgx" (the seed's).
+ * The library maps it for the guest (slots from offset 0); the VMM may map
+ * it too (sgxemu_mmap(), MAP_SHARED).  The descriptor stays the VMM's to close;
+ * the VM holds the file until it is destroyed.  A virtual EPC backs one VM.
+ * A host that launches a single LE's signer gives a guest without lehash=
+ * that signer's hash (for either call).
+ * Return: 0, -EBADF or -EINVAL (@vepc_fd is not a virtual EPC of @host),
+ * -EBUSY (it backs a VM already), or what sgxemu_vm_create() returns.
+ */
+SGXEMU_API int sgxemu_vm_create_vepc(struct sgxemu_platform *host, int vepc_fd, const char *sgx,
+				     const struct sgxemu_platform_options *opts,
+				     struct sgxemu_platform **out);
 /* Check a VM configuration string; -EINVAL with sgxemu_last_error() if bad. */
 SGXEMU_API int sgxemu_vm_config_check(const char *sgx);
 /* The VM's virtual EPC file (its VMM's; SGX_IOC_VEPC_REMOVE_ALL), or -EINVAL

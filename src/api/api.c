@@ -43,6 +43,7 @@ struct sgxemu_platform {
 	struct vm *vm;
 	int vepc_fd;
 	struct drv_file *vepc;      /* the VM's hold on it, as QEMU's mapping holds it */
+	bool vepc_vmm;              /* the VMM made it (sgxemu_vm_create_vepc()) */
 	void *window;
 	u64 window_len;
 	atomic_int nr_guests;
@@ -313,13 +314,14 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	return 0;
 }
 
-/* Let go of a VM's vEPC file: its descriptor, if the program has not closed
- * it (the number may be another file's by now), and the VM's hold. */
+/* Let go of a VM's vEPC file: its descriptor, if the library opened it and
+ * the program has not closed it (the number may be another file's by
+ * now), and the VM's hold. */
 static void vm_put_vepc(struct sgxemu_platform *p)
 {
 	struct drv_file *f = api_file_get(p->vepc_fd);
 
-	if (f == p->vepc)
+	if (f == p->vepc && !p->vepc_vmm)
 		sgxemu_close(p->vepc_fd);
 	drv_file_put(f);
 	drv_file_put(p->vepc);
@@ -335,8 +337,47 @@ int sgxemu_vm_config_check(const char *sgx)
 	return err ? fail(err, "%s: %s", q, why) : 0;
 }
 
-int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
-		     const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+/*
+ * The VM's vEPC file: @fd, the VMM's (sgxemu_vm_create_vepc()), which must
+ * be a vEPC of @host that backs no VM yet; or, for @fd < 0, one the
+ * library opens.  p->vepc holds it for the VM.
+ */
+static int vm_get_vepc(struct sgxemu_platform *host, struct sgxemu_platform *p, int fd)
+{
+	struct drv_file *f;
+
+	if (fd < 0) {
+		p->vepc_fd = sgxemu_open(host, "/dev/sgx_vepc", O_RDWR);
+		if (p->vepc_fd < 0)
+			return fail(p->vepc_fd, "cannot open the host's /dev/sgx_vepc: %s",
+				    strerror(-p->vepc_fd));
+		p->vepc = api_file_get(p->vepc_fd);
+		/* A new file backs nothing yet. */
+		BUG_ON(vepc_claim(drv_file_private(p->vepc)));
+		return 0;
+	}
+	f = api_file_get(fd);
+	if (!f || drv_file_node(f) != DRV_NODE_VEPC || drv_file_drv(f) != host->drv) {
+		drv_file_put(f);
+		return fail(-EINVAL, "descriptor %d is not a virtual EPC of this host: open the "
+				     "host's /dev/sgx_vepc, or use SGX_IOC_CREATE_VIRTUAL_EPC on its "
+				     "/dev/sgx",
+			    fd);
+	}
+	if (vepc_claim(drv_file_private(f))) {
+		drv_file_put(f);
+		return fail(-EBUSY, "the virtual EPC of descriptor %d backs a VM already: give "
+				    "each VM its own",
+			    fd);
+	}
+	p->vepc_fd = fd;
+	p->vepc_vmm = true;
+	p->vepc = f;
+	return 0;
+}
+
+static int vm_create_on(struct sgxemu_platform *host, int fd, const char *sgx,
+			const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
 {
 	struct platform_config gcfg;
 	struct vm_config cfg;
@@ -371,20 +412,20 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return fail(-ENOMEM, "out of memory");
-	p->vepc_fd = sgxemu_open(host, "/dev/sgx_vepc", O_RDWR);
-	if (p->vepc_fd < 0) {
-		err = p->vepc_fd;
+	err = vm_get_vepc(host, p, fd);
+	if (err) {
 		free(p);
-		return fail(err, "cannot open the host's /dev/sgx_vepc: %s", strerror(-err));
+		return err;
 	}
+	/* The guest's EPC is the library's own mapping of the file, as
+	 * QEMU's is; the VMM's mappings of it stay the VMM's. */
 	p->window_len = cfg.epc_size;
 	err = sgxemu_mmap(NULL, cfg.epc_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vepc_fd, 0,
 			  &p->window);
 	if (err) {
 		fail(err, "cannot map the virtual EPC: %s", strerror(-err));
-		goto err_close;
+		goto err_put;
 	}
-	p->vepc = api_file_get(p->vepc_fd);
 	platform_config_default(&gcfg);
 	gcfg.max_enclave_size_log2 = platform_config(host->plat)->max_enclave_size_log2;
 	if (opts && opts->nr_lps)
@@ -412,13 +453,25 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 
 err_unmap:
 	sgxemu_munmap(p->window, p->window_len);
+err_put:
+	vepc_unclaim(drv_file_private(p->vepc));
 	vm_put_vepc(p);
 	free(p);
 	return err;
-err_close:
-	sgxemu_close(p->vepc_fd);
-	free(p);
-	return err;
+}
+
+int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
+		     const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+{
+	return vm_create_on(host, -1, sgx, opts, out);
+}
+
+int sgxemu_vm_create_vepc(struct sgxemu_platform *host, int vepc_fd, const char *sgx,
+			  const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+{
+	if (vepc_fd < 0)
+		return fail(-EBADF, "descriptor %d: give the VMM's virtual EPC descriptor", vepc_fd);
+	return vm_create_on(host, vepc_fd, sgx, opts, out);
 }
 
 int sgxemu_vm_vepc_fd(struct sgxemu_platform *p)
@@ -455,6 +508,7 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 	if (p->vm) {
 		vm_destroy(p->vm);
 		sgxemu_munmap(p->window, p->window_len);
+		vepc_unclaim(drv_file_private(p->vepc));
 		vm_put_vepc(p);
 		atomic_fetch_sub(&p->host->nr_guests, 1);
 	} else {

@@ -435,6 +435,25 @@ int vepc_create(struct drv *host, struct vepc **out)
 	return 0;
 }
 
+int vepc_claim(struct vepc *v)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->vm)
+		err = -EBUSY;
+	v->vm = true;
+	pthread_mutex_unlock(&v->lock);
+	return err;
+}
+
+void vepc_unclaim(struct vepc *v)
+{
+	pthread_mutex_lock(&v->lock);
+	v->vm = false;
+	pthread_mutex_unlock(&v->lock);
+}
+
 int vepc_reserve(struct vepc *v, u64 nr_pages)
 {
 	struct vepc_slot *slots;

@@ -30,6 +30,10 @@ struct vm;
 int vepc_create(struct drv *host, struct vepc **out) __must_check;
 /* Tear down: EREMOVE every page (children before SECS) and return them. */
 void vepc_destroy(struct vepc *v);
+/* @v backs a VM from now on, until vepc_unclaim(); a virtual EPC backs one
+ * VM at most.  Return: 0, or -EBUSY if it backs one already. */
+int vepc_claim(struct vepc *v) __must_check;
+void vepc_unclaim(struct vepc *v);
 /* Make slots [0, @nr_pages) usable (an mmap() of them).
  * Return: 0, -ENOMEM, -EBUSY (more slots once paging has started). */
 int vepc_reserve(struct vepc *v, u64 nr_pages) __must_check;

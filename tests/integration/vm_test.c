@@ -446,6 +446,72 @@ TEST(vm, locked_launch_policy)
 }
 
 /*
+ * A vEPC the VMM made itself (the seed's SGX_IOC_CREATE_VIRTUAL_EPC, or
+ * /dev/sgx_vepc) backs a VM: the guest's pages are that file's, the
+ * descriptor stays the VMM's, and a file backs one VM at most.
+ */
+TEST(vm, vmm_made_vepc_backs_a_vm)
+{
+	struct sgxemu_platform *h = host(NULL, 1, 0), *other = host(NULL, 1, 0), *g, *g2;
+	struct sgxemu_enclave *e;
+	char sgx[160], a[65];
+	int dev, v, w, encl, ov;
+	u64 free0 = host_free(h);
+
+	signer_hex(SIG_A, a);
+	snprintf(sgx, sizeof(sgx), "epc=1M,lehash=%s", a);
+	dev = sgxemu_open(h, "/dev/sgx", O_RDWR);
+	ASSERT_GE(dev, 0);
+	v = sgxemu_ioctl(dev, SGX_IOC_CREATE_VIRTUAL_EPC, 0);
+	ASSERT_GE(v, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, sgx, NULL, &g), 0);
+	ASSERT_EQ(sgxemu_vm_vepc_fd(g), v);
+	ASSERT_EQ(try_load(g, SIG_A, &e), 0);
+	run_once(e, 0x5eed);
+	ASSERT_GT(vm_pages(g), 0);
+	ASSERT_LE(host_free(h), free0 - vm_pages(g));
+	/* One VM per file. */
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, "epc=1M", NULL, &g2), -EBUSY);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "backs a VM already");
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(g);
+	/* The VMM's descriptor outlives the VM, and its file backs another. */
+	ASSERT_EQ(sgxemu_ioctl(v, SGX_IOC_VEPC_REMOVE_ALL, 0), 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, sgx, NULL, &g), 0);
+	ASSERT_EQ(try_load(g, SIG_A, NULL), 0);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_close(v), 0);
+	ASSERT_EQ(host_free(h), free0);
+	/* /dev/sgx_vepc; the VMM closes its descriptor while the VM runs. */
+	w = sgxemu_open(h, "/dev/sgx_vepc", O_RDWR);
+	ASSERT_GE(w, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, w, sgx, NULL, &g), 0);
+	ASSERT_EQ(sgxemu_close(w), 0);
+	ASSERT_EQ(try_load(g, SIG_A, &e), 0);
+	run_once(e, 0xfeed);
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(host_free(h), free0);
+	/* Not a vEPC, or another host's: refused. */
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, -1, sgx, NULL, &g), -EBADF);
+	encl = sgxemu_open(h, "/dev/sgx_enclave", O_RDWR);
+	ASSERT_GE(encl, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, encl, sgx, NULL, &g), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "not a virtual EPC of this host");
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, dev, sgx, NULL, &g), -EINVAL);
+	ov = sgxemu_open(other, "/dev/sgx_vepc", O_RDWR);
+	ASSERT_GE(ov, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, ov, sgx, NULL, &g), -EINVAL);
+	/* The rules hold for it too. */
+	ASSERT_EQ(sgxemu_vm_create_vepc(other, ov, "epc=1M,lehash=12", NULL, &g), -EINVAL);
+	ASSERT_EQ(sgxemu_close(ov), 0);
+	ASSERT_EQ(sgxemu_close(encl), 0);
+	ASSERT_EQ(sgxemu_close(dev), 0);
+	sgxemu_platform_destroy(other);
+	sgxemu_platform_destroy(h);
+}
+
+/*
  * A guest whose hash is its launch enclave's key runs other signers
  * through that LE's tokens: the LE (EGETKEY(EINITTOKEN) in the guest) and
  * EINIT (trapped, on a host LP) derive the same key.  (The LE and
