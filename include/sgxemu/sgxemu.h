@@ -160,7 +160,10 @@ SGXEMU_API int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
  * the VMM made itself on @host: sgxemu_open() of "/dev/sgx_vepc", or
  * ioctl SGX_IOC_CREATE_VIRTUAL_EPC on the host's "/dev/sgx" (the seed's).
  * The library maps it for the guest (slots from offset 0); the VMM may map
- * it too (sgxemu_mmap(), MAP_SHARED).  The descriptor stays the VMM's to close;
+ * it too (sgxemu_mmap(), MAP_SHARED), and its touches of that mapping
+ * behave as on Linux: a page's first touch takes it from the host's EPC
+ * (the guest's page at that offset), reads see the abort page (all ones),
+ * writes are dropped.  The descriptor stays the VMM's to close;
  * the VM holds the file until it is destroyed.  A virtual EPC backs one VM.
  * A host that launches a single LE's signer gives a guest without lehash=
  * that signer's hash (for either call).

@@ -65,7 +65,12 @@ u64 vepc_nr_pages(struct vepc *v);
  */
 long vepc_remove_all(struct vepc *v);
 
-/* /dev/sgx_vepc and the seed's SGX_IOC_CREATE_VIRTUAL_EPC on @host. */
+/* Mappings of virtual EPCs in [@start, @start+@len) went (munmap, or a
+ * mapping put over them): the VMM's touches there are no longer theirs. */
+void vepc_forget_range(u64 start, u64 len);
+/* /dev/sgx_vepc and the seed's SGX_IOC_CREATE_VIRTUAL_EPC on @host; the
+ * VMM's touches of its mappings behave as on Linux (vepc.c: the first
+ * mmap in a process installs the emulator's fault handlers). */
 void vepc_register(struct drv *host);
 /* The VMM's paging of one virtual EPC. */
 struct vepc_stats {

@@ -512,6 +512,65 @@ TEST(vm, vmm_made_vepc_backs_a_vm)
 }
 
 /*
+ * The VMM's own mapping of its vEPC, as on Linux: a page's first touch
+ * takes it from the host's EPC (the guest's page at that offset), reads
+ * see the abort page (all ones) whatever the guest keeps there, writes are
+ * dropped.
+ */
+TEST(vm, vmm_touches_its_vepc_mapping)
+{
+	struct sgxemu_platform *h = host(NULL, 1, 0), *g;
+	struct sgxemu_enclave *e;
+	volatile u64 *m;
+	char sgx[160], a[65];
+	u64 free0 = host_free(h), i, pages;
+	int v;
+
+	v = sgxemu_open(h, "/dev/sgx_vepc", O_RDWR);
+	ASSERT_GE(v, 0);
+	ASSERT_EQ(sgxemu_mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, v, 0,
+			      (void **)&m),
+		  0);
+	ASSERT_EQ(host_free(h), free0);
+	/* A read takes the page and sees ones. */
+	ASSERT_EQ(m[0], ~0ULL);
+	ASSERT_EQ(host_free(h), free0 - 1);
+	ASSERT_EQ(m[1], ~0ULL);
+	/* A write goes nowhere, and takes no other page. */
+	m[1] = 0x1234;
+	ASSERT_EQ(m[1], ~0ULL);
+	ASSERT_EQ(host_free(h), free0 - 1);
+	/* A write first: the page is taken, the write dropped. */
+	m[512 + 3] = 42;
+	ASSERT_EQ(m[512 + 3], ~0ULL);
+	ASSERT_EQ(host_free(h), free0 - 2);
+	/* A write that straddles two pages. */
+	ASSERT_EQ(__atomic_fetch_add(&m[1], 1, __ATOMIC_SEQ_CST), ~0ULL);
+	memset((char *)m + 4 * 4096 - 3, 0, 6);
+	ASSERT_EQ(m[4 * 512 - 1], ~0ULL);
+	ASSERT_EQ(m[4 * 512], ~0ULL);
+	/* A guest on the file: its enclave's pages read as ones too. */
+	signer_hex(SIG_A, a);
+	snprintf(sgx, sizeof(sgx), "epc=1M,lehash=%s", a);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, sgx, NULL, &g), 0);
+	ASSERT_EQ(try_load(g, SIG_A, &e), 0);
+	run_once(e, 0x5eed);
+	pages = vm_pages(g);
+	for (i = 0; i < 256; i++)
+		ASSERT_EQ(m[i * 512 + 7], ~0ULL);
+	/* Every page is the VM's now, and the enclave still runs. */
+	ASSERT_EQ(vm_pages(g), 256);
+	ASSERT_GT(pages, 4);
+	run_once(e, 0xbeef);
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_munmap((void *)m, 1 << 20), 0);
+	ASSERT_EQ(sgxemu_close(v), 0);
+	ASSERT_EQ(host_free(h), free0);
+	sgxemu_platform_destroy(h);
+}
+
+/*
  * A guest whose hash is its launch enclave's key runs other signers
  * through that LE's tokens: the LE (EGETKEY(EINITTOKEN) in the guest) and
  * EINIT (trapped, on a host LP) derive the same key.  (The LE and
