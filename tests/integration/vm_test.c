@@ -544,8 +544,14 @@ TEST(vm, vmm_touches_its_vepc_mapping)
 	m[512 + 3] = 42;
 	ASSERT_EQ(m[512 + 3], ~0ULL);
 	ASSERT_EQ(host_free(h), free0 - 2);
-	/* A write that straddles two pages. */
+	/* A locked read-modify-write reads ones.  (Not under TSan: its
+	 * runtime performs the atomic with its own lock held, which the
+	 * fault handler's atomics then wait for.) */
+#ifndef SGXEMU_TSAN
 	ASSERT_EQ(__atomic_fetch_add(&m[1], 1, __ATOMIC_SEQ_CST), ~0ULL);
+	ASSERT_EQ(m[1], ~0ULL);
+#endif
+	/* A write that straddles two pages. */
 	memset((char *)m + 4 * 4096 - 3, 0, 6);
 	ASSERT_EQ(m[4 * 512 - 1], ~0ULL);
 	ASSERT_EQ(m[4 * 512], ~0ULL);
