@@ -39,7 +39,9 @@ struct sgxemu_platform_options {
 	/*
 	 * The host's launch policy: NULL or "allow-all" lets every signer
 	 * launch (the LP's hash MSRs are pointed at each enclave's MRSIGNER);
-	 * "allow=HASH[,HASH...]" (64 hex digits each) only those signers.
+	 * "allow=HASH[,HASH...]" (64 hex digits each) only those signers;
+	 * "locked[=HASH]" the hash MSRs read-only, holding HASH (Intel's by
+	 * default), as lc_locked, and only that signer.
 	 * Any other EINIT fails with -EPERM and one line naming the signer.
 	 */
 	const char *launch_policy;
@@ -132,7 +134,9 @@ SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
  * (/dev/sgx_vepc; each page is the host's from the guest's first use of
  * it), configured as QEMU's proposal did by @sgx, "epc=SIZE[,lehash=HEX]
  * [,lewr]": the guest's EPC size, its IA32_SGXLEPUBKEYHASH (64 hex digits;
- * Intel's by default), and whether the guest may write it.  The EPC may be
+ * by default the host's hash where the host launches a single LE's signer,
+ * its MSRs locked or its policy one hash, else Intel's), and whether the
+ * guest may write it.  The EPC may be
  * larger than what the host gives it (and the guests' sum larger than the
  * host's): where the host can page, the VMM evicts guest pages and brings
  * them back when the guest touches them.  The guest is
@@ -142,13 +146,33 @@ SGXEMU_API void sgxemu_platform_destroy(struct sgxemu_platform *plat);
  * gives the guest's LPs, SGX2, its own launch policy and launch enclave;
  * its epc_size, state_dir and lc_locked are not used.
  * The seed's creation rules hold: a host that allows every signer accepts
- * any VM; a host with an allow list only a listed lehash without lewr.
+ * any VM; a host with an allow list only a listed lehash without lewr; a
+ * host whose hash MSRs are locked only its own hash without lewr.  @opts'
+ * launch policy may not be "locked" (the guest's lock is !lewr).
  * Return: 0, -EINVAL (bad @sgx), -EPERM (refused by a rule; the error
  * names it), -ENOMEM.
  */
 SGXEMU_API int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 				const struct sgxemu_platform_options *opts,
 				struct sgxemu_platform **out);
+/*
+ * As sgxemu_vm_create(), but the guest's EPC is the virtual EPC @vepc_fd
+ * the VMM made itself on @host: sgxemu_open() of "/dev/sgx_vepc", or
+ * ioctl SGX_IOC_CREATE_VIRTUAL_EPC on the host's "/dev/sgx" (the seed's).
+ * The library maps it for the guest (slots from offset 0); the VMM may map
+ * it too (sgxemu_mmap(), MAP_SHARED), and its touches of that mapping
+ * behave as on Linux: a page's first touch takes it from the host's EPC
+ * (the guest's page at that offset), reads see the abort page (all ones),
+ * writes are dropped.  The descriptor stays the VMM's to close;
+ * the VM holds the file until it is destroyed.  A virtual EPC backs one VM.
+ * A host that launches a single LE's signer gives a guest without lehash=
+ * that signer's hash (for either call).
+ * Return: 0, -EBADF or -EINVAL (@vepc_fd is not a virtual EPC of @host),
+ * -EBUSY (it backs a VM already), or what sgxemu_vm_create() returns.
+ */
+SGXEMU_API int sgxemu_vm_create_vepc(struct sgxemu_platform *host, int vepc_fd, const char *sgx,
+				     const struct sgxemu_platform_options *opts,
+				     struct sgxemu_platform **out);
 /* Check a VM configuration string; -EINVAL with sgxemu_last_error() if bad. */
 SGXEMU_API int sgxemu_vm_config_check(const char *sgx);
 /* The VM's virtual EPC file (its VMM's; SGX_IOC_VEPC_REMOVE_ALL), or -EINVAL

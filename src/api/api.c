@@ -43,6 +43,7 @@ struct sgxemu_platform {
 	struct vm *vm;
 	int vepc_fd;
 	struct drv_file *vepc;      /* the VM's hold on it, as QEMU's mapping holds it */
+	bool vepc_vmm;              /* the VMM made it (sgxemu_vm_create_vepc()) */
 	void *window;
 	u64 window_len;
 	atomic_int nr_guests;
@@ -89,22 +90,37 @@ const char *sgxemu_last_error(void)
 	return last_error;
 }
 
-int api_parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
-		     unsigned int *n, char *why, size_t whylen)
+int api_parse_policy(const char *policy, bool *allow_all, bool *locked,
+		     u8 (**hashes)[SGX_HASH_SIZE], unsigned int *n, char *why, size_t whylen)
 {
 	const char *p;
 	unsigned int count = 1, i;
 
 	*hashes = NULL;
 	*n = 0;
+	*locked = false;
 	*allow_all = !policy || !strcmp(policy, "allow-all");
 	if (*allow_all)
 		return 0;
+	if (!strcmp(policy, "locked") || !strncmp(policy, "locked=", 7)) {
+		/* One hash, the MSRs' value: Intel's unless one is given. */
+		*hashes = calloc(1, SGX_HASH_SIZE);
+		if (!*hashes)
+			return -ENOMEM;
+		if (policy[6] != '=')
+			memcpy(**hashes, platform_intel_lehash, SGX_HASH_SIZE);
+		else if (parse_hash("locked", policy + 7, **hashes, why, whylen))
+			goto bad;
+		*locked = true;
+		*n = 1;
+		return 0;
+	}
 	if (strncmp(policy, "allow=", 6)) {
 		char q[128];
 
 		parse_quote(q, sizeof(q), "", policy);
-		snprintf(why, whylen, "%s is neither allow-all nor allow=HASH[,HASH...]", q);
+		snprintf(why, whylen,
+			 "%s is none of allow-all, allow=HASH[,HASH...] and locked[=HASH]", q);
 		return -EINVAL;
 	}
 	for (p = policy + 6; *p; p++)
@@ -135,9 +151,9 @@ int sgxemu_launch_policy_check(const char *policy)
 {
 	u8 (*hashes)[SGX_HASH_SIZE];
 	unsigned int n;
-	bool all;
+	bool all, locked;
 	char why[160];
-	int err = api_parse_policy(policy, &all, &hashes, &n, why, sizeof(why));
+	int err = api_parse_policy(policy, &all, &locked, &hashes, &n, why, sizeof(why));
 
 	free(hashes);
 	return err ? fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err)) : 0;
@@ -162,13 +178,15 @@ static int attach_driver(struct sgxemu_platform *p, const struct sgxemu_platform
 {
 	u8 (*hashes)[SGX_HASH_SIZE];
 	unsigned int nr_hashes;
-	bool allow_all;
+	bool allow_all, locked;
 	char why[256];
 	int err;
 
 	pthread_mutex_init(&p->le_lock, NULL);
-	err = api_parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &hashes, &nr_hashes,
-			       why, sizeof(why));
+	/* A locked host launches its one hash's signer (and what its LE
+	 * gives tokens to): its policy is that hash alone. */
+	err = api_parse_policy(opts ? opts->launch_policy : NULL, &allow_all, &locked, &hashes,
+			       &nr_hashes, why, sizeof(why));
 	if (err) {
 		machine_detach(m);
 		return fail(err, "launch policy: %s", err == -EINVAL ? why : strerror(-err));
@@ -235,12 +253,18 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	struct platform_config cfg;
 	struct sgxemu_platform *p;
 	struct machine *m = NULL;
+	u8 (*locked_hash)[SGX_HASH_SIZE] = NULL;
+	unsigned int n;
+	bool all, locked = false;
 	char why[256];
 	int err;
 
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
+	if (opts && api_parse_policy(opts->launch_policy, &all, &locked, &locked_hash, &n, why,
+				     sizeof(why)))
+		return fail(-ENOMEM, "out of memory");
 	/* Two emulators in one process would each take the other's signals,
 	 * sigaltstacks and Syscall User Dispatch for the program's. */
 	if (!shim_here && dlsym(RTLD_DEFAULT, "sgxemu_shim_marker"))
@@ -264,6 +288,12 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		cfg.lc_locked = opts->lc_locked != 0;
 		cpuid_limits(&cfg, opts);
 	}
+	/* "locked[=HASH]": the MSRs as a BIOS locked them. */
+	if (locked) {
+		cfg.lc_locked = true;
+		memcpy(cfg.lehash, locked_hash, sizeof(cfg.lehash));
+	}
+	free(locked_hash);
 	err = api_machine_attach(opts, &cfg, &m);
 	if (err) {
 		free(p);
@@ -284,13 +314,14 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 	return 0;
 }
 
-/* Let go of a VM's vEPC file: its descriptor, if the program has not closed
- * it (the number may be another file's by now), and the VM's hold. */
+/* Let go of a VM's vEPC file: its descriptor, if the library opened it and
+ * the program has not closed it (the number may be another file's by
+ * now), and the VM's hold. */
 static void vm_put_vepc(struct sgxemu_platform *p)
 {
 	struct drv_file *f = api_file_get(p->vepc_fd);
 
-	if (f == p->vepc)
+	if (f == p->vepc && !p->vepc_vmm)
 		sgxemu_close(p->vepc_fd);
 	drv_file_put(f);
 	drv_file_put(p->vepc);
@@ -306,12 +337,54 @@ int sgxemu_vm_config_check(const char *sgx)
 	return err ? fail(err, "%s: %s", q, why) : 0;
 }
 
-int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
-		     const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+/*
+ * The VM's vEPC file: @fd, the VMM's (sgxemu_vm_create_vepc()), which must
+ * be a vEPC of @host that backs no VM yet; or, for @fd < 0, one the
+ * library opens.  p->vepc holds it for the VM.
+ */
+static int vm_get_vepc(struct sgxemu_platform *host, struct sgxemu_platform *p, int fd)
+{
+	struct drv_file *f;
+
+	if (fd < 0) {
+		p->vepc_fd = sgxemu_open(host, "/dev/sgx_vepc", O_RDWR);
+		if (p->vepc_fd < 0)
+			return fail(p->vepc_fd, "cannot open the host's /dev/sgx_vepc: %s",
+				    strerror(-p->vepc_fd));
+		p->vepc = api_file_get(p->vepc_fd);
+		/* A new file backs nothing yet. */
+		BUG_ON(vepc_claim(drv_file_private(p->vepc)));
+		return 0;
+	}
+	f = api_file_get(fd);
+	if (!f || drv_file_node(f) != DRV_NODE_VEPC || drv_file_drv(f) != host->drv) {
+		drv_file_put(f);
+		return fail(-EINVAL, "descriptor %d is not a virtual EPC of this host: open the "
+				     "host's /dev/sgx_vepc, or use SGX_IOC_CREATE_VIRTUAL_EPC on its "
+				     "/dev/sgx",
+			    fd);
+	}
+	if (vepc_claim(drv_file_private(f))) {
+		drv_file_put(f);
+		return fail(-EBUSY, "the virtual EPC of descriptor %d backs a VM already: give "
+				    "each VM its own",
+			    fd);
+	}
+	p->vepc_fd = fd;
+	p->vepc_vmm = true;
+	p->vepc = f;
+	return 0;
+}
+
+static int vm_create_on(struct sgxemu_platform *host, int fd, const char *sgx,
+			const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
 {
 	struct platform_config gcfg;
 	struct vm_config cfg;
 	struct sgxemu_platform *p;
+	u8 (*hashes)[SGX_HASH_SIZE];
+	unsigned int n;
+	bool all, locked;
 	char why[512];
 	int err;
 
@@ -320,9 +393,18 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 		return err;
 	if (vm_config_parse(sgx, &cfg, why, sizeof(why)))
 		return fail(-EINVAL, "%s", why);
+	vm_config_host_default(host->drv, &cfg);
 	err = sgxemu_launch_policy_check(opts ? opts->launch_policy : NULL);
 	if (err)
 		return err;
+	if (api_parse_policy(opts ? opts->launch_policy : NULL, &all, &locked, &hashes, &n, why,
+			     sizeof(why)))
+		return fail(-ENOMEM, "out of memory");
+	free(hashes);
+	if (locked)
+		return fail(-EINVAL, "a guest's launch policy cannot be locked: its hash MSRs are "
+				     "locked unless the VM has lewr; give its hash as lehash=HEX in "
+				     "the VM's configuration");
 	/* Refuse before anything is set up. */
 	err = vm_check_rules(host->drv, &cfg, why, sizeof(why));
 	if (err)
@@ -330,20 +412,20 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return fail(-ENOMEM, "out of memory");
-	p->vepc_fd = sgxemu_open(host, "/dev/sgx_vepc", O_RDWR);
-	if (p->vepc_fd < 0) {
-		err = p->vepc_fd;
+	err = vm_get_vepc(host, p, fd);
+	if (err) {
 		free(p);
-		return fail(err, "cannot open the host's /dev/sgx_vepc: %s", strerror(-err));
+		return err;
 	}
+	/* The guest's EPC is the library's own mapping of the file, as
+	 * QEMU's is; the VMM's mappings of it stay the VMM's. */
 	p->window_len = cfg.epc_size;
 	err = sgxemu_mmap(NULL, cfg.epc_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->vepc_fd, 0,
 			  &p->window);
 	if (err) {
 		fail(err, "cannot map the virtual EPC: %s", strerror(-err));
-		goto err_close;
+		goto err_put;
 	}
-	p->vepc = api_file_get(p->vepc_fd);
 	platform_config_default(&gcfg);
 	gcfg.max_enclave_size_log2 = platform_config(host->plat)->max_enclave_size_log2;
 	if (opts && opts->nr_lps)
@@ -371,13 +453,25 @@ int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
 
 err_unmap:
 	sgxemu_munmap(p->window, p->window_len);
+err_put:
+	vepc_unclaim(drv_file_private(p->vepc));
 	vm_put_vepc(p);
 	free(p);
 	return err;
-err_close:
-	sgxemu_close(p->vepc_fd);
-	free(p);
-	return err;
+}
+
+int sgxemu_vm_create(struct sgxemu_platform *host, const char *sgx,
+		     const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+{
+	return vm_create_on(host, -1, sgx, opts, out);
+}
+
+int sgxemu_vm_create_vepc(struct sgxemu_platform *host, int vepc_fd, const char *sgx,
+			  const struct sgxemu_platform_options *opts, struct sgxemu_platform **out)
+{
+	if (vepc_fd < 0)
+		return fail(-EBADF, "descriptor %d: give the VMM's virtual EPC descriptor", vepc_fd);
+	return vm_create_on(host, vepc_fd, sgx, opts, out);
 }
 
 int sgxemu_vm_vepc_fd(struct sgxemu_platform *p)
@@ -414,6 +508,7 @@ void sgxemu_platform_destroy(struct sgxemu_platform *p)
 	if (p->vm) {
 		vm_destroy(p->vm);
 		sgxemu_munmap(p->window, p->window_len);
+		vepc_unclaim(drv_file_private(p->vepc));
 		vm_put_vepc(p);
 		atomic_fetch_sub(&p->host->nr_guests, 1);
 	} else {

@@ -15,12 +15,14 @@ void api_fdtable_init(void);
 struct encl *api_enclave_encl(struct sgxemu_enclave *e);
 
 /*
- * A launch policy, "allow-all" or "allow=HASH[,HASH...]": *@allow_all, or
- * the hashes in a new array in *@hashes (*@n of them).
+ * A launch policy, "allow-all", "allow=HASH[,HASH...]" or "locked[=HASH]"
+ * (the hash MSRs read-only, holding HASH, Intel's by default): *@allow_all,
+ * or the hashes in a new array in *@hashes (*@n of them; the one locked
+ * hash, with *@locked).
  * Return: 0, -EINVAL (with @why) or -ENOMEM.
  */
-int api_parse_policy(const char *policy, bool *allow_all, u8 (**hashes)[SGX_HASH_SIZE],
-		     unsigned int *n, char *why, size_t whylen);
+int api_parse_policy(const char *policy, bool *allow_all, bool *locked,
+		     u8 (**hashes)[SGX_HASH_SIZE], unsigned int *n, char *why, size_t whylen);
 
 struct machine;
 struct platform_config;

@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "drv/drv.h"
 #include "sgxemu/sgxemu.h"
+#include "virt/virt.h"
 
 #define MAX_FDS 4096
 static _Atomic(struct drv_file *) files[MAX_FDS];
@@ -233,10 +234,15 @@ int sgxemu_mprotect(void *addr, size_t len, int prot)
 
 int sgxemu_munmap(void *addr, size_t len)
 {
-	return drv_munmap((u64)(uintptr_t)addr, len);
+	int err = drv_munmap((u64)(uintptr_t)addr, len);
+
+	if (!err)
+		vepc_forget_range((u64)(uintptr_t)addr, len);
+	return err;
 }
 
 void sgxemu_forget_range(void *addr, size_t len)
 {
 	drv_forget_range((u64)(uintptr_t)addr, len);
+	vepc_forget_range((u64)(uintptr_t)addr, len);
 }

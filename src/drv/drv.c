@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/sys.h"
 #include "drv/encl.h"
@@ -253,4 +254,20 @@ int drv_walk(void *ctx, u64 la, void **epc, unsigned int *prot)
 		err = encl_walk(e, la, epc, prot);
 	mm_read_exit();
 	return err;
+}
+
+bool drv_launch_single(struct drv *drv, u8 out[SGX_HASH_SIZE])
+{
+	const struct platform_config *pc = platform_config(drv_platform(drv));
+	const struct launch *l = drv_launch(drv);
+
+	/* Locked MSRs decide every EINIT, whatever the policy lists. */
+	if (pc->lc_locked) {
+		memcpy(out, pc->lehash, SGX_HASH_SIZE);
+		return true;
+	}
+	if (l->allow_all || l->nr_allowed != 1)
+		return false;
+	memcpy(out, l->allowed[0], SGX_HASH_SIZE);
+	return true;
 }

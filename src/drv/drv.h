@@ -98,6 +98,12 @@ struct lp *drv_lp(struct drv *drv);
 /* Whether the host's launch policy allows every signer. */
 bool drv_launch_allows_all(struct drv *drv);
 /*
+ * Whether the host launches a single launch enclave's signer (the seed's
+ * "host only allows one single LE"): its hash MSRs are locked, or its
+ * policy lists one hash.  That hash in @out.
+ */
+bool drv_launch_single(struct drv *drv, u8 out[SGX_HASH_SIZE]);
+/*
  * A guest's trapped EINIT: on the host LP the caller runs on, with that
  * LP's hash MSRs holding the guest's virtual @lehash (written through the
  * per-LP cache only when they differ; no policy check, the VM's creation

@@ -23,16 +23,19 @@
 #include <asm/sgx.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <ucontext.h>
 
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
 #include "base/log.h"
 #include "base/sys.h"
+#include "cpu/exec/exec.h"
 #include "virt/vmm.h"
 
 /* The VMM's slow paths this thread is in, and whether the outermost
@@ -435,6 +438,25 @@ int vepc_create(struct drv *host, struct vepc **out)
 	return 0;
 }
 
+int vepc_claim(struct vepc *v)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&v->lock);
+	if (v->vm)
+		err = -EBUSY;
+	v->vm = true;
+	pthread_mutex_unlock(&v->lock);
+	return err;
+}
+
+void vepc_unclaim(struct vepc *v)
+{
+	pthread_mutex_lock(&v->lock);
+	v->vm = false;
+	pthread_mutex_unlock(&v->lock);
+}
+
 int vepc_reserve(struct vepc *v, u64 nr_pages)
 {
 	struct vepc_slot *slots;
@@ -575,6 +597,8 @@ long vepc_remove_all(struct vepc *v)
 	return failures;
 }
 
+static void maps_forget(struct vepc *v, u64 start, u64 len);
+
 void vepc_destroy(struct vepc *v)
 {
 	struct vmm *m;
@@ -585,6 +609,7 @@ void vepc_destroy(struct vepc *v)
 	if (!v)
 		return;
 	m = v->vmm;
+	maps_forget(v, 0, 0);
 	/* Out of the VMM's sight first: no reclaimer works on it after. */
 	pthread_mutex_lock(&m->reclaim_lock);
 	for (k = 0; k < m->nr_vepcs && m->vepcs[k] != v; k++)
@@ -632,6 +657,153 @@ void vepc_destroy(struct vepc *v)
 	free(v);
 }
 
+/* --- the VMM's own touches of its mappings ------------------------------------
+ *
+ * Linux maps the EPC page itself into a /dev/sgx_vepc mapping: the VMM's
+ * first touch of a page takes it from the host's EPC (sgx_vepc_fault(),
+ * the page at that offset, for good), and what the VMM reads of it is
+ * the abort page, all ones, whatever the guest keeps there; its writes are
+ * dropped.  Here a mapping is reserved and inaccessible until a touch:
+ * the fault takes the slot's page and puts a read-only page of ones at
+ * the address.  A write to it is let through once to a writable page of
+ * ones, with the trap flag set; the trap after the instruction writes the
+ * ones back and makes the page read-only again.  (Another thread may read
+ * the written value during that one instruction.)
+ */
+
+#define VEPC_MAX_MAPS 256
+#define X86_EFLAGS_TF 0x100
+#define PF_PRESENT 1
+#define PF_WRITE 2
+
+struct vepc_map {
+	_Atomic(struct vepc *) v;  /* NULL: a free entry */
+	u64 start, len, pgoff;      /* the mapping, and its first slot */
+};
+
+static struct vepc_map maps[VEPC_MAX_MAPS];
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The pages a write is let through to until the trap (an access may
+ * straddle two). */
+static __thread u64 dropping[2];
+
+static bool host_fault(int sig, siginfo_t *info, ucontext_t *uc);
+
+static void maps_add(struct vepc *v, u64 start, u64 len, u64 pgoff)
+{
+	static atomic_bool hooked;
+	unsigned int i;
+
+	/* The emulator's signal handlers, in a process that maps a vEPC. */
+	if (!atomic_exchange(&hooked, true) && exec_set_host_fault_hook(host_fault))
+		log_warn("virtual EPC: the VMM's touches of its mappings will fault: the emulator's "
+			 "signal handlers are not installed");
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < VEPC_MAX_MAPS && atomic_load(&maps[i].v); i++)
+		;
+	if (i < VEPC_MAX_MAPS) {
+		maps[i].start = start;
+		maps[i].len = len;
+		maps[i].pgoff = pgoff;
+		atomic_store(&maps[i].v, v);
+	}
+	pthread_mutex_unlock(&maps_lock);
+	if (i == VEPC_MAX_MAPS)
+		log_warn("virtual EPC: more than %d mappings; touching the newest faults",
+			 VEPC_MAX_MAPS);
+}
+
+/* Forget the mappings of @v (NULL: any) that overlap [@start, @start+@len)
+ * (@len 0: all of @v's).  A mapping partly unmapped is forgotten whole:
+ * its rest faults on a touch, rather than a stale entry answering for an
+ * address that is something else's now. */
+static void maps_forget(struct vepc *v, u64 start, u64 len)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < VEPC_MAX_MAPS; i++) {
+		struct vepc *m = atomic_load(&maps[i].v);
+
+		if (!m || (v && m != v))
+			continue;
+		if (!len || (start < maps[i].start + maps[i].len && maps[i].start < start + len))
+			atomic_store(&maps[i].v, NULL);
+	}
+	pthread_mutex_unlock(&maps_lock);
+}
+
+void vepc_forget_range(u64 start, u64 len)
+{
+	if (len)
+		maps_forget(NULL, start, len);
+}
+
+/* Make the page at @addr a page of ones, readable only. */
+static int abort_page(u64 addr, bool fresh)
+{
+	void *p = (void *)(uintptr_t)addr;
+
+	if (fresh) {
+		void *m = sys_mmap(p, SGX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+		if (sys_failed(m))
+			return (int)(long)m;
+	}
+	memset(p, 0xFF, SGX_PAGE_SIZE);
+	return sys_mprotect(p, SGX_PAGE_SIZE, PROT_READ);
+}
+
+static bool host_fault(int sig, siginfo_t *info, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	u64 addr = (u64)(uintptr_t)info->si_addr & PAGE_MASK;
+	unsigned int i;
+
+	if (sig == SIGTRAP) {
+		if (!dropping[0] || !(g[REG_EFL] & X86_EFLAGS_TF))
+			return false;
+		for (i = 0; i < ARRAY_SIZE(dropping); i++) {
+			if (dropping[i] && abort_page(dropping[i], false))
+				log_err("virtual EPC: cannot restore the abort page at %#llx",
+					(unsigned long long)dropping[i]);
+			dropping[i] = 0;
+		}
+		g[REG_EFL] &= ~X86_EFLAGS_TF;
+		return true;
+	}
+	if (info->si_code != SEGV_ACCERR)
+		return false;
+	for (i = 0; i < VEPC_MAX_MAPS; i++) {
+		struct vepc *v = atomic_load(&maps[i].v);
+		u64 index;
+
+		if (!v || addr - maps[i].start >= maps[i].len)
+			continue;
+		if ((g[REG_ERR] & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE)) {
+			/* A write to the abort page: it goes nowhere. */
+			unsigned int k = dropping[0] ? 1 : 0;
+
+			if (dropping[k] ||
+			    sys_mprotect((void *)(uintptr_t)addr, SGX_PAGE_SIZE,
+					 PROT_READ | PROT_WRITE))
+				return false;
+			dropping[k] = addr;
+			g[REG_EFL] |= X86_EFLAGS_TF;
+			return true;
+		}
+		/* The first touch: the slot's page, as sgx_vepc_fault() takes
+		 * it (no page: Linux's SIGBUS, here the fault stands). */
+		index = maps[i].pgoff + (addr - maps[i].start) / SGX_PAGE_SIZE;
+		if (!vepc_get(v, index))
+			return false;
+		vepc_put(v, index);
+		return !abort_page(addr, true);
+	}
+	return false;
+}
+
 /* --- the file: /dev/sgx_vepc --------------------------------------------- */
 
 static int vepc_open(struct drv *host, void **priv)
@@ -650,8 +822,8 @@ static long vepc_ioctl(struct drv_file *f, unsigned int cmd, u64 arg)
 
 /*
  * Slots from the page offset on; each takes a host EPC page when the
- * guest first uses it.  The host itself never reads EPC, so the range
- * stays inaccessible to it.
+ * guest, or the VMM through a mapping, first uses it.  The range stays
+ * inaccessible until the VMM touches a page (host_fault()).
  */
 static int vepc_mmap(struct drv_file *f, u64 addr, u64 len, int prot, int flags, u64 pgoff,
 		     u64 *out)
@@ -671,6 +843,7 @@ static int vepc_mmap(struct drv_file *f, u64 addr, u64 len, int prot, int flags,
 		     -1, 0);
 	if (sys_failed(m))
 		return (int)(long)m;
+	maps_add(drv_file_private(f), (u64)(uintptr_t)m, len, pgoff / SGX_PAGE_SIZE);
 	*out = (u64)(uintptr_t)m;
 	return 0;
 }

@@ -30,6 +30,10 @@ struct vm;
 int vepc_create(struct drv *host, struct vepc **out) __must_check;
 /* Tear down: EREMOVE every page (children before SECS) and return them. */
 void vepc_destroy(struct vepc *v);
+/* @v backs a VM from now on, until vepc_unclaim(); a virtual EPC backs one
+ * VM at most.  Return: 0, or -EBUSY if it backs one already. */
+int vepc_claim(struct vepc *v) __must_check;
+void vepc_unclaim(struct vepc *v);
 /* Make slots [0, @nr_pages) usable (an mmap() of them).
  * Return: 0, -ENOMEM, -EBUSY (more slots once paging has started). */
 int vepc_reserve(struct vepc *v, u64 nr_pages) __must_check;
@@ -61,7 +65,12 @@ u64 vepc_nr_pages(struct vepc *v);
  */
 long vepc_remove_all(struct vepc *v);
 
-/* /dev/sgx_vepc and the seed's SGX_IOC_CREATE_VIRTUAL_EPC on @host. */
+/* Mappings of virtual EPCs in [@start, @start+@len) went (munmap, or a
+ * mapping put over them): the VMM's touches there are no longer theirs. */
+void vepc_forget_range(u64 start, u64 len);
+/* /dev/sgx_vepc and the seed's SGX_IOC_CREATE_VIRTUAL_EPC on @host; the
+ * VMM's touches of its mappings behave as on Linux (vepc.c: the first
+ * mmap in a process installs the emulator's fault handlers). */
 void vepc_register(struct drv *host);
 /* The VMM's paging of one virtual EPC. */
 struct vepc_stats {
@@ -82,10 +91,19 @@ struct vm_config {
 	u64 epc_size;
 	u8 lehash[SGX_HASH_SIZE];   /* the guest's IA32_SGXLEPUBKEYHASH0-3, bytes in MSR order */
 	bool lewr;                  /* the guest may write its hash MSRs */
+	bool lehash_given;          /* lehash= was there; else @lehash is a default */
 };
 
-/* Parse @s; @why gets a one-line reason for -EINVAL. */
+/* Parse @s; @why gets a one-line reason for -EINVAL.  Without lehash=,
+ * the hash is Intel's until vm_config_host_default(). */
 int vm_config_parse(const char *s, struct vm_config *cfg, char *why, size_t whylen) __must_check;
+/*
+ * The default lehash on @host: a host that launches a single LE's signer
+ * (drv_launch_single()) gives its guests that hash, as the seed proposes,
+ * so that a VM configured without lehash= passes the rules below; other
+ * hosts, Intel's.  A given lehash= stays.
+ */
+void vm_config_host_default(struct drv *host, struct vm_config *cfg);
 /*
  * The seed's creation rules: a host that allows every signer accepts any
  * VM; a host with an allow list accepts only a listed lehash, without

@@ -50,6 +50,7 @@ int vm_config_parse(const char *s, struct vm_config *cfg, char *why, size_t whyl
 			if (parse_hash("lehash", value(val, sizeof(val), s + 7, len - 7), cfg->lehash,
 				       why, whylen))
 				return -EINVAL;
+			cfg->lehash_given = true;
 		} else if (len == 4 && !strncmp(s, "lewr", 4)) {
 			cfg->lewr = true;
 		} else {
@@ -66,6 +67,12 @@ int vm_config_parse(const char *s, struct vm_config *cfg, char *why, size_t whyl
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void vm_config_host_default(struct drv *host, struct vm_config *cfg)
+{
+	if (!cfg->lehash_given && !drv_launch_single(host, cfg->lehash))
+		memcpy(cfg->lehash, platform_intel_lehash, sizeof(cfg->lehash));
 }
 
 int vm_check_rules(struct drv *host, const struct vm_config *cfg, char *why, size_t whylen)

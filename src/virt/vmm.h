@@ -61,6 +61,7 @@ struct vepc {
 	struct vepc_slot *slots;
 	atomic_ullong nr_pages;
 	bool warned;                /* the host ran out of EPC once already */
+	bool vm;                    /* it backs a VM (vepc_claim()) */
 	/* Oversubscription (vepc_enable_paging()). */
 	bool paging;
 	u64 epc_pa;                 /* guest-physical address of slot 0 */

@@ -165,6 +165,10 @@ TEST(machine, start_status_stop)
 	       TEST_ENCLAVES "/test_enclave_c.sgxs", TEST_ENCLAVES "/test_enclave_c.sig", NULL);
 	ASSERT_EQ(r.status, 2);
 	ASSERT_STR_CONTAINS(r.err, "no machine runs at");
+	/* A machine locks its MSRs with --lc-locked, not with its policy. */
+	sgxemu(&r, "machine", "start", "--machine", sock, "--lc", "locked", NULL);
+	ASSERT_EQ(r.status, 2);
+	ASSERT_STR_CONTAINS(r.err, "--lc-locked");
 }
 
 /*

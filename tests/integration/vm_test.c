@@ -372,6 +372,211 @@ TEST(vm, guest_einit_verdicts_under_host_policies)
 }
 
 /*
+ * A host that launches a single LE's signer (an allow list of one hash,
+ * or hash MSRs locked at one) gives a guest configured without lehash=
+ * that hash, not Intel's: the VM is accepted and launches that signer.  A
+ * given lehash= stays; a host with two hashes keeps Intel's default.
+ */
+TEST(vm, single_le_host_gives_guests_its_hash)
+{
+	char a[65], o[65], policy[160];
+	struct sgxemu_platform *h, *g;
+
+	signer_hex(SIG_A, a);
+	signer_hex(SIG_OTHER, o);
+	snprintf(policy, sizeof(policy), "allow=%s", a);
+	h = host(policy, 1, 0);
+	g = guest(h, "epc=1M", NULL);
+	ASSERT_EQ(try_load(g, SIG_A, NULL), 0);
+	ASSERT_EQ(try_load(g, SIG_OTHER, NULL), -EPERM);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lehash=" INTEL_HEX, NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "allow list");
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lewr", NULL, &g), -EPERM);
+	sgxemu_platform_destroy(h);
+	/* Locked at a's hash: the host launches a alone, and so does its guest. */
+	snprintf(policy, sizeof(policy), "locked=%s", a);
+	h = host(policy, 1, 0);
+	ASSERT_EQ(try_load(h, SIG_A, NULL), 0);
+	ASSERT_EQ(try_load(h, SIG_OTHER, NULL), -EPERM);
+	g = guest(h, "epc=1M", NULL);
+	ASSERT_EQ(try_load(g, SIG_A, NULL), 0);
+	ASSERT_EQ(try_load(g, SIG_OTHER, NULL), -EPERM);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lehash=" INTEL_HEX, NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked");
+	sgxemu_platform_destroy(h);
+	/* Two hashes: no single one, so Intel's, which the list lacks. */
+	snprintf(policy, sizeof(policy), "allow=%s,%s", o, a);
+	h = host(policy, 1, 0);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M", NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "(Intel's, the default)");
+	sgxemu_platform_destroy(h);
+}
+
+/*
+ * "locked[=HASH]" is a launch policy like the others: the hash MSRs
+ * read-only at HASH (Intel's by default).  A guest's own policy cannot be
+ * locked (its lock is !lewr).
+ */
+TEST(vm, locked_launch_policy)
+{
+	struct sgxemu_platform_options go = { .launch_policy = "locked" };
+	struct sgxemu_platform *h, *g;
+	char a[65], policy[80];
+
+	signer_hex(SIG_A, a);
+	snprintf(policy, sizeof(policy), "locked=%s", a);
+	ASSERT_EQ(sgxemu_launch_policy_check("locked"), 0);
+	ASSERT_EQ(sgxemu_launch_policy_check(policy), 0);
+	ASSERT_EQ(sgxemu_launch_policy_check("locked=12"), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked");
+	ASSERT_EQ(sgxemu_launch_policy_check("lockedx"), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked[=HASH]");
+	/* Locked at Intel's: a's signer cannot launch without a token. */
+	h = host("locked", 1, 0);
+	ASSERT_EQ(try_load(h, SIG_A, NULL), -EPERM);
+	g = guest(h, "epc=1M", NULL);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M,lewr", NULL, &g), -EPERM);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "locked");
+	ASSERT_EQ(sgxemu_vm_create(h, "epc=1M", &go, &g), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "cannot be locked");
+	sgxemu_platform_destroy(h);
+}
+
+/*
+ * A vEPC the VMM made itself (the seed's SGX_IOC_CREATE_VIRTUAL_EPC, or
+ * /dev/sgx_vepc) backs a VM: the guest's pages are that file's, the
+ * descriptor stays the VMM's, and a file backs one VM at most.
+ */
+TEST(vm, vmm_made_vepc_backs_a_vm)
+{
+	struct sgxemu_platform *h = host(NULL, 1, 0), *other = host(NULL, 1, 0), *g, *g2;
+	struct sgxemu_enclave *e;
+	char sgx[160], a[65];
+	int dev, v, w, encl, ov;
+	u64 free0 = host_free(h);
+
+	signer_hex(SIG_A, a);
+	snprintf(sgx, sizeof(sgx), "epc=1M,lehash=%s", a);
+	dev = sgxemu_open(h, "/dev/sgx", O_RDWR);
+	ASSERT_GE(dev, 0);
+	v = sgxemu_ioctl(dev, SGX_IOC_CREATE_VIRTUAL_EPC, 0);
+	ASSERT_GE(v, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, sgx, NULL, &g), 0);
+	ASSERT_EQ(sgxemu_vm_vepc_fd(g), v);
+	ASSERT_EQ(try_load(g, SIG_A, &e), 0);
+	run_once(e, 0x5eed);
+	ASSERT_GT(vm_pages(g), 0);
+	ASSERT_LE(host_free(h), free0 - vm_pages(g));
+	/* One VM per file. */
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, "epc=1M", NULL, &g2), -EBUSY);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "backs a VM already");
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(g);
+	/* The VMM's descriptor outlives the VM, and its file backs another. */
+	ASSERT_EQ(sgxemu_ioctl(v, SGX_IOC_VEPC_REMOVE_ALL, 0), 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, sgx, NULL, &g), 0);
+	ASSERT_EQ(try_load(g, SIG_A, NULL), 0);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_close(v), 0);
+	ASSERT_EQ(host_free(h), free0);
+	/* /dev/sgx_vepc; the VMM closes its descriptor while the VM runs. */
+	w = sgxemu_open(h, "/dev/sgx_vepc", O_RDWR);
+	ASSERT_GE(w, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, w, sgx, NULL, &g), 0);
+	ASSERT_EQ(sgxemu_close(w), 0);
+	ASSERT_EQ(try_load(g, SIG_A, &e), 0);
+	run_once(e, 0xfeed);
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(host_free(h), free0);
+	/* Not a vEPC, or another host's: refused. */
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, -1, sgx, NULL, &g), -EBADF);
+	encl = sgxemu_open(h, "/dev/sgx_enclave", O_RDWR);
+	ASSERT_GE(encl, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, encl, sgx, NULL, &g), -EINVAL);
+	ASSERT_STR_CONTAINS(sgxemu_last_error(), "not a virtual EPC of this host");
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, dev, sgx, NULL, &g), -EINVAL);
+	ov = sgxemu_open(other, "/dev/sgx_vepc", O_RDWR);
+	ASSERT_GE(ov, 0);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, ov, sgx, NULL, &g), -EINVAL);
+	/* The rules hold for it too. */
+	ASSERT_EQ(sgxemu_vm_create_vepc(other, ov, "epc=1M,lehash=12", NULL, &g), -EINVAL);
+	ASSERT_EQ(sgxemu_close(ov), 0);
+	ASSERT_EQ(sgxemu_close(encl), 0);
+	ASSERT_EQ(sgxemu_close(dev), 0);
+	sgxemu_platform_destroy(other);
+	sgxemu_platform_destroy(h);
+}
+
+/*
+ * The VMM's own mapping of its vEPC, as on Linux: a page's first touch
+ * takes it from the host's EPC (the guest's page at that offset), reads
+ * see the abort page (all ones) whatever the guest keeps there, writes are
+ * dropped.
+ */
+TEST(vm, vmm_touches_its_vepc_mapping)
+{
+	struct sgxemu_platform *h = host(NULL, 1, 0), *g;
+	struct sgxemu_enclave *e;
+	volatile u64 *m;
+	char sgx[160], a[65];
+	u64 free0 = host_free(h), i, pages;
+	int v;
+
+	v = sgxemu_open(h, "/dev/sgx_vepc", O_RDWR);
+	ASSERT_GE(v, 0);
+	ASSERT_EQ(sgxemu_mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, v, 0,
+			      (void **)&m),
+		  0);
+	ASSERT_EQ(host_free(h), free0);
+	/* A read takes the page and sees ones. */
+	ASSERT_EQ(m[0], ~0ULL);
+	ASSERT_EQ(host_free(h), free0 - 1);
+	ASSERT_EQ(m[1], ~0ULL);
+	/* A write goes nowhere, and takes no other page. */
+	m[1] = 0x1234;
+	ASSERT_EQ(m[1], ~0ULL);
+	ASSERT_EQ(host_free(h), free0 - 1);
+	/* A write first: the page is taken, the write dropped. */
+	m[512 + 3] = 42;
+	ASSERT_EQ(m[512 + 3], ~0ULL);
+	ASSERT_EQ(host_free(h), free0 - 2);
+	/* A locked read-modify-write reads ones.  (Not under TSan: its
+	 * runtime performs the atomic with its own lock held, which the
+	 * fault handler's atomics then wait for.) */
+#ifndef SGXEMU_TSAN
+	ASSERT_EQ(__atomic_fetch_add(&m[1], 1, __ATOMIC_SEQ_CST), ~0ULL);
+	ASSERT_EQ(m[1], ~0ULL);
+#endif
+	/* A write that straddles two pages. */
+	memset((char *)m + 4 * 4096 - 3, 0, 6);
+	ASSERT_EQ(m[4 * 512 - 1], ~0ULL);
+	ASSERT_EQ(m[4 * 512], ~0ULL);
+	/* A guest on the file: its enclave's pages read as ones too. */
+	signer_hex(SIG_A, a);
+	snprintf(sgx, sizeof(sgx), "epc=1M,lehash=%s", a);
+	ASSERT_EQ(sgxemu_vm_create_vepc(h, v, sgx, NULL, &g), 0);
+	ASSERT_EQ(try_load(g, SIG_A, &e), 0);
+	run_once(e, 0x5eed);
+	pages = vm_pages(g);
+	for (i = 0; i < 256; i++)
+		ASSERT_EQ(m[i * 512 + 7], ~0ULL);
+	/* Every page is the VM's now, and the enclave still runs. */
+	ASSERT_EQ(vm_pages(g), 256);
+	ASSERT_GT(pages, 4);
+	run_once(e, 0xbeef);
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(g);
+	ASSERT_EQ(sgxemu_munmap((void *)m, 1 << 20), 0);
+	ASSERT_EQ(sgxemu_close(v), 0);
+	ASSERT_EQ(host_free(h), free0);
+	sgxemu_platform_destroy(h);
+}
+
+/*
  * A guest whose hash is its launch enclave's key runs other signers
  * through that LE's tokens: the LE (EGETKEY(EINITTOKEN) in the guest) and
  * EINIT (trapped, on a host LP) derive the same key.  (The LE and
@@ -561,6 +766,10 @@ TEST(vm, cli)
 	char *bad[] = { (char *)"--sgx", (char *)"epc=1M,lehash=xyz", (char *)"--",
 			(char *)"true", NULL };
 	char *none[] = { (char *)"--", (char *)"true", NULL };
+	char *locked[] = { (char *)"--host-lc", (char *)"locked", (char *)"--sgx", sgx,
+			   (char *)"--", (char *)"true", NULL };
+	char *guest_locked[] = { (char *)"--lc", (char *)"locked", (char *)"--sgx",
+				 (char *)"epc=1M", (char *)"--", (char *)"true", NULL };
 	char *help[] = { (char *)"--help", NULL };
 
 	signer_hex(SIG_A, a);
@@ -572,6 +781,11 @@ TEST(vm, cli)
 	snprintf(sgx, sizeof(sgx), "epc=2M,lehash=%s", a);
 	ASSERT_EQ(run_vm(drive, out, sizeof(out), err, sizeof(err)), 0);
 	ASSERT_STR_CONTAINS(out, "PASSED");
+	/* Without lehash=: that host allows one signer, whose hash the guest
+	 * gets. */
+	snprintf(sgx, sizeof(sgx), "epc=2M");
+	ASSERT_EQ(run_vm(drive, out, sizeof(out), err, sizeof(err)), 0);
+	ASSERT_STR_CONTAINS(out, "PASSED");
 	/* The same guest with another signer's enclave: its EINIT fails. */
 	drive[8] = (char *)TEST_ENCLAVES "/" SIG_OTHER;
 	ASSERT_NE(run_vm(drive, out, sizeof(out), err, sizeof(err)), 0);
@@ -580,8 +794,21 @@ TEST(vm, cli)
 	ASSERT_STR_CONTAINS(err, "VM refused: lewr needs a host that allows every signer");
 	ASSERT_EQ(run_vm(bad, out, sizeof(out), err, sizeof(err)), 2);
 	ASSERT_STR_CONTAINS(err, "lehash=xyz");
+	/* --host-lc locked: a host locked at Intel's hash takes a guest with
+	 * that hash (the default), and no other. */
+	snprintf(sgx, sizeof(sgx), "epc=1M");
+	ASSERT_EQ(run_vm(locked, out, sizeof(out), err, sizeof(err)), 0);
+	snprintf(sgx, sizeof(sgx), "epc=1M,lehash=%s", a);
+	ASSERT_EQ(run_vm(locked, out, sizeof(out), err, sizeof(err)), 1);
+	ASSERT_STR_CONTAINS(err, "VM refused: the host's hash MSRs are locked");
+	locked[1] = (char *)"locked=12";
+	ASSERT_EQ(run_vm(locked, out, sizeof(out), err, sizeof(err)), 2);
+	ASSERT_STR_CONTAINS(err, "--host-lc");
+	ASSERT_EQ(run_vm(guest_locked, out, sizeof(out), err, sizeof(err)), 2);
+	ASSERT_STR_CONTAINS(err, "cannot be locked");
 	ASSERT_EQ(run_vm(none, out, sizeof(out), err, sizeof(err)), 2);
 	ASSERT_STR_CONTAINS(err, "expected --sgx");
 	ASSERT_EQ(run_vm(help, out, sizeof(out), err, sizeof(err)), 0);
 	ASSERT_STR_CONTAINS(out, "usage: sgxemu vm");
+	ASSERT_STR_CONTAINS(out, "locked[=HASH]");
 }

@@ -104,13 +104,21 @@ static int configure(struct machine_config *mc, const struct platform_config *cf
 	u8 (*hashes)[SGX_HASH_SIZE] = NULL;
 	struct platform *plat;
 	char why[512];
-	bool all;
+	bool all, locked;
 	unsigned int n;
 	int err;
 
-	err = api_parse_policy(policy, &all, &hashes, &n, why, sizeof(why));
+	err = api_parse_policy(policy, &all, &locked, &hashes, &n, why, sizeof(why));
 	if (err) {
 		log_err("--lc: %s", err == -EINVAL ? why : strerror(-err));
+		return EXIT_USAGE;
+	}
+	if (locked) {
+		/* The machine's clients share one configuration, which
+		 * keeps the lock apart from the policy. */
+		free(hashes);
+		log_err("--lc locked: a machine's hash MSRs are locked with --lc-locked, and its "
+			"policy is --lc allow-all or allow=HASH[,HASH...]");
 		return EXIT_USAGE;
 	}
 	if (n > MACHINE_MAX_SIGNERS) {

@@ -30,12 +30,18 @@ static void usage(FILE *f)
 		"  --sgx CONFIG      the VM, as QEMU's proposal configured it:\n"
 		"                    epc=SIZE   guest EPC size (K, M, G allowed)\n"
 		"                    lehash=HEX the guest's IA32_SGXLEPUBKEYHASH (64 hex\n"
-		"                               digits; default Intel's launch key hash)\n"
+		"                               digits; default the host's hash if the\n"
+		"                               host launches a single LE's signer\n"
+		"                               (locked, or allow= with one hash), else\n"
+		"                               Intel's launch key hash)\n"
 		"                    lewr       the guest may write its hash MSRs\n"
-		"  --host-lc POLICY  the host's launch policy: allow-all (the default) or\n"
-		"                    allow=HASH[,HASH...]\n"
+		"  --host-lc POLICY  the host's launch policy: allow-all (the default),\n"
+		"                    allow=HASH[,HASH...], or locked[=HASH]: the host's hash\n"
+		"                    MSRs read-only, holding HASH (Intel's by default)\n"
 		"  --host-epc SIZE   the host's EPC size (default 128M)\n"
-		"  --lc POLICY       the guest kernel's own launch policy (default allow-all)\n"
+		"  --lc POLICY       the guest kernel's own launch policy: allow-all (the\n"
+		"                    default) or allow=HASH[,HASH...] (the guest's MSRs are\n"
+		"                    locked at lehash unless lewr)\n"
 		"  --no-sgx2         SGX1 only, in the guest\n"
 		"  --state-dir DIR   where the host's fused secrets live\n\n"
 		"A VM is never less restrictive than its host (the seed's rules): a host\n"
@@ -56,7 +62,7 @@ int cmd_vm(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ 0 },
 	};
-	struct sgxemu_platform_options ho = { .vm_host = 1 };
+	struct sgxemu_platform_options ho = { .vm_host = 1 }, go = { 0 };
 	struct sgxemu_platform *host, *guest;
 	const char *sgx = NULL, *owned = NULL;
 	char num[32], why[512];
@@ -81,6 +87,8 @@ int cmd_vm(int argc, char **argv)
 			if (opt == 'H') {
 				ho.launch_policy = optarg;
 				owned = owned ? owned : "--host-lc";
+			} else {
+				go.launch_policy = optarg;
 			}
 			break;
 		case 'E':
@@ -121,7 +129,7 @@ int cmd_vm(int argc, char **argv)
 		log_err("cannot create the host platform: %s", sgxemu_last_error());
 		return EXIT_USAGE;
 	}
-	err = sgxemu_vm_create(host, sgx, NULL, &guest);
+	err = sgxemu_vm_create(host, sgx, &go, &guest);
 	if (err) {
 		log_err("%s", sgxemu_last_error());
 		sgxemu_platform_destroy(host);

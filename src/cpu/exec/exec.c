@@ -150,6 +150,16 @@ int exec_init_process(void)
 }
 
 exec_syscall_hook *exec_syscall_hook_fn;
+static exec_host_fault_hook *_Atomic host_fault_fn;
+
+int exec_set_host_fault_hook(exec_host_fault_hook *hook)
+{
+	int err = exec_init_process();
+
+	if (!err)
+		atomic_store(&host_fault_fn, hook);
+	return err;
+}
 
 int exec_set_syscall_hook(exec_syscall_hook *hook)
 {
@@ -716,6 +726,9 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 		return t;
 	if ((sig == SIGSEGV && exec_cpuid_trap(info, uc)) ||
 	    (sig == SIGILL && exec_cpuid_patched(info, uc)))
+		return t;
+	if ((sig == SIGSEGV || sig == SIGTRAP) && atomic_load(&host_fault_fn) &&
+	    atomic_load(&host_fault_fn)(sig, info, uc))
 		return t;
 	sig_dispatch(sig, info, uc, t);
 	return t;

@@ -247,6 +247,16 @@ int exec_set_syscall_hook(exec_syscall_hook *hook);
 extern exec_syscall_hook *exec_syscall_hook_fn;
 
 /*
+ * Host memory that is not what it seems (a /dev/sgx_vepc mapping, whose
+ * pages are EPC): @hook gets host code's SIGSEGV and SIGTRAP first and
+ * returns true when it handled the fault and the instruction may run
+ * again; the application's disposition gets the others.  One hook; a
+ * later call replaces it.  Return: 0 or -errno (exec_init_process()).
+ */
+typedef bool exec_host_fault_hook(int sig, siginfo_t *info, ucontext_t *uc);
+int exec_set_host_fault_hook(exec_host_fault_hook *hook);
+
+/*
  * Copy up to @len bytes from @src, a program's pointer, stopping at the
  * first unreadable byte: the number copied (uaccess.S).  Needs the
  * emulator's SIGSEGV handler (exec_init_process()) and SIGSEGV unblocked.
