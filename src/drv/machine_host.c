@@ -418,6 +418,14 @@ static bool handle(struct machine_host *h, struct conn *k)
 		reply(k->fd, 0, -1, fds, "observing");
 		return false;
 	case MACHINE_OP_STOP:
+		/* With --force it ends other users' programs: the machine's
+		 * own user's call (or root's), not every member's of its group. */
+		if (cred.uid && cred.uid != geteuid()) {
+			reply(k->fd, -EPERM, -1, NULL,
+			      "only uid %u (who started the machine) or root may stop it",
+			      (unsigned int)geteuid());
+			return false;
+		}
 		if (holders(h, who, sizeof(who)) && !(req.flags & MACHINE_STOP_FORCE)) {
 			reply(k->fd, -EBUSY, -1, NULL,
 			      "clients hold enclaves: %s; stop them, or use --force to end them", who);

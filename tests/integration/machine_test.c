@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -543,4 +544,38 @@ TEST_T(machine, death_mid_take_keeps_the_count, 60)
 		sleep_ms(20);
 	ASSERT_EQ(machine_state_owners((struct machine_state *)ost, cfg->nr_lps)[3], 0);
 	ASSERT_EQ(atomic_load(&ost->used), 0);
+}
+
+/* A member of the machine's group uses it, and does not stop it (with
+ * --force that would end other users' programs). */
+TEST_T(machine, only_its_user_stops_it, 60)
+{
+	struct run r;
+	pid_t p;
+	int st;
+
+	if (geteuid())
+		SKIP("being another user takes root");
+	if (!getgrnam("nogroup"))
+		SKIP("no group nogroup here");
+	ASSERT_EQ(chmod(harness_tmpdir(), 0711), 0);
+	machine_up("--epc", "1M", "--group", "nogroup", NULL);
+	fflush(NULL);
+	p = fork();
+	if (!p) {
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"machine", (char *)"stop",
+				 (char *)"--force", NULL };
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || setgroups(0, NULL) ||
+		    setgid(getgrnam("nogroup")->gr_gid) || setuid(65534))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	ASSERT_EQ(waitpid(p, &st, 0), p);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 1);
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
 }
