@@ -427,8 +427,13 @@ s64 machine_epc_take(struct machine *m)
 		lose(m);
 	if (m->slot < 0 && reattach(m))
 		return -EIO;
-	if (atomic_load_explicit(&st->used, memory_order_relaxed) >= n)
+	/* Counted before the claim: a client killed between the two leaves
+	 * the count high by one, never below the pages held. */
+	used = atomic_fetch_add(&st->used, 1) + 1;
+	if (used > n) {
+		atomic_fetch_sub(&st->used, 1);
 		return -ENOMEM;
+	}
 	tag = (u8)(m->slot + 1);
 	start = atomic_load_explicit(&st->hand, memory_order_relaxed) % n;
 	for (k = 0; k < n;) {
@@ -451,7 +456,6 @@ s64 machine_epc_take(struct machine *m)
 			if (!atomic_load_explicit(&m->owner[i], memory_order_relaxed) &&
 			    atomic_compare_exchange_strong(&m->owner[i], &zero, tag)) {
 				atomic_store_explicit(&st->hand, i + 1, memory_order_relaxed);
-				used = atomic_fetch_add(&st->used, 1) + 1;
 				peak = atomic_load(&st->peak);
 				while (used > peak && !atomic_compare_exchange_weak(&st->peak, &peak, used))
 					;
@@ -461,6 +465,7 @@ s64 machine_epc_take(struct machine *m)
 		}
 		k++;
 	}
+	atomic_fetch_sub(&st->used, 1);
 	return -ENOMEM;
 }
 

@@ -138,7 +138,16 @@ static int make_socket(struct machine_host *h, gid_t group, char *why, size_t wh
 	if (fd < 0)
 		return fail(why, whylen, -errno, "socket", "");
 	/* Nobody listens: what is there is a stale socket of a machine that
-	 * is gone. */
+	 * is gone, or something that is not ours to remove. */
+	{
+		struct stat st;
+
+		if (!lstat(path, &st) && !S_ISSOCK(st.st_mode)) {
+			snprintf(why, whylen, "%s is not a socket: give the machine another path",
+				 path);
+			return -EEXIST;
+		}
+	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
 		return fail(why, whylen, -errno, "cannot listen at ", path);
@@ -245,8 +254,16 @@ static void release_slot(struct machine_host *h, int s)
 		if (atomic_compare_exchange_strong(&h->owner[i], &tag, 0))
 			freed++;
 	}
-	if (freed)
-		atomic_fetch_sub(&h->st->used, freed);
+	/* Never below zero: a client that wrote its own bytes (or died
+	 * between a claim and its count) must not leave every other one
+	 * without EPC. */
+	{
+		u64 used = atomic_load(&h->st->used);
+
+		while (freed && !atomic_compare_exchange_weak(&h->st->used, &used,
+							      used > freed ? used - freed : 0))
+			;
+	}
 	atomic_store(&c->pages, 0);
 	atomic_store(&c->want, 0);
 	atomic_store(&c->pid, 0);
@@ -312,14 +329,19 @@ static void end_holders(struct machine_host *h)
 {
 	int s, tries;
 
+	/* The pid from the connection, never the slot's: every client may
+	 * write the shared memory. */
 	for (s = 0; s < MACHINE_MAX_CLIENTS; s++) {
-		struct machine_client *c = &h->st->clients[s];
-		pid_t pid = atomic_load(&c->pid);
+		struct conn *k = &h->conns[s];
+		struct machine_client *c;
 
-		if (pid && atomic_load(&c->pages) && pid != getpid()) {
-			log_warn("ending pid %d (%s), which holds %llu EPC pages", (int)pid, c->name,
+		if (k->fd < 0 || k->slot < 0 || k->pid <= 0 || k->pid == getpid())
+			continue;
+		c = &h->st->clients[k->slot];
+		if (atomic_load(&c->pages)) {
+			log_warn("ending pid %d, which holds %llu EPC pages", (int)k->pid,
 				 (unsigned long long)atomic_load(&c->pages));
-			kill(pid, SIGKILL);
+			kill(k->pid, SIGKILL);
 		}
 	}
 	for (tries = 0; tries < 50; tries++) {
@@ -396,6 +418,14 @@ static bool handle(struct machine_host *h, struct conn *k)
 		reply(k->fd, 0, -1, fds, "observing");
 		return false;
 	case MACHINE_OP_STOP:
+		/* With --force it ends other users' programs: the machine's
+		 * own user's call (or root's), not every member's of its group. */
+		if (cred.uid && cred.uid != geteuid()) {
+			reply(k->fd, -EPERM, -1, NULL,
+			      "only uid %u (who started the machine) or root may stop it",
+			      (unsigned int)geteuid());
+			return false;
+		}
 		if (holders(h, who, sizeof(who)) && !(req.flags & MACHINE_STOP_FORCE)) {
 			reply(k->fd, -EBUSY, -1, NULL,
 			      "clients hold enclaves: %s; stop them, or use --force to end them", who);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -899,4 +900,59 @@ TEST(exec, syscall_in_enclave_without_sud)
 	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
 	ASSERT_EQ(run.function, EEXIT);
 	ASSERT_EQ(op.r0, (uint64_t)getpid());
+}
+
+/* A process made with clone(CLONE_VM) shares our memory, not our thread
+ * group: while it lives, its TCB is nobody else's. */
+static struct {
+	uint64_t tcs;
+	void *stack;
+	_Atomic int state;      /* 1: it called the enclave; 2: it may exit */
+	int bad;
+} vm_child;
+
+static int vm_child_main(void *unused)
+{
+	struct sgx_enclave_run run;
+	struct encl_op op = { .type = ENCL_OP_NOP };
+	stack_t ss;
+
+	(void)unused;
+	if (xf_call(vm_child.tcs, &op, &run) || run.function != EEXIT ||
+	    syscall(SYS_sigaltstack, NULL, &ss) || (ss.ss_flags & SS_DISABLE))
+		vm_child.bad = 1;
+	else
+		vm_child.stack = ss.ss_sp;
+	atomic_store(&vm_child.state, 1);
+	while (atomic_load(&vm_child.state) != 2)
+		;
+	return 0;
+}
+
+TEST_T(exec, a_clone_vm_process_keeps_its_tcb, 60)
+{
+	static unsigned char stack[256 << 10] __attribute__((aligned(16)));
+	struct wave_arg w;
+	pthread_barrier_t one;
+	pthread_t th;
+	static struct xf x;
+	int st;
+	pid_t pid;
+
+	xf_setup(&x);
+	vm_child.tcs = xf_tcs(&x, 0);
+	pid = clone(vm_child_main, stack + sizeof(stack), CLONE_VM | SIGCHLD, NULL);
+	ASSERT_GT(pid, 0);
+	while (!atomic_load(&vm_child.state))
+		;
+	ASSERT_EQ(vm_child.bad, 0);
+	pthread_barrier_init(&one, NULL, 1);
+	w = (struct wave_arg){ .start = &one, .alive = &one, .tcs = xf_tcs(&x, 1) };
+	ASSERT_EQ(pthread_create(&th, NULL, wave_thread, &w), 0);
+	ASSERT_EQ(pthread_join(th, NULL), 0);
+	atomic_store(&vm_child.state, 2);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_EQ(w.bad, 0);
+	ASSERT_NE((uintptr_t)w.stack, (uintptr_t)vm_child.stack);
+	pthread_barrier_destroy(&one);
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drv/machine_proto.h"
 #include "harness.h"
 
 #define SIGNER_X "8d6244dd3afab7b4ec8667a39607fa4e01e1580de5250f672690619e7922d0ae"
@@ -421,4 +423,163 @@ TEST_T(machine, vm_on_the_machine, 60)
 	ASSERT_STR_CONTAINS(r.out, "PASSED");
 	sgxemu(&r, "machine", "status", NULL);
 	ASSERT_GT(field(r.out, "\n  0 "), 0);
+}
+
+/* `machine start` at a path that holds a file (a typo, a wrong
+ * SGXEMU_MACHINE) refuses, and the file stays. */
+TEST(machine, start_never_removes_a_file)
+{
+	char path[600], text[64];
+	struct run r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/notes.txt", harness_tmpdir());
+	f = fopen(path, "w");
+	ASSERT_TRUE(f != NULL);
+	fputs("precious\n", f);
+	fclose(f);
+	sgxemu(&r, "machine", "start", "--machine", path, NULL);
+	if (!r.status)
+		sgxemu(&r, "machine", "stop", "--machine", path, NULL);
+	slurp(path, text, sizeof(text));
+	ASSERT_STREQ(text, "precious\n");
+	sgxemu(&r, "machine", "start", "--machine", path, NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, "not a socket");
+}
+
+/* A client's slot in the shared memory, mapped writable, as a hostile or
+ * broken client holds it: the slot and the state, or -1. */
+static int raw_attach(struct machine_state **st, const struct machine_config **cfg)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_ATTACH,
+				   .kind = MACHINE_PROCESS };
+	struct machine_rep rep;
+	char why[256];
+	u64 size;
+	int fds[2], fd = machine_call(sock, &req, &rep, fds);
+
+	if (fd < 0 || rep.err || machine_map(fds, true, cfg, st, &size, why, sizeof(why)))
+		return -1;
+	return rep.slot;
+}
+
+/*
+ * `stop --force` ends the clients that hold pages, found by their
+ * connections: a pid written into the shared memory (which every client
+ * maps writable) is no one's to kill.
+ */
+TEST_T(machine, stop_force_kills_only_clients, 60)
+{
+	int ready[2], st, i;
+	pid_t victim, liar;
+	struct run r;
+	char c;
+
+	machine_up("--epc", "1M", NULL);
+	victim = fork();
+	if (!victim) {
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(pipe(ready), 0);
+	fflush(NULL);
+	liar = fork();
+	if (!liar) {
+		const struct machine_config *cfg;
+		struct machine_state *ms;
+		int s = raw_attach(&ms, &cfg);
+
+		if (s >= 0) {
+			atomic_store(&ms->clients[s].pid, victim);
+			atomic_store(&ms->clients[s].pages, 1);
+		}
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	sgxemu(&r, "machine", "stop", "--force", NULL);
+	ASSERT_EQ(r.status, 0);
+	EXPECT_EQ(waitpid(victim, &st, WNOHANG), 0);
+	for (i = 0; i < 100 && !waitpid(liar, &st, WNOHANG); i++)
+		sleep_ms(50);
+	EXPECT_EQ(i < 100, 1);
+	EXPECT_EQ(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, 1);
+	kill(victim, SIGKILL);
+	kill(liar, SIGKILL);
+	waitpid(victim, &st, 0);
+	waitpid(liar, &st, 0);
+}
+
+/*
+ * A client killed between claiming a page's owner byte and counting it
+ * (machine_epc_take()) leaves the count right: the daemon gives the page
+ * back, and the pages in use do not wrap around below zero (which would
+ * leave every client without EPC).
+ */
+TEST_T(machine, death_mid_take_keeps_the_count, 60)
+{
+	const struct machine_config *cfg;
+	const struct machine_state *ost;
+	struct machine_state *ms;
+	char why[256];
+	int i, st;
+	pid_t p;
+
+	machine_up("--epc", "1M", NULL);
+	fflush(NULL);
+	p = fork();
+	if (!p) {
+		int s = raw_attach(&ms, &cfg);
+
+		if (s < 0)
+			_exit(1);
+		/* What machine_epc_take() has done when SIGKILL lands. */
+		atomic_store(&machine_state_owners(ms, cfg->nr_lps)[3], (u8)(s + 1));
+		_exit(0);
+	}
+	waitpid(p, &st, 0);
+	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
+	ASSERT_EQ(machine_observe(sock, &cfg, &ost, why, sizeof(why)), 0);
+	for (i = 0; i < 50 && machine_state_owners((struct machine_state *)ost,
+						   cfg->nr_lps)[3]; i++)
+		sleep_ms(20);
+	ASSERT_EQ(machine_state_owners((struct machine_state *)ost, cfg->nr_lps)[3], 0);
+	ASSERT_EQ(atomic_load(&ost->used), 0);
+}
+
+/* A member of the machine's group uses it, and does not stop it (with
+ * --force that would end other users' programs). */
+TEST_T(machine, only_its_user_stops_it, 60)
+{
+	struct run r;
+	pid_t p;
+	int st;
+
+	if (geteuid())
+		SKIP("being another user takes root");
+	if (!getgrnam("nogroup"))
+		SKIP("no group nogroup here");
+	ASSERT_EQ(chmod(harness_tmpdir(), 0711), 0);
+	machine_up("--epc", "1M", "--group", "nogroup", NULL);
+	fflush(NULL);
+	p = fork();
+	if (!p) {
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"machine", (char *)"stop",
+				 (char *)"--force", NULL };
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || setgroups(0, NULL) ||
+		    setgid(getgrnam("nogroup")->gr_gid) || setuid(65534))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	ASSERT_EQ(waitpid(p, &st, 0), p);
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 1);
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
 }

@@ -60,11 +60,17 @@ static int gettid_(void)
 	return (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);
 }
 
-/* Whether the thread @tid of this process is gone. */
+/*
+ * Whether the thread @tid, which took a TCB here, is gone: not in this
+ * process, nor anywhere (a process made with clone(CLONE_VM) shares this
+ * memory and these TCBs from another thread group).  An id reused
+ * elsewhere keeps its region out of reuse until it goes too.
+ */
 static bool thread_gone(int tid)
 {
 	return sys_call6(SYS_tgkill, sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0), tid, 0, 0, 0, 0) ==
-	       -ESRCH;
+		       -ESRCH &&
+	       sys_call6(SYS_kill, tid, 0, 0, 0, 0, 0) == -ESRCH;
 }
 
 static void *tcb_stack(struct tcb *t)
