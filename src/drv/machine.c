@@ -126,6 +126,28 @@ void machine_socket_path(const char *path, char *out, size_t len)
 	machine_user_socket(out, len);
 }
 
+/*
+ * The user's default socket lives where others may be able to create it
+ * first (/tmp without XDG_RUNTIME_DIR, or a directory they can write): a
+ * machine found there must be the user's own or root's, or another user
+ * would hand this one its configuration, state directory and secrets.  A
+ * socket named on purpose (--machine, SGXEMU_MACHINE: a --group machine of
+ * another user) is the caller's choice.
+ */
+static bool peer_trusted(int fd, const char *sock)
+{
+	char mine[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	machine_user_socket(mine, sizeof(mine));
+	if (strcmp(sock, mine))
+		return true;
+	if (sys_call6(SYS_getsockopt, fd, SOL_SOCKET, SO_PEERCRED, (long)&cred, (long)&len, 0))
+		return false;
+	return cred.uid == getuid() || cred.uid == 0;
+}
+
 /* Connect to @sock and make request @req; the reply in @rep, the memory
  * files (if any) in @fds.  Return: the connected socket, or -errno. */
 int machine_call(const char *sock, const struct machine_req *req, struct machine_rep *rep,
@@ -151,6 +173,8 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 	if (fd < 0)
 		return fd;
 	err = (int)sys_call6(SYS_connect, fd, (long)&a, sizeof(a), 0, 0, 0);
+	if (!err && !peer_trusted(fd, sock))
+		err = -EPERM;
 	if (!err && sys_call6(SYS_sendto, fd, (long)req, sizeof(*req), MSG_NOSIGNAL, 0, 0) !=
 			    (long)sizeof(*req))
 		err = -EPIPE;
@@ -273,6 +297,8 @@ static int request_slot(struct machine *m, int fds[2], char *why, size_t whylen)
 
 	memcpy(req.name, m->name, sizeof(req.name));
 	fd = machine_call(m->sock, &req, &rep, fds);
+	if (fd == -EPERM)
+		snprintf(why, whylen, "%s", MACHINE_WHY_NOT_YOURS);
 	if (fd < 0)
 		return fd;
 	if (rep.err) {

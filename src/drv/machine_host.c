@@ -578,6 +578,8 @@ int machine_observe(const char *sock, const struct machine_config **cfg,
 	u64 size;
 	int fds[2], err, fd = machine_call(sock, &req, &rep, fds);
 
+	if (fd == -EPERM)
+		snprintf(why, whylen, "%s", MACHINE_WHY_NOT_YOURS);
 	if (fd < 0)
 		return fd;
 	close(fd);

@@ -41,6 +41,12 @@ struct machine_rep {
 	char msg[256];          /* a line for the user */
 };
 
+/* Why machine_call() answered -EPERM: the user's default socket is served
+ * by another user (peer_trusted() in machine.c). */
+#define MACHINE_WHY_NOT_YOURS                                                        \
+	"it belongs to another user; stop it, or name a machine of your own with " \
+	"--machine PATH or SGXEMU_MACHINE"
+
 /* machine.c, for the daemon and the CLI. */
 int machine_call(const char *sock, const struct machine_req *req, struct machine_rep *rep,
 		 int fds[2]);

@@ -511,7 +511,7 @@ TEST(edmm, dynamic_tcs)
 struct spinner {
 	struct dev *d;
 	volatile u64 flags[2];  /* [0]: go home; [1]: set by the enclave once inside */
-	volatile int done;
+	atomic_int done;        /* read by the test while the spinner runs */
 	struct encl_op op;
 	struct sgx_enclave_run run;
 	int ret;
@@ -526,7 +526,7 @@ static void *spin(void *arg)
 	memset(&s->run, 0, sizeof(s->run));
 	s->run.tcs = s->d->tcs[0];
 	s->ret = sgxemu_enter_enclave((unsigned long)&s->op, 0, 0, EENTER, 0, 0, &s->run);
-	s->done = 1;
+	atomic_store(&s->done, 1);
 	return NULL;
 }
 
@@ -553,9 +553,9 @@ TEST(edmm, trim_tcs_in_use)
 	ASSERT_EQ(mt.count, 4096);
 	/* The spinner comes out by itself, without the flag: the kick made
 	 * it AEX, and its ERESUME found a TRIM page, an EPCM #PF. */
-	for (i = 0; i < 5000 && !s.done; i++)
+	for (i = 0; i < 5000 && !atomic_load(&s.done); i++)
 		usleep(1000);
-	out = s.done;
+	out = atomic_load(&s.done);
 	s.flags[0] = 1;
 	pthread_join(th, NULL);
 	ASSERT_EQ(out, 1);

@@ -583,3 +583,53 @@ TEST_T(machine, only_its_user_stops_it, 60)
 	sgxemu(&r, "machine", "status", NULL);
 	ASSERT_EQ(r.status, 0);
 }
+
+/* Without a runtime directory of its own, the user's default socket may be
+ * where another user got first: a machine there that is neither the user's
+ * nor root's is refused, never used (it would hand this user its
+ * configuration and state directory).  Named on purpose, elsewhere than
+ * the default, it is used. */
+TEST_T(machine, another_users_machine_at_the_default_path_is_refused, 60)
+{
+	char dir[512], path[600], state[600];
+	struct run r;
+	pid_t p;
+	int i, st;
+
+	if (geteuid())
+		SKIP("being another user takes root");
+	ASSERT_EQ(chmod(harness_tmpdir(), 0711), 0);
+	snprintf(dir, sizeof(dir), "%s/shared", harness_tmpdir());
+	snprintf(path, sizeof(path), "%s/sgxemu/machine.sock", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	ASSERT_EQ(mkdir(dir, 0777), 0);
+	ASSERT_EQ(chmod(dir, 0777), 0);
+	fflush(NULL);
+	p = fork();
+	if (!p) {
+		char *argv[] = { (char *)TEST_SGXEMU, (char *)"machine", (char *)"start",
+				 (char *)"--foreground", (char *)"--epc", (char *)"1M",
+				 (char *)"--state-dir", state, (char *)"--machine", path, NULL };
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || setgroups(0, NULL) ||
+		    setgid(65534) || setuid(65534))
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (i = 0; i < 500 && access(path, F_OK); i++)
+		sleep_ms(10);
+	ASSERT_EQ(access(path, F_OK), 0);
+	unsetenv("SGXEMU_MACHINE");
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_TRUE(strstr(r.err, "belongs to another user") != NULL);
+	unsetenv("XDG_RUNTIME_DIR");
+	setenv("SGXEMU_MACHINE", path, 1);
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
+	kill(p, SIGTERM);
+	ASSERT_EQ(waitpid(p, &st, 0), p);
+}
