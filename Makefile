@@ -319,7 +319,10 @@ TSAN_TESTS := $(addprefix $(O)/tests/,unit/cpu/paging_test unit/virt/vm_test \
 TSAN_EXCLUDE_SHIM := launch.run_with_policy,launch.stat_reports_the_counters,vm.cli
 TSAN_EXCLUDE_KICK := paging.threads_that_stay_inside_are_kicked,$(strip \
 	)paging.threads_that_block_signals_are_kicked_too
-TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_KICK)
+# A process made with a raw clone(CLONE_VM) runs TSan's runtime on its
+# parent's thread state and can wait forever on its locks.
+TSAN_EXCLUDE_CLONE := exec.a_clone_vm_process_keeps_its_tcb
+TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_KICK),$(TSAN_EXCLUDE_CLONE)
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
