@@ -4,8 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,21 +62,6 @@ struct launch_lp *machine_state_lps(struct machine_state *s)
 _Atomic u8 *machine_state_owners(struct machine_state *s, u32 nr_lps)
 {
 	return (_Atomic u8 *)((u8 *)s + lps_offset() + (u64)nr_lps * sizeof(struct launch_lp));
-}
-
-/* --- futexes ----------------------------------------------------------------- */
-
-/* Shared futexes (no FUTEX_PRIVATE_FLAG): the words are in shared memory. */
-void machine_futex_wait(_Atomic u32 *word, u32 seen, int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	sys_call6(SYS_futex, (long)word, FUTEX_WAIT, seen, (long)&ts, 0, 0);
-}
-
-void machine_futex_wake(_Atomic u32 *word)
-{
-	sys_call6(SYS_futex, (long)word, FUTEX_WAKE, INT_MAX, 0, 0, 0);
 }
 
 /* --- finding and attaching ----------------------------------------------------- */
@@ -518,7 +501,7 @@ void machine_epc_give(struct machine *m, u64 i)
 		;
 	atomic_fetch_add(&st->freed, 1);
 	if (atomic_load(&st->waiters))
-		machine_futex_wake(&st->freed);
+		sys_futex_wake(&st->freed);
 }
 
 u64 machine_epc_free(const struct machine *m)
@@ -548,7 +531,7 @@ bool machine_ask_others(struct machine *m, u64 n)
 	if (atomic_load(&best->want) < n)
 		atomic_fetch_add(&best->want, n);
 	atomic_fetch_add(&best->wake, 1);
-	machine_futex_wake(&best->wake);
+	sys_futex_wake(&best->wake);
 	return true;
 }
 
@@ -575,7 +558,7 @@ void machine_wait_freed(struct machine *m, u32 seen, int ms)
 {
 	atomic_fetch_add(&m->st->waiters, 1);
 	if (atomic_load(&m->st->freed) == seen && atomic_load(&m->st->running))
-		machine_futex_wait(&m->st->freed, seen, ms);
+		sys_futex_wait(&m->st->freed, seen, ms);
 	atomic_fetch_sub(&m->st->waiters, 1);
 }
 
@@ -594,7 +577,7 @@ void machine_wait_work(struct machine *m, u32 seen, int ms)
 		nanosleep(&ts, NULL);
 		return;
 	}
-	machine_futex_wait(&me(m)->wake, seen, ms);
+	sys_futex_wait(&me(m)->wake, seen, ms);
 	if (!atomic_load(&m->lost) && (hung_up(m) || machine_lost(m)))
 		lose(m);
 }
@@ -604,7 +587,7 @@ void machine_wake(struct machine *m)
 	if (m->slot < 0)
 		return;
 	atomic_fetch_add(&me(m)->wake, 1);
-	machine_futex_wake(&me(m)->wake);
+	sys_futex_wake(&me(m)->wake);
 }
 
 u64 machine_wanted(const struct machine *m)

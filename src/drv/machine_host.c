@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/sys.h"
 #include "cpu/crypto.h"
 #include "drv/machine_proto.h"
 
@@ -268,7 +269,7 @@ static void release_slot(struct machine_host *h, int s)
 	atomic_store(&c->want, 0);
 	atomic_store(&c->pid, 0);
 	atomic_fetch_add(&h->st->freed, 1);
-	machine_futex_wake(&h->st->freed);
+	sys_futex_wake(&h->st->freed);
 }
 
 static void reply(int fd, int err, int slot, const int *fds, const char *fmt, ...)
@@ -526,11 +527,11 @@ void machine_host_destroy(struct machine_host *h)
 	if (h->st) {
 		/* Clients still attached hear it: they take no new pages. */
 		atomic_store(&h->st->running, 0);
-		machine_futex_wake(&h->st->running);
-		machine_futex_wake(&h->st->freed);
+		sys_futex_wake(&h->st->running);
+		sys_futex_wake(&h->st->freed);
 		for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
 			atomic_fetch_add(&h->st->clients[i].wake, 1);
-			machine_futex_wake(&h->st->clients[i].wake);
+			sys_futex_wake(&h->st->clients[i].wake);
 		}
 		munmap(h->st, h->st_size);
 	}

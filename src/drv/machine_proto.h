@@ -52,7 +52,5 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 		 int fds[2]);
 int machine_map(int fds[2], bool writable, const struct machine_config **cfg,
 		struct machine_state **st, u64 *st_size, char *why, size_t whylen);
-void machine_futex_wait(_Atomic u32 *word, u32 seen, int ms);
-void machine_futex_wake(_Atomic u32 *word);
 
 #endif
