@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "api/sgxs.h"
 #include "base/file.h"
+#include "base/fork.h"
 #include "base/hex.h"
 #include "base/parse.h"
 #include "arch/sgx_status.h"
@@ -244,6 +245,9 @@ void sgxemu_after_fork(void)
 static void atfork_once(void)
 {
 	pthread_atfork(NULL, NULL, sgxemu_after_fork);
+	/* And a child of the bare fork system call, at its first call into
+	 * the emulator.  A kernel before 4.14 cannot: only fork() is seen. */
+	(void)!fork_watch(sgxemu_after_fork);
 }
 
 int sgxemu_platform_create(const struct sgxemu_platform_options *opts,

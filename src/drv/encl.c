@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/fork.h"
 #include "base/sys.h"
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
@@ -125,6 +126,18 @@ static void encl_uncreate(struct encl *encl)
 
 static void map_early_locked(struct encl *encl);
 
+/*
+ * A child of fork() gets no copy of a mapping of the enclave's memory file
+ * (the driver's view and the process's ELRANGE): the pages are the parent's,
+ * and a child made by the bare system call, which no handler tells us of
+ * until it next calls the emulator (base/fork.h), must not write them even
+ * from host code.  Its touch of ELRANGE then faults, as after fork().
+ */
+static void no_fork_copy(void *p, u64 len)
+{
+	sys_call6(SYS_madvise, (long)p, (long)len, MADV_DONTFORK, 0, 0, 0);
+}
+
 /* The enclave's memory, sized by SIZE: its page array, its file and the
  * driver's views of it. */
 static int alloc_memory(struct encl *encl, u64 size)
@@ -146,6 +159,7 @@ static int alloc_memory(struct encl *encl, u64 size)
 		encl->view = NULL;
 		return err;
 	}
+	no_fork_copy(encl->view, size);
 	/* The backing store for evicted pages: reserved, paid for as used. */
 	encl->backing = sys_mmap(NULL, size, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -170,6 +184,7 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	struct sgx_secs *copy;
 	int err, ret;
 
+	fork_check();
 	/* ECREATE checks the rest; this keeps the sizes below from overflowing. */
 	if (!is_power_of_2(secs->size) || secs->size < 2 * SGX_PAGE_SIZE ||
 	    secs->size > (1ULL << 47))
@@ -333,6 +348,7 @@ int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
 	u64 end, done = 0;
 	int err = 0;
 
+	fork_check();
 	*count = 0;
 	/* EADD #GPs on an unaligned SRCPGE; the callers own aligned copies. */
 	if (!is_aligned((u64)(uintptr_t)src, SGX_PAGE_SIZE) ||
@@ -371,6 +387,7 @@ int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
 	struct sgx_sigstruct *sig;
 	int err;
 
+	fork_check();
 	*status = 0;
 	sig = aligned_alloc(SGX_PAGE_SIZE, SGX_PAGE_SIZE);
 	if (!sig)
@@ -479,10 +496,21 @@ void encl_fork_detach(struct encl *encl)
 	pthread_mutex_init(&encl->lock, &a);
 	pthread_mutexattr_destroy(&a);
 	encl->forked = true;
-	/* The child's writes must never reach the parent's memory file. */
-	if (encl->size)
-		sys_mmap((void *)(uintptr_t)encl->base, encl->size, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	/* Not this process's mapping any more: what is there now may be
+	 * the child's own. */
+	encl->view = NULL;
+	/* The child has no mapping of the parent's memory file (no_fork_copy());
+	 * ELRANGE stays reserved and inaccessible where nothing was mapped
+	 * since, never over what a child of a bare fork mapped before it
+	 * called us. */
+	if (encl->size) {
+		void *p = sys_mmap((void *)(uintptr_t)encl->base, encl->size, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+				   -1, 0);
+
+		if (!sys_failed(p) && p != (void *)(uintptr_t)encl->base)
+			sys_munmap(p, encl->size);
+	}
 }
 
 void encl_set_file(struct encl *encl, struct drv_file *f)
@@ -581,6 +609,7 @@ static int map_locked(struct encl *encl, u64 addr, u64 end, int prot)
 			     encl->memfd, (long)off);
 		if (sys_failed(m))
 			return (int)(long)m;
+		no_fork_copy(m, run);
 	}
 	set_prot_locked(encl, addr, end, (u8)(ENCL_MAPPED | ENCL_PROT(prot)));
 	paging_register(encl, addr, end - addr);
@@ -627,6 +656,7 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 	bool had;
 	int err = 0;
 
+	fork_check();
 	if (!encl->created || !is_aligned(addr, SGX_PAGE_SIZE) || !len ||
 	    check_add_overflow_u64(addr, len, &end) || addr < encl->base ||
 	    end > encl->base + encl->size)
@@ -734,6 +764,7 @@ void encl_destroy(struct encl *encl)
 
 	if (!encl)
 		return;
+	fork_check();
 	if (encl->forked) {
 		/* The parent's: only this process's view of it goes. */
 		release_memory(encl);
@@ -876,6 +907,7 @@ int drv_mprotect(u64 addr, u64 len, int prot)
 {
 	int err;
 
+	fork_check();
 	if (!len)
 		return is_aligned(addr, SGX_PAGE_SIZE) ? 0 : -EINVAL;
 	err = for_each_part(addr, len, prot, -1, mprotect_check, false);
@@ -884,6 +916,7 @@ int drv_mprotect(u64 addr, u64 len, int prot)
 
 int drv_munmap(u64 addr, u64 len)
 {
+	fork_check();
 	if (!len)
 		return -EINVAL;
 	return for_each_part(addr, len, 0, SYS_munmap, unmap_apply, false);
@@ -891,6 +924,7 @@ int drv_munmap(u64 addr, u64 len)
 
 void drv_forget_range(u64 addr, u64 len)
 {
+	fork_check();
 	if (len)
 		(void)for_each_part(addr & PAGE_MASK, len + (addr & ~PAGE_MASK), 0, -1, unmap_apply,
 				    true);

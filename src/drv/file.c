@@ -28,6 +28,7 @@
 
 #include "base/bits.h"
 #include "base/overflow.h"
+#include "base/fork.h"
 #include "base/sys.h"
 #include "drv/encl.h"
 #include "drv/machine.h"
@@ -97,6 +98,7 @@ struct drv_file *drv_file_get(struct drv_file *f)
 
 void drv_file_put(struct drv_file *f)
 {
+	fork_check();
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
 	if (f->ops && f->ops->release)
@@ -318,6 +320,7 @@ int drv_open(struct drv *drv, enum drv_node node, struct drv_file **out)
 	struct drv_file *f;
 	int err = 0;
 
+	fork_check();
 	if (node == DRV_NODE_VEPC && !drv->vepc_fops)
 		return -ENODEV;
 	/* The node's permissions, as the machine's configuration sets them. */
@@ -360,6 +363,7 @@ int drv_open(struct drv *drv, enum drv_node node, struct drv_file **out)
 
 long drv_ioctl(struct drv_file *f, unsigned int cmd, u64 arg)
 {
+	fork_check();
 	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
 }
 
@@ -367,6 +371,7 @@ int drv_mmap(struct drv_file *f, u64 addr, u64 len, int prot, int flags, u64 pgo
 {
 	u64 end;
 
+	fork_check();
 	if (!f->ops->mmap)
 		return -ENODEV;
 	if (f->node == DRV_NODE_ENCLAVE || f->node == DRV_NODE_VEPC) {

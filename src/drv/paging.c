@@ -34,6 +34,7 @@
 
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
+#include "base/fork.h"
 #include "base/log.h"
 #include "base/sys.h"
 #include "drv/encl.h"
@@ -612,6 +613,7 @@ void *paging_alloc(struct drv *drv)
 	void *epc;
 	int i, r, empty = 0, asked = 0;
 
+	fork_check();
 	/* Give up only when nothing can be evicted for a while: an enclave
 	 * some other reclaimer is working on frees pages soon, and pages other
 	 * threads hold for a moment (an operand pinned for a leaf, a page

@@ -956,3 +956,75 @@ TEST_T(exec, a_clone_vm_process_keeps_its_tcb, 60)
 	ASSERT_NE((uintptr_t)w.stack, (uintptr_t)vm_child.stack);
 	pthread_barrier_destroy(&one);
 }
+
+/* One ECALL of @type over test enclave C's buffer; r0, or ~0 if it failed. */
+static uint64_t big_op(struct xf *x, unsigned int type, uint64_t big, uint64_t pages, uint64_t r4)
+{
+	struct encl_op op = { .type = type, .a = big, .b = pages, .r4 = r4 };
+	struct sgx_enclave_run run;
+
+	if (xf_call(xf_tcs(x, 0), &op, &run) || run.function != EEXIT)
+		return ~0ULL;
+	return op.r0;
+}
+
+/*
+ * A child made by the fork system call itself, which runs no
+ * pthread_atfork() handler (syscall(SYS_fork), or clone() with SIGCHLD, as
+ * some runtimes fork): it must let go of the parent's enclaves all the same.
+ * It runs the parent's enclave over a buffer twice the EPC; it writes the
+ * enclave's memory from host code; and it pages an enclave of its own,
+ * for which the drivers it inherited would evict the parent's pages and
+ * punch them out of their memory file.  None of it may reach the parent,
+ * whose pages all come back.
+ */
+TEST_T(exec, a_raw_fork_never_corrupts_the_parent, 120)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	static struct xf x;
+	uint64_t big, pages;
+	int st, how;
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	big = op.r0;
+	pages = op.r1 / 4096;
+	ASSERT_GT(pages * 4096, (uint64_t)o.epc_size);
+	ASSERT_NE(big_op(&x, ENCL_OP_FILL, big, pages, 0x55), ~0ULL);
+	for (how = 0; how < 3; how++) {
+		pid_t pid = (pid_t)syscall(SYS_fork);
+
+		if (pid == 0) {
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+			/* Sanitizers install their own SIGSEGV handler. */
+			sgxemu_sigaction(SIGSEGV, &dfl, NULL);
+			sgxemu_sigaction(SIGBUS, &dfl, NULL);
+			if (how == 0)
+				_exit(big_op(&x, ENCL_OP_FILL, big, pages, 0x66) == ~0ULL ? 3 : 0);
+			if (how == 1) {
+				*(volatile uint64_t *)(uintptr_t)(sgxemu_enclave_base(x.encl) +
+								   big) = 0xbad;
+				_exit(0);
+			}
+			/* An enclave of its own, paging: the driver it inherited
+			 * would evict the parent's pages to make room. */
+			x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+			_exit(big_op(&x, ENCL_OP_FILL, big, pages, 0x77) == ~0ULL ||
+					      big_op(&x, ENCL_OP_CHECK, big, pages, 0x77) ? 4 : 5);
+		}
+		ASSERT_GT(pid, 0);
+		ASSERT_EQ(waitpid(pid, &st, 0), pid);
+		/* The child could not use the parent's enclave (a failed ECALL,
+		 * or the fault an inaccessible page gives); its own works. */
+		if (how < 2)
+			EXPECT_NE(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1);
+		else
+			EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), 5);
+		EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x55), 0);
+	}
+}

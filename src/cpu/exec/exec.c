@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/build.h"
+#include "base/fork.h"
 #include "base/log.h"
 #include "base/parse.h"
 #include "base/sys.h"
@@ -203,11 +204,14 @@ static void unblock_for_enclave(struct tcb *t);
  */
 void exec_direct(struct exec_frame *f)
 {
-	struct tcb *t = tcb_current();
+	struct tcb *t;
 	struct xstate xs;
 	u32 leaf = (u32)f->regs.rax;
 	int ret;
 
+	/* A child of a bare fork lets go of its parent's enclaves first. */
+	fork_check();
+	t = tcb_current();
 	f->xrstor_area = 0;
 	f->load_bases = 0;
 	f->tcb = (u64)(uintptr_t)t;
@@ -653,6 +657,7 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 {
 	bool was_in = from_enclave != 0;
 
+	fork_check();
 	/* (Only on the TCB's own stack: a thread found by its id may run
 	 * this on a program's.) */
 	if (t && (u8 *)__builtin_frame_address(0) > (u8 *)t + TCB_HDR_SIZE &&
