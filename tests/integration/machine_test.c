@@ -7,13 +7,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -632,4 +635,89 @@ TEST_T(machine, another_users_machine_at_the_default_path_is_refused, 60)
 	ASSERT_EQ(r.status, 0);
 	kill(p, SIGTERM);
 	ASSERT_EQ(waitpid(p, &st, 0), p);
+}
+
+/* A connection to @path that has said nothing yet, or -1. */
+static int connect_to(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether the daemon answered or dropped @fd within @ms. */
+static bool heard_from(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/*
+ * Connections that say nothing (or half a request) hold up no one: the
+ * status request is answered while they are still open and unanswered
+ * (a daemon that waited on each in turn would have answered and closed
+ * them first).  Half a request is refused; the silent ones are dropped
+ * after a while.
+ */
+TEST_T(machine, silent_connections_hold_up_nobody, 120)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_OBSERVE };
+	struct machine_rep rep;
+	int silent[4], half, i;
+	struct run r;
+
+	machine_up("--epc", "1M", NULL);
+	for (i = 0; i < 4; i++) {
+		silent[i] = connect_to(sock);
+		ASSERT_GE(silent[i], 0);
+	}
+	half = connect_to(sock);
+	ASSERT_GE(half, 0);
+	ASSERT_EQ(send(half, &req, sizeof(req) / 2, MSG_NOSIGNAL), (ssize_t)(sizeof(req) / 2));
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 1024 KiB");
+	for (i = 0; i < 4; i++)
+		ASSERT_FALSE(heard_from(silent[i], 0));
+	/* Half a request is not a request. */
+	ASSERT_TRUE(heard_from(half, 60000));
+	ASSERT_EQ(recv(half, &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	ASSERT_EQ(rep.err, -EPROTO);
+	/* Silence is not kept open for ever. */
+	for (i = 0; i < 4; i++) {
+		ASSERT_TRUE(heard_from(silent[i], 60000));
+		close(silent[i]);
+	}
+	close(half);
+}
+
+/* Silent connections that fill every entry of the daemon's table make room
+ * for a new one (the one that waited longest goes), so they keep out no one. */
+TEST_T(machine, a_flood_of_silent_connections_keeps_out_no_one, 60)
+{
+	static int silent[MACHINE_MAX_CLIENTS];
+	struct machine_rep rep;
+	struct run r;
+	int i;
+
+	machine_up("--epc", "1M", NULL);
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
+		silent[i] = connect_to(sock);
+		ASSERT_GE(silent[i], 0);
+	}
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 1024 KiB");
+	ASSERT_TRUE(heard_from(silent[0], 60000));
+	ASSERT_EQ(recv(silent[0], &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	ASSERT_EQ(rep.err, -EAGAIN);
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+		close(silent[i]);
 }
