@@ -33,6 +33,8 @@
  * set with the others, and holds up no one).
  */
 #define MACHINE_REQUEST_MS 10000
+/* How long `stop --force` waits for the clients it ended to be gone. */
+#define MACHINE_END_MS 5000
 
 struct conn {
 	int fd;                 /* -1: none */
@@ -53,6 +55,20 @@ struct machine_host {
 	ino_t sock_ino;
 	struct conn conns[MACHINE_MAX_CLIENTS];
 };
+
+static u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+}
+
+static void drop(struct conn *k)
+{
+	close(k->fd);
+	*k = (struct conn){ .fd = -1, .slot = -1 };
+}
 
 /* "@what@arg: reason" in @why; @err. */
 static int fail(char *why, size_t whylen, int err, const char *what, const char *arg)
@@ -333,10 +349,18 @@ static int holders(struct machine_host *h, char *out, size_t len)
 	return n;
 }
 
-/* Stop with @force: end the clients that hold pages, and wait for them. */
-static void end_holders(struct machine_host *h)
+/*
+ * Stop with @force: end the clients that hold pages, and give their pages
+ * back as their connections close.  The kernel closes a process's sockets
+ * as it dies, before its parent reaps it (a zombie still answers
+ * kill(pid, 0)).  Return: how many had not gone by the deadline.
+ */
+static int end_holders(struct machine_host *h)
 {
-	int s, tries;
+	struct pollfd p[MACHINE_MAX_CLIENTS];
+	int map[MACHINE_MAX_CLIENTS];
+	u64 end = now_ms() + MACHINE_END_MS;
+	int s, n = 0;
 
 	/* The pid from the connection, never the slot's: every client may
 	 * write the shared memory. */
@@ -351,24 +375,36 @@ static void end_holders(struct machine_host *h)
 			log_warn("ending pid %d, which holds %llu EPC pages", (int)k->pid,
 				 (unsigned long long)atomic_load(&c->pages));
 			kill(k->pid, SIGKILL);
+			p[n] = (struct pollfd){ .fd = k->fd, .events = POLLIN };
+			map[n++] = s;
 		}
 	}
-	for (tries = 0; tries < 50; tries++) {
-		char none[8];
+	while (n) {
+		u64 now = now_ms();
+		int i, r;
 
-		if (!holders(h, none, sizeof(none)))
+		if (now >= end)
 			break;
-		for (s = 0; s < MACHINE_MAX_CLIENTS; s++) {
-			struct conn *k = &h->conns[s];
+		r = poll(p, (nfds_t)n, (int)(end - now));
+		if (r < 0 && errno != EINTR)
+			break;
+		for (i = 0; r > 0 && i < n;) {
+			struct conn *k = &h->conns[map[i]];
+			char b[64];
+			ssize_t got = p[i].revents ? recv(k->fd, b, sizeof(b), MSG_DONTWAIT) : 1;
 
-			if (k->fd >= 0 && k->slot >= 0 && kill(k->pid, 0) && errno == ESRCH) {
-				release_slot(h, k->slot);
-				close(k->fd);
-				*k = (struct conn){ .fd = -1, .slot = -1 };
+			/* Bytes, or nothing yet: not its end. */
+			if (got > 0 || (got < 0 && errno == EAGAIN)) {
+				i++;
+				continue;
 			}
+			release_slot(h, k->slot);
+			drop(k);
+			p[i] = p[--n];
+			map[i] = map[n];
 		}
-		usleep(100000);
 	}
+	return n;
 }
 
 static int free_slot(struct machine_host *h)
@@ -390,6 +426,7 @@ static bool handle(struct machine_host *h, struct conn *k)
 	socklen_t clen = sizeof(cred);
 	int fds[2] = { h->cfg_fd, h->st_fd };
 	char who[512];
+	int left;
 	/* The client sends its request in one piece: part of one is not a
 	 * request (and waiting for the rest would hold up the others). */
 	ssize_t n = recv(k->fd, &req, sizeof(req), MSG_DONTWAIT);
@@ -439,9 +476,13 @@ static bool handle(struct machine_host *h, struct conn *k)
 			      "clients hold enclaves: %s; stop them, or use --force to end them", who);
 			return false;
 		}
-		if (req.flags & MACHINE_STOP_FORCE)
-			end_holders(h);
-		reply(k->fd, 0, -1, NULL, "stopped");
+		left = req.flags & MACHINE_STOP_FORCE ? end_holders(h) : 0;
+		if (left)
+			reply(k->fd, 0, -1, NULL,
+			      "stopped; %d of the programs it ended were still there after %d ms "
+			      "and keep their pages", left, MACHINE_END_MS);
+		else
+			reply(k->fd, 0, -1, NULL, "stopped");
 		return true;
 	default:
 		reply(k->fd, -EINVAL, -1, NULL, "unknown request %u", req.op);
@@ -455,20 +496,6 @@ static bool reachable(const struct machine_host *h)
 	struct stat st;
 
 	return !stat(h->cfg.socket, &st) && st.st_dev == h->sock_dev && st.st_ino == h->sock_ino;
-}
-
-static u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
-}
-
-static void drop(struct conn *k)
-{
-	close(k->fd);
-	*k = (struct conn){ .fd = -1, .slot = -1 };
 }
 
 /* A free entry for a new connection: when every one is taken, the

@@ -721,3 +721,53 @@ TEST_T(machine, a_flood_of_silent_connections_keeps_out_no_one, 60)
 	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
 		close(silent[i]);
 }
+
+/*
+ * `stop --force` ends a client that holds pages and gives them back when
+ * its connection closes, which is when it dies: its parent (this test)
+ * reaps it only after the stop has answered.
+ */
+TEST_T(machine, stop_force_does_not_wait_for_the_reap, 60)
+{
+	const struct machine_config *cfg;
+	const struct machine_state *ost;
+	const _Atomic u8 *owner;
+	char why[256], c;
+	int ready[2], st;
+	struct run r;
+	pid_t holder;
+	u64 i;
+
+	machine_up("--epc", "1M", NULL);
+	ASSERT_EQ(pipe(ready), 0);
+	fflush(NULL);
+	holder = fork();
+	if (!holder) {
+		struct machine *m;
+
+		if (machine_attach(sock, MACHINE_PROCESS, "holder", 0, &m, why, sizeof(why)))
+			_exit(1);
+		for (i = 0; i < 8; i++)
+			if (machine_epc_take(m) < 0)
+				_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	ASSERT_EQ(machine_observe(sock, &cfg, &ost, why, sizeof(why)), 0);
+	ASSERT_EQ(atomic_load(&ost->used), 8);
+	sgxemu(&r, "machine", "stop", "--force", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "stopped");
+	/* Given back before the answer, the holder still a zombie. */
+	EXPECT_EQ(atomic_load(&ost->used), 0);
+	owner = machine_state_owners((struct machine_state *)ost, cfg->nr_lps);
+	for (i = 0; i < cfg->epc_size / 4096; i++)
+		if (atomic_load(&owner[i]))
+			break;
+	EXPECT_EQ(i, cfg->epc_size / 4096);
+	ASSERT_EQ(waitpid(holder, &st, 0), holder);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
