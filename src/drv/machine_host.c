@@ -197,14 +197,10 @@ int machine_host_create(const struct machine_config *cfg, gid_t group, struct ma
 			char *why, size_t whylen)
 {
 	struct machine_host *h;
+	char what[160];
 	int err, i;
 
 	*out = NULL;
-	if (!cfg->nr_lps || cfg->epc_size < 4096 || cfg->epc_size % 4096 ||
-	    cfg->nr_signers > MACHINE_MAX_SIGNERS) {
-		snprintf(why, whylen, "bad machine configuration");
-		return -EINVAL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -212,7 +208,14 @@ int machine_host_create(const struct machine_config *cfg, gid_t group, struct ma
 	h->cfg.magic = MACHINE_MAGIC;
 	h->cfg.version = MACHINE_VERSION;
 	h->cfg.daemon_pid = getpid();
-	h->cfg.state_size = machine_state_size(cfg->nr_lps, cfg->epc_size / 4096);
+	/* What every client checks (machine_map()). */
+	h->cfg.state_size = (u32)machine_state_size(cfg->nr_lps, cfg->epc_size / 4096);
+	err = machine_config_check(&h->cfg, what, sizeof(what));
+	if (err) {
+		snprintf(why, whylen, "bad machine configuration: %s", what);
+		free(h);
+		return err;
+	}
 	if (crypto_random(&h->cfg.boot_id, sizeof(h->cfg.boot_id)))
 		h->cfg.boot_id = (u64)time(NULL) ^ (u64)getpid();
 	h->cfg_fd = h->st_fd = h->listen_fd = -1;
