@@ -185,41 +185,117 @@ static void close_fds(int fds[2])
 		sys_close(fds[1]);
 }
 
-/* Map the configuration and the state behind @fds; check them. */
+/* Whether @s has its end within its @len bytes. */
+static bool has_end(const char *s, size_t len)
+{
+	return memchr(s, '\0', len) != NULL;
+}
+
+int machine_config_check(const struct machine_config *c, char *what, size_t len)
+{
+	if (!c->nr_lps || c->nr_lps > PLATFORM_MAX_LPS)
+		snprintf(what, len, "%u logical processors (1 to %d)", c->nr_lps, PLATFORM_MAX_LPS);
+	else if (c->epc_size < PLATFORM_MIN_EPC_SIZE || c->epc_size > PLATFORM_MAX_EPC_SIZE ||
+		 c->epc_size % SGX_PAGE_SIZE)
+		snprintf(what, len, "an EPC of %llu bytes (a multiple of 4 KiB, %llu to %llu)",
+			 (unsigned long long)c->epc_size, PLATFORM_MIN_EPC_SIZE,
+			 PLATFORM_MAX_EPC_SIZE);
+	else if (c->max_enclave_size_log2 < PLATFORM_MIN_ENCLAVE_SIZE_LOG2 ||
+		 c->max_enclave_size_log2 > PLATFORM_MAX_ENCLAVE_SIZE_LOG2)
+		snprintf(what, len, "a largest enclave of 2^%u bytes (2^%d to 2^%d)",
+			 c->max_enclave_size_log2, PLATFORM_MIN_ENCLAVE_SIZE_LOG2,
+			 PLATFORM_MAX_ENCLAVE_SIZE_LOG2);
+	else if (c->nr_signers > MACHINE_MAX_SIGNERS)
+		snprintf(what, len, "%u signers (at most %d)", c->nr_signers, MACHINE_MAX_SIGNERS);
+	else if (!has_end(c->state_dir, sizeof(c->state_dir)))
+		snprintf(what, len, "a state directory with no end");
+	else if (!has_end(c->socket, sizeof(c->socket)))
+		snprintf(what, len, "a socket path with no end");
+	else if (c->state_size != machine_state_size(c->nr_lps, c->epc_size / SGX_PAGE_SIZE))
+		snprintf(what, len, "a state of %u bytes (%llu for its EPC and LPs)", c->state_size,
+			 (unsigned long long)machine_state_size(c->nr_lps,
+								  c->epc_size / SGX_PAGE_SIZE));
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* The seals a memory file needs: what the daemon sealed it with. */
+#define CONFIG_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)
+#define STATE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+/* Whether @fd is sealed with every one of @seals. */
+static bool sealed(int fd, long seals)
+{
+	long have = sys_call6(SYS_fcntl, fd, F_GET_SEALS, 0, 0, 0, 0);
+
+	return have >= 0 && (have & seals) == seals;
+}
+
+/*
+ * Map the configuration and the state behind @fds; check them first.
+ * They come from whatever listens at the socket: a configuration that is
+ * not sealed could change (or shrink: SIGBUS) after the checks, and every
+ * count in it sizes something a client indexes.
+ */
 int machine_map(int fds[2], bool writable, const struct machine_config **cfg,
 		struct machine_state **st, u64 *st_size, char *why, size_t whylen)
 {
+	const struct machine_config *c;
 	struct stat a, b;
+	char what[160];
 	void *p, *q;
 
 	if (fds[0] < 0 || fds[1] < 0 || sys_call6(SYS_fstat, fds[0], (long)&a, 0, 0, 0, 0) ||
-	    sys_call6(SYS_fstat, fds[1], (long)&b, 0, 0, 0, 0) ||
-	    a.st_size != (off_t)sizeof(struct machine_config)) {
-		snprintf(why, whylen, "the machine sent no usable memory");
+	    sys_call6(SYS_fstat, fds[1], (long)&b, 0, 0, 0, 0)) {
+		snprintf(why, whylen, "the machine sent no memory files: restart the machine");
 		return -EPROTO;
 	}
-	p = sys_mmap(NULL, sizeof(struct machine_config), PROT_READ, MAP_SHARED, fds[0], 0);
+	if (!sealed(fds[0], CONFIG_SEALS)) {
+		snprintf(why, whylen, "the machine's configuration is not sealed against change "
+				      "(is it sgxemu's?): restart the machine");
+		return -EPROTO;
+	}
+	if (a.st_size < (off_t)sizeof(*c)) {
+		snprintf(why, whylen, "the machine's configuration is cut short (%lld of %zu bytes): "
+				      "restart the machine", (long long)a.st_size, sizeof(*c));
+		return -EPROTO;
+	}
+	p = sys_mmap(NULL, sizeof(*c), PROT_READ, MAP_SHARED, fds[0], 0);
 	if (sys_failed(p)) {
 		snprintf(why, whylen, "cannot map the machine: %s", strerror(-(int)(long)p));
 		return (int)(long)p;
 	}
-	*cfg = p;
-	if ((*cfg)->magic != MACHINE_MAGIC || (*cfg)->version != MACHINE_VERSION ||
-	    (u64)b.st_size != (*cfg)->state_size ||
-	    (*cfg)->state_size != machine_state_size((*cfg)->nr_lps, (*cfg)->epc_size / 4096)) {
+	c = p;
+	if (c->magic != MACHINE_MAGIC || c->version != MACHINE_VERSION ||
+	    a.st_size != (off_t)sizeof(*c))
 		snprintf(why, whylen, "the machine is of another sgxemu version; restart it");
-		sys_munmap(p, sizeof(struct machine_config));
+	else if (machine_config_check(c, what, sizeof(what)))
+		snprintf(why, whylen, "the machine's configuration has %s: restart the machine",
+			 what);
+	else if (!sealed(fds[1], STATE_SEALS))
+		snprintf(why, whylen, "the machine's state is not sealed against shrinking "
+				      "(is it sgxemu's?): restart the machine");
+	else if ((u64)b.st_size < c->state_size)
+		snprintf(why, whylen, "the machine's state is smaller than its configuration says "
+				      "(%lld of %u bytes): restart the machine",
+			 (long long)b.st_size, c->state_size);
+	else
+		why[0] = '\0';
+	if (why[0]) {
+		sys_munmap(p, sizeof(*c));
 		return -EPROTO;
 	}
-	q = sys_mmap(NULL, (*cfg)->state_size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+	q = sys_mmap(NULL, c->state_size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
 		     fds[1], 0);
 	if (sys_failed(q)) {
 		snprintf(why, whylen, "cannot map the machine: %s", strerror(-(int)(long)q));
-		sys_munmap(p, sizeof(struct machine_config));
+		sys_munmap(p, sizeof(*c));
 		return (int)(long)q;
 	}
+	*cfg = c;
 	*st = q;
-	*st_size = (*cfg)->state_size;
+	*st_size = c->state_size;
 	return 0;
 }
 

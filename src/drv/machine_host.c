@@ -27,10 +27,20 @@
 #include "cpu/crypto.h"
 #include "drv/machine_proto.h"
 
+/*
+ * A client sends its request as soon as it connects: a connection that has
+ * said nothing for this long is dropped (until then it waits in the poll
+ * set with the others, and holds up no one).
+ */
+#define MACHINE_REQUEST_MS 10000
+/* How long `stop --force` waits for the clients it ended to be gone. */
+#define MACHINE_END_MS 5000
+
 struct conn {
 	int fd;                 /* -1: none */
 	int slot;               /* -1: not attached (yet) */
 	pid_t pid;
+	u64 deadline;           /* not attached: when it is dropped (now_ms()) */
 };
 
 struct machine_host {
@@ -45,6 +55,20 @@ struct machine_host {
 	ino_t sock_ino;
 	struct conn conns[MACHINE_MAX_CLIENTS];
 };
+
+static u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+}
+
+static void drop(struct conn *k)
+{
+	close(k->fd);
+	*k = (struct conn){ .fd = -1, .slot = -1 };
+}
 
 /* "@what@arg: reason" in @why; @err. */
 static int fail(char *why, size_t whylen, int err, const char *what, const char *arg)
@@ -173,14 +197,10 @@ int machine_host_create(const struct machine_config *cfg, gid_t group, struct ma
 			char *why, size_t whylen)
 {
 	struct machine_host *h;
+	char what[160];
 	int err, i;
 
 	*out = NULL;
-	if (!cfg->nr_lps || cfg->epc_size < 4096 || cfg->epc_size % 4096 ||
-	    cfg->nr_signers > MACHINE_MAX_SIGNERS) {
-		snprintf(why, whylen, "bad machine configuration");
-		return -EINVAL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -188,7 +208,14 @@ int machine_host_create(const struct machine_config *cfg, gid_t group, struct ma
 	h->cfg.magic = MACHINE_MAGIC;
 	h->cfg.version = MACHINE_VERSION;
 	h->cfg.daemon_pid = getpid();
-	h->cfg.state_size = machine_state_size(cfg->nr_lps, cfg->epc_size / 4096);
+	/* What every client checks (machine_map()). */
+	h->cfg.state_size = (u32)machine_state_size(cfg->nr_lps, cfg->epc_size / 4096);
+	err = machine_config_check(&h->cfg, what, sizeof(what));
+	if (err) {
+		snprintf(why, whylen, "bad machine configuration: %s", what);
+		free(h);
+		return err;
+	}
 	if (crypto_random(&h->cfg.boot_id, sizeof(h->cfg.boot_id)))
 		h->cfg.boot_id = (u64)time(NULL) ^ (u64)getpid();
 	h->cfg_fd = h->st_fd = h->listen_fd = -1;
@@ -325,10 +352,18 @@ static int holders(struct machine_host *h, char *out, size_t len)
 	return n;
 }
 
-/* Stop with @force: end the clients that hold pages, and wait for them. */
-static void end_holders(struct machine_host *h)
+/*
+ * Stop with @force: end the clients that hold pages, and give their pages
+ * back as their connections close.  The kernel closes a process's sockets
+ * as it dies, before its parent reaps it (a zombie still answers
+ * kill(pid, 0)).  Return: how many had not gone by the deadline.
+ */
+static int end_holders(struct machine_host *h)
 {
-	int s, tries;
+	struct pollfd p[MACHINE_MAX_CLIENTS];
+	int map[MACHINE_MAX_CLIENTS];
+	u64 end = now_ms() + MACHINE_END_MS;
+	int s, n = 0;
 
 	/* The pid from the connection, never the slot's: every client may
 	 * write the shared memory. */
@@ -343,24 +378,36 @@ static void end_holders(struct machine_host *h)
 			log_warn("ending pid %d, which holds %llu EPC pages", (int)k->pid,
 				 (unsigned long long)atomic_load(&c->pages));
 			kill(k->pid, SIGKILL);
+			p[n] = (struct pollfd){ .fd = k->fd, .events = POLLIN };
+			map[n++] = s;
 		}
 	}
-	for (tries = 0; tries < 50; tries++) {
-		char none[8];
+	while (n) {
+		u64 now = now_ms();
+		int i, r;
 
-		if (!holders(h, none, sizeof(none)))
+		if (now >= end)
 			break;
-		for (s = 0; s < MACHINE_MAX_CLIENTS; s++) {
-			struct conn *k = &h->conns[s];
+		r = poll(p, (nfds_t)n, (int)(end - now));
+		if (r < 0 && errno != EINTR)
+			break;
+		for (i = 0; r > 0 && i < n;) {
+			struct conn *k = &h->conns[map[i]];
+			char b[64];
+			ssize_t got = p[i].revents ? recv(k->fd, b, sizeof(b), MSG_DONTWAIT) : 1;
 
-			if (k->fd >= 0 && k->slot >= 0 && kill(k->pid, 0) && errno == ESRCH) {
-				release_slot(h, k->slot);
-				close(k->fd);
-				*k = (struct conn){ .fd = -1, .slot = -1 };
+			/* Bytes, or nothing yet: not its end. */
+			if (got > 0 || (got < 0 && errno == EAGAIN)) {
+				i++;
+				continue;
 			}
+			release_slot(h, k->slot);
+			drop(k);
+			p[i] = p[--n];
+			map[i] = map[n];
 		}
-		usleep(100000);
 	}
+	return n;
 }
 
 static int free_slot(struct machine_host *h)
@@ -373,20 +420,20 @@ static int free_slot(struct machine_host *h)
 	return -1;
 }
 
-/* Handle the request on new connection @k; whether to stop serving. */
+/* Handle the request on new connection @k, which has something to read
+ * (or hung up); whether to stop serving. */
 static bool handle(struct machine_host *h, struct conn *k)
 {
 	struct machine_req req;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	struct pollfd p = { .fd = k->fd, .events = POLLIN };
 	int fds[2] = { h->cfg_fd, h->st_fd };
 	char who[512];
-	ssize_t n = -1;
+	int left;
+	/* The client sends its request in one piece: part of one is not a
+	 * request (and waiting for the rest would hold up the others). */
+	ssize_t n = recv(k->fd, &req, sizeof(req), MSG_DONTWAIT);
 
-	/* A client that connects and says nothing does not hold us up. */
-	if (poll(&p, 1, 1000) == 1)
-		n = recv(k->fd, &req, sizeof(req), MSG_DONTWAIT);
 	if (n != (ssize_t)sizeof(req) || req.magic != MACHINE_MAGIC ||
 	    getsockopt(k->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
 		reply(k->fd, -EPROTO, -1, NULL, "not an sgxemu request");
@@ -432,9 +479,13 @@ static bool handle(struct machine_host *h, struct conn *k)
 			      "clients hold enclaves: %s; stop them, or use --force to end them", who);
 			return false;
 		}
-		if (req.flags & MACHINE_STOP_FORCE)
-			end_holders(h);
-		reply(k->fd, 0, -1, NULL, "stopped");
+		left = req.flags & MACHINE_STOP_FORCE ? end_holders(h) : 0;
+		if (left)
+			reply(k->fd, 0, -1, NULL,
+			      "stopped; %d of the programs it ended were still there after %d ms "
+			      "and keep their pages", left, MACHINE_END_MS);
+		else
+			reply(k->fd, 0, -1, NULL, "stopped");
 		return true;
 	default:
 		reply(k->fd, -EINVAL, -1, NULL, "unknown request %u", req.op);
@@ -450,6 +501,28 @@ static bool reachable(const struct machine_host *h)
 	return !stat(h->cfg.socket, &st) && st.st_dev == h->sock_dev && st.st_ino == h->sock_ino;
 }
 
+/* A free entry for a new connection: when every one is taken, the
+ * connection that has waited longest without a request makes room (a flood
+ * of silent connections delays only itself).  Its index, or -1. */
+static int conn_entry(struct machine_host *h)
+{
+	int c, oldest = -1;
+
+	for (c = 0; c < MACHINE_MAX_CLIENTS; c++) {
+		struct conn *k = &h->conns[c];
+
+		if (k->fd < 0)
+			return c;
+		if (k->slot < 0 && (oldest < 0 || k->deadline < h->conns[oldest].deadline))
+			oldest = c;
+	}
+	if (oldest >= 0) {
+		reply(h->conns[oldest].fd, -EAGAIN, -1, NULL, "the machine is busy; try again");
+		drop(&h->conns[oldest]);
+	}
+	return oldest;
+}
+
 int machine_host_serve(struct machine_host *h, volatile int *stop)
 {
 	struct pollfd p[MACHINE_MAX_CLIENTS + 1];
@@ -457,7 +530,8 @@ int machine_host_serve(struct machine_host *h, volatile int *stop)
 	bool done = false;
 
 	while (!done && !*stop) {
-		int n = 0, i, r;
+		u64 now = now_ms();
+		int n = 0, i, r, wait = 1000;
 
 		/* Nobody new can reach a machine whose socket is gone (removed
 		 * with its directory, or replaced): it stops, and its clients
@@ -471,48 +545,66 @@ int machine_host_serve(struct machine_host *h, volatile int *stop)
 		p[n] = (struct pollfd){ .fd = h->listen_fd, .events = POLLIN };
 		map[n++] = -1;
 		for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
-			if (h->conns[i].fd < 0)
+			struct conn *k = &h->conns[i];
+
+			if (k->fd < 0)
 				continue;
-			p[n] = (struct pollfd){ .fd = h->conns[i].fd, .events = POLLIN };
+			if (k->slot < 0 && k->deadline < now + (u64)wait)
+				wait = k->deadline > now ? (int)(k->deadline - now) : 0;
+			p[n] = (struct pollfd){ .fd = k->fd, .events = POLLIN };
 			map[n++] = i;
 		}
-		r = poll(p, (nfds_t)n, 1000);
+		r = poll(p, (nfds_t)n, wait);
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		for (i = 1; r > 0 && i < n; i++) {
+		if (r < 0)
+			continue;
+		now = now_ms();
+		for (i = 1; !done && i < n; i++) {
 			struct conn *k = &h->conns[map[i]];
 			char b;
 
+			if (k->fd < 0)
+				continue;
+			if (k->slot < 0) {
+				/* A request (only an attached client's
+				 * connection stays open), or silence too long. */
+				if (p[i].revents) {
+					done = handle(h, k);
+				} else if (now >= k->deadline) {
+					reply(k->fd, -ETIMEDOUT, -1, NULL, "no request in %d ms",
+					      MACHINE_REQUEST_MS);
+				} else {
+					continue;
+				}
+				if (k->fd >= 0 && k->slot < 0)
+					drop(k);
+				continue;
+			}
 			if (!p[i].revents)
 				continue;
 			/* A client says nothing after attaching: this is its
 			 * end (exit, exec, a crash, or a detach). */
 			if (recv(k->fd, &b, 1, MSG_DONTWAIT) > 0)
 				continue;
-			if (k->slot >= 0)
-				release_slot(h, k->slot);
-			close(k->fd);
-			*k = (struct conn){ .fd = -1, .slot = -1 };
+			release_slot(h, k->slot);
+			drop(k);
 		}
-		if (r > 0 && (p[0].revents & POLLIN)) {
-			int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC), c;
+		if (!done && (p[0].revents & POLLIN)) {
+			int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), c;
 
 			if (fd < 0)
 				continue;
-			for (c = 0; c < MACHINE_MAX_CLIENTS && h->conns[c].fd >= 0; c++)
-				;
-			if (c == MACHINE_MAX_CLIENTS) {
-				reply(fd, -EMFILE, -1, NULL, "the machine has too many connections");
+			c = conn_entry(h);
+			if (c < 0) {
+				reply(fd, -EMFILE, -1, NULL, "the machine has %d clients already",
+				      MACHINE_MAX_CLIENTS);
 				close(fd);
 				continue;
 			}
-			h->conns[c] = (struct conn){ .fd = fd, .slot = -1 };
-			done = handle(h, &h->conns[c]);
-			/* Only an attached client's connection stays open. */
-			if (h->conns[c].slot < 0) {
-				close(fd);
-				h->conns[c] = (struct conn){ .fd = -1, .slot = -1 };
-			}
+			/* Served when it says something, in the next round. */
+			h->conns[c] = (struct conn){ .fd = fd, .slot = -1,
+						     .deadline = now + MACHINE_REQUEST_MS };
 		}
 	}
 	return 0;

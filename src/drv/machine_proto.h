@@ -50,6 +50,13 @@ struct machine_rep {
 /* machine.c, for the daemon and the CLI. */
 int machine_call(const char *sock, const struct machine_req *req, struct machine_rep *rep,
 		 int fds[2]);
+/*
+ * Whether configuration @c is one this build can use: its counts within
+ * the limits the rest of the code assumes, its strings ended, its state
+ * size its layout's.  Return: 0, or -EINVAL with what is wrong in @what
+ * (a phrase: "3 signers (at most 2)").
+ */
+int machine_config_check(const struct machine_config *c, char *what, size_t len);
 int machine_map(int fds[2], bool writable, const struct machine_config **cfg,
 		struct machine_state **st, u64 *st_size, char *why, size_t whylen);
 

@@ -7,13 +7,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -632,4 +636,310 @@ TEST_T(machine, another_users_machine_at_the_default_path_is_refused, 60)
 	ASSERT_EQ(r.status, 0);
 	kill(p, SIGTERM);
 	ASSERT_EQ(waitpid(p, &st, 0), p);
+}
+
+/* A connection to @path that has said nothing yet, or -1. */
+static int connect_to(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether the daemon answered or dropped @fd within @ms. */
+static bool heard_from(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/*
+ * Connections that say nothing (or half a request) hold up no one: the
+ * status request is answered while they are still open and unanswered
+ * (a daemon that waited on each in turn would have answered and closed
+ * them first).  Half a request is refused; the silent ones are dropped
+ * after a while.
+ */
+TEST_T(machine, silent_connections_hold_up_nobody, 120)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_OBSERVE };
+	struct machine_rep rep;
+	int silent[4], half, i;
+	struct run r;
+
+	machine_up("--epc", "1M", NULL);
+	for (i = 0; i < 4; i++) {
+		silent[i] = connect_to(sock);
+		ASSERT_GE(silent[i], 0);
+	}
+	half = connect_to(sock);
+	ASSERT_GE(half, 0);
+	ASSERT_EQ(send(half, &req, sizeof(req) / 2, MSG_NOSIGNAL), (ssize_t)(sizeof(req) / 2));
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 1024 KiB");
+	for (i = 0; i < 4; i++)
+		ASSERT_FALSE(heard_from(silent[i], 0));
+	/* Half a request is not a request. */
+	ASSERT_TRUE(heard_from(half, 60000));
+	ASSERT_EQ(recv(half, &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	ASSERT_EQ(rep.err, -EPROTO);
+	/* Silence is not kept open for ever. */
+	for (i = 0; i < 4; i++) {
+		ASSERT_TRUE(heard_from(silent[i], 60000));
+		close(silent[i]);
+	}
+	close(half);
+}
+
+/* Silent connections that fill every entry of the daemon's table make room
+ * for a new one (the one that waited longest goes), so they keep out no one. */
+TEST_T(machine, a_flood_of_silent_connections_keeps_out_no_one, 60)
+{
+	static int silent[MACHINE_MAX_CLIENTS];
+	struct machine_rep rep;
+	struct run r;
+	int i;
+
+	machine_up("--epc", "1M", NULL);
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
+		silent[i] = connect_to(sock);
+		ASSERT_GE(silent[i], 0);
+	}
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "EPC 1024 KiB");
+	ASSERT_TRUE(heard_from(silent[0], 60000));
+	ASSERT_EQ(recv(silent[0], &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	ASSERT_EQ(rep.err, -EAGAIN);
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+		close(silent[i]);
+}
+
+/*
+ * `stop --force` ends a client that holds pages and gives them back when
+ * its connection closes, which is when it dies: its parent (this test)
+ * reaps it only after the stop has answered.
+ */
+TEST_T(machine, stop_force_does_not_wait_for_the_reap, 60)
+{
+	const struct machine_config *cfg;
+	const struct machine_state *ost;
+	const _Atomic u8 *owner;
+	char why[256], c;
+	int ready[2], st;
+	struct run r;
+	pid_t holder;
+	u64 i;
+
+	machine_up("--epc", "1M", NULL);
+	ASSERT_EQ(pipe(ready), 0);
+	fflush(NULL);
+	holder = fork();
+	if (!holder) {
+		struct machine *m;
+
+		if (machine_attach(sock, MACHINE_PROCESS, "holder", 0, &m, why, sizeof(why)))
+			_exit(1);
+		for (i = 0; i < 8; i++)
+			if (machine_epc_take(m) < 0)
+				_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	ASSERT_EQ(machine_observe(sock, &cfg, &ost, why, sizeof(why)), 0);
+	ASSERT_EQ(atomic_load(&ost->used), 8);
+	sgxemu(&r, "machine", "stop", "--force", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_STR_CONTAINS(r.out, "stopped");
+	/* Given back before the answer, the holder still a zombie. */
+	EXPECT_EQ(atomic_load(&ost->used), 0);
+	owner = machine_state_owners((struct machine_state *)ost, cfg->nr_lps);
+	for (i = 0; i < cfg->epc_size / 4096; i++)
+		if (atomic_load(&owner[i]))
+			break;
+	EXPECT_EQ(i, cfg->epc_size / 4096);
+	ASSERT_EQ(waitpid(holder, &st, 0), holder);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+/* --- a daemon that is not sgxemu's -------------------------------------------- */
+
+/* A memory file of @size bytes holding @data's first @size, sealed with @seals. */
+static int fake_memfd(const void *data, size_t size, unsigned int seals)
+{
+	int fd = memfd_create("fake-machine", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) ||
+	    (data && pwrite(fd, data, size, 0) != (ssize_t)size) ||
+	    (seals && fcntl(fd, F_ADD_SEALS, seals)))
+		return -1;
+	return fd;
+}
+
+#define FAKE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+
+/* A configuration such as a machine with 1 LP and 1 MiB of EPC sends. */
+static void fake_config(struct machine_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->magic = MACHINE_MAGIC;
+	c->version = MACHINE_VERSION;
+	c->daemon_pid = getpid();
+	c->nr_lps = 1;
+	c->epc_size = 1 << 20;
+	c->max_enclave_size_log2 = 36;
+	c->allow_all = 1;
+	c->provision_gid = -1;
+	c->state_size = (u32)machine_state_size(c->nr_lps, c->epc_size / 4096);
+	snprintf(c->state_dir, sizeof(c->state_dir), "%s", harness_tmpdir());
+	snprintf(c->socket, sizeof(c->socket), "%s", sock);
+}
+
+/*
+ * A daemon at @sock that answers every request as a machine would
+ * (machine_proto.h), with the configuration @cfg cut to @cfg_size bytes
+ * and sealed with @seals, and a state of @st_size bytes sealed as the
+ * real one is.  Its pid (the test's process group ends it).
+ */
+static pid_t fake_daemon(const struct machine_config *cfg, size_t cfg_size, unsigned int seals,
+			 u64 st_size)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd, fds[2];
+	pid_t pid;
+
+	snprintf(sock, sizeof(sock), "%s/fake.sock", harness_tmpdir());
+	unlink(sock);
+	if (strlen(sock) >= sizeof(a.sun_path))
+		return -1;
+	memcpy(a.sun_path, sock, strlen(sock) + 1);
+	fds[0] = fake_memfd(cfg, cfg_size, seals);
+	fds[1] = fake_memfd(NULL, st_size, F_SEAL_SHRINK | F_SEAL_GROW);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fds[0] < 0 || fds[1] < 0 || fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, 8))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid) {
+		close(fd);
+		close(fds[0]);
+		close(fds[1]);
+		return pid;
+	}
+	for (;;) {
+		struct machine_rep rep = { .magic = MACHINE_MAGIC, .slot = 0 };
+		struct machine_req req = { 0 };
+		union {
+			char buf[CMSG_SPACE(sizeof(fds))];
+			struct cmsghdr align;
+		} u = { 0 };
+		struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		int k = accept(fd, NULL, NULL);
+
+		if (k < 0)
+			_exit(1);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(c), fds, sizeof(fds));
+		if (recv(k, &req, sizeof(req), MSG_WAITALL) == (ssize_t)sizeof(req))
+			sendmsg(k, &msg, MSG_NOSIGNAL);
+		/* An attached client's connection stays open, as with a machine. */
+		if (req.op != MACHINE_OP_ATTACH)
+			close(k);
+	}
+}
+
+/* Attaching to the fake daemon fails with -EPROTO and a line with @line,
+ * and so does `sgxemu machine status` (one line, exit status 1). */
+static void expect_refused(const char *line)
+{
+	struct machine *m = NULL;
+	char why[256] = "";
+	struct run r;
+
+	ASSERT_EQ(machine_attach(sock, MACHINE_PROCESS, "victim", 0, &m, why, sizeof(why)),
+		  -EPROTO);
+	ASSERT_TRUE(m == NULL);
+	ASSERT_STR_CONTAINS(why, line);
+	sgxemu(&r, "machine", "status", "--machine", sock, NULL);
+	ASSERT_EQ(r.status, 1);
+	ASSERT_STR_CONTAINS(r.err, line);
+	ASSERT_TRUE(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+}
+
+/*
+ * What a daemon sends is checked before it is used: a configuration that
+ * is not sealed, is cut short, or holds a string without its end, a state
+ * file smaller than the configuration says, or counts past the limits
+ * are each refused with a line, never a crash.  The real thing attaches.
+ */
+TEST_T(machine, what_a_daemon_sends_is_checked, 60)
+{
+	struct machine_config *c = calloc(1, sizeof(*c));
+	struct machine *m = NULL;
+	char why[256] = "";
+	u64 st_size;
+	pid_t d;
+
+	ASSERT_TRUE(c != NULL);
+	fake_config(c);
+	st_size = c->state_size;
+
+	d = fake_daemon(c, sizeof(*c), FAKE_SEALS, st_size);
+	ASSERT_GT(d, 0);
+	ASSERT_EQ(machine_attach(sock, MACHINE_PROCESS, "ok", 0, &m, why, sizeof(why)), 0);
+	machine_detach(m);
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+
+	d = fake_daemon(c, sizeof(*c), F_SEAL_SHRINK | F_SEAL_GROW, st_size);
+	ASSERT_GT(d, 0);
+	expect_refused("configuration is not sealed");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+
+	d = fake_daemon(c, sizeof(*c) / 2, FAKE_SEALS, st_size);
+	ASSERT_GT(d, 0);
+	expect_refused("configuration is cut short");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+
+	memset(c->state_dir, 'a', sizeof(c->state_dir));
+	d = fake_daemon(c, sizeof(*c), FAKE_SEALS, st_size);
+	ASSERT_GT(d, 0);
+	expect_refused("state directory with no end");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+
+	fake_config(c);
+	d = fake_daemon(c, sizeof(*c), FAKE_SEALS, st_size - 4096);
+	ASSERT_GT(d, 0);
+	expect_refused("state is smaller than");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+
+	c->nr_lps = 100000;
+	c->state_size = (u32)machine_state_size(c->nr_lps, c->epc_size / 4096);
+	d = fake_daemon(c, sizeof(*c), FAKE_SEALS, c->state_size);
+	ASSERT_GT(d, 0);
+	expect_refused("100000 logical processors");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+	free(c);
 }
