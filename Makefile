@@ -393,9 +393,11 @@ demo-run: $(HELLO_DIR)/hello $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(PROGS) $(ENC
 
 # --- installation -------------------------------------------------------------
 # `make install [PREFIX=/usr/local] [DESTDIR=...]` installs the release
-# build.  The shim and its exec helper go to PREFIX/lib/sgxemu, which
-# `sgxemu run` finds from its own location (PREFIX/bin/..), so BINDIR and
-# that directory follow PREFIX only.
+# build.  The shim, its exec helper and the DCAP quote library go to
+# PREFIX/lib/sgxemu, which `sgxemu run` finds from its own location
+# (PREFIX/bin/..), so BINDIR and that directory follow PREFIX only; the
+# launch, provisioning and quoting enclaves to DATADIR/sgxemu (the CLI and
+# the quote library look in PREFIX/share/sgxemu, else $SGXEMU_QE_DIR).
 PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
@@ -407,7 +409,9 @@ MANPAGES := $(wildcard doc/man/*.[17])
 install:
 	@$(MAKE) --no-print-directory MODE=release install-release
 
-install-release: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) \
+QE_ENCLAVES := $(foreach e,pce quoting_enclave,$(ENCL_DIR)/$(e).sgxs $(ENCL_DIR)/$(e).sig)
+
+install-release: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) $(DCAP_SO) $(QE_ENCLAVES) \
 		$(ENCL_DIR)/launch_enclave.sgxs $(ENCL_DIR)/launch_enclave.sig mk/sgxemu.pc.in \
 		mk/sgxemu-machine.service.in
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/sgxemu $(DESTDIR)$(LIBDIR)/pkgconfig \
@@ -415,11 +419,13 @@ install-release: $(O)/bin/sgxemu $(PRELOAD) $(HELPER) $(LIBSGXEMU) \
 		$(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(O)/bin/sgxemu $(DESTDIR)$(PREFIX)/bin/sgxemu
 	install -m 755 $(PRELOAD) $(HELPER) $(DESTDIR)$(PREFIX)/lib/sgxemu/
+	install -m 755 $(DCAP_SO) $(DESTDIR)$(PREFIX)/lib/sgxemu/libsgx_dcap_ql.so.1
+	ln -sf libsgx_dcap_ql.so.1 $(DESTDIR)$(PREFIX)/lib/sgxemu/libsgx_dcap_ql.so
 	install -m 755 $(LIBSGXEMU) $(DESTDIR)$(LIBDIR)/
 	ln -sf libsgxemu.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsgxemu.so
 	install -m 644 include/sgxemu/*.h $(DESTDIR)$(INCLUDEDIR)/sgxemu/
 	install -m 644 $(ENCL_DIR)/launch_enclave.sgxs $(ENCL_DIR)/launch_enclave.sig \
-		$(DESTDIR)$(DATADIR)/sgxemu/
+		$(QE_ENCLAVES) $(DESTDIR)$(DATADIR)/sgxemu/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 		-e 's|@DATADIR@|$(DATADIR)|' mk/sgxemu.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sgxemu.pc
 	install -m 644 $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/

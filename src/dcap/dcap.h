@@ -143,7 +143,8 @@ int dcap_quoter_quote(struct dcap_quoter *q, const void *report, struct dcap_qe_
 		      u8 *quote, u32 cap, char *why, size_t whylen) __must_check;
 void dcap_quoter_stop(struct dcap_quoter *q);
 
-/* The enclave directory beside the object that holds @fn: DIR/../enclaves. */
+/* Where the PCE and QE are for the object that holds @fn: $SGXEMU_QE_DIR, or
+ * beside it in the build tree or as `make install` lays them out. */
 int dcap_default_enclaves(const void *fn, char *dir, size_t len);
 
 #endif

@@ -28,9 +28,15 @@ struct key_file {
 
 int dcap_default_enclaves(const void *fn, char *dir, size_t len)
 {
+	/* The build tree (build/bin, build/lib), then what `make install`
+	 * lays out: PREFIX/bin and PREFIX/lib/sgxemu beside PREFIX/share/sgxemu. */
+	static const char *const where[] = { "../enclaves", "../share/sgxemu",
+					     "../../share/sgxemu" };
 	const char *env = getenv("SGXEMU_QE_DIR");
+	char base[4096], probe[4200];
 	Dl_info info;
 	char *slash;
+	size_t i;
 
 	if (env && *env) {
 		snprintf(dir, len, "%s", env);
@@ -38,24 +44,31 @@ int dcap_default_enclaves(const void *fn, char *dir, size_t len)
 	}
 	if (!dladdr(fn, &info) || !info.dli_fname)
 		return -ENOENT;
-	snprintf(dir, len, "%s", info.dli_fname);
-	slash = strrchr(dir, '/');
+	snprintf(base, sizeof(base), "%s", info.dli_fname);
+	slash = strrchr(base, '/');
 	/* The main program is named as it was started: ask the kernel. */
 	if (!slash) {
-		ssize_t n = readlink("/proc/self/exe", dir, len - 1);
+		ssize_t n = readlink("/proc/self/exe", base, sizeof(base) - 1);
 
 		if (n <= 0)
 			return -ENOENT;
-		dir[n] = '\0';
-		slash = strrchr(dir, '/');
+		base[n] = '\0';
+		slash = strrchr(base, '/');
 	}
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	/* BIN/../enclaves or LIB/../enclaves, as the build lays them out. */
-	if (strlen(dir) + sizeof("/../enclaves") > len)
+	/* The first that holds the PCE; else the build tree's, which the
+	 * error that follows then names. */
+	for (i = 0; i < ARRAY_SIZE(where); i++) {
+		snprintf(probe, sizeof(probe), "%s/%s/pce.sgxs", base, where[i]);
+		if (!access(probe, R_OK))
+			break;
+	}
+	if (i == ARRAY_SIZE(where))
+		i = 0;
+	if ((size_t)snprintf(dir, len, "%s/%s", base, where[i]) >= len)
 		return -ENAMETOOLONG;
-	strcat(dir, "/../enclaves");
 	return 0;
 }
 

@@ -280,6 +280,30 @@ int cli_check_env(void)
 	return EXIT_OK;
 }
 
+/*
+ * A program that asks for DCAP quotes links Intel's libsgx_dcap_ql.so.1,
+ * whose quoting enclave needs Intel's provisioning services.  sgxemu's
+ * (src/dcap/ql.c), installed beside the shim, runs the machine's own PCE
+ * and QE: under `sgxemu run` the loader finds it first.
+ */
+static void use_quote_library(const char *shim)
+{
+	char dir[PATH_MAX + 64], probe[PATH_MAX + 96], path[3 * PATH_MAX];
+	const char *old = getenv("LD_LIBRARY_PATH");
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", shim);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(probe, sizeof(probe), "%s/libsgx_dcap_ql.so.1", dir);
+	if (access(probe, R_OK))
+		return;
+	snprintf(path, sizeof(path), "%s%s%s", dir, old && *old ? ":" : "", old ? old : "");
+	setenv("LD_LIBRARY_PATH", path, 1);
+}
+
 int cli_exec_shim(const char *cmd, char **argv)
 {
 	char shim[PATH_MAX + 64], preload[3 * PATH_MAX];
@@ -308,6 +332,7 @@ int cli_exec_shim(const char *cmd, char **argv)
 	snprintf(preload, sizeof(preload), "%s%s%s%s%s", SGXEMU_SANITIZER_RUNTIME,
 		 *SGXEMU_SANITIZER_RUNTIME ? ":" : "", shim, old && *old ? ":" : "", old ? old : "");
 	setenv("LD_PRELOAD", preload, 1);
+	use_quote_library(shim);
 	execvp(argv[0], argv);
 	log_err("cannot run %s: %s", argv[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
