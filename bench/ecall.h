@@ -42,4 +42,45 @@ static inline double bench_ecall_fn(void *ctx, int n)
 	return bench_ecall_ns(*(const uint64_t *)ctx, n);
 }
 
+/*
+ * FILL then CHECK passes over test enclave C's large buffer (ENCL_OP_BIG),
+ * through TCS 0, for at least @seconds: the seconds taken, *@passes the
+ * passes and *@pages the buffer's pages.  A pass that fails or finds a
+ * page wrong ends the run with a line naming @who.
+ */
+static inline double bench_sweeps(struct sgxemu_enclave *e, const char *who, double seconds,
+				  uint64_t *passes, uint64_t *pages)
+{
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	uint64_t big, type;
+	double t0, t;
+
+	memset(&run, 0, sizeof(run));
+	run.tcs = sgxemu_enclave_tcs(e, 0);
+	if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) || run.function != 4) {
+		fprintf(stderr, "%s: the enclave has no buffer to sweep\n", who);
+		exit(1);
+	}
+	big = op.r0;
+	*pages = op.r1 / 4096;
+	*passes = 0;
+	t0 = bench_now();
+	do {
+		for (type = ENCL_OP_FILL; type <= ENCL_OP_CHECK; type++) {
+			op = (struct encl_op){ .type = type, .a = big, .b = *pages, .r4 = *passes };
+			memset(&run, 0, sizeof(run));
+			run.tcs = sgxemu_enclave_tcs(e, 0);
+			if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) ||
+			    run.function != 4 || (type == ENCL_OP_CHECK && op.r0)) {
+				fprintf(stderr, "%s: the sweep failed\n", who);
+				exit(1);
+			}
+		}
+		++*passes;
+		t = bench_now() - t0;
+	} while (t < seconds);
+	return t;
+}
+
 #endif

@@ -162,36 +162,12 @@ static double load_s(struct sgxemu_platform *p)
  */
 static double sweep_reload_ns(struct sgxemu_platform *p, double seconds)
 {
-	struct encl_op op = { .type = ENCL_OP_BIG };
-	struct sgx_enclave_run run;
 	struct sgxemu_enclave *e = load(p);
-	u64 big, pages, passes = 0, ev0, rl0, ev, rl;
-	double t0, t;
+	u64 passes, pages, ev0, rl0, ev, rl;
+	double t;
 
-	memset(&run, 0, sizeof(run));
-	run.tcs = sgxemu_enclave_tcs(e, 0);
-	if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run))
-		exit(1);
-	big = op.r0;
-	pages = op.r1 / 4096;
 	sgxemu_paging_stats(p, &ev0, &rl0);
-	t0 = bench_now();
-	do {
-		u64 type;
-
-		for (type = ENCL_OP_FILL; type <= ENCL_OP_CHECK; type++) {
-			op = (struct encl_op){ .type = type, .a = big, .b = pages, .r4 = passes };
-			memset(&run, 0, sizeof(run));
-			run.tcs = sgxemu_enclave_tcs(e, 0);
-			if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) ||
-			    run.function != 4 || (type == ENCL_OP_CHECK && op.r0)) {
-				fprintf(stderr, "machine: the sweep failed\n");
-				exit(1);
-			}
-		}
-		passes++;
-		t = bench_now() - t0;
-	} while (t < seconds);
+	t = bench_sweeps(e, "machine", seconds, &passes, &pages);
 	sgxemu_paging_stats(p, &ev, &rl);
 	sgxemu_enclave_destroy(e);
 	return rl > rl0 ? t * 1e9 / (double)(rl - rl0) : -1;

@@ -32,6 +32,7 @@
 #include "bench.h"
 #include "cpu/cpu.h"
 #include "cpu/crypto.h"
+#include "ecall.h"
 #include "platform.h"
 #include "enclave.h"
 #include "sgxemu/sgxemu.h"
@@ -112,10 +113,8 @@ static double sweep_pages_per_s(u64 epc_pages, const char *dir, double *per_relo
 	struct sgxemu_platform_options o = { .epc_size = epc_pages * 4096, .state_dir = dir };
 	struct sgxemu_platform *p;
 	struct sgxemu_enclave *e;
-	struct encl_op op = { .type = ENCL_OP_BIG };
-	struct sgx_enclave_run run;
-	double t0, t;
-	u64 big, pages, passes = 0;
+	u64 passes, pages, ev, rl;
+	double t;
 
 	if (sgxemu_platform_create(&o, &p) ||
 	    sgxemu_enclave_load(p, TEST_ENCLAVES "/test_enclave_c.sgxs",
@@ -123,35 +122,9 @@ static double sweep_pages_per_s(u64 epc_pages, const char *dir, double *per_relo
 		fprintf(stderr, "paging: %s\n", sgxemu_last_error());
 		exit(1);
 	}
-	memset(&run, 0, sizeof(run));
-	run.tcs = sgxemu_enclave_tcs(e, 0);
-	if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run))
-		exit(1);
-	big = op.r0;
-	pages = op.r1 / 4096;
-	t0 = bench_now();
-	do {
-		u64 type;
-
-		for (type = ENCL_OP_FILL; type <= ENCL_OP_CHECK; type++) {
-			op = (struct encl_op){ .type = type, .a = big, .b = pages, .r4 = passes };
-			memset(&run, 0, sizeof(run));
-			run.tcs = sgxemu_enclave_tcs(e, 0);
-			if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) ||
-			    run.function != 4 || (type == ENCL_OP_CHECK && op.r0)) {
-				fprintf(stderr, "paging: the sweep failed\n");
-				exit(1);
-			}
-		}
-		passes++;
-		t = bench_now() - t0;
-	} while (t < 1.0);
-	{
-		u64 ev, rl;
-
-		sgxemu_paging_stats(p, &ev, &rl);
-		*per_reload = rl ? t * 1e9 / (double)rl : 0;
-	}
+	t = bench_sweeps(e, "paging", 1.0, &passes, &pages);
+	sgxemu_paging_stats(p, &ev, &rl);
+	*per_reload = rl ? t * 1e9 / (double)rl : 0;
 	sgxemu_enclave_destroy(e);
 	sgxemu_platform_destroy(p);
 	/* Each pass writes and reads every page once. */

@@ -83,41 +83,16 @@ static void ecall_ns(struct sgxemu_platform *host, struct sgxemu_platform *guest
 static double sweep(struct sgxemu_platform *p, uint64_t *passes_out)
 {
 	struct sgxemu_enclave *e;
-	struct encl_op op = { .type = ENCL_OP_BIG };
-	struct sgx_enclave_run run;
-	double t0, t;
-	uint64_t big, pages, passes = 0;
+	uint64_t pages;
+	double t;
 
 	if (sgxemu_enclave_load(p, TEST_ENCLAVES "/test_enclave_c.sgxs",
 				TEST_ENCLAVES "/test_enclave_c.sig", &e)) {
 		fprintf(stderr, "vm: %s\n", sgxemu_last_error());
 		exit(1);
 	}
-	memset(&run, 0, sizeof(run));
-	run.tcs = sgxemu_enclave_tcs(e, 0);
-	if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run))
-		exit(1);
-	big = op.r0;
-	pages = op.r1 / 4096;
-	t0 = bench_now();
-	do {
-		uint64_t type;
-
-		for (type = ENCL_OP_FILL; type <= ENCL_OP_CHECK; type++) {
-			op = (struct encl_op){ .type = type, .a = big, .b = pages, .r4 = passes };
-			memset(&run, 0, sizeof(run));
-			run.tcs = sgxemu_enclave_tcs(e, 0);
-			if (sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run) ||
-			    run.function != 4 || (type == ENCL_OP_CHECK && op.r0)) {
-				fprintf(stderr, "vm: the sweep failed\n");
-				exit(1);
-			}
-		}
-		passes++;
-		t = bench_now() - t0;
-	} while (t < 1.0);
+	t = bench_sweeps(e, "vm", 1.0, passes_out, &pages);
 	sgxemu_enclave_destroy(e);
-	*passes_out = passes;
 	return t;
 }
 
