@@ -5,7 +5,6 @@
  * bindings that make a tampered or replayed page fail SGX_MAC_COMPARE_FAIL.
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -252,25 +251,6 @@ static void *enter_held(void *arg)
 	return NULL;
 }
 
-/* The times thread @tid gave up the processor of its own accord: each
- * sleep of a waiter is one. */
-static long voluntary_switches(int tid)
-{
-	char path[64], line[128];
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
 /* A thread that enters while a VMM holds the enclave sleeps until the
  * release, without waking in between (a nap loop woke some 2000 times in
  * the 200 ms), and enters once the hold goes. */
@@ -295,10 +275,10 @@ TEST(vmm_hold, an_entering_thread_sleeps_until_the_release)
 	/* It counted itself in, saw the hold and counted itself out. */
 	while (platform_exit_seq(fx.plat, fx.secs) == seen)
 		platform_exit_wait(fx.plat, fx.secs, seen, 1000);
-	before = voluntary_switches(atomic_load(&e.tid));
+	before = harness_voluntary_switches(atomic_load(&e.tid));
 	ASSERT_GE(before, 0);
 	nanosleep(&hold, NULL);
-	after = voluntary_switches(atomic_load(&e.tid));
+	after = harness_voluntary_switches(atomic_load(&e.tid));
 	ASSERT_LE(after - before, 10);
 	ASSERT_FALSE(atomic_load(&e.entered));
 	/* Holds nest: the first release leaves it held. */
