@@ -48,8 +48,10 @@ struct epc_page {
 	atomic_int mr_lock;
 	/* For SECS pages: a VMM holds the enclave's threads out while it
 	 * evicts pages of it (platform_vmm_hold()); EENTER, ERESUME and an
-	 * unparked thread wait until it lets go. */
-	atomic_uint vmm_hold;
+	 * unparked thread sleep until it lets go.  The holds (nested), a
+	 * futex word, and the threads sleeping on it (track_enter_unheld()). */
+	_Atomic u32 vmm_hold;
+	atomic_uint hold_waiters;
 	/* For TCS pages: a thread is inside through this TCS. */
 	atomic_bool tcs_active;
 	/* Tracking (src/cpu/track.h).  SECS pages: the current epoch, which

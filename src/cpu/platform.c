@@ -346,8 +346,11 @@ void platform_vmm_release(struct platform *plat, void *secs)
 {
 	struct epc_page *page = epc_page_peek(plat, secs);
 
-	if (page)
-		atomic_fetch_sub(&page->vmm_hold, 1);
+	/* The hold first, the sleepers after: see track_enter_unheld().  A
+	 * system call only when the last hold goes and somebody sleeps. */
+	if (page && atomic_fetch_sub(&page->vmm_hold, 1) == 1 &&
+	    atomic_load(&page->hold_waiters))
+		sys_futex_wake(&page->vmm_hold);
 }
 
 u32 platform_exit_seq(struct platform *plat, void *secs)

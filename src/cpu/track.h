@@ -13,8 +13,6 @@
 #ifndef SGXEMU_CPU_TRACK_H
 #define SGXEMU_CPU_TRACK_H
 
-#include <time.h>
-
 #include "base/sys.h"
 #include "cpu/epc.h"
 
@@ -52,19 +50,30 @@ static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
  * track_enter() for a thread that may not run inside while a VMM holds the
  * enclave (platform_vmm_hold()): it counts itself in first and looks at
  * the hold after, and the VMM sets the hold first and counts threads
- * after, so one of them always sees the other.
+ * after, so one of them always sees the other.  Held, the thread counts
+ * itself out and sleeps on the hold until platform_vmm_release() lets go
+ * of the last one.  The same order again for the wake: the sleeper
+ * registers in @hold_waiters before it reads the hold it gives the futex
+ * to compare, and the release drops the hold before it reads
+ * @hold_waiters, so either the sleeper sees the hold gone, or the futex
+ * does, or the release sees the sleeper and wakes it.  Async-signal-safe
+ * (an unparked thread comes here from a signal handler): atomics and
+ * futex calls only.
  */
 static inline void track_enter_unheld(struct epc_page *secs, struct epc_page *tcs)
 {
 	for (;;) {
-		struct timespec ts = { 0, 100 * 1000 };
+		u32 hold;
 
 		track_enter(secs, tcs);
 		if (!atomic_load(&secs->vmm_hold))
 			return;
 		track_exit(secs, tcs);
-		while (atomic_load(&secs->vmm_hold))
-			nanosleep(&ts, NULL);
+		atomic_fetch_add(&secs->hold_waiters, 1);
+		/* The release wakes it; the second is only a backstop. */
+		while ((hold = atomic_load(&secs->vmm_hold)))
+			sys_futex_wait(&secs->vmm_hold, hold, 1000);
+		atomic_fetch_sub(&secs->hold_waiters, 1);
 	}
 }
 

@@ -218,6 +218,21 @@ void drv_epc_free(struct drv *drv, void *page)
 	paging_event(drv);
 }
 
+u32 drv_epc_free_seq(struct drv *drv)
+{
+	return drv->mach ? machine_freed_seq(drv->mach) : paging_event_seq(drv);
+}
+
+void drv_epc_free_wait(struct drv *drv, u32 seen, int ms)
+{
+	/* On a machine the pages are the machine's, and so is the news of
+	 * one going free; alone, drv_epc_free() tells paging_event(). */
+	if (drv->mach)
+		machine_wait_freed(drv->mach, seen, ms);
+	else
+		paging_event_wait(drv, seen, ms);
+}
+
 int drv_add_encl(struct drv *drv, struct encl *encl)
 {
 	int i;

@@ -94,6 +94,14 @@ int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out) 
  */
 void *drv_epc_alloc(struct drv *drv);
 void drv_epc_free(struct drv *drv, void *page);
+/*
+ * Waiting for a page to go free: read drv_epc_free_seq(), try
+ * drv_epc_alloc(), and if it found none, drv_epc_free_wait() sleeps until
+ * a page goes back (drv_epc_free(); on a machine, by any of its clients),
+ * or @ms milliseconds pass.
+ */
+u32 drv_epc_free_seq(struct drv *drv);
+void drv_epc_free_wait(struct drv *drv, u32 seen, int ms);
 struct lp *drv_lp(struct drv *drv);
 /* Whether the host's launch policy allows every signer. */
 bool drv_launch_allows_all(struct drv *drv);

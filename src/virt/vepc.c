@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <ucontext.h>
 
 #include "arch/sgx_status.h"
@@ -78,23 +77,47 @@ u64 *vepc_va_slot(struct vepc *v, u32 va)
 
 /* --- slots ------------------------------------------------------------------ */
 
+u32 vepc_slot_seq(struct vepc *v)
+{
+	return atomic_load(&v->slot_events);
+}
+
+void vepc_slot_wait(struct vepc *v, u32 seen, int ms)
+{
+	/* Registered before the futex compares: see slot_unbusy(). */
+	atomic_fetch_add(&v->slot_waiters, 1);
+	sys_futex_wait(&v->slot_events, seen, ms);
+	atomic_fetch_sub(&v->slot_waiters, 1);
+}
+
+/* A BUSY slot becomes @state.  The count moves on after the state, and the
+ * waiter reads the count before the state: either it sees the new state,
+ * or the futex sees the new count, or we see the waiter and wake it. */
+static void slot_unbusy(struct vepc *v, struct vepc_slot *s, u8 state)
+{
+	atomic_store(&s->state, state);
+	atomic_fetch_add(&v->slot_events, 1);
+	if (atomic_load(&v->slot_waiters))
+		sys_futex_wake(&v->slot_events);
+}
+
 /* The claim first and the count after, the reverse of slot_get(). */
-bool vepc_slot_claim(struct vepc_slot *s)
+bool vepc_slot_claim(struct vepc *v, struct vepc_slot *s)
 {
 	u8 present = SLOT_PRESENT;
 
 	if (atomic_load(&s->users) || !atomic_compare_exchange_strong(&s->state, &present, SLOT_BUSY))
 		return false;
 	if (atomic_load(&s->users)) {
-		atomic_store(&s->state, SLOT_PRESENT);
+		slot_unbusy(v, s, SLOT_PRESENT);
 		return false;
 	}
 	return true;
 }
 
-void vepc_slot_unclaim(struct vepc_slot *s)
+void vepc_slot_unclaim(struct vepc *v, struct vepc_slot *s)
 {
-	atomic_store(&s->state, SLOT_PRESENT);
+	slot_unbusy(v, s, SLOT_PRESENT);
 }
 
 /* Storage the page's contents no longer need: give the memory back and
@@ -111,7 +134,7 @@ void vepc_slot_drop(struct vepc *v, struct vepc_slot *s)
 	void *page = atomic_load(&s->page);
 
 	atomic_store(&s->page, NULL);
-	atomic_store(&s->state, SLOT_ABSENT);
+	slot_unbusy(v, s, SLOT_ABSENT);
 	atomic_fetch_sub(&v->nr_pages, 1);
 	atomic_fetch_add(&v->counts->dropped, 1);
 	drv_epc_free(v->host, page);
@@ -124,7 +147,7 @@ void vepc_slot_evicted(struct vepc *v, struct vepc_slot *s)
 
 	punch(s);
 	atomic_store(&s->page, NULL);
-	atomic_store(&s->state, SLOT_EVICTED);
+	slot_unbusy(v, s, SLOT_EVICTED);
 	atomic_fetch_sub(&v->nr_pages, 1);
 	atomic_fetch_add(&v->counts->evicted, 1);
 	drv_epc_free(v->host, page);
@@ -164,13 +187,18 @@ static int slot_reload(struct vepc *v, u64 i)
 	pginfo.srcpge = (u64)(uintptr_t)(v->backing + i * SGX_PAGE_SIZE);
 	pginfo.secinfo = (u64)(uintptr_t)&v->pcmds[i];
 	pginfo.secs = (u64)(uintptr_t)hsecs;
-	/* A conflict is another leaf on the VA page or the SECS for a moment. */
 	for (tries = 0;; tries++) {
+		u32 seen = vepc_slot_seq(v);
+
 		ret = s->blocked ? encls_eldbc(lp, &pginfo, page, vepc_va_slot(v, s->va)) :
 				   encls_elduc(lp, &pginfo, page, vepc_va_slot(v, s->va));
-		if (ret != SGX_EPC_PAGE_CONFLICT || tries > 100000)
+		if (ret != SGX_EPC_PAGE_CONFLICT || tries > 10000)
 			break;
-		vmm_nap();
+		/* Another leaf holds the VA page or the SECS for a moment: the
+		 * VMM's EWB or another reload, which end with their slot leaving
+		 * BUSY, or the guest's own leaf on its SECS, which ends without
+		 * a word; hence a millisecond at most. */
+		vepc_slot_wait(v, seen, 1);
 	}
 	if (ret) {
 		/* Never accepted: the guest's access faults instead. */
@@ -243,7 +271,12 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 			continue;
 		}
 		if (state == SLOT_BUSY) {
-			vmm_nap();
+			u32 seen = vepc_slot_seq(v);
+
+			/* Until the VMM or another reload is done with it;
+			 * the second is only a backstop. */
+			if (atomic_load(&s->state) == SLOT_BUSY)
+				vepc_slot_wait(v, seen, 1000);
 			continue;
 		}
 		if (state == SLOT_EVICTED && s->bad)
@@ -267,7 +300,7 @@ static void *slot_get_slow(struct vepc *v, u64 i)
 		if (page)
 			atomic_fetch_add(&s->users, 1);
 		s->referenced = true;
-		atomic_store(&s->state, page ? SLOT_PRESENT : state);
+		slot_unbusy(v, s, page ? SLOT_PRESENT : state);
 		break;
 	}
 	if (!--slow_depth && slow_parked)
@@ -392,12 +425,12 @@ unsigned int vepc_reclaim(struct vepc *v, unsigned int n)
 
 	if (!v->paging)
 		return 0;
-	pthread_mutex_lock(&v->vmm->reclaim_lock);
+	vmm_reclaim_lock(v->vmm);
 	do {
 		got = vmm_evict_batch(v);
 		done += got;
 	} while (got && done < n);
-	pthread_mutex_unlock(&v->vmm->reclaim_lock);
+	vmm_reclaim_unlock(v->vmm);
 	return done;
 }
 
@@ -424,16 +457,16 @@ int vepc_create(struct drv *host, struct vepc **out)
 	}
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_mutex_init(&v->va_lock, NULL);
-	pthread_mutex_lock(&v->vmm->reclaim_lock);
+	vmm_reclaim_lock(v->vmm);
 	if (v->vmm->nr_vepcs == VMM_MAX_VMS) {
-		pthread_mutex_unlock(&v->vmm->reclaim_lock);
+		vmm_reclaim_unlock(v->vmm);
 		vmm_put(v->vmm);
 		sys_munmap(v->counts, sizeof(*v->counts));
 		free(v);
 		return -ENOSPC;
 	}
 	v->vmm->vepcs[v->vmm->nr_vepcs++] = v;
-	pthread_mutex_unlock(&v->vmm->reclaim_lock);
+	vmm_reclaim_unlock(v->vmm);
 	*out = v;
 	return 0;
 }
@@ -569,7 +602,7 @@ long vepc_remove_all(struct vepc *v)
 	long failures = 0;
 	u64 i;
 
-	pthread_mutex_lock(&v->vmm->reclaim_lock);
+	vmm_reclaim_lock(v->vmm);
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < v->nr_slots; i++) {
 		struct vepc_slot *s = &v->slots[i];
@@ -593,7 +626,7 @@ long vepc_remove_all(struct vepc *v)
 		}
 	}
 	pthread_mutex_unlock(&v->lock);
-	pthread_mutex_unlock(&v->vmm->reclaim_lock);
+	vmm_reclaim_unlock(v->vmm);
 	return failures;
 }
 
@@ -611,12 +644,12 @@ void vepc_destroy(struct vepc *v)
 	m = v->vmm;
 	maps_forget(v, 0, 0);
 	/* Out of the VMM's sight first: no reclaimer works on it after. */
-	pthread_mutex_lock(&m->reclaim_lock);
+	vmm_reclaim_lock(m);
 	for (k = 0; k < m->nr_vepcs && m->vepcs[k] != v; k++)
 		;
 	if (k < m->nr_vepcs)
 		m->vepcs[k] = m->vepcs[--m->nr_vepcs];
-	pthread_mutex_unlock(&m->reclaim_lock);
+	vmm_reclaim_unlock(m);
 	lp = drv_lp(v->host);
 	for (i = 0; i < v->nr_slots; i++)
 		if (atomic_load(&v->slots[i].state) == SLOT_EVICTED)

@@ -24,6 +24,7 @@
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
 #include "base/log.h"
+#include "base/sys.h"
 #include "virt/vmm.h"
 
 #define BATCH 16
@@ -33,13 +34,6 @@
  * VMM, whose policy spans every VM on the host. */
 static pthread_mutex_t vmms_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vmm *vmms;
-
-void vmm_nap(void)
-{
-	struct timespec ts = { 0, 100 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
 
 struct vmm *vmm_get(struct drv *host)
 {
@@ -80,6 +74,37 @@ void vmm_put(struct vmm *m)
 	free(m);
 }
 
+bool vmm_reclaim_trylock(struct vmm *m)
+{
+	return !pthread_mutex_trylock(&m->reclaim_lock);
+}
+
+void vmm_reclaim_lock(struct vmm *m)
+{
+	pthread_mutex_lock(&m->reclaim_lock);
+}
+
+void vmm_reclaim_unlock(struct vmm *m)
+{
+	pthread_mutex_unlock(&m->reclaim_lock);
+	/* The count moves on after the lock is free, and the waiter reads it
+	 * before it tries the lock: either it gets the lock, or the futex
+	 * sees the new count, or we see the waiter and wake it. */
+	atomic_fetch_add(&m->reclaims, 1);
+	if (atomic_load(&m->reclaim_waiters))
+		sys_futex_wake(&m->reclaims);
+}
+
+/* Sleep until the reclaimer that had the lock when the count was @seen
+ * lets go of it. */
+static void vmm_reclaim_wait(struct vmm *m, u32 seen)
+{
+	atomic_fetch_add(&m->reclaim_waiters, 1);
+	/* The unlock wakes us; the second is only a backstop. */
+	sys_futex_wait(&m->reclaims, seen, 1000);
+	atomic_fetch_sub(&m->reclaim_waiters, 1);
+}
+
 static int vmm_reclaim(struct vmm *m);
 
 void *vmm_alloc(struct vepc *v)
@@ -87,6 +112,8 @@ void *vmm_alloc(struct vepc *v)
 	unsigned int i, empty = 0;
 
 	for (i = 0; i < 100000; i++) {
+		u32 reclaims = atomic_load(&v->vmm->reclaims);
+		u32 freed = drv_epc_free_seq(v->host);
 		void *page = drv_epc_alloc(v->host);
 		int r;
 
@@ -96,10 +123,20 @@ void *vmm_alloc(struct vepc *v)
 		/* No VM of this host pages: nothing will free up. */
 		if (r == -ENOENT)
 			return NULL;
-		if (r < 0 || (!r && ++empty < 100))
-			vmm_nap();
-		else if (!r)
+		/* Another thread reclaims: what it frees is there when it is
+		 * done. */
+		if (r == -EBUSY) {
+			vmm_reclaim_wait(v->vmm, reclaims);
+			continue;
+		}
+		if (r > 0)
+			continue;
+		if (++empty >= 10)
 			return drv_epc_alloc(v->host);
+		/* Nothing to take now: until a page goes free, for a
+		 * millisecond at most, as the pages a leaf holds for a moment
+		 * (a slot's users) become candidates again without a word. */
+		drv_epc_free_wait(v->host, freed, 1);
 	}
 	return NULL;
 }
@@ -114,9 +151,12 @@ struct victim {
 	u64 context;       /* a SECS's ENCLAVECONTEXT */
 };
 
-/* EWB one claimed page into slot @c->index's backing store. */
-static int ewb(struct vepc *v, struct lp *lp, struct victim *c)
+/* EWB one claimed page into slot @c->index's backing store; a child of
+ * the enclave whose SECS is host page @hsecs (NULL for a VA or SECS page),
+ * whose threads the caller holds out. */
+static int ewb(struct vepc *v, struct lp *lp, struct victim *c, void *hsecs)
 {
+	struct platform *host = drv_platform(v->host);
 	struct vepc_slot *s = &v->slots[c->index];
 	struct sgx_pageinfo pginfo __aligned(32) = { 0 };
 	unsigned int tries = 0;
@@ -127,20 +167,32 @@ static int ewb(struct vepc *v, struct lp *lp, struct victim *c)
 	pginfo.srcpge = (u64)(uintptr_t)(v->backing + c->index * SGX_PAGE_SIZE);
 	pginfo.secinfo = (u64)(uintptr_t)&v->pcmds[c->index];
 	for (;;) {
+		u32 exits = hsecs ? platform_exit_seq(host, hsecs) : 0;
+		u32 slots = vepc_slot_seq(v);
+
 		ret = encls_ewb(lp, &pginfo, c->page, vepc_va_slot(v, s->va));
-		if (++tries > 100000)
+		if (++tries > 10000)
 			break;
-		if (ret == SGX_NOT_TRACKED) {
+		if (ret == SGX_NOT_TRACKED && hsecs) {
 			/* A tracking cycle the guest started may be in the way. */
-			if (encls_etrackc(lp, c->page) != SGX_SUCCESS)
-				vmm_nap();
+			if (encls_etrackc(lp, c->page) == SGX_SUCCESS)
+				continue;
+			/* Threads of the last cycle must leave first
+			 * (SGX_PREV_TRK_INCMPL): kick them and sleep until one
+			 * does.  A millisecond at most: the guest's own leaf
+			 * on its SECS (SGX_EPC_PAGE_CONFLICT) lets go of it
+			 * without a word. */
+			platform_vmm_quiet(host, hsecs);
+			platform_exit_wait(host, hsecs, exits, 1);
 			continue;
 		}
-		/* #GP: another leaf holds the VA page (a reload from it) for a
-		 * moment; nothing else can (the page is ours). */
+		/* #GP: another leaf holds the VA page for a moment, a reload
+		 * from it, which ends with its slot leaving BUSY; nothing else
+		 * can (the page is ours).  A millisecond at most: a reload
+		 * whose leaf met ours waits for us in turn, its slot busy. */
 		if (!encls_faulted(ret) || encls_trapnr(ret) != X86_VEC_GP)
 			break;
-		vmm_nap();
+		vepc_slot_wait(v, slots, 1);
 	}
 	if (ret && ret != SGX_VA_SLOT_OCCUPIED) {
 		vepc_va_put(v, s->va);
@@ -170,12 +222,20 @@ static unsigned int evict_children(struct vepc *v, struct victim *c, unsigned in
 	int ret;
 
 	platform_vmm_hold(host, hsecs);
-	while (!platform_vmm_quiet(host, hsecs)) {
+	for (;;) {
+		u32 seen = platform_exit_seq(host, hsecs);
+
+		/* Kicks the threads inside, if any. */
+		if (platform_vmm_quiet(host, hsecs))
+			break;
 		if (!said && time(NULL) - start > 2) {
 			log_warn("VM: the VMM waits for threads to leave a guest enclave");
 			said = true;
 		}
-		vmm_nap();
+		/* Until one leaves (its AEX wakes us), as paging_wait_exit():
+		 * a kick that lands as a thread enters finds nothing to
+		 * interrupt, so after 10 ms we kick again. */
+		platform_exit_wait(host, hsecs, seen, 10);
 	}
 	for (k = 0; k < n; k++) {
 		ret = encls_eblock(lp, c[k].page);
@@ -197,7 +257,7 @@ static unsigned int evict_children(struct vepc *v, struct victim *c, unsigned in
 		struct vepc_slot *s = &v->slots[c[k].index];
 
 		if (c[k].keep) {
-			vepc_slot_unclaim(s);
+			vepc_slot_unclaim(v, s);
 			continue;
 		}
 		if (enclv_eincvirtchild(lp, c[k].page, hsecs)) {
@@ -205,16 +265,16 @@ static unsigned int evict_children(struct vepc *v, struct victim *c, unsigned in
 			 * blocked, as after its own failed eviction. */
 			log_warn("VM: EINCVIRTCHILD of guest EPC page %llu failed",
 				 (unsigned long long)c[k].index);
-			vepc_slot_unclaim(s);
+			vepc_slot_unclaim(v, s);
 			continue;
 		}
-		if (ewb(v, lp, &c[k])) {
+		if (ewb(v, lp, &c[k], hsecs)) {
 			if (enclv_edecvirtchild(lp, c[k].page, hsecs))
 				log_warn("VM: EDECVIRTCHILD of guest EPC page %llu failed",
 					 (unsigned long long)c[k].index);
 			log_warn("VM: EWB of guest EPC page %llu failed; it stays blocked",
 				 (unsigned long long)c[k].index);
-			vepc_slot_unclaim(s);
+			vepc_slot_unclaim(v, s);
 			continue;
 		}
 		vepc_slot_evicted(v, s);
@@ -294,7 +354,7 @@ unsigned int vmm_evict_batch(struct vepc *v)
 			s->referenced = false;
 			continue;
 		}
-		if (!vepc_slot_claim(s))
+		if (!vepc_slot_claim(v, s))
 			continue;
 		vic.index = i;
 		vic.page = atomic_load(&s->page);
@@ -304,7 +364,7 @@ unsigned int vmm_evict_batch(struct vepc *v)
 			continue;
 		}
 		if (r < 0 || (vic.kind == KIND_CHILD && nk && vic.secs != secs)) {
-			vepc_slot_unclaim(s);
+			vepc_slot_unclaim(v, s);
 			continue;
 		}
 		if (vic.kind == KIND_CHILD) {
@@ -315,8 +375,8 @@ unsigned int vmm_evict_batch(struct vepc *v)
 		}
 	}
 	for (k = 0; k < n; k++) {
-		if (ewb(v, lp, &c[k])) {
-			vepc_slot_unclaim(&v->slots[c[k].index]);
+		if (ewb(v, lp, &c[k], NULL)) {
+			vepc_slot_unclaim(v, &v->slots[c[k].index]);
 			continue;
 		}
 		vepc_slot_evicted(v, &v->slots[c[k].index]);
@@ -332,7 +392,7 @@ unsigned int vmm_evict_batch(struct vepc *v)
 		done += evict_children(v, kids, nk, hsecs);
 	} else {
 		for (k = 0; k < nk; k++)
-			vepc_slot_unclaim(&v->slots[kids[k].index]);
+			vepc_slot_unclaim(v, &v->slots[kids[k].index]);
 	}
 	atomic_fetch_sub(&v->slots[secs].users, 1);
 	return done;
@@ -351,11 +411,11 @@ static int vmm_reclaim(struct vmm *m)
 	bool pagers = false;
 	int done = 0;
 
-	if (pthread_mutex_trylock(&m->reclaim_lock))
+	if (!vmm_reclaim_trylock(m))
 		return -EBUSY;
 	n = m->nr_vepcs;
 	if (!n) {
-		pthread_mutex_unlock(&m->reclaim_lock);
+		vmm_reclaim_unlock(m);
 		return -ENOENT;
 	}
 	/* Largest first; ties in turn, so two equal guests share the cost. */
@@ -374,6 +434,6 @@ static int vmm_reclaim(struct vmm *m)
 			pagers = true;
 			done = (int)vmm_evict_batch(order[k]);
 		}
-	pthread_mutex_unlock(&m->reclaim_lock);
+	vmm_reclaim_unlock(m);
 	return done || pagers ? done : -ENOENT;
 }

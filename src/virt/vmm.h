@@ -43,12 +43,16 @@ struct vepc_slot {
 	u64 secs;                   /* a child's SECS slot */
 };
 
-/* The VMM of one host: its VMs' virtual EPCs, and one reclaimer at a time. */
+/* The VMM of one host: its VMs' virtual EPCs, and one reclaimer at a time:
+ * @reclaims counts the times one let go (a futex word), for the threads
+ * that found it busy and sleep (@reclaim_waiters) until it is done. */
 struct vmm {
 	struct drv *host;
 	struct vmm *next;
 	unsigned int refs;
 	pthread_mutex_t reclaim_lock;
+	_Atomic u32 reclaims;
+	atomic_uint reclaim_waiters;
 	struct vepc *vepcs[VMM_MAX_VMS];
 	unsigned int nr_vepcs, start;
 };
@@ -59,6 +63,10 @@ struct vepc {
 	pthread_mutex_t lock;       /* slot transitions out of ABSENT/EVICTED, the slots array */
 	u64 nr_slots;
 	struct vepc_slot *slots;
+	/* Slots leaving SLOT_BUSY, counted (a futex word), and the threads
+	 * sleeping until one does (vepc_slot_wait()). */
+	_Atomic u32 slot_events;
+	atomic_uint slot_waiters;
 	atomic_ullong nr_pages;
 	bool warned;                /* the host ran out of EPC once already */
 	bool vm;                    /* it backs a VM (vepc_claim()) */
@@ -84,8 +92,6 @@ struct vepc_counts {
 
 /* --- vmm.c: the VMM of one host --------------------------------------------- */
 
-/* A tenth of a millisecond's sleep, while waiting on another thread. */
-void vmm_nap(void);
 /* The VMM of @host, made on first use; vmm_put() lets go of it. */
 struct vmm *vmm_get(struct drv *host);
 void vmm_put(struct vmm *m);
@@ -95,6 +101,11 @@ void *vmm_alloc(struct vepc *v);
 /* One batch of @v's pages (see vmm.c).  Return: pages that left the host
  * EPC.  Context: the VMM's reclaim_lock held. */
 unsigned int vmm_evict_batch(struct vepc *v);
+/* The VMM's reclaim_lock.  vmm_reclaim_unlock() wakes the allocations that
+ * found it taken (they sleep until it is let go, then look for pages). */
+bool vmm_reclaim_trylock(struct vmm *m);
+void vmm_reclaim_lock(struct vmm *m);
+void vmm_reclaim_unlock(struct vmm *m);
 
 /* --- vepc.c: slots, for the VMM ------------------------------------------------ */
 
@@ -103,8 +114,16 @@ void vepc_va_put(struct vepc *v, u32 va);
 u64 *vepc_va_slot(struct vepc *v, u32 va);
 /* Take a PRESENT slot for the VMM (BUSY) unless a leaf holds it, and give
  * it back (PRESENT). */
-bool vepc_slot_claim(struct vepc_slot *s);
-void vepc_slot_unclaim(struct vepc_slot *s);
+bool vepc_slot_claim(struct vepc *v, struct vepc_slot *s);
+void vepc_slot_unclaim(struct vepc *v, struct vepc_slot *s);
+/*
+ * Waiting for a slot of @v to leave SLOT_BUSY (the VMM or a reload is done
+ * with it): read vepc_slot_seq(), look, and if it is still busy,
+ * vepc_slot_wait() sleeps until a slot leaves BUSY, or @ms milliseconds
+ * pass.
+ */
+u32 vepc_slot_seq(struct vepc *v);
+void vepc_slot_wait(struct vepc *v, u32 seen, int ms);
 /* A BUSY slot's page goes back to the host: it was invalid (drop), or it
  * is in the backing store now (evicted). */
 void vepc_slot_drop(struct vepc *v, struct vepc_slot *s);

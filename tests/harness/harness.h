@@ -36,6 +36,13 @@ const char *harness_vectors(void);
  * merge it into @out).  Return: the exit status, or 128 + signal.
  */
 int harness_run(char *const argv[], char *out, size_t outcap, char *err, size_t errcap);
+/*
+ * The times thread @tid of this process gave up the processor of its own
+ * accord (/proc's voluntary_ctxt_switches): each sleep of a waiter is one,
+ * so a waiter that naps in a loop shows thousands where one that waits on
+ * its condition shows one.  -1 if /proc does not say.
+ */
+long harness_voluntary_switches(int tid);
 
 #define TEST_TIMEOUT_DEFAULT 30
 

@@ -5,6 +5,10 @@
  * bindings that make a tampered or replayed page fail SGX_MAC_COMPARE_FAIL.
  */
 #include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cpu/epc.h"
 #include "cpu/platform.h"
@@ -223,6 +227,68 @@ TEST(etrack, a_waiter_wakes_when_the_thread_leaves)
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
 	/* A count already past returns at once. */
 	platform_exit_wait(fx.plat, fx.secs, seen, 3600 * 1000);
+	platform_destroy(fx.plat);
+}
+
+/* ---- a VMM's hold ------------------------------------------------------------ */
+
+struct enterer {
+	struct epc_page *secs, *tcs;
+	atomic_int tid;
+	atomic_bool entered;
+	unsigned int inside;
+};
+
+static void *enter_held(void *arg)
+{
+	struct enterer *e = arg;
+
+	atomic_store(&e->tid, (int)syscall(SYS_gettid));
+	track_enter_unheld(e->secs, e->tcs);
+	e->inside = atomic_load(&e->secs->inside[0]) + atomic_load(&e->secs->inside[1]);
+	atomic_store(&e->entered, true);
+	track_exit(e->secs, e->tcs);
+	return NULL;
+}
+
+/* A thread that enters while a VMM holds the enclave sleeps until the
+ * release, without waking in between (a nap loop woke some 2000 times in
+ * the 200 ms), and enters once the hold goes. */
+TEST(vmm_hold, an_entering_thread_sleeps_until_the_release)
+{
+	struct timespec hold = { 0, 200 * 1000 * 1000 };
+	struct enterer e = { 0 };
+	long before, after;
+	struct fx fx;
+	pthread_t t;
+	u32 seen;
+
+	setup(&fx);
+	memset(fx.page, 0, sizeof(fx.page));
+	ASSERT_STATUS(fx_eadd(&fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
+	e.secs = page_of(&fx, 0);
+	e.tcs = page_of(&fx, 3);
+	platform_vmm_hold(fx.plat, fx.secs);
+	platform_vmm_hold(fx.plat, fx.secs);
+	seen = platform_exit_seq(fx.plat, fx.secs);
+	ASSERT_EQ(pthread_create(&t, NULL, enter_held, &e), 0);
+	/* It counted itself in, saw the hold and counted itself out. */
+	while (platform_exit_seq(fx.plat, fx.secs) == seen)
+		platform_exit_wait(fx.plat, fx.secs, seen, 1000);
+	before = harness_voluntary_switches(atomic_load(&e.tid));
+	ASSERT_GE(before, 0);
+	nanosleep(&hold, NULL);
+	after = harness_voluntary_switches(atomic_load(&e.tid));
+	ASSERT_LE(after - before, 10);
+	ASSERT_FALSE(atomic_load(&e.entered));
+	/* Holds nest: the first release leaves it held. */
+	platform_vmm_release(fx.plat, fx.secs);
+	nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	ASSERT_FALSE(atomic_load(&e.entered));
+	platform_vmm_release(fx.plat, fx.secs);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_TRUE(atomic_load(&e.entered));
+	ASSERT_EQ(e.inside, 1);
 	platform_destroy(fx.plat);
 }
 

@@ -4,11 +4,21 @@
  * EPC, the ECREATE and EINIT exits, what a guest cannot reach, and
  * virtual EPC teardown with live SECS children.
  */
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../cpu/fixture.h"
+#include "cpu/epc.h"
+#include "cpu/platform.h"
+#include "cpu/track.h"
 #include "drv/drv.h"
 #include "virt/virt.h"
+#include "virt/vmm.h"
 
 #define GUEST_PAGES 32
 
@@ -389,5 +399,137 @@ TEST(vmm, replayed_copy_is_never_loaded)
 	ASSERT_FAULT(guest_read(&v, 1, &word), v.fx.lp, X86_VEC_PF);
 	ASSERT_EQ(guest_read(&v, 2, &word), 0);
 	ASSERT_EQ(word, 0x2007);
+	vfx_teardown(&v);
+}
+
+/* ---- the VMM's waits sleep until what they wait for happens ------------------ */
+
+/* A thread that waits on the VMM: vepc_get() of slot @index, or (@reclaim)
+ * vepc_reclaim(); @tid for its switch count, @started when it is about to. */
+struct waiter {
+	struct vfx *v;
+	u64 index;
+	bool reclaim;
+	atomic_int tid;
+	sem_t started;
+	atomic_bool done;
+	void *page;
+	unsigned int evicted;
+};
+
+static void *wait_on_vmm(void *arg)
+{
+	struct waiter *w = arg;
+
+	atomic_store(&w->tid, (int)syscall(SYS_gettid));
+	sem_post(&w->started);
+	if (w->reclaim)
+		w->evicted = vepc_reclaim(w->v->vepc, 8);
+	else
+		w->page = vepc_get(w->v->vepc, w->index);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static void waiter_start(struct waiter *w, pthread_t *t)
+{
+	ASSERT_EQ(sem_init(&w->started, 0, 0), 0);
+	ASSERT_EQ(pthread_create(t, NULL, wait_on_vmm, w), 0);
+	while (sem_wait(&w->started))
+		;
+}
+
+/* How often @w's thread slept in 200 ms of waiting on the VMM. */
+static long waiter_sleeps(struct waiter *w)
+{
+	struct timespec hold = { 0, 200 * 1000 * 1000 };
+	long before = harness_voluntary_switches(atomic_load(&w->tid)), after;
+
+	ASSERT_GE(before, 0);
+	nanosleep(&hold, NULL);
+	after = harness_voluntary_switches(atomic_load(&w->tid));
+	ASSERT_FALSE(atomic_load(&w->done));
+	return after - before;
+}
+
+/* A guest leaf that needs a host page while another thread reclaims sleeps
+ * until that one is done (a nap loop woke some 1000 times in the 200 ms),
+ * then takes what it freed. */
+TEST(vmm, an_allocation_sleeps_while_another_reclaims)
+{
+	static struct vfx v;
+	static void *drained[64];
+	struct waiter w = { .v = &v, .index = 5 };
+	unsigned int n = 0;
+	pthread_t t;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	while (n < 64 && (drained[n] = drv_epc_alloc(v.drv)))
+		n++;
+	ASSERT_EQ(drv_epc_free_pages(v.drv), 0);
+	vmm_reclaim_lock(v.vepc->vmm);
+	waiter_start(&w, &t);
+	ASSERT_LE(waiter_sleeps(&w), 10);
+	/* What the other reclaimer freed. */
+	drv_epc_free(v.drv, drained[--n]);
+	vmm_reclaim_unlock(v.vepc->vmm);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_TRUE(w.page != NULL);
+	vepc_put(v.vepc, 5);
+	while (n)
+		drv_epc_free(v.drv, drained[--n]);
+	vfx_teardown(&v);
+}
+
+/* A guest leaf that names a page the VMM is working on sleeps until the
+ * VMM is done with it, then has it. */
+TEST(vmm, a_leaf_sleeps_while_the_vmm_has_its_page)
+{
+	static struct vfx v;
+	struct waiter w = { .v = &v, .index = 1 };
+	struct vepc_slot *s;
+	pthread_t t;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 2);
+	s = &v.vepc->slots[1];
+	ASSERT_TRUE(vepc_slot_claim(v.vepc, s));
+	waiter_start(&w, &t);
+	ASSERT_LE(waiter_sleeps(&w), 10);
+	vepc_slot_unclaim(v.vepc, s);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_TRUE(w.page != NULL);
+	ASSERT_TRUE(w.page == atomic_load(&s->page));
+	vepc_put(v.vepc, 1);
+	vfx_teardown(&v);
+}
+
+/* The VMM evicting pages of an enclave a thread is inside sleeps until the
+ * thread leaves (it kicks again every 10 ms, for a kick that landed as the
+ * thread entered; a nap loop woke some 1000 times in the 200 ms), and
+ * evicts once it has. */
+TEST(vmm, eviction_sleeps_until_the_threads_leave)
+{
+	static struct vfx v;
+	struct waiter w = { .v = &v, .reclaim = true };
+	struct epc_page *secs, *tcs;
+	pthread_t t;
+
+	vfx_setup(&v, "epc=128K,lewr", 0);
+	guest_enclave(&v, 4);
+	memset(v.fx.page, 0, sizeof(v.fx.page));
+	ASSERT_EQ(fx_eadd(&v.fx, 5, 4 * 0x1000ULL, FX_TCS), 0);
+	secs = epc_page_at(v.host, vepc_get(v.vepc, 0));
+	tcs = epc_page_at(v.host, vepc_get(v.vepc, 5));
+	vepc_put(v.vepc, 0);
+	vepc_put(v.vepc, 5);
+	/* A thread inside, as the host sees it. */
+	track_enter(secs, tcs);
+	waiter_start(&w, &t);
+	ASSERT_LE(waiter_sleeps(&w), 40);
+	ASSERT_EQ(stats(&v).evicted, 0);
+	track_exit(secs, tcs);
+	ASSERT_EQ(pthread_join(t, NULL), 0);
+	ASSERT_GE(w.evicted, 4);
 	vfx_teardown(&v);
 }
