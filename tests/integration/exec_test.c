@@ -1028,3 +1028,57 @@ TEST_T(exec, a_raw_fork_never_corrupts_the_parent, 120)
 		EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x55), 0);
 	}
 }
+
+/* Wait up to @secs for @pid; kill it if it is still running.  Its status,
+ * or -1 when it had to be killed. */
+static int wait_or_kill(pid_t pid, int secs)
+{
+	int st, i;
+
+	for (i = 0; i < secs * 50; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/*
+ * A child of the bare fork system call whose first call into the emulator
+ * tears down what it inherited (sgxemu_platform_destroy(), as a child
+ * cleaning up before exit does): it must let go of the parent's enclaves
+ * first, not wait for the parent's reclaimer thread (not the child's) or
+ * hand the parent's pages back.  The parent goes on paging unharmed.
+ */
+TEST_T(exec, a_raw_fork_child_may_destroy_the_platform, 120)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	static struct xf x;
+	uint64_t big, pages;
+	int i;
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	big = op.r0;
+	pages = op.r1 / 4096;
+	ASSERT_NE(big_op(&x, ENCL_OP_FILL, big, pages, 0x55), ~0ULL);
+	for (i = 0; i < 3; i++) {
+		pid_t pid = (pid_t)syscall(SYS_fork);
+
+		if (pid == 0) {
+			if (i == 1)
+				sgxemu_enclave_destroy(x.encl);
+			sgxemu_platform_destroy(x.plat);
+			_exit(7);
+		}
+		ASSERT_GT(pid, 0);
+		EXPECT_EQ(wait_or_kill(pid, 10), 7 << 8);
+		EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x55), 0);
+	}
+}
