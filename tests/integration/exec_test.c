@@ -1082,3 +1082,38 @@ TEST_T(exec, a_raw_fork_child_may_destroy_the_platform, 120)
 		EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x55), 0);
 	}
 }
+
+/*
+ * After fork() (and after a bare fork's first call into the emulator) the
+ * parent's ELRANGE stays reserved in the child, all of it: where the
+ * enclave's memory file was mapped (no copy, MADV_DONTFORK) as where only
+ * the reservation was.  A hole there would let the child's next mmap()
+ * land on the parent's enclave addresses, and a stray write through them
+ * succeed where it must fault.
+ */
+TEST_T(exec, a_forked_child_keeps_elrange_reserved, 60)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	static struct xf x;
+	int how, st;
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	for (how = 0; how < 2; how++) {
+		pid_t pid = how ? (pid_t)syscall(SYS_fork) : fork();
+
+		if (pid == 0) {
+			uint64_t base = sgxemu_enclave_base(x.encl), a, holes = 0;
+
+			if (how)
+				(void)big_op(&x, ENCL_OP_CHECK, 0, 1, 0);
+			for (a = base; a < base + sgxemu_enclave_size(x.encl); a += 4096)
+				holes += msync((void *)(uintptr_t)a, 4096, MS_ASYNC) != 0;
+			_exit(holes ? 1 : 0);
+		}
+		ASSERT_GT(pid, 0);
+		st = wait_or_kill(pid, 20);
+		EXPECT_EQ(st, 0);
+	}
+}
