@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fork.h"
 #include "base/sys.h"
 #include "drv/encl.h"
 #include "drv/machine.h"
@@ -137,6 +138,9 @@ void drv_destroy(struct drv *drv)
 {
 	if (!drv)
 		return;
+	/* A child of a bare fork has the parent's reclaimer to join and the
+	 * parent's pages to give back until it lets go of them. */
+	fork_check();
 	mm_remove_drv(drv);
 	paging_destroy(drv);
 	pthread_mutex_destroy(&drv->lock);

@@ -487,6 +487,31 @@ long encl_forked_error(const struct encl *encl)
 	return -EIO;
 }
 
+/*
+ * Reserve, inaccessible, every hole in [@addr, @addr + @len) and nothing
+ * else: halve where something is mapped (the reservation's remains, or
+ * what a child of a bare fork mapped before it called us), down to a page.
+ * A few calls per mapping there.
+ */
+static void reserve_holes(u64 addr, u64 len)
+{
+	void *p = sys_mmap((void *)(uintptr_t)addr, len, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	u64 half;
+
+	if (!sys_failed(p)) {
+		/* (A kernel before 4.17 took the address as a hint.) */
+		if (p != (void *)(uintptr_t)addr)
+			sys_munmap(p, len);
+		return;
+	}
+	if ((long)p != -EEXIST || len <= SGX_PAGE_SIZE)
+		return;
+	half = len / SGX_PAGE_SIZE / 2 * SGX_PAGE_SIZE;
+	reserve_holes(addr, half);
+	reserve_holes(addr + half, len - half);
+}
+
 void encl_fork_detach(struct encl *encl)
 {
 	pthread_mutexattr_t a;
@@ -499,18 +524,11 @@ void encl_fork_detach(struct encl *encl)
 	/* Not this process's mapping any more: what is there now may be
 	 * the child's own. */
 	encl->view = NULL;
-	/* The child has no mapping of the parent's memory file (no_fork_copy());
-	 * ELRANGE stays reserved and inaccessible where nothing was mapped
-	 * since, never over what a child of a bare fork mapped before it
-	 * called us. */
-	if (encl->size) {
-		void *p = sys_mmap((void *)(uintptr_t)encl->base, encl->size, PROT_NONE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
-				   -1, 0);
-
-		if (!sys_failed(p) && p != (void *)(uintptr_t)encl->base)
-			sys_munmap(p, encl->size);
-	}
+	/* The child has no mapping of the parent's memory file (no_fork_copy()):
+	 * those holes in ELRANGE are reserved and inaccessible again, so the
+	 * child's next mmap() cannot land there and a touch faults. */
+	if (encl->size)
+		reserve_holes(encl->base, encl->size);
 }
 
 void encl_set_file(struct encl *encl, struct drv_file *f)

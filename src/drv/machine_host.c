@@ -53,7 +53,7 @@ struct machine_host {
 	bool bound;
 	dev_t sock_dev;             /* the socket we bound, to notice its removal */
 	ino_t sock_ino;
-	struct conn conns[MACHINE_MAX_CLIENTS];
+	struct conn conns[MACHINE_CONNS];
 };
 
 static u64 now_ms(void)
@@ -219,7 +219,7 @@ int machine_host_create(const struct machine_config *cfg, gid_t group, struct ma
 	if (crypto_random(&h->cfg.boot_id, sizeof(h->cfg.boot_id)))
 		h->cfg.boot_id = (u64)time(NULL) ^ (u64)getpid();
 	h->cfg_fd = h->st_fd = h->listen_fd = -1;
-	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+	for (i = 0; i < MACHINE_CONNS; i++)
 		h->conns[i] = (struct conn){ .fd = -1, .slot = -1 };
 	err = make_config(h, why, whylen);
 	if (!err)
@@ -360,14 +360,14 @@ static int holders(struct machine_host *h, char *out, size_t len)
  */
 static int end_holders(struct machine_host *h)
 {
-	struct pollfd p[MACHINE_MAX_CLIENTS];
-	int map[MACHINE_MAX_CLIENTS];
+	struct pollfd p[MACHINE_CONNS];
+	int map[MACHINE_CONNS];
 	u64 end = now_ms() + MACHINE_END_MS;
 	int s, n = 0;
 
 	/* The pid from the connection, never the slot's: every client may
 	 * write the shared memory. */
-	for (s = 0; s < MACHINE_MAX_CLIENTS; s++) {
+	for (s = 0; s < MACHINE_CONNS; s++) {
 		struct conn *k = &h->conns[s];
 		struct machine_client *c;
 
@@ -508,7 +508,7 @@ static int conn_entry(struct machine_host *h)
 {
 	int c, oldest = -1;
 
-	for (c = 0; c < MACHINE_MAX_CLIENTS; c++) {
+	for (c = 0; c < MACHINE_CONNS; c++) {
 		struct conn *k = &h->conns[c];
 
 		if (k->fd < 0)
@@ -525,8 +525,8 @@ static int conn_entry(struct machine_host *h)
 
 int machine_host_serve(struct machine_host *h, volatile int *stop)
 {
-	struct pollfd p[MACHINE_MAX_CLIENTS + 1];
-	int map[MACHINE_MAX_CLIENTS + 1];
+	struct pollfd p[MACHINE_CONNS + 1];
+	int map[MACHINE_CONNS + 1];
 	bool done = false;
 
 	while (!done && !*stop) {
@@ -544,7 +544,7 @@ int machine_host_serve(struct machine_host *h, volatile int *stop)
 
 		p[n] = (struct pollfd){ .fd = h->listen_fd, .events = POLLIN };
 		map[n++] = -1;
-		for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
+		for (i = 0; i < MACHINE_CONNS; i++) {
 			struct conn *k = &h->conns[i];
 
 			if (k->fd < 0)
@@ -627,7 +627,7 @@ void machine_host_destroy(struct machine_host *h)
 		}
 		munmap(h->st, h->st_size);
 	}
-	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+	for (i = 0; i < MACHINE_CONNS; i++)
 		if (h->conns[i].fd >= 0)
 			close(h->conns[i].fd);
 	if (h->bound)

@@ -26,6 +26,13 @@ enum machine_op {
 
 #define MACHINE_STOP_FORCE 1
 
+/*
+ * The daemon's entries for connections: one per client slot, and some for
+ * connections that have not said what they want yet, so a machine whose
+ * slots are all taken still hears status and stop.
+ */
+#define MACHINE_CONNS (MACHINE_MAX_CLIENTS + 16)
+
 struct machine_req {
 	u64 magic;              /* MACHINE_MAGIC */
 	u32 op;

@@ -1028,3 +1028,191 @@ TEST_T(exec, a_raw_fork_never_corrupts_the_parent, 120)
 		EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x55), 0);
 	}
 }
+
+/* Wait up to @secs for @pid; kill it if it is still running.  Its status,
+ * or -1 when it had to be killed. */
+static int wait_or_kill(pid_t pid, int secs)
+{
+	int st, i;
+
+	for (i = 0; i < secs * 50; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+/*
+ * A child of the bare fork system call whose first call into the emulator
+ * tears down what it inherited (sgxemu_platform_destroy(), as a child
+ * cleaning up before exit does): it must let go of the parent's enclaves
+ * first, not wait for the parent's reclaimer thread (not the child's) or
+ * hand the parent's pages back.  The parent goes on paging unharmed.
+ */
+TEST_T(exec, a_raw_fork_child_may_destroy_the_platform, 120)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	static struct xf x;
+	uint64_t big, pages;
+	int i;
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	big = op.r0;
+	pages = op.r1 / 4096;
+	ASSERT_NE(big_op(&x, ENCL_OP_FILL, big, pages, 0x55), ~0ULL);
+	for (i = 0; i < 3; i++) {
+		pid_t pid = (pid_t)syscall(SYS_fork);
+
+		if (pid == 0) {
+			if (i == 1)
+				sgxemu_enclave_destroy(x.encl);
+			sgxemu_platform_destroy(x.plat);
+			_exit(7);
+		}
+		ASSERT_GT(pid, 0);
+		EXPECT_EQ(wait_or_kill(pid, 10), 7 << 8);
+		EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x55), 0);
+	}
+}
+
+struct storm {
+	struct xf *x;
+	uint64_t big, pages;
+	atomic_bool stop;
+	atomic_int rounds, bad;
+};
+
+/* Fill and check the big buffer over and over, paging all the while. */
+static void *storm_run(void *arg)
+{
+	struct storm *s = arg;
+	uint64_t v = 0x100;
+
+	while (!atomic_load(&s->stop)) {
+		if (big_op(s->x, ENCL_OP_FILL, s->big, s->pages, v) == ~0ULL ||
+		    big_op(s->x, ENCL_OP_CHECK, s->big, s->pages, v))
+			atomic_fetch_add(&s->bad, 1);
+		atomic_fetch_add(&s->rounds, 1);
+		v++;
+	}
+	return NULL;
+}
+
+TEST_T(exec, raw_forks_during_a_paging_storm, 300)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+	static struct xf x;
+	static struct storm s;
+	pthread_t th;
+	int i, hung = 0, ok = 0, kinds[8] = { 0 };
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	s.x = &x;
+	s.big = op.r0;
+	s.pages = op.r1 / 4096;
+	ASSERT_EQ(pthread_create(&th, NULL, storm_run, &s), 0);
+	for (i = 0; i < 200; i++) {
+		int kind = i % 7, st;
+		pid_t pid = i & 8 ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) :
+				    (pid_t)syscall(SYS_fork);
+
+		if (pid == 0) {
+			struct encl_op c = { .type = ENCL_OP_FILL, .a = s.big, .b = s.pages,
+					     .r4 = 0x66 };
+			struct sigaction dfl = { .sa_handler = SIG_DFL };
+			uint64_t ev, re;
+
+			/* Faults go through the emulator's handler to the default
+			 * (sanitizers put theirs in the program's place). */
+			sgxemu_sigaction(SIGSEGV, &dfl, NULL);
+			sgxemu_sigaction(SIGBUS, &dfl, NULL);
+			switch (kind) {
+			case 0:
+				_exit(0);
+			case 1:
+				raw_eenter(&c, xf_tcs(&x, 1));
+				_exit(0);
+			case 2:
+				_exit(big_op(&x, ENCL_OP_FILL, s.big, s.pages, 0x66) == ~0ULL ? 3 : 0);
+			case 3:
+				*(volatile uint64_t *)(uintptr_t)(sgxemu_enclave_base(x.encl) +
+								   s.big) = 0xbad;
+				_exit(0);
+			case 4:
+				sgxemu_paging_stats(x.plat, &ev, &re);
+				sgxemu_platform_destroy(x.plat);
+				_exit(0);
+			case 5:
+				sgxemu_enclave_destroy(x.encl);
+				_exit(0);
+			default:
+				exit(0);
+			}
+		}
+		ASSERT_GT(pid, 0);
+		st = wait_or_kill(pid, 20);
+		if (st == -1) {
+			hung++;
+			kinds[kind]++;
+		} else {
+			ok++;
+		}
+	}
+	atomic_store(&s.stop, true);
+	pthread_join(th, NULL);
+	printf("# %d children, %d hung (by kind: %d %d %d %d %d %d %d), storm rounds %d, bad %d\n",
+	       ok + hung, hung, kinds[0], kinds[1], kinds[2], kinds[3], kinds[4], kinds[5],
+	       kinds[6], atomic_load(&s.rounds), atomic_load(&s.bad));
+	EXPECT_EQ(hung, 0);
+	EXPECT_EQ(atomic_load(&s.bad), 0);
+	EXPECT_EQ(big_op(&x, ENCL_OP_FILL, s.big, s.pages, 0x55) == ~0ULL, 0);
+	EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, s.big, s.pages, 0x55), 0);
+}
+
+/*
+ * After fork() (and after a bare fork's first call into the emulator) the
+ * parent's ELRANGE stays reserved in the child, all of it: where the
+ * enclave's memory file was mapped (no copy, MADV_DONTFORK) as where only
+ * the reservation was.  A hole there would let the child's next mmap()
+ * land on the parent's enclave addresses, and a stray write through them
+ * succeed where it must fault.
+ */
+TEST_T(exec, a_forked_child_keeps_elrange_reserved, 60)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	static struct xf x;
+	int how, st;
+
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	for (how = 0; how < 2; how++) {
+		pid_t pid = how ? (pid_t)syscall(SYS_fork) : fork();
+
+		if (pid == 0) {
+			uint64_t base = sgxemu_enclave_base(x.encl), a, holes = 0;
+
+			if (how)
+				(void)big_op(&x, ENCL_OP_CHECK, 0, 1, 0);
+			for (a = base; a < base + sgxemu_enclave_size(x.encl); a += 4096)
+				holes += msync((void *)(uintptr_t)a, 4096, MS_ASYNC) != 0;
+			_exit(holes ? 1 : 0);
+		}
+		ASSERT_GT(pid, 0);
+		st = wait_or_kill(pid, 20);
+		EXPECT_EQ(st, 0);
+	}
+}

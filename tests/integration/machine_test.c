@@ -710,13 +710,13 @@ TEST_T(machine, silent_connections_hold_up_nobody, 120)
  * for a new one (the one that waited longest goes), so they keep out no one. */
 TEST_T(machine, a_flood_of_silent_connections_keeps_out_no_one, 60)
 {
-	static int silent[MACHINE_MAX_CLIENTS];
+	static int silent[MACHINE_CONNS];
 	struct machine_rep rep;
 	struct run r;
 	int i;
 
 	machine_up("--epc", "1M", NULL);
-	for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
+	for (i = 0; i < MACHINE_CONNS; i++) {
 		silent[i] = connect_to(sock);
 		ASSERT_GE(silent[i], 0);
 	}
@@ -726,7 +726,7 @@ TEST_T(machine, a_flood_of_silent_connections_keeps_out_no_one, 60)
 	ASSERT_TRUE(heard_from(silent[0], 60000));
 	ASSERT_EQ(recv(silent[0], &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
 	ASSERT_EQ(rep.err, -EAGAIN);
-	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+	for (i = 0; i < MACHINE_CONNS; i++)
 		close(silent[i]);
 }
 
@@ -949,4 +949,56 @@ TEST_T(machine, what_a_daemon_sends_is_checked, 60)
 	kill(d, SIGKILL);
 	waitpid(d, NULL, 0);
 	free(c);
+}
+
+/* A connection that has attached to the machine as a client, or -1. */
+static int attach_raw(const char *path)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_ATTACH,
+				   .kind = MACHINE_PROCESS, .name = "raw" };
+	struct machine_rep rep;
+	int fd = connect_to(path);
+
+	if (fd < 0)
+		return -1;
+	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req) ||
+	    recv(fd, &rep, sizeof(rep), 0) != (ssize_t)sizeof(rep) || rep.err) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A machine with every client slot taken still answers its owner: status
+ * shows it full, a further attach is refused, and stop stops it.  (The
+ * daemon's table had one entry per client, so a full machine refused every
+ * connection, stop's too.)
+ */
+TEST_T(machine, a_full_machine_still_answers_status_and_stop, 120)
+{
+	static int att[MACHINE_MAX_CLIENTS];
+	pid_t p = machine_up("--epc", "1M", NULL);
+	struct run r;
+	int i, st;
+
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++) {
+		att[i] = attach_raw(sock);
+		ASSERT_GE(att[i], 0);
+	}
+	EXPECT_EQ(attach_raw(sock), -1);
+	sgxemu(&r, "machine", "status", NULL);
+	EXPECT_EQ(r.status, 0);
+	EXPECT_NE(strstr(r.out, "EPC 1024 KiB"), NULL);
+	sgxemu(&r, "machine", "stop", NULL);
+	EXPECT_EQ(r.status, 0);
+	for (i = 0; i < 1000 && waitpid(p, &st, WNOHANG) != p; i++)
+		sleep_ms(10);
+	if (i == 1000) {
+		kill(p, SIGKILL);
+		waitpid(p, &st, 0);
+	}
+	EXPECT_NE(i, 1000);
+	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
+		close(att[i]);
 }
