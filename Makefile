@@ -322,7 +322,13 @@ TSAN_EXCLUDE_KICK := paging.threads_that_stay_inside_are_kicked,$(strip \
 # A process made with a raw clone(CLONE_VM) runs TSan's runtime on its
 # parent's thread state and can wait forever on its locks.
 TSAN_EXCLUDE_CLONE := exec.a_clone_vm_process_keeps_its_tcb
-TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_KICK),$(TSAN_EXCLUDE_CLONE)
+# A child of the bare fork system call, which TSan does not see: it takes
+# the parent's threads for the child's own, and can wait on their locks.
+TSAN_EXCLUDE_RAWFORK := exec.a_raw_fork_never_corrupts_the_parent,$(strip \
+	)exec.a_raw_fork_child_may_destroy_the_platform,$(strip \
+	)exec.a_forked_child_keeps_elrange_reserved,exec.raw_forks_during_a_paging_storm
+TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_KICK),$(TSAN_EXCLUDE_CLONE),$(strip \
+	)$(TSAN_EXCLUDE_RAWFORK)
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
