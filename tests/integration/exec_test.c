@@ -957,6 +957,24 @@ TEST_T(exec, a_clone_vm_process_keeps_its_tcb, 60)
 	pthread_barrier_destroy(&one);
 }
 
+/* Test enclave C on a platform with 512 KiB of EPC, about half the size of
+ * its buffer (ENCL_OP_BIG: *@big the offset, *@pages the size). */
+static void big_setup(struct xf *x, uint64_t *big, uint64_t *pages)
+{
+	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
+	struct encl_op op = { .type = ENCL_OP_BIG };
+	struct sgx_enclave_run run;
+
+	memset(x, 0, sizeof(*x));
+	if (sgxemu_platform_create(&o, &x->plat))
+		harness_fail(__FILE__, __LINE__, "platform: %s", sgxemu_last_error());
+	x->encl = xf_load(x, "test_enclave_c", "test_enclave_c.sig");
+	if (xf_call(xf_tcs(x, 0), &op, &run) || run.function != EEXIT)
+		harness_fail(__FILE__, __LINE__, "ENCL_OP_BIG did not come back");
+	*big = op.r0;
+	*pages = op.r1 / 4096;
+}
+
 /* One ECALL of @type over test enclave C's buffer; r0, or ~0 if it failed. */
 static uint64_t big_op(struct xf *x, unsigned int type, uint64_t big, uint64_t pages, uint64_t r4)
 {
@@ -980,20 +998,12 @@ static uint64_t big_op(struct xf *x, unsigned int type, uint64_t big, uint64_t p
  */
 TEST_T(exec, a_raw_fork_never_corrupts_the_parent, 120)
 {
-	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
-	struct encl_op op = { .type = ENCL_OP_BIG };
-	struct sgx_enclave_run run;
 	static struct xf x;
 	uint64_t big, pages;
 	int st, how;
 
-	memset(&x, 0, sizeof(x));
-	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
-	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
-	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
-	big = op.r0;
-	pages = op.r1 / 4096;
-	ASSERT_GT(pages * 4096, (uint64_t)o.epc_size);
+	big_setup(&x, &big, &pages);
+	ASSERT_GT(pages * 4096, (uint64_t)512 << 10);
 	ASSERT_NE(big_op(&x, ENCL_OP_FILL, big, pages, 0x55), ~0ULL);
 	for (how = 0; how < 3; how++) {
 		pid_t pid = (pid_t)syscall(SYS_fork);
@@ -1054,19 +1064,11 @@ static int wait_or_kill(pid_t pid, int secs)
  */
 TEST_T(exec, a_raw_fork_child_may_destroy_the_platform, 120)
 {
-	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
-	struct encl_op op = { .type = ENCL_OP_BIG };
-	struct sgx_enclave_run run;
 	static struct xf x;
 	uint64_t big, pages;
 	int i;
 
-	memset(&x, 0, sizeof(x));
-	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
-	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
-	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
-	big = op.r0;
-	pages = op.r1 / 4096;
+	big_setup(&x, &big, &pages);
 	ASSERT_NE(big_op(&x, ENCL_OP_FILL, big, pages, 0x55), ~0ULL);
 	for (i = 0; i < 3; i++) {
 		pid_t pid = (pid_t)syscall(SYS_fork);
@@ -1108,21 +1110,13 @@ static void *storm_run(void *arg)
 
 TEST_T(exec, raw_forks_during_a_paging_storm, 300)
 {
-	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
-	struct encl_op op = { .type = ENCL_OP_BIG };
-	struct sgx_enclave_run run;
 	static struct xf x;
 	static struct storm s;
 	pthread_t th;
 	int i, hung = 0, ok = 0, kinds[8] = { 0 };
 
-	memset(&x, 0, sizeof(x));
-	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
-	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
-	ASSERT_EQ(xf_call(xf_tcs(&x, 0), &op, &run), 0);
+	big_setup(&x, &s.big, &s.pages);
 	s.x = &x;
-	s.big = op.r0;
-	s.pages = op.r1 / 4096;
 	ASSERT_EQ(pthread_create(&th, NULL, storm_run, &s), 0);
 	for (i = 0; i < 200; i++) {
 		int kind = i % 7, st;
@@ -1192,13 +1186,11 @@ TEST_T(exec, raw_forks_during_a_paging_storm, 300)
  */
 TEST_T(exec, a_forked_child_keeps_elrange_reserved, 60)
 {
-	struct sgxemu_platform_options o = { .epc_size = 512 << 10 };
 	static struct xf x;
+	uint64_t big, pages;
 	int how, st;
 
-	memset(&x, 0, sizeof(x));
-	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
-	x.encl = xf_load(&x, "test_enclave_c", "test_enclave_c.sig");
+	big_setup(&x, &big, &pages);
 	for (how = 0; how < 2; how++) {
 		pid_t pid = how ? (pid_t)syscall(SYS_fork) : fork();
 
