@@ -103,4 +103,41 @@ static inline void sys_futex_wake(_Atomic u32 *word)
 	sys_call6(SYS_futex, (long)word, FUTEX_WAKE, INT_MAX, 0, 0, 0);
 }
 
+/*
+ * An event count, for waiting on a condition instead of sleeping for a
+ * while: a waiter reads sys_event_seq(), looks for what it wants, and if it
+ * is not there sleeps in sys_event_wait() until sys_event_signal(), which
+ * follows the change it looks for.  The count moves on after the change and
+ * the waiter reads it before looking; the waiter registers before the futex
+ * compares and the signaller looks for waiters after the count moved: so
+ * either the waiter sees the change, or the futex sees the new count, or
+ * the signaller sees the waiter and wakes it.  The signaller makes a system
+ * call only when somebody sleeps.  Atomics and shared futexes only:
+ * async-signal-safe, and usable in memory other processes map.
+ */
+struct sys_event {
+	_Atomic u32 seq;        /* the futex word */
+	_Atomic u32 waiters;
+};
+
+static inline u32 sys_event_seq(struct sys_event *e)
+{
+	return atomic_load(&e->seq);
+}
+
+/* Sleep until the count moves on from @seen, or @ms milliseconds. */
+static inline void sys_event_wait(struct sys_event *e, u32 seen, int ms)
+{
+	atomic_fetch_add(&e->waiters, 1);
+	sys_futex_wait(&e->seq, seen, ms);
+	atomic_fetch_sub(&e->waiters, 1);
+}
+
+static inline void sys_event_signal(struct sys_event *e)
+{
+	atomic_fetch_add(&e->seq, 1);
+	if (atomic_load(&e->waiters))
+		sys_futex_wake(&e->seq);
+}
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "arch/sgx_arch.h"
+#include "base/sys.h"
 #include "base/types.h"
 
 /* EPCM permission and state bits use the SECINFO.FLAGS positions. */
@@ -60,10 +61,9 @@ struct epc_page {
 	 * epoch of the thread inside.  BLOCKED pages: the epoch EBLOCK saw. */
 	atomic_ullong epoch;
 	atomic_uint inside[2];
-	/* SECS pages: threads that left (EEXIT, AEX), a futex word, and the
-	 * threads sleeping on it (platform_exit_wait()).  Atomics, no lock. */
-	_Atomic u32 exits;
-	atomic_uint exit_waiters;
+	/* SECS pages: threads that left (EEXIT, AEX), for those that wait
+	 * for one (platform_exit_wait()). */
+	struct sys_event exits;
 	u64 entry_epoch;
 	u64 block_epoch;
 	/* EMODPR and EMODT: EACCEPT waits (SGX_NOT_TRACKED) for an ETRACK

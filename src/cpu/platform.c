@@ -357,19 +357,15 @@ u32 platform_exit_seq(struct platform *plat, void *secs)
 {
 	struct epc_page *page = epc_page_peek(plat, secs);
 
-	return page ? atomic_load(&page->exits) : 0;
+	return page ? sys_event_seq(&page->exits) : 0;
 }
 
 void platform_exit_wait(struct platform *plat, void *secs, u32 seen, int ms)
 {
 	struct epc_page *page = epc_page_peek(plat, secs);
 
-	if (!page)
-		return;
-	/* Registered first: see track_exit(). */
-	atomic_fetch_add(&page->exit_waiters, 1);
-	sys_futex_wait(&page->exits, seen, ms);
-	atomic_fetch_sub(&page->exit_waiters, 1);
+	if (page)
+		sys_event_wait(&page->exits, seen, ms);
 }
 
 int platform_ept_fault(struct platform *plat, u64 linaddr)

@@ -32,18 +32,12 @@ static inline void track_enter(struct epc_page *secs, struct epc_page *tcs)
 	}
 }
 
-/*
- * A thread leaves.  The count of exits moves on after the thread is out,
- * and sleepers are woken only if any registered before: a sleeper
- * (platform_exit_wait()) registers, then compares the count it read before
- * looking at @inside, so one of the two sees the other.
- */
+/* A thread leaves: the exit is signalled after it is out of @inside,
+ * which platform_exit_wait()'s callers look at (struct sys_event). */
 static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
 {
 	atomic_fetch_sub(&secs->inside[tcs->entry_epoch & 1], 1);
-	atomic_fetch_add(&secs->exits, 1);
-	if (atomic_load(&secs->exit_waiters))
-		sys_futex_wake(&secs->exits);
+	sys_event_signal(&secs->exits);
 }
 
 /*

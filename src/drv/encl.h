@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base/sys.h"
 #include "drv/drv.h"
 #include "drv/launch.h"
 
@@ -41,10 +42,8 @@ struct drv {
 	pthread_once_t uffd_once;
 	atomic_ullong nr_evicted, nr_reloaded;
 	/* Something a waiting reclaimer or reloader looks for happened: a page
-	 * left PAGE_BUSY, went free, or lost its last pin (paging_event()).
-	 * A futex word, and the threads sleeping on it; atomics, no lock. */
-	_Atomic u32 page_events;
-	atomic_uint page_waiters;
+	 * left PAGE_BUSY, went free, or lost its last pin (paging_event()). */
+	struct sys_event page_events;
 	/* The background reclaimer (Linux's ksgxd): woken through an eventfd
 	 * (a signal handler may allocate) when fewer than low_pages are free,
 	 * it evicts until high_pages are. */

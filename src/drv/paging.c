@@ -578,25 +578,17 @@ void paging_start(struct drv *drv)
 
 u32 paging_event_seq(struct drv *drv)
 {
-	return atomic_load(&drv->page_events);
+	return sys_event_seq(&drv->page_events);
 }
 
 void paging_event_wait(struct drv *drv, u32 seen, int ms)
 {
-	/* Registered before the futex compares: see paging_event(). */
-	atomic_fetch_add(&drv->page_waiters, 1);
-	sys_futex_wait(&drv->page_events, seen, ms);
-	atomic_fetch_sub(&drv->page_waiters, 1);
+	sys_event_wait(&drv->page_events, seen, ms);
 }
 
 void paging_event(struct drv *drv)
 {
-	/* The count moves on after the change the waiter looks for, and the
-	 * waiter reads it before looking: either it sees the change, or the
-	 * futex sees the new count, or we see the waiter and wake it. */
-	atomic_fetch_add(&drv->page_events, 1);
-	if (atomic_load(&drv->page_waiters))
-		sys_futex_wake(&drv->page_events);
+	sys_event_signal(&drv->page_events);
 }
 
 void paging_wait_exit(struct encl *encl, u32 seen)

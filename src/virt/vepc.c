@@ -79,15 +79,12 @@ u64 *vepc_va_slot(struct vepc *v, u32 va)
 
 u32 vepc_slot_seq(struct vepc *v)
 {
-	return atomic_load(&v->slot_events);
+	return sys_event_seq(&v->slot_events);
 }
 
 void vepc_slot_wait(struct vepc *v, u32 seen, int ms)
 {
-	/* Registered before the futex compares: see slot_unbusy(). */
-	atomic_fetch_add(&v->slot_waiters, 1);
-	sys_futex_wait(&v->slot_events, seen, ms);
-	atomic_fetch_sub(&v->slot_waiters, 1);
+	sys_event_wait(&v->slot_events, seen, ms);
 }
 
 /* A BUSY slot becomes @state.  The count moves on after the state, and the
@@ -96,9 +93,7 @@ void vepc_slot_wait(struct vepc *v, u32 seen, int ms)
 static void slot_unbusy(struct vepc *v, struct vepc_slot *s, u8 state)
 {
 	atomic_store(&s->state, state);
-	atomic_fetch_add(&v->slot_events, 1);
-	if (atomic_load(&v->slot_waiters))
-		sys_futex_wake(&v->slot_events);
+	sys_event_signal(&v->slot_events);
 }
 
 /* The claim first and the count after, the reverse of slot_get(). */

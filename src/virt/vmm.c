@@ -90,19 +90,15 @@ void vmm_reclaim_unlock(struct vmm *m)
 	/* The count moves on after the lock is free, and the waiter reads it
 	 * before it tries the lock: either it gets the lock, or the futex
 	 * sees the new count, or we see the waiter and wake it. */
-	atomic_fetch_add(&m->reclaims, 1);
-	if (atomic_load(&m->reclaim_waiters))
-		sys_futex_wake(&m->reclaims);
+	sys_event_signal(&m->reclaims);
 }
 
 /* Sleep until the reclaimer that had the lock when the count was @seen
  * lets go of it. */
 static void vmm_reclaim_wait(struct vmm *m, u32 seen)
 {
-	atomic_fetch_add(&m->reclaim_waiters, 1);
 	/* The unlock wakes us; the second is only a backstop. */
-	sys_futex_wait(&m->reclaims, seen, 1000);
-	atomic_fetch_sub(&m->reclaim_waiters, 1);
+	sys_event_wait(&m->reclaims, seen, 1000);
 }
 
 static int vmm_reclaim(struct vmm *m);
@@ -112,7 +108,7 @@ void *vmm_alloc(struct vepc *v)
 	unsigned int i, empty = 0;
 
 	for (i = 0; i < 100000; i++) {
-		u32 reclaims = atomic_load(&v->vmm->reclaims);
+		u32 reclaims = sys_event_seq(&v->vmm->reclaims);
 		u32 freed = drv_epc_free_seq(v->host);
 		void *page = drv_epc_alloc(v->host);
 		int r;

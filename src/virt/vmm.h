@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base/sys.h"
 #include "virt/virt.h"
 
 #define VMM_MAX_VMS 64
@@ -44,15 +45,14 @@ struct vepc_slot {
 };
 
 /* The VMM of one host: its VMs' virtual EPCs, and one reclaimer at a time:
- * @reclaims counts the times one let go (a futex word), for the threads
- * that found it busy and sleep (@reclaim_waiters) until it is done. */
+ * @reclaims is signalled when one lets go, for the threads that found it
+ * busy and sleep until it is done. */
 struct vmm {
 	struct drv *host;
 	struct vmm *next;
 	unsigned int refs;
 	pthread_mutex_t reclaim_lock;
-	_Atomic u32 reclaims;
-	atomic_uint reclaim_waiters;
+	struct sys_event reclaims;      /* the reclaim lock let go */
 	struct vepc *vepcs[VMM_MAX_VMS];
 	unsigned int nr_vepcs, start;
 };
@@ -63,10 +63,9 @@ struct vepc {
 	pthread_mutex_t lock;       /* slot transitions out of ABSENT/EVICTED, the slots array */
 	u64 nr_slots;
 	struct vepc_slot *slots;
-	/* Slots leaving SLOT_BUSY, counted (a futex word), and the threads
-	 * sleeping until one does (vepc_slot_wait()). */
-	_Atomic u32 slot_events;
-	atomic_uint slot_waiters;
+	/* Slots leaving SLOT_BUSY, for those that wait for one
+	 * (vepc_slot_wait()). */
+	struct sys_event slot_events;
 	atomic_ullong nr_pages;
 	bool warned;                /* the host ran out of EPC once already */
 	bool vm;                    /* it backs a VM (vepc_claim()) */

@@ -51,6 +51,17 @@ static void setup(struct fx *fx)
 	ASSERT_STATUS(encls_epa(fx->lp, SGX_PT_VA, epc(fx, VA_INDEX)), SGX_SUCCESS);
 }
 
+/* An enclave with a TCS at EPC page 3: its SECS and TCS pages in *@secs
+ * and *@tcs, for the tracking tests. */
+static void setup_tcs(struct fx *fx, struct epc_page **secs, struct epc_page **tcs)
+{
+	setup(fx);
+	memset(fx->page, 0, sizeof(fx->page));
+	ASSERT_STATUS(fx_eadd(fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
+	*secs = page_of(fx, 0);
+	*tcs = page_of(fx, 3);
+}
+
 static int ewb(struct fx *fx, u64 index, unsigned int s, struct evicted *ev)
 {
 	memset(&ev->pginfo, 0, sizeof(ev->pginfo));
@@ -175,11 +186,7 @@ TEST(etrack, prev_trk_incmpl_until_the_thread_leaves)
 	struct epc_page *secs, *tcs;
 	struct fx fx;
 
-	setup(&fx);
-	memset(fx.page, 0, sizeof(fx.page));
-	ASSERT_STATUS(fx_eadd(&fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
-	secs = page_of(&fx, 0);
-	tcs = page_of(&fx, 3);
+	setup_tcs(&fx, &secs, &tcs);
 	track_enter(secs, tcs);
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_PREV_TRK_INCMPL);
@@ -211,11 +218,7 @@ TEST(etrack, a_waiter_wakes_when_the_thread_leaves)
 	pthread_t t;
 	u32 seen;
 
-	setup(&fx);
-	memset(fx.page, 0, sizeof(fx.page));
-	ASSERT_STATUS(fx_eadd(&fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
-	l.secs = page_of(&fx, 0);
-	l.tcs = page_of(&fx, 3);
+	setup_tcs(&fx, &l.secs, &l.tcs);
 	track_enter(l.secs, l.tcs);
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
 	seen = platform_exit_seq(fx.plat, fx.secs);
@@ -263,11 +266,7 @@ TEST(vmm_hold, an_entering_thread_sleeps_until_the_release)
 	pthread_t t;
 	u32 seen;
 
-	setup(&fx);
-	memset(fx.page, 0, sizeof(fx.page));
-	ASSERT_STATUS(fx_eadd(&fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
-	e.secs = page_of(&fx, 0);
-	e.tcs = page_of(&fx, 3);
+	setup_tcs(&fx, &e.secs, &e.tcs);
 	platform_vmm_hold(fx.plat, fx.secs);
 	platform_vmm_hold(fx.plat, fx.secs);
 	seen = platform_exit_seq(fx.plat, fx.secs);
@@ -380,11 +379,7 @@ TEST(ewb, not_tracked_while_an_old_thread_is_inside)
 	struct epc_page *secs, *tcs;
 	struct fx fx;
 
-	setup(&fx);
-	memset(fx.page, 0, sizeof(fx.page));
-	ASSERT_STATUS(fx_eadd(&fx, 3, 2 * SGX_PAGE_SIZE, FX_TCS), SGX_SUCCESS);
-	secs = page_of(&fx, 0);
-	tcs = page_of(&fx, 3);
+	setup_tcs(&fx, &secs, &tcs);
 	track_enter(secs, tcs);
 	ASSERT_STATUS(encls_eblock(fx.lp, epc(&fx, 1)), SGX_SUCCESS);
 	ASSERT_STATUS(encls_etrack(fx.lp, fx.secs), SGX_SUCCESS);
