@@ -93,10 +93,15 @@ void ept_scope_end(void)
 		release_to(marks[depth]);
 }
 
-void ept_release_instruction(void)
+unsigned int ept_held(void)
+{
+	return nr_held;
+}
+
+void ept_release_instruction(unsigned int keep)
 {
 	/* ENCLU and AEX run outside any leaf; a signal that finds a leaf
 	 * open interrupted it, and the leaf lets go of its own pages. */
 	if (!depth)
-		release_to(0);
+		release_to(keep);
 }

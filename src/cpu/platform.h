@@ -74,7 +74,10 @@ struct epc_page *ept_page_get(const struct platform *plat, u64 index);
 struct epc_page *ept_page_peek(const struct platform *plat, u64 index);
 void ept_scope_begin(void);
 void ept_scope_end(void);
-void ept_release_instruction(void);
+/* How many translations the thread holds; ept_release_instruction() lets
+ * go of those after the first @keep. */
+unsigned int ept_held(void);
+void ept_release_instruction(unsigned int keep);
 
 static inline struct epc_page *epc_page_at(const struct platform *plat, const void *addr)
 {

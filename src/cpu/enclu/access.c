@@ -121,19 +121,29 @@ void enclu_epcm_changed(struct tcb *t, u64 la)
 		t->plat->mmu.update(t->plat->mmu.ctx, la);
 }
 
-void enclu_unpin_all(struct tcb *t)
+struct enclu_mark enclu_mark(const struct tcb *t)
+{
+	return (struct enclu_mark){ .pinned = t->nr_pinned, .ept_held = ept_held() };
+}
+
+void enclu_unpin_to(struct tcb *t, struct enclu_mark mark)
 {
 	struct platform *plat = t->plat;
 
 	/* The guest pages the instruction translated, through its VMM's EPT. */
-	ept_release_instruction();
+	ept_release_instruction(mark.ept_held);
 
-	while (t->nr_pinned) {
+	while (t->nr_pinned > mark.pinned) {
 		u64 la = t->pinned[--t->nr_pinned];
 
 		if (plat && plat->mmu.unpin)
 			plat->mmu.unpin(plat->mmu.ctx, la);
 	}
+}
+
+void enclu_unpin_all(struct tcb *t)
+{
+	enclu_unpin_to(t, (struct enclu_mark){ 0, 0 });
 }
 
 u32 enclu_classify_pf(struct tcb *t, u64 la, u32 kernel_ec)

@@ -82,6 +82,17 @@ void *enclu_operand_check(struct tcb *t, u64 la, bool write, struct epc_page *pa
 struct epc_page *enclu_target(struct tcb *t, u64 la);
 /* Release the pages the last leaf held (enclu_operand and enclu_target pin them). */
 void enclu_unpin_all(struct tcb *t);
+/*
+ * What the thread holds for leaves now (pins and EPT translations), and
+ * the release of what it took after: a signal handler's own, not those of
+ * a leaf it interrupted.
+ */
+struct enclu_mark {
+	unsigned int pinned;
+	unsigned int ept_held;
+};
+struct enclu_mark enclu_mark(const struct tcb *t);
+void enclu_unpin_to(struct tcb *t, struct enclu_mark mark);
 /* The EPCM entry of the page at @la changed: the OS re-derives the host's
  * protection of it (platform_mmu.update). */
 void enclu_epcm_changed(struct tcb *t, u64 la);

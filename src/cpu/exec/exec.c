@@ -656,6 +656,10 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 			long from_enclave)
 {
 	bool was_in = from_enclave != 0;
+	/* A signal in host code may have interrupted a leaf (a kick that came
+	 * as the thread left, the program's own signal): the leaf keeps its
+	 * operands, and the handler lets go of what it pinned itself. */
+	struct enclu_mark keep = t && !was_in ? enclu_mark(t) : (struct enclu_mark){ 0, 0 };
 
 	fork_check();
 	/* (Only on the TCB's own stack: a thread found by its id may run
@@ -665,7 +669,7 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 		build_unpoison_stack((u8 *)t + TCB_HDR_SIZE, __builtin_frame_address(0));
 	t = signal_in(sig, info, uc, t, was_in);
 	if (t && (was_in || !t->in_emu)) {
-		enclu_unpin_all(t);
+		enclu_unpin_to(t, keep);
 		mask_transition(t, uc, was_in);
 	}
 	return t;

@@ -8,11 +8,15 @@
  * (tests/integration/aexnotify_test.c does that).
  */
 #include <errno.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
 #include "cpu/enclu/enclu.h"
+#include "cpu/exec/exec.h"
 #include "cpu/platform.h"
 #include "cpu/secs.h"
 
@@ -609,4 +613,91 @@ TEST(aexnotify, edeccssa_moves_the_next_aex)
 	aex(&s);
 	ASSERT_EQ(gpr(&s, 0)->rip, ENCL_RIP);
 	ASSERT_EQ(tcs(&s)->cssa, 1);
+}
+
+/* ---- a signal in host code while a leaf runs ------------------------------------ */
+
+static unsigned int pins, unpins, unpins_in_leaf, ept_gets, ept_puts, ept_puts_in_leaf;
+static bool in_leaf;
+
+/* A VMM's EPT: guest page k is EPC page k. */
+static void *ept_get(void *ctx, u64 index)
+{
+	ept_gets++;
+	return platform_epc_page(((struct an *)ctx)->fx.plat, index);
+}
+
+static void ept_put(void *ctx, u64 index)
+{
+	(void)ctx;
+	(void)index;
+	ept_puts++;
+	ept_puts_in_leaf += in_leaf;
+}
+
+/* The OS holds each operand, and the leaf a guest page through the EPT;
+ * at the second operand, a kick meant for the thread's last stay in the
+ * enclave arrives (they may come late: exec_kick() sends to threads in
+ * enclave mode, and a thread leaves as it is sent). */
+static int pin_and_kick(void *ctx, u64 la)
+{
+	struct an *s = ctx;
+	siginfo_t si;
+
+	(void)la;
+	if (++pins == 1)
+		ASSERT_TRUE(ept_page_get(s->fx.plat, 1) != NULL);
+	if (pins == 2) {
+		memset(&si, 0, sizeof(si));
+		si.si_signo = EXEC_KICK_SIG;
+		si.si_code = SI_QUEUE;
+		si.si_pid = getpid();
+		si.si_value.sival_ptr = EXEC_KICK_MAGIC;
+		ASSERT_EQ(syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), EXEC_KICK_SIG, &si), 0);
+	}
+	return 0;
+}
+
+static void unpin_count(void *ctx, u64 la)
+{
+	(void)ctx;
+	(void)la;
+	unpins++;
+	unpins_in_leaf += in_leaf;
+}
+
+/* A signal that lands in host code while a leaf runs (a late kick, the
+ * program's own) must leave the leaf its operands: the OS could evict an
+ * operand the leaf is still writing.  The leaf runs on the thread's own
+ * TCB here, the one the signal handler finds. */
+TEST(host_signal, a_late_kick_leaves_a_leaf_its_operands)
+{
+	static struct an s;
+	struct cpu_regs r;
+	struct tcb *t;
+
+	setup(&s, false, false, 0, 1);
+	ASSERT_EQ(exec_init(), 0);
+	t = tcb_current();
+	ASSERT_TRUE(t != NULL);
+	s.fx.plat->mmu.pin = pin_and_kick;
+	s.fx.plat->mmu.unpin = unpin_count;
+	s.fx.plat->ept.get = ept_get;
+	s.fx.plat->ept.put = ept_put;
+	s.fx.plat->ept.ctx = &s;
+	memset(&r, 0, sizeof(r));
+	r.rbx = tcs_la(&s);
+	r.rcx = AEP;
+	r.rip = NEXT;
+	r.rsp = URSP;
+	in_leaf = true;
+	ASSERT_EQ(enclu_eenter(t, &r), 0);
+	in_leaf = false;
+	ASSERT_GE(pins, 2);
+	ASSERT_EQ(unpins_in_leaf, 0);
+	ASSERT_EQ(ept_puts_in_leaf, 0);
+	enclu_unpin_all(t);
+	ASSERT_EQ(unpins, pins);
+	ASSERT_EQ(ept_puts, ept_gets);
+	exec_unregister(s.fx.plat);
 }
