@@ -730,9 +730,14 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 		host_enclu(sig, info, uc, t);
 		return t;
 	}
-	/* A kick for a thread that already left: nothing to do. */
-	if (exec_is_kick(sig, info))
+	/* A kick for a thread that already left: nothing to do but let the
+	 * next one be sent (enclu_leave_mode() cleared the flag before this
+	 * one was).  Relaxed: the flag guards nothing else. */
+	if (exec_is_kick(sig, info)) {
+		if (t)
+			atomic_store_explicit(&t->kicked, false, memory_order_relaxed);
 		return t;
+	}
 	if ((sig == SIGSEGV && exec_cpuid_trap(info, uc)) ||
 	    (sig == SIGILL && exec_cpuid_patched(info, uc)))
 		return t;
