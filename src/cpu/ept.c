@@ -52,9 +52,15 @@ struct epc_page *ept_page_get(const struct platform *plat, u64 index)
 	if (!host || !ept->put)
 		return host_page(plat, host);
 	if (nr_held < EPT_MAX_HELD) {
-		held[nr_held].plat = plat;
-		held[nr_held].index = index;
-		nr_held++;
+		unsigned int n = nr_held;
+
+		/* A signal handler's leaf may hold and let go on top of
+		 * ours at any instruction: a slot is claimed before it is
+		 * written, and read before it is given up. */
+		nr_held = n + 1;
+		atomic_signal_fence(memory_order_seq_cst);
+		held[n].plat = plat;
+		held[n].index = index;
 	} else {
 		/* Cannot happen with the leaves we have; hold nothing rather
 		 * than hold forever. */
@@ -71,9 +77,11 @@ static __thread unsigned int depth;
 static void release_to(unsigned int mark)
 {
 	while (nr_held > mark) {
-		const struct ept_hold *h = &held[--nr_held];
+		struct ept_hold h = held[nr_held - 1];
 
-		h->plat->ept.put(h->plat->ept.ctx, h->index);
+		atomic_signal_fence(memory_order_seq_cst);
+		nr_held--;
+		h.plat->ept.put(h.plat->ept.ctx, h.index);
 	}
 }
 

@@ -49,7 +49,14 @@ static struct epc_page *pin_walk(struct tcb *t, u64 la, u32 ec, unsigned int *pr
 			raise_pf(t, la, ec);
 			return NULL;
 		}
-		t->pinned[t->nr_pinned++] = la & PAGE_MASK;
+		unsigned int n = t->nr_pinned;
+
+		/* A signal handler may pin and unpin on top of ours (above
+		 * its mark) at any instruction: a slot is claimed before it
+		 * is written, and read before it is given up. */
+		t->nr_pinned = n + 1;
+		atomic_signal_fence(memory_order_seq_cst);
+		t->pinned[n] = la & PAGE_MASK;
 	}
 	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, prot)) {
 		raise_pf(t, la, ec);
@@ -123,7 +130,8 @@ void enclu_epcm_changed(struct tcb *t, u64 la)
 
 struct enclu_mark enclu_mark(const struct tcb *t)
 {
-	return (struct enclu_mark){ .pinned = t->nr_pinned, .ept_held = ept_held() };
+	/* (The EPT's holds are the thread's, TCB or none.) */
+	return (struct enclu_mark){ .pinned = t ? t->nr_pinned : 0, .ept_held = ept_held() };
 }
 
 void enclu_unpin_to(struct tcb *t, struct enclu_mark mark)
@@ -134,8 +142,10 @@ void enclu_unpin_to(struct tcb *t, struct enclu_mark mark)
 	ept_release_instruction(mark.ept_held);
 
 	while (t->nr_pinned > mark.pinned) {
-		u64 la = t->pinned[--t->nr_pinned];
+		u64 la = t->pinned[t->nr_pinned - 1];
 
+		atomic_signal_fence(memory_order_seq_cst);
+		t->nr_pinned--;
 		if (plat && plat->mmu.unpin)
 			plat->mmu.unpin(plat->mmu.ctx, la);
 	}

@@ -83,9 +83,10 @@ struct epc_page *enclu_target(struct tcb *t, u64 la);
 /* Release the pages the last leaf held (enclu_operand and enclu_target pin them). */
 void enclu_unpin_all(struct tcb *t);
 /*
- * What the thread holds for leaves now (pins and EPT translations), and
- * the release of what it took after: a signal handler's own, not those of
- * a leaf it interrupted.
+ * What the thread holds for leaves now (pins and EPT translations; @t may
+ * be NULL), and the release of what it took after: a signal handler's or
+ * a nested entry's own, not those of a leaf it interrupted.  A leaf that a
+ * program's handler left with siglongjmp() keeps its pages pinned.
  */
 struct enclu_mark {
 	unsigned int pinned;

@@ -206,6 +206,7 @@ void exec_direct(struct exec_frame *f)
 {
 	struct tcb *t;
 	struct xstate xs;
+	struct enclu_mark keep;
 	u32 leaf = (u32)f->regs.rax;
 	int ret;
 
@@ -225,11 +226,14 @@ void exec_direct(struct exec_frame *f)
 	}
 	xs.area = t->xsave;
 	xs.len = TCB_XSAVE_MAX;
+	/* (A program's handler may enter an enclave in the middle of
+	 * another leaf: that one keeps what it holds.) */
+	keep = enclu_mark(t);
 	if (leaf == SGX_ENCLU_EENTER)
 		ret = enclu_eenter(t, &f->regs);
 	else
 		ret = enclu_eresume(t, &f->regs, &xs);
-	enclu_unpin_all(t);
+	enclu_unpin_to(t, keep);
 	if (ret) {
 		/* As the kernel's fixup does for a faulting ENCLU in the vDSO. */
 		f->regs.rdi = t->fault.vector;
@@ -656,10 +660,11 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 			long from_enclave)
 {
 	bool was_in = from_enclave != 0;
-	/* A signal in host code may have interrupted a leaf (a kick that came
-	 * as the thread left, the program's own signal): the leaf keeps its
-	 * operands, and the handler lets go of what it pinned itself. */
-	struct enclu_mark keep = t && !was_in ? enclu_mark(t) : (struct enclu_mark){ 0, 0 };
+	/* A signal may have interrupted a leaf in host code (a kick that came
+	 * as the thread left, the program's own signal), or enclave code a
+	 * handler of such a signal entered: the leaf keeps its operands, and
+	 * the handler lets go of what it pinned itself. */
+	struct enclu_mark keep = enclu_mark(t);
 
 	fork_check();
 	/* (Only on the TCB's own stack: a thread found by its id may run
