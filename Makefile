@@ -311,14 +311,12 @@ FUZZ_SECONDS ?= 30
 # The tests that link the library and run threads: the driver, paging,
 # EDMM, the launch cache, VMs, enclave entry.  Not the ones that run
 # programs under the preload shim (a TSan-built shim cannot be preloaded
-# into uninstrumented programs), listed in TSAN_EXCLUDE with the kick tests
-# that do not finish under TSan (doc/development.md says why).
+# into uninstrumented programs), listed in TSAN_EXCLUDE with those that
+# cannot run under TSan (doc/development.md says why).
 TSAN_TESTS := $(addprefix $(O)/tests/,unit/cpu/paging_test unit/virt/vm_test \
 	integration/device_test integration/paging_test integration/edmm_test \
 	integration/exec_test integration/launch_test integration/vm_test)
 TSAN_EXCLUDE_SHIM := launch.run_with_policy,launch.stat_reports_the_counters,vm.cli
-TSAN_EXCLUDE_KICK := paging.threads_that_stay_inside_are_kicked,$(strip \
-	)paging.threads_that_block_signals_are_kicked_too
 # A process made with a raw clone(CLONE_VM) runs TSan's runtime on its
 # parent's thread state and can wait forever on its locks.
 TSAN_EXCLUDE_CLONE := exec.a_clone_vm_process_keeps_its_tcb
@@ -327,8 +325,7 @@ TSAN_EXCLUDE_CLONE := exec.a_clone_vm_process_keeps_its_tcb
 TSAN_EXCLUDE_RAWFORK := exec.a_raw_fork_never_corrupts_the_parent,$(strip \
 	)exec.a_raw_fork_child_may_destroy_the_platform,$(strip \
 	)exec.a_forked_child_keeps_elrange_reserved,exec.raw_forks_during_a_paging_storm
-TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_KICK),$(TSAN_EXCLUDE_CLONE),$(strip \
-	)$(TSAN_EXCLUDE_RAWFORK)
+TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_CLONE),$(TSAN_EXCLUDE_RAWFORK)
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
