@@ -20,10 +20,29 @@
 struct app_action {
 	void *handler;
 	int flags;
-	sigset_t mask;
+	u64 mask;               /* the kernel's layout */
 };
 
-static struct app_action apps[NSIG];
+/*
+ * The program's action for each signal.  sig_dispatch() reads it in
+ * signal handlers, on any thread, while sig_action() may be replacing it
+ * on another: a handler taken with the other action's flags would be
+ * called with the wrong convention.  So each entry carries a sequence
+ * count, odd while it is written; readers copy the fields (relaxed
+ * atomics) and try again if the count moved, and never wait on a lock,
+ * which a handler could not.  Writers take app_lock with every signal
+ * blocked, so no handler runs on a thread that is half way through a
+ * write: it would spin on the odd count, or on the lock, for ever.
+ */
+struct app_entry {
+	atomic_uint seq;
+	_Atomic(void *) handler;
+	atomic_int flags;
+	_Atomic u64 mask;
+};
+
+static struct app_entry apps[NSIG];
+static atomic_flag app_lock = ATOMIC_FLAG_INIT;
 static atomic_bool owned[NSIG];
 /* apps[sig] holds the real disposition (adopted, or set through us). */
 static atomic_bool known[NSIG];
@@ -42,6 +61,77 @@ static u64 kmask_of(const sigset_t *set)
 		if (sigismember(set, s))
 			m |= 1ULL << (s - 1);
 	return m;
+}
+
+static void sigset_of(u64 m, sigset_t *set)
+{
+	int s;
+
+	sigemptyset(set);
+	for (s = 1; s < 65 && s < NSIG; s++)
+		if (m & (1ULL << (s - 1)))
+			sigaddset(set, s);
+}
+
+/* @sig's action, whole, and in *@seq the count it was read at. */
+static struct app_action app_read(int sig, unsigned int *seq)
+{
+	struct app_entry *e = &apps[sig];
+	struct app_action a;
+	unsigned int s;
+
+	for (;;) {
+		s = atomic_load_explicit(&e->seq, memory_order_acquire);
+		if (s & 1) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		a.handler = atomic_load_explicit(&e->handler, memory_order_relaxed);
+		a.flags = atomic_load_explicit(&e->flags, memory_order_relaxed);
+		a.mask = atomic_load_explicit(&e->mask, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&e->seq, memory_order_relaxed) == s)
+			break;
+	}
+	if (seq)
+		*seq = s;
+	return a;
+}
+
+/* Context: app_lock held. */
+static void app_write(int sig, const struct app_action *a)
+{
+	struct app_entry *e = &apps[sig];
+	unsigned int s = atomic_load_explicit(&e->seq, memory_order_relaxed);
+
+	atomic_store_explicit(&e->seq, s + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&e->handler, a->handler, memory_order_relaxed);
+	atomic_store_explicit(&e->flags, a->flags, memory_order_relaxed);
+	atomic_store_explicit(&e->mask, a->mask, memory_order_relaxed);
+	atomic_store_explicit(&e->seq, s + 2, memory_order_release);
+}
+
+/*
+ * Take app_lock with every signal blocked; the mask to put back.  (In a
+ * handler they are blocked already, and the calls change nothing.)
+ * Nothing in the section can fault or make a call the shim traps, which
+ * with the signal blocked would end the process.
+ */
+static u64 app_lock_take(void)
+{
+	u64 all = ~0ULL, old = 0;
+
+	raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8);
+	while (atomic_flag_test_and_set_explicit(&app_lock, memory_order_acquire))
+		__builtin_ia32_pause();
+	return old;
+}
+
+static void app_lock_drop(u64 old)
+{
+	atomic_flag_clear_explicit(&app_lock, memory_order_release);
+	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8);
 }
 
 int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigset_t *mask,
@@ -75,6 +165,54 @@ static bool always_ours(int sig)
 	       (sig == SIGSYS && exec_syscall_hook_fn);
 }
 
+/*
+ * The kernel's side of @sig's new action @a: SIG_DFL and SIG_IGN go to the
+ * kernel as they are, a handler is the emulator's, which calls it.
+ */
+static int install(int sig, const struct app_action *a)
+{
+	if ((a->handler == SIG_DFL || a->handler == SIG_IGN) && !always_ours(sig)) {
+		struct sys_sigaction ka = { .handler = a->handler,
+					 .flags = (unsigned long)a->flags | SA_RESTORER_,
+					 .restorer = exec_sigreturn,
+					 .mask = a->mask };
+		int err = sys_rt_sigaction(sig, &ka, NULL);
+
+		if (!err)
+			atomic_store(&owned[sig], false);
+		return err;
+	}
+	/* (The shim's SIGSYS handler stays as it is: SA_NODEFER.) */
+	if (sig == SIGSYS && exec_syscall_hook_fn)
+		return 0;
+	return exec_install(sig, (void (*)(int, siginfo_t *, void *))exec_signal_entry, NULL,
+			    a->flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
+}
+
+/* Context: app_lock held. */
+static void adopt_locked(int sig)
+{
+	struct sys_sigaction cur;
+	struct app_action a;
+
+	if (sys_rt_sigaction(sig, NULL, &cur))
+		return;
+	a.handler = cur.handler;
+	a.flags = (int)cur.flags;
+	a.mask = cur.mask;
+	app_write(sig, &a);
+	atomic_store(&known[sig], true);
+}
+
+/* Record the disposition a signal had before sgxemu took it over. */
+void sig_adopt(int sig)
+{
+	u64 saved = app_lock_take();
+
+	adopt_locked(sig);
+	app_lock_drop(saved);
+}
+
 /**
  * sig_action() - sigaction() for applications that run enclaves.
  *
@@ -86,41 +224,39 @@ static bool always_ours(int sig)
  */
 int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	struct app_action prev;
+	struct app_action prev, next;
+	u64 saved;
 	int err = 0;
 
 	if (sig < 1 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
 		return -EINVAL;
+	/* The program's memory is read before signals are blocked: a bad
+	 * pointer faults here, where its handler can take the fault. */
+	if (act) {
+		next.handler = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction :
+							   (void *)act->sa_handler;
+		next.flags = act->sa_flags;
+		next.mask = kmask_of(&act->sa_mask);
+	}
+	saved = app_lock_take();
 	/* What the process inherited (SIG_IGN under nohup, say) until it
 	 * sets something else. */
 	if (!atomic_load(&known[sig]))
-		sig_adopt(sig);
-	prev = apps[sig];
+		adopt_locked(sig);
+	prev = app_read(sig, NULL);
 	if (act) {
-		void *h = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction :
-							  (void *)act->sa_handler;
-
-		if ((h == SIG_DFL || h == SIG_IGN) && !always_ours(sig)) {
-			struct sys_sigaction ka = { .handler = h,
-						 .flags = (unsigned long)act->sa_flags | SA_RESTORER_,
-						 .restorer = exec_sigreturn,
-						 .mask = kmask_of(&act->sa_mask) };
-
-			err = sys_rt_sigaction(sig, &ka, NULL);
-			if (err)
-				return err;
-			atomic_store(&owned[sig], false);
-		} else if (!(sig == SIGSYS && exec_syscall_hook_fn)) {
-			/* (The shim's SIGSYS handler stays as it is: SA_NODEFER.) */
-			err = exec_install(sig, (void (*)(int, siginfo_t *, void *))exec_signal_entry,
-					   NULL, act->sa_flags & (SA_RESTART | SA_NOCLDSTOP | SA_NOCLDWAIT));
-			if (err)
-				return err;
-		}
-		apps[sig].handler = h;
-		apps[sig].flags = act->sa_flags;
-		apps[sig].mask = act->sa_mask;
+		/* Recorded before the kernel's disposition changes: a signal
+		 * that reaches our handler from then on finds the new action,
+		 * never the one being replaced (nor SIG_DFL, which would end
+		 * the process that is installing a handler). */
+		app_write(sig, &next);
+		err = install(sig, &next);
+		if (err)
+			app_write(sig, &prev);
 	}
+	app_lock_drop(saved);
+	if (err)
+		return err;
 	if (old) {
 		memset(old, 0, sizeof(*old));
 		if (prev.flags & SA_SIGINFO)
@@ -128,26 +264,9 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 		else
 			old->sa_handler = (void (*)(int))prev.handler;
 		old->sa_flags = prev.flags;
-		old->sa_mask = prev.mask;
+		sigset_of(prev.mask, &old->sa_mask);
 	}
 	return 0;
-}
-
-/* Record the disposition a signal had before sgxemu took it over. */
-void sig_adopt(int sig)
-{
-	struct sys_sigaction cur;
-	int s;
-
-	if (sys_rt_sigaction(sig, NULL, &cur))
-		return;
-	atomic_store(&known[sig], true);
-	apps[sig].handler = cur.handler;
-	apps[sig].flags = (int)cur.flags;
-	sigemptyset(&apps[sig].mask);
-	for (s = 1; s < 65 && s < NSIG; s++)
-		if (cur.mask & (1ULL << (s - 1)))
-			sigaddset(&apps[sig].mask, s);
 }
 
 void sig_requeue(struct tcb *t, int sig, const siginfo_t *info)
@@ -183,6 +302,23 @@ static void take_default(int sig, const siginfo_t *info, bool refault)
 		raw(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), sig, (long)info);
 }
 
+/*
+ * SA_RESETHAND: back to SIG_DFL once delivered, unless the program set
+ * another action since it was read (@seq), which stays.
+ */
+static void reset_hand(int sig, unsigned int seq)
+{
+	u64 saved = app_lock_take();
+	struct app_action a;
+
+	if (atomic_load_explicit(&apps[sig].seq, memory_order_relaxed) == seq) {
+		a = app_read(sig, NULL);
+		a.handler = SIG_DFL;
+		app_write(sig, &a);
+	}
+	app_lock_drop(saved);
+}
+
 /**
  * sig_dispatch() - hand a host-mode signal to the application.
  *
@@ -190,7 +326,8 @@ static void take_default(int sig, const siginfo_t *info, bool refault)
  */
 void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
-	struct app_action a = apps[sig];
+	unsigned int seq;
+	struct app_action a = app_read(sig, &seq);
 	u64 one = 1ULL << (sig - 1), mask, vprev = t ? t->vmask : 0;
 	bool requeued = t && (t->requeued & one);
 	bool fault = !requeued && info->si_code > 0 && always_ours(sig);
@@ -215,10 +352,10 @@ void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 		return;
 	}
 	if (a.flags & SA_RESETHAND)
-		apps[sig].handler = SIG_DFL;
+		reset_hand(sig, seq);
 	/* The mask the application asked for, not the emulator's: what it
 	 * blocks of the emulator's signals is virtual for the handler's run. */
-	mask = kmask_of(&uc->uc_sigmask) | vprev | kmask_of(&a.mask);
+	mask = kmask_of(&uc->uc_sigmask) | vprev | a.mask;
 	if (!(a.flags & SA_NODEFER))
 		mask |= one;
 	if (t) {
