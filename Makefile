@@ -309,13 +309,13 @@ FUZZ_SECONDS ?= 30
 
 # --- ThreadSanitizer (MODE=tsan) ----------------------------------------------
 # The tests that link the library and run threads: the driver, paging,
-# EDMM, the launch cache, VMs, enclave entry, signal actions.  Not
+# EDMM, the launch cache, VMs, enclave entry, signal actions, TCBs.  Not
 # the ones that run programs under the preload shim (a TSan-built shim
 # cannot be preloaded into uninstrumented programs), listed in
 # TSAN_EXCLUDE with those that cannot run under TSan (doc/development.md
 # says why).
 TSAN_TESTS := $(addprefix $(O)/tests/,unit/cpu/paging_test unit/cpu/sig_test \
-	unit/virt/vm_test integration/device_test \
+	unit/cpu/tcb_test unit/virt/vm_test integration/device_test \
 	integration/paging_test integration/edmm_test integration/exec_test \
 	integration/launch_test integration/vm_test)
 TSAN_EXCLUDE_SHIM := launch.run_with_policy,launch.stat_reports_the_counters,vm.cli

@@ -26,6 +26,7 @@
 #define TCB_TAG_OFF_TCB 8
 #define TCB_XSAVE_MAX 16384
 #define TCB_TID_FREE (-1)
+#define TCB_TID_CLAIMED (-2)
 
 /* Offsets entry.S relies on; asserted in tcb.c. */
 #define TCB_OFF_MAGIC 0
@@ -111,8 +112,9 @@ struct tcb {
 	u64 sig_fsbase;         /* FS/GS as a signal found them */
 	u64 sig_gsbase;
 	/* The owner's thread id (exec_park(), entry.S's lookup), the claim
-	 * on the region: TCB_TID_FREE when any new thread may take it, 0
-	 * when retired for good (tcb.c). */
+	 * on the region: TCB_TID_FREE when any new thread may take it,
+	 * TCB_TID_CLAIMED while a new thread readies it, 0 when retired for
+	 * good (tcb.c). */
 	_Atomic int tid;
 	u32 pad2;
 	/* The bases the thread has loaded now.  Written before the switch

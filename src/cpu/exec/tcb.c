@@ -111,29 +111,32 @@ static bool tcb_stack_back(struct tcb *t)
 }
 
 /*
- * Take @t for the calling thread @me if it is free or its thread exited
- * (an exit is not announced: a raw clone() has no pthread destructor).
- * One compare-and-swap from the id seen decides, so two new threads that
- * find the same region never both take it.  A thread gone while inside an
- * enclave keeps its region: its counts stay where they are.
+ * Take @t for the calling thread if it is free or its thread exited (an
+ * exit is not announced: a raw clone() has no pthread destructor).  One
+ * compare-and-swap from the id seen decides, so two new threads that find
+ * the same region never both take it.  It marks the region claimed, not
+ * yet the new thread's: entry.S finds a TCB by its thread's id, and must
+ * not find this one before tcb_init() has cleared what the dead thread
+ * left in it.  A thread gone while inside an enclave keeps its region:
+ * its counts stay where they are.
  */
-static bool tcb_claim(struct tcb *t, int me)
+static bool tcb_claim(struct tcb *t)
 {
 	int tid = atomic_load(&t->tid);
 
-	if (!tid)
+	if (!tid || tid == TCB_TID_CLAIMED)
 		return false;
 	if (tid != TCB_TID_FREE && (tcb_in_enclave(t) || !thread_gone(tid)))
 		return false;
-	return atomic_compare_exchange_strong(&t->tid, &tid, me);
+	return atomic_compare_exchange_strong(&t->tid, &tid, TCB_TID_CLAIMED);
 }
 
 /*
- * A TCB region a thread that exited left, claimed for @me, or a new one.
- * Regions stay mapped: exec_kick() may be reading one from another thread
- * right now.
+ * A TCB region a thread that exited left, claimed, or a new one.  Regions
+ * stay mapped: exec_kick() may be reading one from another thread right
+ * now.
  */
-static void *tcb_region(int me, bool *registered)
+static void *tcb_region(bool *registered)
 {
 	void *p;
 	int i;
@@ -141,7 +144,7 @@ static void *tcb_region(int me, bool *registered)
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
 
-		if (!t || !tcb_claim(t, me))
+		if (!t || !tcb_claim(t))
 			continue;
 		if (tcb_stack_back(t)) {
 			*registered = true;
@@ -156,25 +159,33 @@ static void *tcb_region(int me, bool *registered)
 	return sys_failed(p) ? NULL : p;
 }
 
-/* The calling thread's TCB, from its sigaltstack; NULL if it has none. */
-static struct tcb *tcb_lookup(void)
+/* The calling thread's TCB, from its sigaltstack (in *@cur, if not NULL);
+ * NULL if it has none. */
+static struct tcb *tcb_lookup(stack_t *cur)
 {
-	stack_t ss;
+	stack_t ss, *p = cur ? cur : &ss;
 
-	if (sys_sigaltstack(NULL, &ss) || (ss.ss_flags & SS_DISABLE))
+	if (sys_sigaltstack(NULL, p)) {
+		p->ss_flags = SS_DISABLE;
 		return NULL;
-	return tcb_of_stack(ss.ss_sp);
+	}
+	return (p->ss_flags & SS_DISABLE) ? NULL : tcb_of_stack(p->ss_sp);
 }
 
-/* Fill a new or reused region @p for the calling thread @me. */
-static struct tcb *tcb_setup(void *p, int me, bool registered)
+/*
+ * Clear a new or reused region @p for a new thread.  No signal can find it
+ * yet: it is in no thread's sigaltstack, and its id is TCB_TID_CLAIMED (a
+ * reused one) or it is in no slot of the registry (a new one).  So what a
+ * dead thread left there (its virtual mask, what it held pending, its
+ * bases) is gone before any handler can read it.
+ */
+static struct tcb *tcb_init(void *p)
 {
 	struct tcb *t = p;
 	struct tcb_tag *tag = tcb_stack(t);
-	int i;
 
-	/* A reused region starts afresh; its registry slot stays, and what
-	 * other threads read (in_enclave, tid: the claim) is left to atomics. */
+	/* What other threads read (in_enclave, tid: the claim) is left to
+	 * atomics. */
 	memset(&t->sud, 0, offsetof(struct tcb, tid) - offsetof(struct tcb, sud));
 	memset((u8 *)t + offsetof(struct tcb, tid) + sizeof(t->tid), 0,
 	       offsetof(struct tcb, parked) - offsetof(struct tcb, tid) - sizeof(t->tid));
@@ -184,9 +195,17 @@ static struct tcb *tcb_setup(void *p, int me, bool registered)
 	t->magic = TCB_MAGIC;
 	tag->magic = TCB_MAGIC;
 	tag->tcb = t;
-	atomic_store(&t->tid, me);
+	return t;
+}
+
+/* Give the cleared TCB @t to the calling thread @me: its id from now on. */
+static void tcb_own(struct tcb *t, int me)
+{
+	int i;
+
 	/* A thread that exited left its id behind, and ids are reused: the
-	 * region that still carries ours is retired. */
+	 * region that still carries ours is retired, before ours carries it
+	 * too and entry.S could find either. */
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *o = atomic_load(&tcbs[i]);
 		int dup = me;
@@ -194,6 +213,14 @@ static struct tcb *tcb_setup(void *p, int me, bool registered)
 		if (o && o != t)
 			atomic_compare_exchange_strong(&o->tid, &dup, 0);
 	}
+	atomic_store(&t->tid, me);
+}
+
+/* The rest of the calling thread's setup of @t, which signals may see. */
+static void tcb_register(struct tcb *t, bool registered)
+{
+	int i;
+
 	/* System calls from enclave code become SIGSYS (then #UD) while the
 	 * selector blocks; ours, from exec_sud_start on, always pass. */
 	if (exec_sud_len)
@@ -211,7 +238,6 @@ static struct tcb *tcb_setup(void *p, int me, bool registered)
 			break;
 		}
 	}
-	return t;
 }
 
 static void tcb_giveup(void *p, bool registered)
@@ -233,18 +259,24 @@ static void tcb_giveup(void *p, bool registered)
  */
 struct tcb *tcb_current(void)
 {
-	struct tcb *t = tcb_lookup();
 	stack_t ss, app;
 	bool registered;
+	struct tcb *t;
 	void *p;
 	int me;
 
+	t = tcb_lookup(&app);
 	if (t)
 		return t;
 	me = gettid_();
-	p = tcb_region(me, &registered);
+	p = tcb_region(&registered);
 	if (!p)
 		return NULL;
+	/* Cleared before it is ours, and ours before it is the sigaltstack:
+	 * a signal may come at any point and find it by either. */
+	t = tcb_init(p);
+	t->app_ss = app;
+	tcb_own(t, me);
 	ss.ss_sp = tcb_stack(p);
 	ss.ss_size = TCB_STACK_SIZE;
 	ss.ss_flags = 0;
@@ -253,8 +285,8 @@ struct tcb *tcb_current(void)
 		tcb_giveup(p, registered);
 		return NULL;
 	}
-	t = tcb_setup(p, me, registered);
 	t->app_ss = app;
+	tcb_register(t, registered);
 	exec_adopt_mask(t, NULL);
 	return t;
 }
@@ -278,12 +310,14 @@ struct tcb *tcb_current_in_handler(ucontext_t *uc)
 	bool registered;
 	void *p;
 
-	p = tcb_region(me, &registered);
+	p = tcb_region(&registered);
 	if (!p)
 		return NULL;
-	t = tcb_setup(p, me, registered);
+	t = tcb_init(p);
 	t->app_ss = uc->uc_stack;
 	t->app_ss.ss_flags &= ~SS_ONSTACK;
+	tcb_own(t, me);
+	tcb_register(t, registered);
 	uc->uc_stack.ss_sp = tcb_stack(p);
 	uc->uc_stack.ss_size = TCB_STACK_SIZE;
 	uc->uc_stack.ss_flags = 0;
@@ -317,7 +351,7 @@ static struct tcb *tcb_of(int tid)
 
 	if (!tid) {
 		t = tcb_on_stack();
-		return t ? t : tcb_lookup();
+		return t ? t : tcb_lookup(NULL);
 	}
 	for (i = 0; i < TCB_MAX; i++) {
 		t = atomic_load(&tcbs[i]);
@@ -459,7 +493,7 @@ void exec_fork_child(void)
 	/* The parent's ticker is not the child's. */
 	atomic_store(&ticker_running, false);
 	int tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0), i;
-	struct tcb *self = tcb_lookup();
+	struct tcb *self = tcb_lookup(NULL);
 	for (i = 0; i < TCB_MAX; i++) {
 		struct tcb *t = atomic_load(&tcbs[i]);
 
