@@ -33,32 +33,65 @@ static int raise_gp(struct tcb *t)
 }
 
 /*
+ * A slot holds a page's address with bit 0 set, and 0 when free: a leaf
+ * may claim a slot and be interrupted before it writes it, and a handler's
+ * leaf that reads the stack then must not take what the slot held before
+ * for a page someone holds.
+ */
+#define PIN_SLOT_USED 1ULL
+
+/* Whether the thread holds @page already, for this leaf or for a leaf it
+ * interrupted: either lets go of it only after this leaf is over. */
+static bool pin_held(const struct tcb *t, u64 page)
+{
+	unsigned int i, n = t->nr_pinned;
+
+	for (i = 0; i < n && i < ARRAY_SIZE(t->pinned); i++)
+		if (t->pinned[i] == (page | PIN_SLOT_USED))
+			return true;
+	return false;
+}
+
+/*
  * The OS's part of resolving @la: hold the page in the EPC until the leaf
  * is over (a later operand's reload must not evict an earlier one from
  * under us), then walk the page tables.  NULL (#PF with @ec) when nothing
- * is mapped there.
+ * is mapped there, or when the page cannot be held.
  */
 static struct epc_page *pin_walk(struct tcb *t, u64 la, u32 ec, unsigned int *prot)
 {
 	struct platform *plat = t->plat;
+	u64 page_la = la & PAGE_MASK;
 	struct epc_page *page;
 	void *epc;
 
-	if (plat->mmu.pin && t->nr_pinned < ARRAY_SIZE(t->pinned)) {
-		if (plat->mmu.pin(plat->mmu.ctx, la & PAGE_MASK)) {
+	if (plat->mmu.pin && !pin_held(t, page_la)) {
+		unsigned int n = t->nr_pinned;
+
+		/*
+		 * No room: nested deeper than TCB_MAX_PINNED allows.  A page
+		 * the leaf used without a hold could be evicted under it (or
+		 * never brought back: only the pin reloads), so the access
+		 * faults as when the OS cannot bring the page in.  Signal
+		 * handlers above us give their slots back before we resume,
+		 * so the count read here is still ours after pin().
+		 */
+		if (n >= ARRAY_SIZE(t->pinned)) {
 			raise_pf(t, la, ec);
 			return NULL;
 		}
-		unsigned int n = t->nr_pinned;
-
+		if (plat->mmu.pin(plat->mmu.ctx, page_la)) {
+			raise_pf(t, la, ec);
+			return NULL;
+		}
 		/* A signal handler may pin and unpin on top of ours (above
 		 * its mark) at any instruction: a slot is claimed before it
 		 * is written, and read before it is given up. */
 		t->nr_pinned = n + 1;
 		atomic_signal_fence(memory_order_seq_cst);
-		t->pinned[n] = la & PAGE_MASK;
+		t->pinned[n] = page_la | PIN_SLOT_USED;
 	}
-	if (plat->mmu.walk(plat->mmu.ctx, la & PAGE_MASK, &epc, prot)) {
+	if (plat->mmu.walk(plat->mmu.ctx, page_la, &epc, prot)) {
 		raise_pf(t, la, ec);
 		return NULL;
 	}
@@ -142,10 +175,15 @@ void enclu_unpin_to(struct tcb *t, struct enclu_mark mark)
 	ept_release_instruction(mark.ept_held);
 
 	while (t->nr_pinned > mark.pinned) {
-		u64 la = t->pinned[t->nr_pinned - 1];
+		unsigned int n = t->nr_pinned - 1;
+		u64 la = t->pinned[n] & PAGE_MASK;
 
+		/* Free before it is given up: see PIN_SLOT_USED.  (The page
+		 * is still held until after the pop, so a handler that finds
+		 * it here meanwhile may count on it.) */
+		t->pinned[n] = 0;
 		atomic_signal_fence(memory_order_seq_cst);
-		t->nr_pinned--;
+		t->nr_pinned = n;
 		if (plat && plat->mmu.unpin)
 			plat->mmu.unpin(plat->mmu.ctx, la);
 	}

@@ -53,6 +53,18 @@
  */
 #define FSGS_MAGIC 0x53475346554d4553 /* "SEMUFSGS" */
 #define TCB_MAX 4096
+/*
+ * The operand pages a thread's leaves may hold at once.  A leaf holds each
+ * page it uses until it is over, once however often it names it: at most
+ * two SSA frames (an ERESUME that delivers an AEX notification), or three
+ * pages (EREPORT, EACCEPTCOPY).  A leaf that a signal interrupts keeps its
+ * pages while the handler's leaves, and those of enclaves a program's
+ * handler enters, hold theirs on top.  With frames of up to 4 pages (the
+ * largest XSAVE areas to date need 3 with GPRSGX) a leaf holds at most 8,
+ * so 64 is eight such leaves nested; larger frames leave fewer levels.  A
+ * leaf that finds no room faults (access.c).
+ */
+#define TCB_MAX_PINNED 64
 
 #define FRAME_OFF_XRSTOR 144
 #define FRAME_OFF_XMASK 152
@@ -152,8 +164,9 @@ struct tcb {
 	 * @nr_retries times in a row (EXEC_MAX_RETRIES: it is a fault). */
 	u64 retry_la;
 	unsigned int nr_retries;
-	/* Operand pages the current leaf holds in the EPC (enclu_operand). */
-	u64 pinned[8];
+	/* Operand pages the thread's leaves hold in the EPC, a stack
+	 * (enclu_operand(); TCB_MAX_PINNED says how deep). */
+	u64 pinned[TCB_MAX_PINNED];
 	unsigned int nr_pinned;
 	atomic_bool parked;     /* counted out of its enclave's epoch (exec_park) */
 	atomic_bool kicked;     /* a kick is on its way (exec_kick sends one at a time) */
