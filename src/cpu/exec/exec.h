@@ -379,6 +379,8 @@ void sig_requeue(struct tcb *t, int sig, const siginfo_t *info);
 /* Record the disposition @sig had before the emulator took it over. */
 void sig_adopt(int sig);
 bool sig_is_ours(int sig);
+/* In a child of fork(): what a thread that is gone left half written. */
+void sig_fork_child(void);
 
 #endif /* __ASSEMBLER__ */
 #endif

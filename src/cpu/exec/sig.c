@@ -134,6 +134,26 @@ static void app_lock_drop(u64 old)
 	raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8);
 }
 
+/*
+ * In a child of fork(): only the forking thread is left, and it was not
+ * writing an action (a writer blocks its signals and forks nothing), but
+ * another thread may have been.  Its lock is let go and a count it left
+ * odd made even, or every reader would wait for it for ever; the fields
+ * may then mix two actions, which is all the child can know.
+ */
+void sig_fork_child(void)
+{
+	int sig;
+
+	atomic_flag_clear(&app_lock);
+	for (sig = 1; sig < NSIG; sig++) {
+		unsigned int s = atomic_load(&apps[sig].seq);
+
+		if (s & 1)
+			atomic_store(&apps[sig].seq, s + 1);
+	}
+}
+
 int exec_install(int sig, void (*handler)(int, siginfo_t *, void *), const sigset_t *mask,
 		 int flags)
 {

@@ -492,6 +492,7 @@ void exec_fork_child(void)
 {
 	/* The parent's ticker is not the child's. */
 	atomic_store(&ticker_running, false);
+	sig_fork_child();
 	int tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0), i;
 	struct tcb *self = tcb_lookup(NULL);
 	for (i = 0; i < TCB_MAX; i++) {

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -224,4 +225,70 @@ TEST(sig, the_old_action_is_the_one_set)
 	ASSERT_TRUE(old.sa_handler == handler_a);
 	ASSERT_EQ(old.sa_flags, 0);
 	ASSERT_TRUE(sigismember(&old.sa_mask, MARK_A));
+}
+
+/*
+ * fork() while another thread is in the middle of sigaction(): the child
+ * has only the forking thread, and must still be able to set actions and
+ * take signals (the writer's lock is the parent's thread's, gone here).
+ */
+static atomic_int fork_stage;   /* 1: writer inside; 2: forked */
+
+static long hold_during_install(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret = syscall(nr, a, b, c, d, e, f);
+
+	if (ret == -1)
+		ret = -errno;
+	if (nr == SYS_rt_sigaction && a == SIGUSR1 && b && !atomic_load(&fork_stage)) {
+		atomic_store(&fork_stage, 1);
+		while (atomic_load(&fork_stage) != 2)
+			usleep(1000);
+	}
+	return ret;
+}
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	if (sig_action(SIGUSR1, &act_b, NULL))
+		bad("sig_action failed");
+	return NULL;
+}
+
+TEST(sig, a_child_forked_during_another_threads_sigaction_can_take_signals)
+{
+	pthread_t th;
+	int status, i;
+	pid_t pid;
+
+	make_actions();
+	ASSERT_EQ(exec_init(), 0);
+	sys_gate = hold_during_install;
+	ASSERT_EQ(pthread_create(&th, NULL, writer, NULL), 0);
+	while (atomic_load(&fork_stage) != 1)
+		usleep(1000);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		sys_gate = NULL;
+		exec_fork_child();
+		if (sig_action(SIGUSR1, &act_a, NULL))
+			_exit(2);
+		raise_self(SIGUSR1);
+		_exit(atomic_load(&nr_a) == 1 && !atomic_load(&nr_bad) ? 0 : 3);
+	}
+	atomic_store(&fork_stage, 2);
+	pthread_join(th, NULL);
+	sys_gate = NULL;
+	/* (A child that hangs does so with its signals blocked.) */
+	for (i = 0; i < 1000 && !waitpid(pid, &status, WNOHANG); i++)
+		usleep(10000);
+	if (i == 1000) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		harness_fail(__FILE__, __LINE__, "the child hung");
+	}
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
 }
