@@ -327,7 +327,11 @@ TSAN_EXCLUDE_CLONE := exec.a_clone_vm_process_keeps_its_tcb
 TSAN_EXCLUDE_RAWFORK := exec.a_raw_fork_never_corrupts_the_parent,$(strip \
 	)exec.a_raw_fork_child_may_destroy_the_platform,$(strip \
 	)exec.a_forked_child_keeps_elrange_reserved,exec.raw_forks_during_a_paging_storm
-TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_CLONE),$(TSAN_EXCLUDE_RAWFORK)
+# Signals at every instruction of host code: the emulator's handler, not
+# TSan's, can interrupt TSan's runtime and wait for a lock it holds.
+TSAN_EXCLUDE_STORM := exec.a_signal_storm_that_jumps_out_of_ecalls
+TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_CLONE),$(TSAN_EXCLUDE_RAWFORK),$(strip \
+	)$(TSAN_EXCLUDE_STORM)
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

@@ -8,9 +8,11 @@
 #include <stdbool.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -1207,4 +1209,146 @@ TEST_T(exec, a_forked_child_keeps_elrange_reserved, 60)
 		st = wait_or_kill(pid, 20);
 		EXPECT_EQ(st, 0);
 	}
+}
+
+/* ---- a signal storm whose handler jumps out of ECALLs --------------------------- */
+
+static sigjmp_buf storm_jb;
+static volatile sig_atomic_t storm_armed;
+static atomic_int storm_sigs;
+
+/* Every other signal abandons the ECALL it interrupted, as an alarm()
+ * timeout does; the rest return. */
+static void storm_handler(int sig)
+{
+	(void)sig;
+	if ((atomic_fetch_add(&storm_sigs, 1) & 1) && storm_armed) {
+		storm_armed = 0;
+		siglongjmp(storm_jb, 1);
+	}
+}
+
+struct storm_sender {
+	pthread_t target;
+	atomic_bool stop;
+	unsigned int seed;
+	int sent;
+};
+
+/* SIGUSR1 to the caller at random intervals of up to a few ECALLs. */
+static void *storm_send(void *p)
+{
+	struct storm_sender *s = p;
+
+	while (!atomic_load(&s->stop)) {
+		volatile unsigned int spin = (unsigned int)rand_r(&s->seed) % 20000;
+
+		while (spin)
+			spin--;
+		if (pthread_kill(s->target, SIGUSR1))
+			break;
+		s->sent++;
+	}
+	return NULL;
+}
+
+/*
+ * One EENTER or ERESUME; -1 when the handler jumped out of it.  Always
+ * made from this frame, called from one place: an ECALL abandoned after
+ * its AEX is resumed from here, and its EEXIT returns to the stack its
+ * EENTER came from.
+ */
+static __attribute__((noinline)) int storm_enter(uint64_t tcs, struct encl_op *op,
+						 unsigned int leaf, struct sgx_enclave_run *run)
+{
+	int ret;
+
+	if (sigsetjmp(storm_jb, 1))
+		return -1;
+	memset(run, 0, sizeof(*run));
+	run->tcs = tcs;
+	storm_armed = 1;
+	ret = sgxemu_enter_enclave((unsigned long)op, 0, 0, leaf, 0, 0, run);
+	storm_armed = 0;
+	return ret;
+}
+
+/*
+ * Signals arrive at random points of ECALLs on one TCS, and half of the
+ * handlers leave with siglongjmp().  On hardware a signal comes before
+ * EENTER (the TCS is free) or after it (an AEX: the TCS is free and CSSA
+ * says so), never halfway: every ECALL completes, or is abandoned and
+ * then resumed to its end (ERESUME) or found never entered (ERESUME has
+ * nothing to resume).  An entry the handler left halfway would keep the
+ * TCS busy (EENTER is #GP) and the thread counted inside the enclave.
+ * SGXEMU_STRESS_SECONDS sets the length (default 2).
+ */
+TEST_T(exec, a_signal_storm_that_jumps_out_of_ecalls, 120)
+{
+	const char *env = getenv("SGXEMU_STRESS_SECONDS");
+	double secs = env ? atof(env) : 2;
+	struct storm_sender snd = { .seed = 1 };
+	struct encl_op op;
+	struct sgx_enclave_run run;
+	struct sigaction sa = { 0 };
+	struct timespec t0, now;
+	sigset_t blocked;
+	int completed = 0, abandoned = 0, never_entered = 0, busy = 0, ret;
+	uint64_t tcs;
+	pthread_t th;
+	static struct xf x;
+
+	xf_setup(&x);
+	tcs = xf_tcs(&x, 0);
+	sa.sa_handler = storm_handler;
+	ASSERT_EQ(sgxemu_sigaction(SIGUSR1, &sa, NULL), 0);
+	snd.target = pthread_self();
+	ASSERT_EQ(pthread_create(&th, NULL, storm_send, &snd), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		unsigned int leaf = EENTER;
+
+		memset(&op, 0, sizeof(op));
+		op.type = ENCL_OP_COMPUTE;
+		op.a = 200;
+		for (;;) {
+			ret = storm_enter(tcs, &op, leaf, &run);
+			if (ret < 0) {
+				abandoned++;
+				leaf = ERESUME;
+				continue;
+			}
+			ASSERT_EQ(ret, 0);
+			if (run.function == EEXIT) {
+				completed++;
+				break;
+			}
+			ASSERT_EQ(run.function, leaf);
+			ASSERT_EQ(run.exception_vector, 13);
+			if (leaf == EENTER)
+				busy++;
+			else
+				never_entered++;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (!busy && (double)(now.tv_sec - t0.tv_sec) +
+				  (double)(now.tv_nsec - t0.tv_nsec) / 1e9 < secs);
+	atomic_store(&snd.stop, true);
+	pthread_join(th, NULL);
+	printf("# %d signals sent, %d handled, %d ECALLs completed, %d abandoned, "
+	       "%d never entered, %d found the TCS busy\n",
+	       snd.sent, atomic_load(&storm_sigs), completed, abandoned, never_entered, busy);
+	ASSERT_EQ(busy, 0);
+	ASSERT_GT(completed, 0);
+	ASSERT_GT(abandoned, 0);
+	/* Nothing the emulator held for an entry stays blocked. */
+	ASSERT_EQ(sigprocmask(SIG_BLOCK, NULL, &blocked), 0);
+	ASSERT_FALSE(sigismember(&blocked, SIGUSR1));
+	/* The TCS is free, at CSSA 0. */
+	memset(&op, 0, sizeof(op));
+	op.type = ENCL_OP_INFO;
+	ASSERT_EQ(xf_call(tcs, &op, &run), 0);
+	ASSERT_EQ(run.function, EEXIT);
+	ASSERT_EQ(op.r2, 0);
 }

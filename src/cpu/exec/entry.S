@@ -276,6 +276,10 @@ exec_enclu_direct:
 	.hidden exec_window_start
 exec_window_start:
 	movb $1, TCB_OFF_IN_ENCLAVE(%rax)
+	/* A signal now takes the AEX: nothing more to hold. */
+	movb $0, TCB_OFF_ENTERING(%rax)
+	cmpq $0, TCB_OFF_HELD(%rax)
+	jne exec_window_let_in
 	/* set_fs and set_gs, inline: a signal must find RIP in the window. */
 	mov 40+FRAME_OFF_FS(%rsp), %rsi
 	cmp %rsi, TCB_OFF_CUR_FS(%rax)
@@ -321,6 +325,17 @@ exec_window_start:
 	mov 40+120(%rsp), %r15
 	mov 40+0(%rsp), %rax
 	iretq
+	/*
+	 * Signals came while exec_direct() entered and wait, blocked: trap
+	 * here, in enclave mode, and exec_signal takes the trap as an
+	 * interrupt (AEX) whose sigreturn unblocks them at the AEP.  Not an
+	 * rt_sigprocmask(): the preload shim's filter traps those outside
+	 * its gate, and a call through the gate would leave the window.
+	 */
+	.globl exec_window_let_in
+	.hidden exec_window_let_in
+exec_window_let_in:
+	ud2
 	.globl exec_window_end
 	.hidden exec_window_end
 exec_window_end:

@@ -195,6 +195,24 @@ int exec_init(void)
 
 static void unblock_for_enclave(struct tcb *t);
 
+/*
+ * An entry that fails has nothing to let the held signals into: they
+ * arrive now, in host mode, as at an ENCLU that faulted.  (Once entering
+ * is clear no more are held.)
+ */
+static void release_held(struct tcb *t)
+{
+	u64 held;
+
+	t->entering = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	held = t->held;
+	if (!held)
+		return;
+	t->held = 0;
+	sys_call6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&held, 0, 8, 0, 0);
+}
+
 /**
  * exec_direct() - EENTER or ERESUME for exec_enclu_direct (the vDSO path).
  * @f: the registers at the call; on return the state to IRETQ into, which is
@@ -226,6 +244,10 @@ void exec_direct(struct exec_frame *f)
 	}
 	xs.area = t->xsave;
 	xs.len = TCB_XSAVE_MAX;
+	/* From the TCS claim to enclave mode, a program's signal waits
+	 * (sig_hold()): on hardware it comes before ENCLU or after it. */
+	t->entering = 1;
+	atomic_signal_fence(memory_order_seq_cst);
 	/* (A program's handler may enter an enclave in the middle of
 	 * another leaf: that one keeps what it holds.) */
 	keep = enclu_mark(t);
@@ -235,6 +257,7 @@ void exec_direct(struct exec_frame *f)
 		ret = enclu_eresume(t, &f->regs, &xs);
 	enclu_unpin_to(t, keep);
 	if (ret) {
+		release_held(t);
 		/* As the kernel's fixup does for a faulting ENCLU in the vDSO. */
 		f->regs.rdi = t->fault.vector;
 		f->regs.rsi = t->fault.error_code;
@@ -252,7 +275,8 @@ void exec_direct(struct exec_frame *f)
 	f->load_bases = 1;
 	f->fsbase = t->encl_fsbase;
 	f->gsbase = t->encl_gsbase;
-	/* entry.S turns enclave mode on inside its window. */
+	/* entry.S turns enclave mode on inside its window, and clears
+	 * entering there. */
 	t->load_encl = 0;
 }
 
@@ -426,6 +450,21 @@ static void host_enclu(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 	tcb_set_in_enclave(t, 1);
 }
 
+/* The entry's window took a signal: what exec_direct() held is blocked no
+ * more when sigreturn restores @uc's mask. */
+static void let_held_in(struct tcb *t, ucontext_t *uc)
+{
+	u64 mask;
+
+	t->entering = 0;
+	if (!t->held)
+		return;
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	mask &= ~t->held;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	t->held = 0;
+}
+
 /* A signal in enclave mode: ENCLU, or an exception or interrupt (AEX). */
 static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t)
 {
@@ -444,6 +483,16 @@ static void enclave_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb 
 			(const struct exec_frame *)(uintptr_t)(r.rsp + 40);
 
 		r = f->regs;
+		/* The rest of the window never runs: what the entry held
+		 * arrives at the AEP, after this AEX. */
+		let_held_in(t, uc);
+		if (rip == (u64)(uintptr_t)exec_window_let_in) {
+			/* Our own trap, which only lets them in: an
+			 * interrupt, with nothing of its own to deliver. */
+			enclu_aex(t, &r, &xs, NULL);
+			regs_to_uc(uc, &r);
+			return;
+		}
 	} else if (rip >= t->base && rip - t->base < t->size) {
 		/* The enclave may have moved its own bases (WRFSBASE). */
 		t->encl_fsbase = t->sig_fsbase;
@@ -623,7 +672,8 @@ static void unblock_for_enclave(struct tcb *t)
 
 	if (!sys_call6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&need, (long)&old, 8, 0, 0) &&
 	    (old & need)) {
-		t->app_mask = old;
+		/* What the entry holds is blocked by us, not by the program. */
+		t->app_mask = old & ~t->held;
 		t->mask_forced = true;
 	}
 }
@@ -722,6 +772,13 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 		enclave_signal(sig, info, uc, t);
 		return t;
 	}
+	/* Half-way into an enclave (the TCS claimed, the thread counted in),
+	 * where no program code may run: the signal waits for enclave mode
+	 * and its AEX.  A fault is the leaf's own and cannot wait. */
+	if (t && t->entering && !is_fault(sig, info) && !exec_is_kick(sig, info)) {
+		sig_hold(t, sig, info, uc);
+		return t;
+	}
 	/* What an AEX queued arrives at the AEP, which is often an ENCLU:
 	 * it is the program's signal, not an ENCLU executed. */
 	if (t && (t->requeued & EXEC_KSIG(sig))) {
@@ -749,6 +806,20 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 	if ((sig == SIGSEGV || sig == SIGTRAP) && atomic_load(&host_fault_fn) &&
 	    atomic_load(&host_fault_fn)(sig, info, uc))
 		return t;
+	if (t && t->entering) {
+		/* A fault in the entering leaf's own code: the program's
+		 * handler runs as at a faulting ENCLU, and an enclave it
+		 * enters holds and lets in its own signals, not the
+		 * interrupted entry's. */
+		u64 held = t->held;
+
+		t->entering = 0;
+		t->held = 0;
+		sig_dispatch(sig, info, uc, t);
+		t->held = held;
+		t->entering = 1;
+		return t;
+	}
 	sig_dispatch(sig, info, uc, t);
 	return t;
 }

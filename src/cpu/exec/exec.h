@@ -44,6 +44,8 @@
 #define TCB_OFF_HOST_GS_LIVE 11
 #define TCB_OFF_CUR_FS 80
 #define TCB_OFF_CUR_GS 88
+#define TCB_OFF_ENTERING 13
+#define TCB_OFF_HELD 96
 
 /*
  * The third argument of the emulator's own arch_prctl() calls: the shim's
@@ -115,7 +117,16 @@ struct tcb {
 	 * it again (fsgs.c says how we know). */
 	u8 host_gs_live;
 	u8 fsgs_known;          /* cur_* are valid */
-	u8 pad[3];
+	/*
+	 * exec_direct() is running EENTER or ERESUME for the thread: the TCS
+	 * may be claimed and the thread counted into the enclave before
+	 * enclave mode begins in entry.S's window, so a program's signal now
+	 * is held (@held: requeued, blocked in the frame it interrupted)
+	 * and let in inside the window, where it takes the AEX that it
+	 * would take on hardware, ENCLU being one instruction.
+	 */
+	u8 entering;
+	u8 pad[2];
 	u64 host_fsbase;        /* the host's bases, restored at exit */
 	u64 host_gsbase;
 	u64 encl_fsbase;        /* the enclave's bases while in enclave mode */
@@ -133,6 +144,7 @@ struct tcb {
 	 * that makes them true, so a signal in between at worst repeats it. */
 	u64 cur_fsbase;
 	u64 cur_gsbase;
+	u64 held;               /* signals held while entering, by bit */
 	/* Enclave-mode state, valid while in_enclave (the SDM's CR_* registers). */
 	struct platform *plat;
 	struct epc_page *secs;
@@ -344,7 +356,7 @@ struct tcb *exec_signal(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t,
 void exec_signal_entry(int sig, siginfo_t *info, void *uc);
 void exec_sigreturn(void);
 void exec_enclu_direct(void);
-extern const char exec_window_start[], exec_window_end[];
+extern const char exec_window_start[], exec_window_end[], exec_window_let_in[];
 extern const char exec_vdso_aep[], exec_vdso_handle_exception[];
 int exec_vdso_enter(unsigned long rdi, unsigned long rsi, unsigned long rdx, unsigned int function,
 		    unsigned long r8, unsigned long r9, void *run);
@@ -376,6 +388,12 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old);
 void sig_dispatch(int sig, siginfo_t *info, ucontext_t *uc, struct tcb *t);
 /* Queue @sig with @info to this thread, blocked until the handler returns. */
 void sig_requeue(struct tcb *t, int sig, const siginfo_t *info);
+/*
+ * A signal that came while exec_direct() enters an enclave: queued again
+ * to this thread with @info, blocked in @uc (the frame it interrupted) and
+ * recorded in t->held, for the entry to let in once in enclave mode.
+ */
+void sig_hold(struct tcb *t, int sig, const siginfo_t *info, ucontext_t *uc);
 /* Record the disposition @sig had before the emulator took it over. */
 void sig_adopt(int sig);
 bool sig_is_ours(int sig);

@@ -289,16 +289,36 @@ int sig_action(int sig, const struct sigaction *act, struct sigaction *old)
 	return 0;
 }
 
+/* @sig pending again for the calling thread, with the siginfo it came with. */
+static void queue_again(int sig, const siginfo_t *info)
+{
+	siginfo_t copy = *info;
+
+	raw(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), sig, (long)&copy);
+}
+
 void sig_requeue(struct tcb *t, int sig, const siginfo_t *info)
 {
 	u64 one = 1ULL << (sig - 1);
-	siginfo_t copy = *info;
 
 	/* Blocked now, delivered when the handler's sigreturn restores the
 	 * interrupted mask, i.e. at the AEP. */
 	raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&one, 0, 8);
-	raw(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), sig, (long)&copy);
+	queue_again(sig, info);
 	t->requeued |= one;
+}
+
+void sig_hold(struct tcb *t, int sig, const siginfo_t *info, ucontext_t *uc)
+{
+	u64 one = 1ULL << (sig - 1), mask;
+
+	/* Blocked by the mask sigreturn restores, so pending until entry.S
+	 * lets it in, or the entry fails and exec_direct() does. */
+	memcpy(&mask, &uc->uc_sigmask, sizeof(mask));
+	mask |= one;
+	memcpy(&uc->uc_sigmask, &mask, sizeof(mask));
+	queue_again(sig, info);
+	t->held |= one;
 }
 
 static bool default_ignores(int sig)
@@ -319,7 +339,7 @@ static void take_default(int sig, const siginfo_t *info, bool refault)
 	 * action there; anything else is raised again, still blocked until the
 	 * handler returns. */
 	if (!refault)
-		raw(SYS_rt_tgsigqueueinfo, getpid(), (long)syscall(SYS_gettid), sig, (long)info);
+		queue_again(sig, info);
 }
 
 /*

@@ -32,6 +32,8 @@ STATIC_ASSERT_OFFSET(struct tcb, tid, TCB_OFF_TID);
 STATIC_ASSERT_OFFSET(struct tcb, host_gs_live, TCB_OFF_HOST_GS_LIVE);
 STATIC_ASSERT_OFFSET(struct tcb, cur_fsbase, TCB_OFF_CUR_FS);
 STATIC_ASSERT_OFFSET(struct tcb, cur_gsbase, TCB_OFF_CUR_GS);
+STATIC_ASSERT_OFFSET(struct tcb, entering, TCB_OFF_ENTERING);
+STATIC_ASSERT_OFFSET(struct tcb, held, TCB_OFF_HELD);
 STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_area, FRAME_OFF_XRSTOR);
 STATIC_ASSERT_OFFSET(struct exec_frame, xrstor_mask, FRAME_OFF_XMASK);
 STATIC_ASSERT_OFFSET(struct exec_frame, load_bases, FRAME_OFF_LOADB);

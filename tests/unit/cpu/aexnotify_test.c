@@ -5,9 +5,11 @@
  * frame's AEXNOTIFY byte through an AEX, ERESUME's notification and
  * ENCLU[EDECCSSA].  The leaves run on a thread control block whose "page
  * tables" map enclave page k to EPC page k + 1; no enclave code runs here
- * (tests/integration/aexnotify_test.c does that).
+ * (tests/integration/aexnotify_test.c does that), but for the three
+ * instructions of the host_signal tests, which enter on the vDSO path.
  */
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -733,4 +735,217 @@ TEST(host_signal, a_kick_that_finds_the_thread_outside_lets_the_next_go)
 	ASSERT_TRUE(t != NULL);
 	late_kick(t);
 	ASSERT_FALSE(atomic_load(&t->kicked));
+}
+
+/* ---- a program's signal while EENTER runs (the vDSO path) ---------------------------- */
+
+/* What the program's handler saw of the entry it interrupted. */
+struct seen {
+	int calls;
+	bool in_enclave;
+	bool tcs_busy;
+	u32 cssa;
+	unsigned int nr_active;
+	u64 rip;
+};
+
+static struct an *entering_s;
+static struct seen seen;
+static bool raise_at_unpin, jump_out;
+static sigjmp_buf jump_back;
+
+/*
+ * The enclave: "mov %rcx, %rbx; mov $EEXIT, %eax; enclu", back to the
+ * instruction after EENTER.  The host maps it at OENTRY, where enclave
+ * code runs; the leaves reach the SSA and TCS through the page walk.
+ */
+static void map_enclave_code(void)
+{
+	static const u8 code[] = { 0x48, 0x89, 0xcb, 0xb8, 0x04, 0x00, 0x00, 0x00,
+				   0x0f, 0x01, 0xd7 };
+	u8 *p = mmap((void *)FX_BASE, SGX_PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	ASSERT_EQ((u64)(uintptr_t)p, FX_BASE);
+	memcpy(p + OENTRY, code, sizeof(code));
+}
+
+static void usr1_program(int sig, siginfo_t *info, void *ucv)
+{
+	struct an *s = entering_s;
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)info;
+	seen.calls++;
+	seen.in_enclave = tcb_in_enclave(tcb_current());
+	seen.tcs_busy = atomic_load(&page(s, (u64)s->nssa * SGX_PAGE_SIZE)->tcs_active);
+	seen.cssa = tcs(s)->cssa;
+	seen.nr_active = atomic_load(&epc_page_at(s->fx.plat, s->fx.secs)->nr_active);
+	seen.rip = (u64)uc->uc_mcontext.gregs[REG_RIP];
+	if (jump_out)
+		siglongjmp(jump_back, 1);
+}
+
+/* The OS lets go of the leaf's first operand once EENTER has claimed the
+ * TCS and counted the thread in: the program's signal arrives now. */
+static void unpin_and_raise(void *ctx, u64 la)
+{
+	(void)ctx;
+	(void)la;
+	if (raise_at_unpin) {
+		raise_at_unpin = false;
+		ASSERT_EQ(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1), 0);
+	}
+}
+
+static unsigned int entering_pins;
+static bool raise_and_fail;
+
+/* Or the signal comes at the leaf's first operand, and the OS cannot
+ * give it the second: EENTER fails (#PF) after the TCS was claimed. */
+static int pin_maybe_fail(void *ctx, u64 la)
+{
+	(void)ctx;
+	(void)la;
+	if (!raise_and_fail)
+		return 0;
+	if (++entering_pins == 1)
+		ASSERT_EQ(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1), 0);
+	return entering_pins == 2 ? -EFAULT : 0;
+}
+
+/* An enclave with two SSA frames whose entry the program's SIGUSR1
+ * interrupts on the vDSO path. */
+static void setup_entering(struct an *s)
+{
+	struct sigaction sa;
+
+	setup(s, false, false, 0, 2);
+	ASSERT_EQ(exec_init(), 0);
+	map_enclave_code();
+	entering_s = s;
+	s->fx.plat->mmu.pin = pin_maybe_fail;
+	s->fx.plat->mmu.unpin = unpin_and_raise;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = usr1_program;
+	sa.sa_flags = SA_SIGINFO;
+	ASSERT_EQ(sig_action(SIGUSR1, &sa, NULL), 0);
+}
+
+/* Linux's struct sgx_enclave_run (exec_vdso_enter's last argument). */
+struct vdso_run {
+	u64 tcs;
+	u32 function;
+	u16 vector, error_code;
+	u64 addr, user_handler, user_data;
+	u64 reserved[27];
+};
+
+static int vdso_eenter(struct an *s, struct vdso_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->tcs = tcs_la(s);
+	return exec_vdso_enter(0, 0, 0, SGX_ENCLU_EENTER, 0, 0, run);
+}
+
+/* The program's handler ran once, outside: the thread in host mode, the
+ * TCS free at CSSA @cssa, the thread counted out of the enclave. */
+static void assert_seen_outside(u32 cssa)
+{
+	ASSERT_EQ(seen.calls, 1);
+	ASSERT_FALSE(seen.in_enclave);
+	ASSERT_FALSE(seen.tcs_busy);
+	ASSERT_EQ(seen.cssa, cssa);
+	ASSERT_EQ(seen.nr_active, 0);
+}
+
+/* The same now, with its tracking epoch empty and nothing the emulator
+ * held for the entry still blocked. */
+static void assert_outside(struct an *s, u32 cssa)
+{
+	struct epc_page *secs = epc_page_at(s->fx.plat, s->fx.secs);
+	sigset_t cur;
+
+	ASSERT_FALSE(tcb_in_enclave(tcb_current()));
+	ASSERT_FALSE(atomic_load(&page(s, (u64)s->nssa * SGX_PAGE_SIZE)->tcs_active));
+	ASSERT_EQ(tcs(s)->cssa, cssa);
+	ASSERT_EQ(atomic_load(&secs->nr_active), 0);
+	ASSERT_EQ(atomic_load(&secs->inside[0]) + atomic_load(&secs->inside[1]), 0);
+	ASSERT_EQ(sigprocmask(SIG_BLOCK, NULL, &cur), 0);
+	ASSERT_FALSE(sigismember(&cur, SIGUSR1));
+}
+
+/* EENTER on the vDSO path, with the program's SIGUSR1 raised where @when
+ * says (raise_at_unpin, raise_and_fail); the program's handler saw CSSA
+ * @cssa, the vDSO reports @function, and the thread is out at CSSA 0. */
+static void eenter_signalled(struct an *s, bool *when, u32 cssa, u32 function,
+			     struct vdso_run *run)
+{
+	setup_entering(s);
+	*when = true;
+	ASSERT_EQ(vdso_eenter(s, run), 0);
+	assert_seen_outside(cssa);
+	ASSERT_EQ(run->function, function);
+	assert_outside(s, 0);
+}
+
+/*
+ * ENCLU is one instruction: a signal comes before it (the handler runs in
+ * host mode, the TCS free) or after (an AEX, then the handler at the AEP).
+ * One that arrives while the emulator's EENTER runs is held until enclave
+ * mode begins and taken there: the program's handler runs after the AEX,
+ * and the enclave then resumes and leaves.
+ */
+TEST(host_signal, a_signal_during_eenter_comes_after_the_aex)
+{
+	static struct an s;
+	struct vdso_run run;
+
+	/* The vDSO's ERESUME took it back in, and the enclave left. */
+	eenter_signalled(&s, &raise_at_unpin, 1, SGX_ENCLU_EEXIT, &run);
+	ASSERT_EQ(seen.rip, (u64)(uintptr_t)exec_vdso_aep);
+	exec_unregister(s.fx.plat);
+}
+
+/* The alarm() idiom: a handler that leaves with siglongjmp() abandons the
+ * entry after its AEX, so the TCS is free, the thread is out of the
+ * enclave's tracking epoch (ETRACK completes), and the same TCS can be
+ * entered again. */
+TEST(host_signal, a_handler_that_jumps_out_of_eenter_leaves_the_tcs_free)
+{
+	static struct an s;
+	struct vdso_run run;
+
+	setup_entering(&s);
+	jump_out = true;
+	if (!sigsetjmp(jump_back, 1)) {
+		raise_at_unpin = true;
+		vdso_eenter(&s, &run);
+		harness_fail(__FILE__, __LINE__, "the handler did not run");
+	}
+	jump_out = false;
+	assert_seen_outside(1);
+	/* The AEX left CSSA at 1; the next entry uses frame 1. */
+	assert_outside(&s, 1);
+	ASSERT_EQ(encls_etrack(s.fx.lp, s.fx.secs), 0);
+	ASSERT_EQ(encls_etrack(s.fx.lp, s.fx.secs), 0);
+	ASSERT_EQ(vdso_eenter(&s, &run), 0);
+	ASSERT_EQ(run.function, SGX_ENCLU_EEXIT);
+	assert_outside(&s, 1);
+	exec_unregister(s.fx.plat);
+}
+
+/* An EENTER that faults after the signal came never reaches enclave mode:
+ * the program's handler runs in host mode with the TCS free again, as for
+ * a signal just after an ENCLU that faulted, and the vDSO reports the
+ * fault. */
+TEST(host_signal, a_signal_during_a_failing_eenter_comes_after_the_fault)
+{
+	static struct an s;
+	struct vdso_run run;
+
+	eenter_signalled(&s, &raise_and_fail, 0, SGX_ENCLU_EENTER, &run);
+	ASSERT_EQ(run.vector, X86_VEC_PF);
+	exec_unregister(s.fx.plat);
 }
