@@ -802,8 +802,9 @@ static void unpin_and_raise(void *ctx, u64 la)
 static unsigned int entering_pins;
 static bool raise_and_fail;
 
-/* Or the signal comes at the leaf's first operand, and the OS cannot
- * give it the second: EENTER fails (#PF) after the TCS was claimed. */
+/* Or the signal comes as the leaf asks the OS for an operand (a page the
+ * thread holds already is not asked for twice: one ask here), which the
+ * OS cannot give: EENTER fails (#PF) with the signal held. */
 static int pin_maybe_fail(void *ctx, u64 la)
 {
 	(void)ctx;
@@ -812,7 +813,7 @@ static int pin_maybe_fail(void *ctx, u64 la)
 		return 0;
 	if (++entering_pins == 1)
 		ASSERT_EQ(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1), 0);
-	return entering_pins == 2 ? -EFAULT : 0;
+	return -EFAULT;
 }
 
 /* An enclave with two SSA frames whose entry the program's SIGUSR1
