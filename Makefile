@@ -314,7 +314,7 @@ FUZZ_SECONDS ?= 30
 # cannot be preloaded into uninstrumented programs), listed in
 # TSAN_EXCLUDE with those that cannot run under TSan (doc/development.md
 # says why).
-TSAN_TESTS := $(addprefix $(O)/tests/,unit/cpu/paging_test unit/cpu/sig_test \
+TSAN_TESTS := $(addprefix $(O)/tests/,unit/base/shm_test unit/cpu/paging_test unit/cpu/sig_test \
 	unit/cpu/tcb_test unit/virt/vm_test integration/device_test \
 	integration/paging_test integration/edmm_test integration/exec_test \
 	integration/launch_test integration/vm_test)
@@ -326,12 +326,17 @@ TSAN_EXCLUDE_CLONE := exec.a_clone_vm_process_keeps_its_tcb
 # the parent's threads for the child's own, and can wait on their locks.
 TSAN_EXCLUDE_RAWFORK := exec.a_raw_fork_never_corrupts_the_parent,$(strip \
 	)exec.a_raw_fork_child_may_destroy_the_platform,$(strip \
-	)exec.a_forked_child_keeps_elrange_reserved,exec.raw_forks_during_a_paging_storm
+	)exec.a_forked_child_keeps_elrange_reserved,exec.raw_forks_during_a_paging_storm,$(strip \
+	)exec.a_raw_fork_child_shares_the_enclave,exec.fork_shares_the_enclave_under_paging,$(strip \
+	)exec.sharers_killed_at_random
 # Signals at every instruction of host code: the emulator's handler, not
 # TSan's, can interrupt TSan's runtime and wait for a lock it holds.
 TSAN_EXCLUDE_STORM := exec.a_signal_storm_that_jumps_out_of_ecalls
+# A child of fork() that shares its parent's enclaves starts its tick and
+# reclaimer, and TSan ends a child that starts threads.
+TSAN_EXCLUDE_FORKSHARE := exec.a_shared_enclave_goes_with_its_last_process
 TSAN_EXCLUDE := $(TSAN_EXCLUDE_SHIM),$(TSAN_EXCLUDE_CLONE),$(TSAN_EXCLUDE_RAWFORK),$(strip \
-	)$(TSAN_EXCLUDE_STORM)
+	)$(TSAN_EXCLUDE_STORM),$(TSAN_EXCLUDE_FORKSHARE)
 
 # --- benchmarks ---------------------------------------------------------------
 BENCHES := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))

@@ -74,6 +74,9 @@ struct platform_config {
 	/* Where the fused secrets persist; NULL means $SGXEMU_STATE_DIR, then
 	 * $XDG_STATE_HOME/sgxemu, then ~/.local/state/sgxemu. */
 	const char *state_dir;
+	/* The EPC, EPCM and LPs live in memory the children of fork() share
+	 * (base/shm.h), so that they may share its enclaves. */
+	bool fork_shared;
 };
 
 /* Intel's reset value of IA32_SGXLEPUBKEYHASH0-3 (the hash of Intel's LE key). */
@@ -191,6 +194,34 @@ void platform_vmm_hold(struct platform *plat, void *secs);
 bool platform_vmm_quiet(struct platform *plat, void *secs);
 void platform_vmm_release(struct platform *plat, void *secs);
 /*
+ * The driver's hold while it evicts pages of the enclave (one evictor at a
+ * time, under the enclave's lock): a flag beside the VMM's nested holds,
+ * so that whoever takes over from an evictor that died can let go of it
+ * (a release of a hold not held does nothing).
+ */
+void platform_evict_hold(struct platform *plat, void *secs);
+void platform_evict_release(struct platform *plat, void *secs);
+/*
+ * Whether the EPC page @epc holds an enclave page (a valid EPCM entry);
+ * an exclusive hold of its EPCM entry lock by a thread that is gone (a
+ * process that died in a leaf) is let go of first.
+ */
+bool platform_epc_valid(struct platform *plat, void *epc);
+/* Whether @epc is a Version Array page. */
+bool platform_epc_is_va(struct platform *plat, void *epc);
+/*
+ * Threads inside the enclave whose SECS is @secs that are gone (their
+ * process killed, or exited from another thread): each leaves as with an
+ * EEXIT (its TCS free again, the thread counted out of tracking), as the
+ * AEX on the way out would have.  Hardware's AEX would also have saved the
+ * thread's state (CSSA + 1); nobody can resume that thread.
+ * Return: how many.
+ */
+unsigned int platform_reap_inside(struct platform *plat, void *secs);
+/* platform_reap_inside(), or (@reap false) how many threads are inside,
+ * alive or not, by their TCSs rather than the tracking counts. */
+unsigned int platform_inside(struct platform *plat, void *secs, bool reap);
+/*
  * Threads leaving the enclave whose SECS is the EPC page @secs (EEXIT or
  * AEX), for whoever waits for them to (a VMM's hold, ETRACK, EWB's
  * SGX_NOT_TRACKED): platform_exit_seq() counts them; read it before
@@ -242,6 +273,25 @@ int platform_epc_bind(struct platform *plat, void *addr, void *mem) __must_check
  * undo a copy of a machine.  Return: 0, or -EINVAL for a non-EPC address.
  */
 int platform_epc_forget(struct platform *plat, void *addr);
+/*
+ * A machine whose memory children of fork() share (fork_shared): the child
+ * calls platform_fork_join() and is one more process using it.  Only the
+ * last to destroy it destroys what is shared (platform_destroy() of the
+ * others lets go of their mappings only); platform_shared_with_others()
+ * tells whether another process may still use it.  A process that dies
+ * without destroying it counts on: its memory goes anyway.
+ */
+void platform_fork_join(struct platform *plat);
+/*
+ * The pages of an enclave every process of which is gone: its SECS @secs
+ * and every page whose EPCM entry names it are forgotten (as
+ * platform_epc_forget()), and @give gets each one's address for the free
+ * list.  Not an architectural operation: the OS of a dead machine's
+ * process would have run EREMOVE, which such a process never did.
+ */
+void platform_epc_reap(struct platform *plat, void *secs, void (*give)(void *ctx, void *epc),
+		       void *ctx);
+bool platform_shared_with_others(const struct platform *plat);
 /*
  * platform_epc_bind() for a page that may be valid: its contents move to
  * @mem, where the caller has copied them (the OS installed the page at its
@@ -306,6 +356,13 @@ struct platform_mmu {
 	 * OS re-derives it (platform_epcm_prot()).  May be NULL.
 	 */
 	void (*update)(void *ctx, u64 linaddr);
+	/*
+	 * The OS's eviction of pages of the enclave whose SECS is the EPC page
+	 * @secs died holding the enclave's threads out (platform_evict_hold();
+	 * a process of a shared machine killed): make whole what it left and
+	 * let go of the hold.  May be NULL: the hold is let go of.
+	 */
+	void (*evictor_died)(void *ctx, void *secs);
 	void *ctx;
 };
 

@@ -24,6 +24,10 @@
 #define EPCM_PR SGX_SECINFO_PR
 #define EPCM_BLOCKED BIT(8)
 
+/* In epc_page.vmm_hold: the driver's eviction hold, above any number of
+ * the VMM's (platform_evict_hold()). */
+#define EPC_EVICT_HOLD (1U << 31)
+
 struct epc_page;
 
 /* The architectural EPCM entry (SDM "EPCM"), plus nothing else. */
@@ -39,7 +43,7 @@ struct epc_page {
 	u8 *mem;
 	struct epcm_entry epcm;
 	/* The EPCM entry lock that SGX leaves take shared or exclusive: 0 free,
-	 * n > 0 shared holders, -1 exclusive.  Leaves never wait on it; a
+	 * n > 0 shared holders, -tid exclusive (the holder's thread).  Leaves never wait on it; a
 	 * conflict is a #GP or SGX_EPC_PAGE_CONFLICT, as on hardware. */
 	atomic_int lock;
 	/* For SECS pages: child pages in EPC, threads inside, and the lock on
@@ -53,18 +57,25 @@ struct epc_page {
 	 * futex word, and the threads sleeping on it (track_enter_unheld()). */
 	_Atomic u32 vmm_hold;
 	atomic_uint hold_waiters;
-	/* For TCS pages: a thread is inside through this TCS. */
+	/* The driver's own hold (EPC_EVICT_HOLD in @vmm_hold) and its
+	 * thread, for the waiters to let go of if that thread dies. */
+	_Atomic s32 evict_tid;
+	/* For TCS pages: a thread is inside through this TCS, and its kernel
+	 * thread id while it is counted in the SECS's nr_active (0 else), for
+	 * a process that dies with threads inside (platform_reap_inside()). */
 	atomic_bool tcs_active;
+	_Atomic s32 tcs_tid;
 	/* Tracking (src/cpu/track.h).  SECS pages: the current epoch, which
 	 * ETRACK advances, and the threads inside by entry epoch (only the
 	 * current and the previous one can have any).  TCS pages: the entry
-	 * epoch of the thread inside.  BLOCKED pages: the epoch EBLOCK saw. */
+	 * epoch of the thread inside plus one while it is counted in
+	 * (@counted, else 0).  BLOCKED pages: the epoch EBLOCK saw. */
 	atomic_ullong epoch;
 	atomic_uint inside[2];
 	/* SECS pages: threads that left (EEXIT, AEX), for those that wait
 	 * for one (platform_exit_wait()). */
 	struct sys_event exits;
-	u64 entry_epoch;
+	atomic_ullong counted;
 	u64 block_epoch;
 	/* EMODPR and EMODT: EACCEPT waits (SGX_NOT_TRACKED) for an ETRACK
 	 * after @modify_epoch to complete while @track_pending. */
@@ -76,5 +87,7 @@ bool epc_trylock_shared(atomic_int *lock);
 bool epc_trylock_exclusive(atomic_int *lock);
 void epc_unlock_shared(atomic_int *lock);
 void epc_unlock_exclusive(atomic_int *lock);
+/* Let go of an exclusive hold whose thread is gone.  Return: whether. */
+bool epc_unlock_dead(atomic_int *lock);
 
 #endif

@@ -90,8 +90,19 @@ void leaf_begin(struct platform *plat)
 {
 	ept_scope_begin();
 	plat = plat->root;
-	if (plat->epcm_check)
+	if (plat->epcm_check && !plat->cfg.fork_shared) {
 		pthread_rwlock_rdlock(&plat->check_lock);
+	} else if (plat->epcm_check) {
+		struct timespec ts;
+
+		/* Shared with other processes, the lock may be held by a checker
+		 * that died: then the checker stops for good (and the holds of
+		 * leaves in flight with it). */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		if (pthread_rwlock_timedrdlock(&plat->check_lock, &ts))
+			plat->epcm_check = false;
+	}
 }
 
 int leaf_end(struct platform *plat, int ret)

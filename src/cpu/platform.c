@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The platform object: configuration, EPC, logical processors, CPUID, MSRs. */
+#include "base/shm.h"
 #include "base/sys.h"
 #include "cpu/platform.h"
 
@@ -14,6 +15,7 @@
 #include "cpu/crypto.h"
 #include "cpu/exec/exec.h"
 #include "cpu/state.h"
+#include "cpu/track.h"
 
 /* 0xa6053e051270b7ac, ...: SHA-256 of Intel's launch enclave signing key. */
 const u64 platform_intel_lehash[4] = {
@@ -119,7 +121,7 @@ static int init_lps(struct platform *plat)
 	const struct platform_config *cfg = &plat->cfg;
 	unsigned int i;
 
-	plat->lps = calloc(cfg->nr_lps, sizeof(*plat->lps));
+	plat->lps = shm_zalloc(cfg->nr_lps * sizeof(*plat->lps), cfg->fork_shared);
 	if (!plat->lps)
 		return -ENOMEM;
 	for (i = 0; i < cfg->nr_lps; i++) {
@@ -150,7 +152,7 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 		snprintf(why, whylen, "libcrypto cannot make its AES-GCM contexts");
 		return err;
 	}
-	plat = calloc(1, sizeof(*plat));
+	plat = shm_zalloc(sizeof(*plat), cfg->fork_shared);
 	if (!plat)
 		goto err_nomem;
 	plat->cfg = *cfg;
@@ -173,18 +175,16 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 	plat->nr_epc_pages = cfg->epc_size / SGX_PAGE_SIZE;
 	/* The window is the EPC's home storage; NORESERVE so untouched pages
 	 * cost nothing. */
-	plat->epc_window = sys_mmap(NULL, cfg->epc_size, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (sys_failed(plat->epc_window)) {
-		plat->epc_window = NULL;
+	plat->epc_window = shm_zalloc(cfg->epc_size, cfg->fork_shared);
+	if (!plat->epc_window)
 		goto err_nomem;
-	}
-	plat->epc = calloc(plat->nr_epc_pages, sizeof(*plat->epc));
+	plat->epc = shm_zalloc(plat->nr_epc_pages * sizeof(*plat->epc), cfg->fork_shared);
 	if (!plat->epc || init_lps(plat))
 		goto err_nomem;
 	for (p = 0; p < plat->nr_epc_pages; p++)
 		plat->epc[p].mem = plat->epc_window + p * SGX_PAGE_SIZE;
 	atomic_init(&plat->next_eid, 1);
+	atomic_init(&plat->nr_procs, 1);
 	/* CR_REPORT_KEYID is the host boot's (doc/decisions.md); the paging
 	 * key is this instance's, as its EPC is. */
 	err = state_report_keyid(plat->state_dir, plat->report_keyid, why, whylen);
@@ -196,9 +196,15 @@ int platform_create(const struct platform_config *cfg, struct platform **out, ch
 		snprintf(why, whylen, "cannot get random bytes: %s", strerror(-err));
 		goto err_free;
 	}
-	pthread_rwlock_init(&plat->check_lock, NULL);
+	err = shm_rwlock_init(&plat->check_lock, cfg->fork_shared);
+	if (err) {
+		snprintf(why, whylen, "cannot make the EPCM checker's lock: %s", strerror(-err));
+		goto err_free;
+	}
+	plat->check_lock_made = true;
 #ifdef SGXEMU_DEBUG
-	plat->check_counts = calloc(plat->nr_epc_pages, sizeof(*plat->check_counts));
+	plat->check_counts = shm_zalloc(plat->nr_epc_pages * sizeof(*plat->check_counts),
+					cfg->fork_shared);
 	plat->epcm_check = plat->check_counts != NULL;
 #endif
 	*out = plat;
@@ -241,12 +247,14 @@ int platform_create_guest(struct platform *host, const struct platform_config *c
 			 cfg->max_enclave_size_log2, host->cfg.max_enclave_size_log2);
 		return -EINVAL;
 	}
-	plat = calloc(1, sizeof(*plat));
+	/* A guest's platform is its VMM's, which no child of fork() shares. */
+	plat = shm_zalloc(sizeof(*plat), false);
 	if (!plat) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	plat->cfg = *cfg;
+	plat->cfg.fork_shared = false;
 	/* One physical machine: the host's state, CPUSVN and keys. */
 	memcpy(plat->state_dir, host->state_dir, sizeof(plat->state_dir));
 	plat->cfg.state_dir = plat->state_dir;
@@ -331,6 +339,93 @@ void platform_vmm_hold(struct platform *plat, void *secs)
 		atomic_fetch_add(&page->vmm_hold, 1);
 }
 
+void platform_evict_hold(struct platform *plat, void *secs)
+{
+	struct epc_page *page = epc_page_peek(plat, secs);
+
+	if (page) {
+		atomic_store(&page->evict_tid, shm_self_tid());
+		atomic_fetch_or(&page->vmm_hold, EPC_EVICT_HOLD);
+	}
+}
+
+void platform_evict_release(struct platform *plat, void *secs)
+{
+	struct epc_page *page = epc_page_peek(plat, secs);
+
+	if (page && (atomic_fetch_and(&page->vmm_hold, ~EPC_EVICT_HOLD) == EPC_EVICT_HOLD) &&
+	    atomic_load(&page->hold_waiters))
+		sys_futex_wake(&page->vmm_hold);
+}
+
+void platform_evictor_died(struct platform *plat, struct epc_page *secs)
+{
+	struct platform *root = plat ? plat->root : NULL;
+	void *addr;
+
+	if (!root || !root->epc || secs < root->epc || secs >= root->epc + root->nr_epc_pages) {
+		atomic_fetch_and(&secs->vmm_hold, ~EPC_EVICT_HOLD);
+		return;
+	}
+	addr = platform_epc_page(root, (u64)(secs - root->epc));
+	if (root->mmu.evictor_died)
+		root->mmu.evictor_died(root->mmu.ctx, addr);
+	else
+		platform_evict_release(root, addr);
+}
+
+bool platform_epc_valid(struct platform *plat, void *epc)
+{
+	struct epc_page *page = epc_page_peek(plat, epc);
+
+	if (!page)
+		return false;
+	epc_unlock_dead(&page->lock);
+	return page->epcm.valid;
+}
+
+bool platform_epc_is_va(struct platform *plat, void *epc)
+{
+	struct epc_page *page = epc_page_peek(plat, epc);
+
+	return page && page->epcm.valid && page->epcm.pt == SGX_PT_VA;
+}
+
+unsigned int platform_reap_inside(struct platform *plat, void *secs)
+{
+	return platform_inside(plat, secs, true);
+}
+
+unsigned int platform_inside(struct platform *plat, void *secs, bool reap)
+{
+	struct epc_page *sp = epc_page_peek(plat, secs), *root_epc;
+	unsigned int n = 0;
+	u64 i;
+
+	if (!sp || !plat->root->epc)
+		return 0;
+	root_epc = plat->root->epc;
+	for (i = 0; i < plat->root->nr_epc_pages; i++) {
+		struct epc_page *tcs = &root_epc[i];
+		s32 tid = atomic_load(&tcs->tcs_tid);
+
+		if (!tid || !tcs->epcm.valid || tcs->epcm.pt != SGX_PT_TCS ||
+		    tcs->epcm.secs != sp)
+			continue;
+		if (!reap) {
+			n++;
+			continue;
+		}
+		if (shm_tid_alive(tid) || !atomic_compare_exchange_strong(&tcs->tcs_tid, &tid, 0))
+			continue;
+		track_exit(sp, tcs);
+		atomic_fetch_sub(&sp->nr_active, 1);
+		atomic_store(&tcs->tcs_active, false);
+		n++;
+	}
+	return n;
+}
+
 bool platform_vmm_quiet(struct platform *plat, void *secs)
 {
 	struct epc_page *page = epc_page_peek(plat, secs);
@@ -400,21 +495,46 @@ int platform_reflect(struct lp *lp, const struct lp *host, int ret)
 	return lp_raise(lp, host->fault.vector, host->fault.error_code, host->fault.addr);
 }
 
+void platform_fork_join(struct platform *plat)
+{
+	atomic_fetch_add(&plat->nr_procs, 1);
+}
+
+bool platform_shared_with_others(const struct platform *plat)
+{
+	return plat->cfg.fork_shared && atomic_load(&plat->nr_procs) > 1;
+}
+
+/* Let go of this process's mappings of a shared machine, which others
+ * still use: nothing in them is written. */
+static void platform_unmap(struct platform *plat)
+{
+	u64 pages = plat->nr_epc_pages;
+
+	shm_free(plat->epc_window, plat->cfg.epc_size);
+	shm_free(plat->epc, pages * sizeof(*plat->epc));
+	shm_free(plat->lps, plat->cfg.nr_lps * sizeof(*plat->lps));
+	shm_free(plat->check_counts, pages * sizeof(*plat->check_counts));
+	shm_free(plat, sizeof(*plat));
+}
+
 void platform_destroy(struct platform *plat)
 {
 	if (!plat)
 		return;
 	if (plat->mmu.walk)
 		exec_unregister(plat);
-	if (plat->root == plat && plat->epc_window)
-		sys_munmap(plat->epc_window, plat->cfg.epc_size);
-	if (plat->root == plat && plat->lps)
+	if (plat->cfg.fork_shared && atomic_fetch_sub(&plat->nr_procs, 1) > 1) {
+		platform_unmap(plat);
+		return;
+	}
+	if (plat->check_lock_made)
 		pthread_rwlock_destroy(&plat->check_lock);
 	memset(&plat->secrets, 0, sizeof(plat->secrets));
-	free(plat->epc);
-	free(plat->lps);
-	free(plat->check_counts);
-	free(plat);
+	/* A guest's window is its VMM's. */
+	if (plat->root != plat)
+		plat->epc_window = NULL;
+	platform_unmap(plat);
 }
 
 const struct platform_config *platform_config(const struct platform *plat)
@@ -479,11 +599,38 @@ int platform_epc_forget(struct platform *plat, void *addr)
 	atomic_store(&page->nr_active, 0);
 	atomic_store(&page->mr_lock, 0);
 	atomic_store(&page->tcs_active, false);
+	atomic_store(&page->tcs_tid, 0);
+	atomic_store(&page->counted, 0);
 	atomic_store(&page->inside[0], 0);
 	atomic_store(&page->inside[1], 0);
 	page->track_pending = false;
 	page->mem = home;
 	return 0;
+}
+
+void platform_epc_reap(struct platform *plat, void *secs, void (*give)(void *ctx, void *epc),
+		       void *ctx)
+{
+	struct epc_page *sp = epc_page_peek(plat, secs);
+	u64 i;
+
+	if (!sp || plat->root != plat)
+		return;
+	/* As a leaf: the EPCM checker sees it done or not begun. */
+	leaf_begin(plat);
+	for (i = 0; i < plat->nr_epc_pages; i++) {
+		struct epc_page *page = &plat->epc[i];
+		void *addr = platform_epc_page(plat, i);
+
+		if (page == sp || !page->epcm.valid || page->epcm.secs != sp)
+			continue;
+		platform_epc_forget(plat, addr);
+		atomic_fetch_sub(&sp->nr_children, 1);
+		give(ctx, addr);
+	}
+	platform_epc_forget(plat, secs);
+	(void)leaf_end(plat, 0);
+	give(ctx, secs);
 }
 
 int platform_epc_bind(struct platform *plat, void *addr, void *mem)

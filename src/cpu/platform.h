@@ -54,12 +54,14 @@ struct platform {
 	/* Leaves hold this shared while the checker holds it exclusive, so the
 	 * checker only ever sees the EPCM between leaves. */
 	pthread_rwlock_t check_lock;
+	bool check_lock_made;
 	struct lp *lps;
 	struct platform_mmu mmu;
 	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, per host boot */
 	u8 paging_key[16];       /* CR_BASE_PK: EWB's AES-GCM key, random per boot */
 	atomic_ullong next_version; /* EWB's versions: unique, never 0 */
 	atomic_uint vmx_users;      /* platform_vmxon() calls not yet undone */
+	atomic_uint nr_procs;       /* processes using it (platform_fork_join()) */
 };
 
 /*

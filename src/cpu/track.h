@@ -13,6 +13,7 @@
 #ifndef SGXEMU_CPU_TRACK_H
 #define SGXEMU_CPU_TRACK_H
 
+#include "base/shm.h"
 #include "base/sys.h"
 #include "cpu/epc.h"
 
@@ -25,7 +26,7 @@ static inline void track_enter(struct epc_page *secs, struct epc_page *tcs)
 
 		atomic_fetch_add(&secs->inside[e & 1], 1);
 		if (atomic_load(&secs->epoch) == e) {
-			tcs->entry_epoch = e;
+			atomic_store(&tcs->counted, e + 1);
 			return;
 		}
 		atomic_fetch_sub(&secs->inside[e & 1], 1);
@@ -36,7 +37,12 @@ static inline void track_enter(struct epc_page *secs, struct epc_page *tcs)
  * which platform_exit_wait()'s callers look at (struct sys_event). */
 static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
 {
-	atomic_fetch_sub(&secs->inside[tcs->entry_epoch & 1], 1);
+	/* Taken, not read: a thread that counts out a dead one's TCS
+	 * (platform_reap_inside()) and the thread itself never both do. */
+	u64 e = atomic_exchange(&tcs->counted, 0);
+
+	if (e)
+		atomic_fetch_sub(&secs->inside[(e - 1) & 1], 1);
 	sys_event_signal(&secs->exits);
 }
 
@@ -54,7 +60,12 @@ static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
  * (an unparked thread comes here from a signal handler): atomics and
  * futex calls only.
  */
-static inline void track_enter_unheld(struct epc_page *secs, struct epc_page *tcs)
+struct platform;
+/* An evictor that held @secs's threads out is gone (track_enter_unheld()). */
+void platform_evictor_died(struct platform *plat, struct epc_page *secs);
+
+static inline void track_enter_unheld(struct platform *plat, struct epc_page *secs,
+				      struct epc_page *tcs)
 {
 	for (;;) {
 		u32 hold;
@@ -64,9 +75,16 @@ static inline void track_enter_unheld(struct epc_page *secs, struct epc_page *tc
 			return;
 		track_exit(secs, tcs);
 		atomic_fetch_add(&secs->hold_waiters, 1);
-		/* The release wakes it; the second is only a backstop. */
-		while ((hold = atomic_load(&secs->vmm_hold)))
-			sys_futex_wait(&secs->vmm_hold, hold, 1000);
+		/* The release wakes it; the timeout is a backstop, and looks
+		 * for an evictor that died holding (a process of a shared
+		 * machine killed): its pages wait for whoever takes its lock
+		 * over, the threads no longer. */
+		while ((hold = atomic_load(&secs->vmm_hold))) {
+			sys_futex_wait(&secs->vmm_hold, hold, 100);
+			if ((atomic_load(&secs->vmm_hold) & EPC_EVICT_HOLD) &&
+			    !shm_tid_alive(atomic_load(&secs->evict_tid)))
+				platform_evictor_died(plat, secs);
+		}
 		atomic_fetch_sub(&secs->hold_waiters, 1);
 	}
 }

@@ -5,8 +5,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/fork.h"
+#include "base/log.h"
+#include "base/shm.h"
 #include "base/sys.h"
 #include "drv/encl.h"
 #include "drv/machine.h"
@@ -23,6 +26,33 @@ static void drv_update(void *ctx, u64 la)
 	mm_read_exit();
 }
 
+/* The driver's memory: shared with children of fork() when its platform
+ * is (base/shm.h). */
+static bool drv_shared(const struct platform *plat)
+{
+	return platform_config(plat)->fork_shared;
+}
+
+/* An evictor died holding the enclave whose SECS is @secs: whoever takes
+ * its lock over makes whole what it left, the hold included. */
+static void drv_evictor_died(void *ctx, void *secs)
+{
+	struct drv *drv = ctx;
+	unsigned int i;
+
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct encl *e = atomic_load(&drv->proc->encls[i]);
+
+		if (e && e->secs == secs) {
+			encl_lock(e);
+			encl_unlock(e);
+			return;
+		}
+	}
+	/* Not an enclave this process can reach: its threads go on. */
+	platform_evict_release(drv->plat, secs);
+}
+
 int drv_create(struct platform *plat, struct drv **out)
 {
 	struct platform_mmu mmu;
@@ -30,41 +60,38 @@ int drv_create(struct platform *plat, struct drv **out)
 	u64 i, n = platform_epc_pages(plat);
 	int err;
 
-	drv = calloc(1, sizeof(*drv));
+	drv = shm_zalloc(sizeof(*drv), drv_shared(plat));
 	if (!drv)
 		return -ENOMEM;
 	drv->plat = plat;
-	drv->free = malloc(n * sizeof(*drv->free));
-	if (!drv->free) {
-		free(drv);
-		return -ENOMEM;
+	/* mmap, not malloc, as the shared part it hangs off: a leak checker
+	 * looks for pointers to heap blocks in the heap, not there. */
+	drv->proc = shm_zalloc(sizeof(*drv->proc), false);
+	drv->free = shm_zalloc(n * sizeof(*drv->free), drv_shared(plat));
+	drv->alloc_tid = shm_zalloc(n * sizeof(*drv->alloc_tid), drv_shared(plat));
+	if (!drv->proc || !drv->free || !drv->alloc_tid) {
+		err = -ENOMEM;
+		goto err_free;
 	}
+	drv->proc->uffd = -1;
+	drv->proc->wake_fd = -1;
 	/* Lowest index on top, so allocation order is predictable in tests. */
 	for (i = 0; i < n; i++)
 		drv->free[i] = n - 1 - i;
 	drv->nr_free = n;
-	pthread_mutex_init(&drv->lock, NULL);
-	err = launch_init(&drv->launch, platform_config(plat)->nr_lps);
-	if (err) {
-		free(drv->free);
-		free(drv);
-		return err;
-	}
-	pthread_mutex_init(&drv->va_lock, NULL);
-	pthread_mutex_init(&drv->history_lock, NULL);
-	pthread_mutex_init(&drv->reclaim_lock, NULL);
-	drv->uffd = -1;
-	drv->wake_fd = -1;
+	err = launch_init(&drv->launch, platform_config(plat)->nr_lps, drv_shared(plat));
+	if (err)
+		goto err_free;
 	/* Linux's SGX_NR_LOW_PAGES and SGX_NR_HIGH_PAGES, for small EPCs a
 	 * fraction of them. */
 	drv->low_pages = n / 8 < 32 ? n / 8 : 32;
 	drv->high_pages = n / 4 < 64 ? n / 4 : 64;
-	drv->uffd_once = (pthread_once_t)PTHREAD_ONCE_INIT;
 	mmu.walk = drv_walk;
 	mmu.fault = paging_fault;
 	mmu.pin = paging_pin;
 	mmu.unpin = paging_unpin;
 	mmu.update = drv_update;
+	mmu.evictor_died = drv_evictor_died;
 	mmu.ctx = drv;
 	err = platform_set_mmu(plat, &mmu);
 	if (err) {
@@ -74,11 +101,20 @@ int drv_create(struct platform *plat, struct drv **out)
 	mm_add_drv(drv);
 	*out = drv;
 	return 0;
+
+err_free:
+	shm_free(drv->proc, sizeof(*drv->proc));
+	shm_free(drv->free, n * sizeof(*drv->free));
+	shm_free(drv->alloc_tid, n * sizeof(*drv->alloc_tid));
+	shm_free(drv, sizeof(*drv));
+	return err;
 }
 
+/* A lock the parent's other threads may have held: none of them is here.
+ * (A private driver's memory is the child's copy.) */
 static void reinit_lock(pthread_mutex_t *m)
 {
-	pthread_mutex_init(m, NULL);
+	(void)!shm_mutex_init(m, false, false);
 }
 
 /* The EPC page @epc held for the parent: a private driver's child may use
@@ -94,60 +130,75 @@ static void forget(struct drv *drv, void *epc)
 void drv_fork_reset(struct drv *drv)
 {
 	unsigned int i;
-	u64 k;
 
-	reinit_lock(&drv->lock);
-	reinit_lock(&drv->va_lock);
-	reinit_lock(&drv->reclaim_lock);
-	reinit_lock(&drv->history_lock);
-	for (i = 0; i < drv->launch.nr_lps; i++)
-		reinit_lock(&drv->launch.lps[i].lock);
 	/* The parent's reclaimer thread is not ours, nor its userfaultfd
 	 * (which names the parent's memory). */
-	if (drv->uffd >= 0)
-		sys_close(drv->uffd);
-	drv->uffd = -1;
-	drv->uffd_once = (pthread_once_t)PTHREAD_ONCE_INIT;
-	if (drv->wake_fd >= 0)
-		sys_close(drv->wake_fd);
-	drv->wake_fd = -1;
-	drv->reclaimer_running = false;
+	if (drv->proc->uffd >= 0)
+		sys_close(drv->proc->uffd);
+	if (drv->proc->wake_fd >= 0)
+		sys_close(drv->proc->wake_fd);
+	drv->proc->uffd = -1;
+	atomic_store(&drv->proc->uffd_ready, false);
+	drv->proc->wake_fd = -1;
+	drv->proc->reclaimer_running = false;
+	atomic_store(&drv->proc->stop, false);
+	atomic_store(&drv->proc->reclaim_kicked, false);
+	if (drv_shared(drv->plat)) {
+		/* The machine is the parent's too, its locks held by its live
+		 * threads: the child is one more user of it. */
+		platform_fork_join(drv->plat);
+		return;
+	}
+	memset(&drv->lock, 0, sizeof(drv->lock));
+	memset(&drv->va_lock, 0, sizeof(drv->va_lock));
+	memset(&drv->reclaim_lock, 0, sizeof(drv->reclaim_lock));
+	memset(&drv->history_lock, 0, sizeof(drv->history_lock));
+	for (i = 0; i < drv->launch.nr_lps; i++)
+		reinit_lock(&drv->launch.lps[i].lock);
 	if (drv->mach)
 		machine_fork_child(drv->mach);
-	/* Every enclave here is the parent's; their EPC pages, and the VA
-	 * pages that hold versions of their evicted ones, are the child's to
-	 * use (its machine is a copy). */
-	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
-		struct encl *e = atomic_exchange(&drv->encls[i], NULL);
-
-		if (!e || !e->forked)
-			continue;
-		for (k = 0; e->pages && k < atomic_load(&e->nr_live) * ENCL_CHUNK_PAGES; k++) {
-			u64 pg = encl_live_page(e, k);
-
-			if (pg < e->size / SGX_PAGE_SIZE)
-				forget(drv, (void *)(uintptr_t)atomic_exchange(&e->pages[pg].epc, 0));
-		}
-		forget(drv, e->secs);
-		e->secs = NULL;
-	}
 	paging_fork_reset(drv);
+}
+
+void drv_fork_forget(struct drv *drv, struct encl *e)
+{
+	u64 k;
+
+	drv_remove_encl(drv, e);
+	if (drv_shared(drv->plat))
+		return;
+	/* A private machine is the child's copy: the parent's enclave's EPC
+	 * pages are the child's to use. */
+	for (k = 0; e->pages && k < atomic_load(&e->nr_live) * ENCL_CHUNK_PAGES; k++) {
+		u64 pg = encl_live_page(e, k);
+
+		if (pg < e->size / SGX_PAGE_SIZE)
+			forget(drv, (void *)(uintptr_t)atomic_exchange(&e->pages[pg].epc, 0));
+	}
+	forget(drv, e->secs);
+	e->secs = NULL;
 }
 
 void drv_destroy(struct drv *drv)
 {
+	bool others;
+
 	if (!drv)
 		return;
 	/* A child of a bare fork has the parent's reclaimer to join and the
 	 * parent's pages to give back until it lets go of them. */
 	fork_check();
+	/* Another process sharing the machine (fork_shared) keeps using what
+	 * is shared: this one lets go of its own part and its mappings. */
+	others = platform_shared_with_others(drv->plat);
 	mm_remove_drv(drv);
-	paging_destroy(drv);
-	pthread_mutex_destroy(&drv->lock);
-	launch_destroy(&drv->launch);
+	paging_destroy(drv, !others);
+	launch_destroy(&drv->launch, !others);
 	machine_detach(drv->mach);
-	free(drv->free);
-	free(drv);
+	shm_free(drv->proc, sizeof(*drv->proc));
+	shm_free(drv->free, platform_epc_pages(drv->plat) * sizeof(*drv->free));
+	shm_free(drv->alloc_tid, platform_epc_pages(drv->plat) * sizeof(*drv->alloc_tid));
+	shm_free(drv, sizeof(*drv));
 }
 
 int drv_use_machine(struct drv *drv, struct machine *m)
@@ -176,10 +227,22 @@ u64 drv_epc_free_pages(struct drv *drv)
 
 	if (drv->mach)
 		return machine_epc_free(drv->mach);
-	pthread_mutex_lock(&drv->lock);
+	shm_lock(&drv->lock);
 	n = drv->nr_free;
-	pthread_mutex_unlock(&drv->lock);
+	shm_unlock(&drv->lock);
 	return n;
+}
+
+/* Context: drv->lock held. */
+static void free_push(struct drv *drv, u64 i)
+{
+	u64 n = drv->nr_free;
+
+	drv->free[n] = i;
+	/* The slot before the count: a holder that dies between leaves the
+	 * page out, never on the list twice. */
+	atomic_signal_fence(memory_order_seq_cst);
+	drv->nr_free = n + 1;
 }
 
 void *drv_epc_alloc(struct drv *drv)
@@ -193,11 +256,18 @@ void *drv_epc_alloc(struct drv *drv)
 		page = i < 0 ? NULL : platform_epc_page(drv->plat, (u64)i);
 		left = machine_epc_free(drv->mach);
 	} else {
-		pthread_mutex_lock(&drv->lock);
-		if (drv->nr_free)
-			page = platform_epc_page(drv->plat, drv->free[--drv->nr_free]);
+		shm_lock(&drv->lock);
+		if (drv->nr_free) {
+			u64 i = drv->free[drv->nr_free - 1];
+
+			/* Marked before it leaves the list: a thread that dies
+			 * holding it is found out (drv_reap_dead()). */
+			atomic_store(&drv->alloc_tid[i], (u32)shm_self_tid());
+			drv->nr_free--;
+			page = platform_epc_page(drv->plat, i);
+		}
 		left = drv->nr_free;
-		pthread_mutex_unlock(&drv->lock);
+		shm_unlock(&drv->lock);
 	}
 	paging_note_free(drv, left);
 	return page;
@@ -215,9 +285,12 @@ void drv_epc_free(struct drv *drv, void *page)
 	if (drv->mach) {
 		machine_epc_give(drv->mach, (u64)i);
 	} else {
-		pthread_mutex_lock(&drv->lock);
-		drv->free[drv->nr_free++] = (u64)i;
-		pthread_mutex_unlock(&drv->lock);
+		shm_lock(&drv->lock);
+		free_push(drv, (u64)i);
+		shm_unlock(&drv->lock);
+		/* After: a thread that dies between leaves the page marked as
+		 * its own, and the reaper finds it on the list. */
+		atomic_store(&drv->alloc_tid[i], 0);
 	}
 	paging_event(drv);
 }
@@ -237,6 +310,213 @@ void drv_epc_free_wait(struct drv *drv, u32 seen, int ms)
 		paging_event_wait(drv, seen, ms);
 }
 
+static s32 drv_pid(void)
+{
+	return (s32)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
+
+int drv_owner_add(struct drv *drv, void *secs)
+{
+	int i, ret = -ENOSPC;
+
+	shm_lock(&drv->owners_lock);
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct drv_owner *o = &drv->owners[i];
+
+		if (!o->secs) {
+			memset(o->sharers, 0, sizeof(o->sharers));
+			atomic_store(&o->nr_pages, 0);
+			o->sharers[0] = drv_pid();
+			o->secs = secs;
+			ret = i;
+			break;
+		}
+	}
+	shm_unlock(&drv->owners_lock);
+	return ret;
+}
+
+bool drv_owner_join(struct drv *drv, int owner, void *secs)
+{
+	struct drv_owner *o = &drv->owners[owner];
+	bool joined = false;
+	unsigned int i;
+
+	shm_lock(&drv->owners_lock);
+	for (i = 0; o->secs == secs && !o->reaper && i < ENCL_MAX_SHARERS && !joined; i++) {
+		if (!o->sharers[i] || !shm_tid_alive(o->sharers[i])) {
+			o->sharers[i] = drv_pid();
+			joined = true;
+		}
+	}
+	shm_unlock(&drv->owners_lock);
+	return joined;
+}
+
+/* Take out of @o the processes that are gone, and @me: whether any is
+ * left.  Context: owners_lock held. */
+static bool owner_prune(struct drv_owner *o, s32 me)
+{
+	bool left = false;
+	unsigned int i;
+
+	for (i = 0; i < ENCL_MAX_SHARERS; i++) {
+		if (o->sharers[i] && o->sharers[i] != me && shm_tid_alive(o->sharers[i]))
+			left = true;
+		else
+			o->sharers[i] = 0;
+	}
+	return left;
+}
+
+bool drv_owner_leave(struct drv *drv, int owner)
+{
+	struct drv_owner *o = &drv->owners[owner];
+	s32 me = drv_pid();
+	bool last;
+
+	shm_lock(&drv->owners_lock);
+	last = !owner_prune(o, me);
+	/* The last stays in until the enclave is down (drv_owner_free()):
+	 * if it dies tearing it down, what is left is reaped. */
+	if (last)
+		o->sharers[0] = me;
+	shm_unlock(&drv->owners_lock);
+	return last;
+}
+
+void drv_owner_free(struct drv *drv, int owner)
+{
+	shm_lock(&drv->owners_lock);
+	drv->owners[owner].secs = NULL;
+	shm_unlock(&drv->owners_lock);
+}
+
+void drv_epc_take(struct drv *drv, void *epc)
+{
+	s64 i = platform_epc_index(drv->plat, epc);
+
+	if (i >= 0 && !drv->mach)
+		atomic_store(&drv->alloc_tid[i], (u32)shm_self_tid());
+}
+
+bool drv_epc_claim(struct drv *drv, void *epc)
+{
+	s64 i = platform_epc_index(drv->plat, epc);
+	u32 tid;
+
+	if (i < 0 || drv->mach)
+		return i >= 0;
+	tid = atomic_load(&drv->alloc_tid[i]);
+	return (!tid || !shm_tid_alive((int)tid)) &&
+	       atomic_compare_exchange_strong(&drv->alloc_tid[i], &tid, (u32)shm_self_tid());
+}
+
+void drv_epc_commit(struct drv *drv, void *epc)
+{
+	s64 i = platform_epc_index(drv->plat, epc);
+
+	if (i >= 0 && !drv->mach)
+		atomic_store(&drv->alloc_tid[i], 0);
+}
+
+int encl_grow(struct encl *encl)
+{
+	/* The entry first: one that dies between gives back one too many
+	 * on the way (a version then has no slot: the page stays in). */
+	if (encl->owner >= 0)
+		atomic_fetch_add(&encl->drv->owners[encl->owner].nr_pages, 1);
+	if (!paging_grow(encl->drv))
+		return 0;
+	if (encl->owner >= 0)
+		atomic_fetch_sub(&encl->drv->owners[encl->owner].nr_pages, 1);
+	return -ENOMEM;
+}
+
+void encl_shrink(struct encl *encl, u64 n)
+{
+	if (encl->owner >= 0)
+		atomic_fetch_sub(&encl->drv->owners[encl->owner].nr_pages, n);
+	paging_shrink(encl->drv, n);
+}
+
+static void reap_give(void *ctx, void *epc)
+{
+	drv_epc_free(ctx, epc);
+}
+
+void drv_reap_enclave(struct drv *drv, void *secs)
+{
+	platform_epc_reap(drv->plat, secs, reap_give, drv);
+}
+
+void drv_reap_dead(struct drv *drv, bool now_too)
+{
+	struct timespec ts;
+	u64 now, then, k, pages = 0;
+	int i;
+
+	if (!platform_config(drv->plat)->fork_shared)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+	then = atomic_load(&drv->reaped_ms);
+	if ((!now_too && now - then < 50) ||
+	    !atomic_compare_exchange_strong(&drv->reaped_ms, &then, now))
+		return;
+	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
+		struct drv_owner *o = &drv->owners[i];
+		void *secs = NULL;
+
+		/* A look without the lock first: most entries are free or
+		 * have a live process. */
+		if (!o->secs || shm_trylock(&drv->owners_lock))
+			continue;
+		/* Its processes all gone, or the reaper that took it before
+		 * us (it dies too: it runs in any process of the machine). */
+		if (o->secs && (o->reaper ? !shm_tid_alive((int)o->reaper) : !owner_prune(o, 0))) {
+			secs = o->secs;
+			pages = atomic_exchange(&o->nr_pages, 0);
+			/* Nobody gets the entry until its VA slots are back. */
+			o->reaper = (u32)shm_self_tid();
+		}
+		shm_unlock(&drv->owners_lock);
+		if (secs) {
+			drv_reap_enclave(drv, secs);
+			paging_forget_owner(drv, i);
+			paging_shrink(drv, pages);
+			shm_lock(&drv->owners_lock);
+			o->secs = NULL;
+			o->reaper = 0;
+			shm_unlock(&drv->owners_lock);
+		}
+	}
+	/* Pages taken by threads that died before the driver kept them. */
+	for (k = 0; k < platform_epc_pages(drv->plat); k++) {
+		u32 tid = atomic_load(&drv->alloc_tid[k]);
+		void *epc = platform_epc_page(drv->plat, k);
+		u64 f;
+
+		if (!tid || shm_tid_alive((int)tid))
+			continue;
+		/* A page in use is its enclave's (reaped with it) or the VA
+		 * pool's; only a VA page the pool never got is nobody's. */
+		if (platform_epc_valid(drv->plat, epc) &&
+		    (!platform_epc_is_va(drv->plat, epc) || paging_has_va(drv, epc) ||
+		     platform_epc_forget(drv->plat, epc) < 0))
+			continue;
+		/* It may have died with the page on the list (taking it, or
+		 * giving it back). */
+		shm_lock(&drv->lock);
+		for (f = 0; f < drv->nr_free && drv->free[f] != k; f++)
+			;
+		if (atomic_compare_exchange_strong(&drv->alloc_tid[k], &tid, 0) &&
+		    f == drv->nr_free && !platform_epc_bind(drv->plat, epc, NULL))
+			free_push(drv, k);
+		shm_unlock(&drv->lock);
+	}
+}
+
 int drv_add_encl(struct drv *drv, struct encl *encl)
 {
 	int i;
@@ -244,7 +524,7 @@ int drv_add_encl(struct drv *drv, struct encl *encl)
 	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
 		struct encl *none = NULL;
 
-		if (atomic_compare_exchange_strong(&drv->encls[i], &none, encl))
+		if (atomic_compare_exchange_strong(&drv->proc->encls[i], &none, encl))
 			return 0;
 	}
 	return -ENOSPC;
@@ -257,7 +537,7 @@ void drv_remove_encl(struct drv *drv, struct encl *encl)
 	for (i = 0; i < DRV_MAX_ENCLAVES; i++) {
 		struct encl *e = encl;
 
-		atomic_compare_exchange_strong(&drv->encls[i], &e, NULL);
+		atomic_compare_exchange_strong(&drv->proc->encls[i], &e, NULL);
 	}
 }
 

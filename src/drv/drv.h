@@ -195,6 +195,12 @@ void drv_forget_range(u64 addr, u64 len);
 /* In a child of fork(), before it does anything else: let go of what the
  * parent's drivers hold (mm.c).  No allocation; idempotent. */
 void drv_fork_child(void);
+/*
+ * In a child of fork(), once the C library is whole again (its atfork
+ * handlers run): what drv_fork_child() could not do there, the child's
+ * timer tick and reclaimer for the enclaves it joined.
+ */
+void drv_fork_settled(void);
 
 /* An enclave that does not exist yet: what open() of /dev/sgx_enclave gives. */
 int encl_alloc(struct drv *drv, struct encl **out) __must_check;

@@ -28,7 +28,7 @@ static int augment(struct encl *encl, u64 i)
 
 	if (!platform_config(drv->plat)->sgx2)
 		return -EFAULT;
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	p = encl_page_live(encl, i);
 	if (atomic_load(&p->state) != PAGE_ABSENT)
 		goto out_unlock;
@@ -39,7 +39,7 @@ static int augment(struct encl *encl, u64 i)
 		goto out_unlock;
 	}
 	err = -ENOMEM;
-	if (paging_grow(drv))
+	if (encl_grow(encl))
 		goto out_unlock;
 	epc = paging_alloc(drv);
 	if (!epc)
@@ -59,6 +59,7 @@ static int augment(struct encl *encl, u64 i)
 	encl->nr_pages++;
 	atomic_fetch_add(&encl->nr_augmented, 1);
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
+	drv_epc_commit(drv, epc);
 	atomic_store(&p->state, PAGE_PRESENT);
 	/* The page is PENDING: its mapping stays closed until EACCEPT. */
 	err = 0;
@@ -66,9 +67,9 @@ static int augment(struct encl *encl, u64 i)
 err_free:
 	drv_epc_free(drv, epc);
 err_shrink:
-	paging_shrink(drv, 1);
+	encl_shrink(encl, 1);
 out_unlock:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -150,7 +151,7 @@ int edmm_restrict(struct encl *encl, u64 i, u64 perms, u64 *result)
 	void *epc;
 	int err;
 
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	err = load(encl, i, &epc);
 	if (err)
 		goto out_unlock;
@@ -166,7 +167,7 @@ int edmm_restrict(struct encl *encl, u64 i, u64 perms, u64 *result)
 	encl_sync_prot(encl, i);
 	err = track(encl);
 out_unlock:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -178,7 +179,7 @@ int edmm_modify_type(struct encl *encl, u64 i, u8 type, u64 *result)
 	void *epc;
 	int err;
 
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	err = load(encl, i, &epc);
 	if (err)
 		goto out_unlock;
@@ -213,7 +214,7 @@ int edmm_modify_type(struct encl *encl, u64 i, u8 type, u64 *result)
 	}
 	p->type = type;
 out_unlock:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -226,7 +227,7 @@ int edmm_remove(struct encl *encl, u64 i)
 	void *epc;
 	int ret, err;
 
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	err = load(encl, i, &epc);
 	if (err)
 		goto out_unlock;
@@ -265,10 +266,10 @@ int edmm_remove(struct encl *encl, u64 i)
 		  (off_t)(i * SGX_PAGE_SIZE), SGX_PAGE_SIZE);
 	drv_epc_free(drv, epc);
 	encl->nr_pages--;
-	paging_shrink(drv, 1);
+	encl_shrink(encl, 1);
 	atomic_fetch_add(&encl->nr_removed, 1);
 	err = 0;
 out_unlock:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Enclave objects: creation, adding pages, EINIT, mapping, teardown. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/fork.h"
+#include "base/shm.h"
 #include "base/sys.h"
 #include "arch/sgx_status.h"
 #include "arch/x86.h"
@@ -24,9 +26,17 @@ struct lp *drv_lp(struct drv *drv)
 					      platform_config(drv->plat)->nr_lps);
 }
 
+/* The enclave's memory: shared with children of fork() when its
+ * platform's is (base/shm.h). */
+static bool encl_shared(const struct encl *encl)
+{
+	return platform_config(encl->drv->plat)->fork_shared;
+}
+
 int encl_alloc(struct drv *drv, struct encl **out)
 {
-	struct encl *encl = calloc(1, sizeof(*encl));
+	bool shared = platform_config(drv->plat)->fork_shared;
+	struct encl *encl = shm_zalloc(sizeof(*encl), shared);
 
 	if (!encl)
 		return -ENOMEM;
@@ -35,15 +45,14 @@ int encl_alloc(struct drv *drv, struct encl **out)
 	/* Linux 6.2's SGX_ATTR_UNPRIV_MASK: what needs no permission. */
 	encl->attributes_mask = SGX_ATTR_DEBUG | SGX_ATTR_MODE64BIT | SGX_ATTR_KSS |
 				SGX_ATTR_AEXNOTIFY;
-	{
-		pthread_mutexattr_t a;
-
-		/* Recursive: evicting to make room may pick the enclave that is
-		 * being added to. */
-		pthread_mutexattr_init(&a);
-		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-		pthread_mutex_init(&encl->lock, &a);
-		pthread_mutexattr_destroy(&a);
+	encl->owner = -1;
+	/* mmap, not malloc: see drv_create(). */
+	encl->proc = shm_zalloc(sizeof(*encl->proc), false);
+	/* (Its lock, zero, is unlocked; recursive, as evicting to make room
+	 * may pick the enclave that is being added to.) */
+	if (!encl->proc) {
+		shm_free(encl, sizeof(*encl));
+		return -ENOMEM;
 	}
 	*out = encl;
 	return 0;
@@ -59,15 +68,6 @@ static size_t encl_table_size(u64 size, int part)
 			part == 1 ? chunks * sizeof(struct encl_chunk) :
 				    chunks * sizeof(u32),
 			SGX_PAGE_SIZE);
-}
-
-/* Reserved, committed by the kernel where written. */
-static void *reserve(size_t len)
-{
-	void *m = sys_mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	return sys_failed(m) ? NULL : m;
 }
 
 struct encl_page *encl_page_live(struct encl *encl, u64 i)
@@ -93,21 +93,18 @@ static void release_memory(struct encl *encl)
 {
 	if (encl->view)
 		sys_munmap(encl->view, encl->size);
-	if (encl->backing)
-		sys_munmap(encl->backing, encl->size);
-	if (encl->pcmds)
-		sys_munmap(encl->pcmds, encl->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds));
+	shm_free(encl->backing, encl->size);
+	shm_free(encl->stage, SGX_PAGE_SIZE);
+	shm_free(encl->pcmds, encl->size / SGX_PAGE_SIZE * sizeof(*encl->pcmds));
 	if (encl->memfd >= 0)
 		sys_close(encl->memfd);
-	if (encl->pages)
-		sys_munmap(encl->pages, encl_table_size(encl->size, 0));
-	if (encl->chunks)
-		sys_munmap(encl->chunks, encl_table_size(encl->size, 1));
-	if (encl->live)
-		sys_munmap(encl->live, encl_table_size(encl->size, 2));
+	shm_free(encl->pages, encl_table_size(encl->size, 0));
+	shm_free(encl->chunks, encl_table_size(encl->size, 1));
+	shm_free(encl->live, encl_table_size(encl->size, 2));
 	encl->view = NULL;
 	encl->backing = NULL;
 	encl->pcmds = NULL;
+	encl->stage = NULL;
 	encl->memfd = -1;
 	encl->pages = NULL;
 	encl->chunks = NULL;
@@ -117,6 +114,9 @@ static void release_memory(struct encl *encl)
 /* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
 static void encl_uncreate(struct encl *encl)
 {
+	if (encl->owner >= 0 && drv_owner_leave(encl->drv, encl->owner))
+		drv_owner_free(encl->drv, encl->owner);
+	encl->owner = -1;
 	if (encl->secs)
 		drv_epc_free(encl->drv, encl->secs);
 	encl->secs = NULL;
@@ -142,9 +142,11 @@ static void no_fork_copy(void *p, u64 len)
  * driver's views of it. */
 static int alloc_memory(struct encl *encl, u64 size)
 {
-	encl->pages = reserve(encl_table_size(size, 0));
-	encl->chunks = reserve(encl_table_size(size, 1));
-	encl->live = reserve(encl_table_size(size, 2));
+	bool shared = encl_shared(encl);
+
+	encl->pages = shm_zalloc(encl_table_size(size, 0), shared);
+	encl->chunks = shm_zalloc(encl_table_size(size, 1), shared);
+	encl->live = shm_zalloc(encl_table_size(size, 2), shared);
 	atomic_store(&encl->nr_live, 0);
 	if (!encl->pages || !encl->chunks || !encl->live)
 		return -ENOMEM;
@@ -159,21 +161,13 @@ static int alloc_memory(struct encl *encl, u64 size)
 		encl->view = NULL;
 		return err;
 	}
-	no_fork_copy(encl->view, size);
+	if (!shared)
+		no_fork_copy(encl->view, size);
 	/* The backing store for evicted pages: reserved, paid for as used. */
-	encl->backing = sys_mmap(NULL, size, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	encl->pcmds = sys_mmap(NULL, size / SGX_PAGE_SIZE * sizeof(*encl->pcmds),
-			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
-	if (sys_failed(encl->backing) || sys_failed(encl->pcmds)) {
-		if (sys_failed(encl->backing))
-			encl->backing = NULL;
-		if (sys_failed(encl->pcmds))
-			encl->pcmds = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	encl->backing = shm_zalloc(size, shared);
+	encl->pcmds = shm_zalloc(size / SGX_PAGE_SIZE * sizeof(*encl->pcmds), shared);
+	encl->stage = shm_zalloc(SGX_PAGE_SIZE, shared);
+	return encl->backing && encl->pcmds && encl->stage ? 0 : -ENOMEM;
 }
 
 int encl_create(struct encl *encl, const struct sgx_secs *secs)
@@ -189,7 +183,7 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	if (!is_power_of_2(secs->size) || secs->size < 2 * SGX_PAGE_SIZE ||
 	    secs->size > (1ULL << 47))
 		return -EINVAL;
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	if (encl->created) {
 		err = -EINVAL;
 		goto out_unlock;
@@ -204,6 +198,15 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	encl->secs = paging_alloc(drv);
 	if (!encl->secs)
 		goto err_free;
+	/* Children of fork() may share it: who uses it is the machine's to
+	 * know, from the start, so that its pages go back if this process
+	 * dies making it (else it stays this process's alone). */
+	if (encl_shared(encl)) {
+		encl->owner = drv_owner_add(drv, encl->secs);
+		if (encl->owner < 0)
+			encl->owner = -1;
+	}
+	drv_epc_commit(drv, encl->secs);
 	memcpy(copy, secs, sizeof(*copy));
 	pginfo.srcpge = (u64)(uintptr_t)copy;
 	pginfo.secinfo = (u64)(uintptr_t)&secinfo_secs;
@@ -232,15 +235,15 @@ int encl_create(struct encl *encl, const struct sgx_secs *secs)
 	encl->attributes = secs->attributes.flags;
 	encl->created = true;
 	map_early_locked(encl);
-	if (encl->file && encl->nr_mapped)
-		drv_file_get(encl->file);
-	pthread_mutex_unlock(&encl->lock);
+	if (encl->proc->file && encl->proc->nr_mapped)
+		drv_file_get(encl->proc->file);
+	encl_unlock(encl);
 	return 0;
 err_free:
 	free(copy);
 	encl_uncreate(encl);
 out_unlock:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -293,16 +296,16 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 
 	if (atomic_load(&p->state) != PAGE_ABSENT)
 		return -EBUSY;
-	if (paging_grow(drv))
+	if (encl_grow(encl))
 		return -ENOMEM;
 	epc = paging_alloc(drv);
 	if (!epc) {
-		paging_shrink(drv, 1);
+		encl_shrink(encl, 1);
 		return -ENOMEM;
 	}
 	if (platform_epc_bind(drv->plat, epc, encl->view + offset)) {
 		drv_epc_free(drv, epc);
-		paging_shrink(drv, 1);
+		encl_shrink(encl, 1);
 		return -EIO;
 	}
 	pginfo.linaddr = encl->base + offset;
@@ -312,7 +315,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 	ret = encls_eadd(lp, &pginfo, epc);
 	if (ret) {
 		drv_epc_free(drv, epc);
-		paging_shrink(drv, 1);
+		encl_shrink(encl, 1);
 		return -EIO;
 	}
 	if (measure) {
@@ -321,7 +324,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 				/* The page is in, unmeasured: remove it again. */
 				if (!encls_eremove(lp, epc))
 					drv_epc_free(drv, epc);
-				paging_shrink(drv, 1);
+				encl_shrink(encl, 1);
 				return -EIO;
 			}
 		}
@@ -335,6 +338,7 @@ static int add_page(struct encl *encl, const u8 *src, u64 offset, const struct s
 	p->referenced = true;
 	encl->nr_pages++;
 	atomic_store(&p->epc, (u64)(uintptr_t)epc);
+	drv_epc_commit(drv, epc);
 	atomic_store(&p->state, PAGE_PRESENT);
 	if (p->type == SGX_PT_TCS)
 		return encl_pin_ssa(encl, (const struct sgx_tcs *)(const void *)src);
@@ -358,7 +362,7 @@ int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
 	memcpy(&si, secinfo, sizeof(si));
 	if (!secinfo_valid(&si))
 		return -EINVAL;
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
@@ -369,7 +373,7 @@ int encl_add_pages(struct encl *encl, const void *src, u64 offset, u64 length,
 			break;
 	}
 out:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	*count = done;
 	return err;
 }
@@ -402,7 +406,7 @@ int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
 		}
 		memcpy(tok, token, sizeof(*tok));
 	}
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	if (!encl->created || encl->initialized) {
 		err = -EINVAL;
 		goto out;
@@ -411,7 +415,7 @@ int encl_init_token(struct encl *encl, const struct sgx_sigstruct *sigstruct,
 	if (!err)
 		encl->initialized = true;
 out:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	free(tok);
 	free(sig);
 	return err;
@@ -470,9 +474,9 @@ void encl_sync_prot(struct encl *encl, u64 i)
 void encl_sync_prot_parked(struct encl *encl, u64 i)
 {
 	exec_park(0);
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	encl_sync_prot(encl, i);
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	exec_unpark(0);
 }
 
@@ -514,16 +518,15 @@ static void reserve_holes(u64 addr, u64 len)
 
 void encl_fork_detach(struct encl *encl)
 {
-	pthread_mutexattr_t a;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&encl->lock, &a);
-	pthread_mutexattr_destroy(&a);
-	encl->forked = true;
-	/* Not this process's mapping any more: what is there now may be
-	 * the child's own. */
-	encl->view = NULL;
+	encl->proc->forked = true;
+	/* A private enclave is the child's copy, whose lock the parent's other
+	 * threads may have held, and whose view the child has no mapping of
+	 * (what is there now may be the child's own).  A shared one is the
+	 * parent's to change. */
+	if (!encl_shared(encl)) {
+		memset(&encl->lock, 0, sizeof(encl->lock));
+		encl->view = NULL;
+	}
 	/* The child has no mapping of the parent's memory file (no_fork_copy()):
 	 * those holes in ELRANGE are reserved and inaccessible again, so the
 	 * child's next mmap() cannot land there and a touch faults. */
@@ -531,21 +534,66 @@ void encl_fork_detach(struct encl *encl)
 		reserve_holes(encl->base, encl->size);
 }
 
+/* The enclave's lock was taken over from a thread that died. */
+static void encl_taken_over(struct encl *encl)
+{
+	static atomic_bool said;
+
+	if (!atomic_exchange(&said, true))
+		log_warn("a thread died holding the enclave at %#llx (its process was killed?): "
+			 "what it left is made whole (said once)",
+			 (unsigned long long)encl->base);
+	paging_repair(encl);
+}
+
+void encl_lock(struct encl *encl)
+{
+	if (shm_rlock_lock(&encl->lock))
+		encl_taken_over(encl);
+}
+
+int encl_trylock(struct encl *encl)
+{
+	/* Never waits, a takeover included: the caller may hold what a live
+	 * holder waits for (the reclaimer's lock). */
+	int ret = shm_rlock_trylock(&encl->lock);
+
+	if (ret == 1)
+		encl_taken_over(encl);
+	return ret < 0 ? ret : 0;
+}
+
+void encl_unlock(struct encl *encl)
+{
+	shm_rlock_unlock(&encl->lock);
+}
+
+bool encl_fork_join(struct encl *encl)
+{
+	if (!encl_shared(encl) || encl->owner < 0 ||
+	    !drv_owner_join(encl->drv, encl->owner, encl->secs))
+		return false;
+	/* This process's userfaultfd, for what it inherited mapped
+	 * (userfaultfd registrations do not survive fork()). */
+	paging_register(encl, encl->base, encl->size);
+	return true;
+}
+
 void encl_set_file(struct encl *encl, struct drv_file *f)
 {
-	encl->file = f;
+	encl->proc->file = f;
 }
 
 int encl_map_early(struct encl *encl, u64 addr, u64 len, int prot)
 {
 	int err = 0;
 
-	pthread_mutex_lock(&encl->lock);
-	if (encl->nr_early < ARRAY_SIZE(encl->early))
-		encl->early[encl->nr_early++] = (struct encl_early){ addr, len, prot };
+	encl_lock(encl);
+	if (encl->proc->nr_early < ARRAY_SIZE(encl->proc->early))
+		encl->proc->early[encl->proc->nr_early++] = (struct encl_early){ addr, len, prot };
 	else
 		err = -ENOMEM;
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -579,16 +627,16 @@ static void set_prot_locked(struct encl *encl, u64 addr, u64 end, u8 prot)
 		if (!(i & (ENCL_CHUNK_PAGES - 1)) && i + n <= last && !atomic_load(&c->live)) {
 			u8 old = atomic_exchange(&c->prot, prot);
 
-			encl->nr_mapped += prot && !old ? n : 0;
-			encl->nr_mapped -= !prot && old ? n : 0;
+			encl->proc->nr_mapped += prot && !old ? n : 0;
+			encl->proc->nr_mapped -= !prot && old ? n : 0;
 			i += n;
 			continue;
 		}
 		{
 			u8 old = atomic_exchange(&encl_page_live(encl, i)->prot, prot);
 
-			encl->nr_mapped += prot && !old;
-			encl->nr_mapped -= !prot && old;
+			encl->proc->nr_mapped += prot && !old;
+			encl->proc->nr_mapped -= !prot && old;
 		}
 		i++;
 	}
@@ -627,7 +675,8 @@ static int map_locked(struct encl *encl, u64 addr, u64 end, int prot)
 			     encl->memfd, (long)off);
 		if (sys_failed(m))
 			return (int)(long)m;
-		no_fork_copy(m, run);
+		if (!encl_shared(encl))
+			no_fork_copy(m, run);
 	}
 	set_prot_locked(encl, addr, end, (u8)(ENCL_MAPPED | ENCL_PROT(prot)));
 	paging_register(encl, addr, end - addr);
@@ -648,12 +697,12 @@ static void unmapped_locked(struct encl *encl, u64 addr, u64 end)
  */
 static void settle_file_ref(struct encl *encl, bool had, bool has)
 {
-	if (!encl->file || had == has)
+	if (!encl->proc->file || had == has)
 		return;
 	if (has)
-		drv_file_get(encl->file);
+		drv_file_get(encl->proc->file);
 	else
-		drv_file_put(encl->file);
+		drv_file_put(encl->proc->file);
 }
 
 /* Clamp [@addr, @end) to ELRANGE: false if they do not meet. */
@@ -680,15 +729,15 @@ int encl_map(struct encl *encl, u64 addr, u64 len, int prot)
 	    end > encl->base + encl->size)
 		return -EINVAL;
 	end = align_up(end, SGX_PAGE_SIZE);
-	pthread_mutex_lock(&encl->lock);
-	had = encl->nr_mapped;
+	encl_lock(encl);
+	had = encl->proc->nr_mapped;
 	if (!may_map_locked(encl, addr, end, prot))
 		err = -EACCES;
 	else
 		err = map_locked(encl, addr, end, prot);
-	if (encl->file && !had && encl->nr_mapped)
-		drv_file_get(encl->file);
-	pthread_mutex_unlock(&encl->lock);
+	if (encl->proc->file && !had && encl->proc->nr_mapped)
+		drv_file_get(encl->proc->file);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -700,8 +749,8 @@ int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags)
 
 	if (!clamp(encl, &in, &in_end))
 		return -EINVAL;
-	pthread_mutex_lock(&encl->lock);
-	had = encl->nr_mapped;
+	encl_lock(encl);
+	had = encl->proc->nr_mapped;
 	if (!may_map_locked(encl, in, in_end, prot)) {
 		err = -EACCES;
 		goto out;
@@ -721,9 +770,9 @@ int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags)
 	unmapped_locked(encl, in, in_end);
 	err = map_locked(encl, in, in_end, prot);
 out:
-	if (encl->file && !had && encl->nr_mapped)
-		drv_file_get(encl->file);
-	pthread_mutex_unlock(&encl->lock);
+	if (encl->proc->file && !had && encl->proc->nr_mapped)
+		drv_file_get(encl->proc->file);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -732,15 +781,15 @@ static void map_early_locked(struct encl *encl)
 {
 	unsigned int k;
 
-	for (k = 0; k < encl->nr_early; k++) {
-		u64 a = encl->early[k].addr, e = a + encl->early[k].len;
+	for (k = 0; k < encl->proc->nr_early; k++) {
+		u64 a = encl->proc->early[k].addr, e = a + encl->proc->early[k].len;
 
-		if (clamp(encl, &a, &e) && map_locked(encl, a, e, encl->early[k].prot))
+		if (clamp(encl, &a, &e) && map_locked(encl, a, e, encl->proc->early[k].prot))
 			log_warn("enclave at %#llx: cannot map %#llx-%#llx",
 				 (unsigned long long)encl->base, (unsigned long long)a,
 				 (unsigned long long)e);
 	}
-	encl->nr_early = 0;
+	encl->proc->nr_early = 0;
 }
 
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
@@ -775,6 +824,19 @@ int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot)
 	return 0;
 }
 
+/* EREMOVE of @epc and back to the free list, this thread's in between
+ * (drv_epc_take()): if it dies there, the page is not lost. */
+static void teardown_page(struct encl *encl, struct lp *lp, void *epc)
+{
+	drv_epc_take(encl->drv, epc);
+	/* A page a thread is still inside stays allocated; leaking it is
+	 * safer than reusing it. */
+	if (!encls_eremove(lp, epc))
+		drv_epc_free(encl->drv, epc);
+	else
+		drv_epc_commit(encl->drv, epc);
+}
+
 void encl_destroy(struct encl *encl)
 {
 	struct lp *lp;
@@ -783,11 +845,30 @@ void encl_destroy(struct encl *encl)
 	if (!encl)
 		return;
 	fork_check();
-	if (encl->forked) {
-		/* The parent's: only this process's view of it goes. */
-		release_memory(encl);
-		pthread_mutex_destroy(&encl->lock);
-		free(encl);
+	if (encl->proc->forked) {
+		/* The parent's: only this process's view of it goes (of a shared
+		 * one, its part; the mappings go when it exits). */
+		struct encl_proc *proc = encl->proc;
+
+		if (!encl_shared(encl)) {
+			release_memory(encl);
+			shm_free(encl, sizeof(*encl));
+		}
+		shm_free(proc, sizeof(*proc));
+		return;
+	}
+	if (encl->owner >= 0 && !drv_owner_leave(encl->drv, encl->owner)) {
+		/* Others use it: this process's part only.  Its mappings of the
+		 * enclave's memory stay until it exits (a reclaimer here may
+		 * still be sweeping it). */
+		if (encl->created) {
+			mm_remove(encl);
+			drv_remove_encl(encl->drv, encl);
+			/* A reclaim pass that found it here is over after this. */
+			shm_lock(&encl->drv->reclaim_lock);
+			shm_unlock(&encl->drv->reclaim_lock);
+		}
+		shm_free(encl->proc, sizeof(*encl->proc));
 		return;
 	}
 	if (encl->created) {
@@ -795,10 +876,14 @@ void encl_destroy(struct encl *encl)
 		drv_remove_encl(encl->drv, encl);
 		paging_retire(encl);
 		/* A reclaim pass that found it before is over after this. */
-		pthread_mutex_lock(&encl->drv->reclaim_lock);
-		pthread_mutex_unlock(&encl->drv->reclaim_lock);
+		shm_lock(&encl->drv->reclaim_lock);
+		shm_unlock(&encl->drv->reclaim_lock);
 	}
 	paging_release(encl);
+	/* Threads of processes that died inside stay counted, and EREMOVE
+	 * refuses the pages of an enclave with threads inside. */
+	if (encl->secs && encl_shared(encl))
+		platform_reap_inside(encl->drv->plat, encl->secs);
 	lp = drv_lp(encl->drv);
 	if (encl->pages) {
 		for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
@@ -807,18 +892,29 @@ void encl_destroy(struct encl *encl)
 					    (void *)(uintptr_t)atomic_load(&encl->pages[i].epc) :
 					    NULL;
 
-			/* A page a thread is still inside stays allocated; leaking
-			 * it is safer than reusing it. */
-			if (epc && !encls_eremove(lp, epc))
-				drv_epc_free(encl->drv, epc);
+			if (epc)
+				teardown_page(encl, lp, epc);
 		}
 	}
-	if (encl->secs && !encls_eremove(lp, encl->secs))
-		drv_epc_free(encl->drv, encl->secs);
+	if (encl->secs)
+		teardown_page(encl, lp, encl->secs);
+	/* On a shared machine with no thread inside, what still refuses
+	 * EREMOVE is what a thread that died left (a hold of an EPCM entry, a
+	 * count of threads): the pages go as a dead process's enclave's go. */
+	if (encl->secs && encl_shared(encl) && platform_epc_valid(encl->drv->plat, encl->secs) &&
+	    !platform_inside(encl->drv->plat, encl->secs, false))
+		drv_reap_enclave(encl->drv, encl->secs);
+	/* VA slots an evictor that died took for it and never used. */
+	if (encl->owner >= 0)
+		paging_forget_owner(encl->drv, encl->owner);
 	paging_shrink(encl->drv, encl->nr_pages);
+	if (encl->owner >= 0)
+		drv_owner_free(encl->drv, encl->owner);
+	/* What this enclave's dead sharers took and never gave back. */
+	drv_reap_dead(encl->drv, true);
 	release_memory(encl);
-	pthread_mutex_destroy(&encl->lock);
-	free(encl);
+	shm_free(encl->proc, sizeof(*encl->proc));
+	shm_free(encl, sizeof(*encl));
 }
 
 /* mprotect() of the part of [@addr, @end) inside ELRANGE.  @check only
@@ -830,7 +926,7 @@ static int mprotect_part(struct encl *encl, u64 addr, u64 end, int prot, bool ch
 
 	if (!clamp(encl, &addr, &end))
 		return 0;
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	/* Page by page, as the kernel meets the VMAs: the first hole is
 	 * -ENOMEM, the first page that does not allow @prot -EACCES. */
 	for (a = addr; a < end && !err; a += SGX_PAGE_SIZE) {
@@ -841,7 +937,7 @@ static int mprotect_part(struct encl *encl, u64 addr, u64 end, int prot, bool ch
 	}
 	if (!err && !check)
 		err = map_locked(encl, addr, end, prot);
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return err;
 }
 
@@ -854,14 +950,14 @@ static int unmap_part(struct encl *encl, u64 addr, u64 end, bool kernel)
 
 	if (!clamp(encl, &addr, &end))
 		return 0;
-	pthread_mutex_lock(&encl->lock);
-	had = encl->nr_mapped;
+	encl_lock(encl);
+	had = encl->proc->nr_mapped;
 	/* Unmapped first: the reclaimer then leaves the range alone. */
 	unmapped_locked(encl, addr, end);
 	if (!kernel)
 		err = sys_munmap((void *)(uintptr_t)addr, end - addr);
-	has = encl->nr_mapped;
-	pthread_mutex_unlock(&encl->lock);
+	has = encl->proc->nr_mapped;
+	encl_unlock(encl);
 	settle_file_ref(encl, had, has);
 	return err;
 }
@@ -891,7 +987,7 @@ static int for_each_part(u64 addr, u64 len, int prot, long nr,
 						  e->base;
 		/* Outside the index, the enclave lives on through its file (the
 		 * last reference may go inside @in). */
-		if (e && e->base <= a && e->file && !drv_file_tryget(hold = e->file))
+		if (e && e->base <= a && e->proc->file && !drv_file_tryget(hold = e->proc->file))
 			e = NULL, hold = NULL;
 		mm_read_exit();
 		if (e && e->base <= a)

@@ -6,66 +6,108 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "base/shm.h"
 #include "base/sys.h"
 #include "drv/drv.h"
 #include "drv/launch.h"
 
 #define DRV_MAX_ENCLAVES 256
+/* Pages evicted at a time. */
+#define PAGING_BATCH 16
+/* Processes that may share one enclave after fork(). */
+#define ENCL_MAX_SHARERS 64
 #define DRV_VA_CHUNK 256                 /* VA pages per chunk */
 #define DRV_VA_CHUNKS 4096
 
 struct drv {
 	struct platform *plat;
 	/* The host machine whose EPC pages this driver holds (machine.h), or
-	 * NULL: the EPC is this driver's alone, its free pages on @free. */
+	 * NULL: the EPC is this driver's alone, its free pages on @free.  The
+	 * connection is each process's (private memory, base/shm.h). */
 	struct machine *mach;
-	pthread_mutex_t lock;       /* protects free, nr_free */
+	struct shm_lock lock;       /* protects free, nr_free */
 	u64 *free;                  /* free EPC page indices, a stack */
 	u64 nr_free;
-	/* Enclaves by ELRANGE, read lock-free by drv_walk(). */
-	_Atomic(struct encl *) encls[DRV_MAX_ENCLAVES];
 	struct launch launch;
 	/* Paging (paging.c).  Version Array pages, never evicted themselves,
 	 * in chunks mapped as needed (a reload in a signal handler may need
 	 * one, and must not allocate). */
-	pthread_mutex_t va_lock;
+	struct shm_lock va_lock;
 	struct va_page *va_chunks[DRV_VA_CHUNKS];
 	unsigned int nr_vas;
 	u64 nr_added;               /* enclave pages ever added: VA slots needed */
-	/* The clock hand over enclaves and their pages; one reclaimer at a time. */
-	pthread_mutex_t reclaim_lock;
-	unsigned int hand_encl;
-	u64 hand_page;
-	/* userfaultfd that turns a touch of an evicted page into SIGBUS for
-	 * the toucher; -1 without it (the EPC is then a hard limit). */
-	int uffd;
-	pthread_once_t uffd_once;
+	/* One reclaimer at a time, in any process. */
+	struct shm_lock reclaim_lock;
 	atomic_ullong nr_evicted, nr_reloaded;
 	/* Something a waiting reclaimer or reloader looks for happened: a page
 	 * left PAGE_BUSY, went free, or lost its last pin (paging_event()). */
 	struct sys_event page_events;
+	/* The reclaimer's marks: woken below low_pages free, it evicts until
+	 * high_pages are. */
+	u64 low_pages, high_pages;
+	/* Statistics of the last enclaves torn down (a ring). */
+	struct shm_lock history_lock;
+	struct drv_encl_stats history[64];
+	unsigned int nr_history;
+	/* The processes that use each enclave of a machine children of fork()
+	 * share (fork_shared), so that the last to let go tears it down and
+	 * one that finds them all dead takes its pages back: the enclave's
+	 * SECS (NULL: a free entry) and their pids (0: a free slot).
+	 * Protected by @owners_lock. */
+	struct shm_lock owners_lock;
+	struct drv_owner {
+		void *secs;
+		s32 sharers[ENCL_MAX_SHARERS];
+		_Atomic u64 nr_pages;       /* VA slots it holds (encl_grow()) */
+		u32 reaper;                 /* the thread giving its pages back */
+	} owners[DRV_MAX_ENCLAVES];
+	/* Each EPC page's allocating thread until the page is the driver's
+	 * (drv_epc_commit()): one a thread that died had taken goes back. */
+	_Atomic u32 *alloc_tid;
+	_Atomic u64 reaped_ms;      /* when they were last looked for */
+	/* What is this process's: private memory, which fork() copies. */
+	struct drv_proc *proc;
+	/* /dev/sgx_vepc, when the virtualization layer registered it. */
+	int (*vepc_open)(struct drv *drv, void **priv);
+	const struct drv_file_ops *vepc_fops;
+};
+
+/*
+ * The driver's per-process part (Linux keeps these per mm or per host, and
+ * a child of fork() has its own): a pointer from the driver, which may be
+ * shared with children of fork(), into private memory (base/shm.h).
+ */
+struct drv_proc {
+	/* The enclaves this process can reach (made here, or shared with it
+	 * by the parent of its fork()), which its reclaimer sweeps; read
+	 * lock-free.  Another process's own enclaves are not mapped here. */
+	_Atomic(struct encl *) encls[DRV_MAX_ENCLAVES];
+	/* The reclaimer's clock hand over them and their pages (the driver's
+	 * reclaim_lock held). */
+	unsigned int hand_encl;
+	u64 hand_page;
+	/* userfaultfd that turns a touch of an evicted page into SIGBUS for
+	 * the toucher; -1 without it (the EPC is then a hard limit).  It
+	 * names this process's memory.  Opened once (uffd_ready). */
+	int uffd;
+	atomic_bool uffd_ready;
 	/* The background reclaimer (Linux's ksgxd): woken through an eventfd
 	 * (a signal handler may allocate) when fewer than low_pages are free,
 	 * it evicts until high_pages are. */
-	u64 low_pages, high_pages;
-	/* Statistics of the last enclaves torn down (a ring). */
-	pthread_mutex_t history_lock;
-	struct drv_encl_stats history[64];
-	unsigned int nr_history;
 	int wake_fd;
 	atomic_bool reclaim_kicked;     /* woken, and not yet run since */
 	atomic_bool stop;
 	bool reclaimer_running;
 	pthread_t reclaimer;
-	/* /dev/sgx_vepc, when the virtualization layer registered it. */
-	int (*vepc_open)(struct drv *drv, void **priv);
-	const struct drv_file_ops *vepc_fops;
 };
 
 struct va_page {
 	void *epc;
 	u64 used[SGX_VA_SLOT_COUNT / 64];
 	unsigned int nr_used;
+	/* Each used slot's enclave, as its entry in drv->owners plus one (0:
+	 * none): the slots of an enclave whose processes all died go back. */
+	u16 owner[SGX_VA_SLOT_COUNT];
 };
 
 static inline struct launch *drv_launch(struct drv *drv)
@@ -115,15 +157,13 @@ struct encl_page {
 
 struct encl {
 	struct drv *drv;
-	pthread_mutex_t lock;       /* serialises the operations below */
+	struct shm_rlock lock;      /* serialises the operations below */
 	u64 base, size;
 	bool created;               /* ECREATE done */
 	bool initialized;           /* EINIT done */
 	u64 attributes;             /* SECS.ATTRIBUTES.FLAGS */
 	u64 attributes_mask;        /* the attributes this enclave may have */
 	atomic_bool in_ioctl;       /* Linux's SGX_ENCL_IOCTL */
-	/* The parent's, inherited through fork(): unusable here. */
-	bool forked;
 	void *secs;                 /* SECS EPC page */
 	int memfd;                  /* enclave pages, at their ELRANGE offsets */
 	u8 *view;                   /* the driver's own mapping of memfd */
@@ -141,15 +181,43 @@ struct encl {
 	struct sgx_pcmd *pcmds;
 	atomic_ullong nr_evicted, nr_reloaded;
 	atomic_ullong nr_augmented, nr_removed;  /* EAUG, REMOVE_PAGES */
+	/* Its entry in the driver's table of who uses it (drv->owners), or
+	 * -1: the enclave is this process's alone. */
+	int owner;
+	/* The pages an eviction has marked PAGE_BUSY, in the order it took
+	 * them (paging.c), so that whoever takes @lock over from an evictor
+	 * that died finishes its work (paging_repair()).  Under @lock. */
+	u64 evicting[PAGING_BATCH];
+	_Atomic u32 nr_evicting;
+	/* The reload in progress: the page (index + 1, 0: none), its EPC page
+	 * and where ELDU put it before it goes into the memory file, in
+	 * memory any process that takes the lock over can read.  Under @lock. */
+	_Atomic u64 reloading;
+	void *reload_epc;
+	u8 *stage;
+	/* What is this process's: private memory, which fork() copies. */
+	struct encl_proc *proc;
+};
+
+/*
+ * An enclave's per-process part (Linux's VMAs and file references are per
+ * mm): a pointer from the enclave, which may be shared with children of
+ * fork(), into private memory (base/shm.h).
+ */
+struct encl_proc {
+	/* The parent's, inherited through fork(): unusable here. */
+	bool forked;
 	/*
 	 * The file this enclave is (NULL for the library's loader).  While
 	 * the process maps any page of it (@nr_mapped > 0), the enclave holds
-	 * a reference on it, as a VMA holds its file.  Protected by @lock.
+	 * a reference on it, as a VMA holds its file.  Protected by the
+	 * enclave's lock.
 	 */
 	struct drv_file *file;
 	u64 nr_mapped;
 	/* What the process mapped before ECREATE: enclave memory from ECREATE
-	 * on, with the protection it asked for.  Protected by @lock. */
+	 * on, with the protection it asked for.  Protected by the enclave's
+	 * lock. */
 	struct encl_early {
 		u64 addr, len;
 		int prot;
@@ -183,8 +251,71 @@ void mm_remove_drv(struct drv *drv);
 long encl_forked_error(const struct encl *encl);
 /* In a child of fork(): @encl is the parent's (see drv_fork_child()). */
 void encl_fork_detach(struct encl *encl);
-/* In a child of fork(): @drv's per-process parts are made anew. */
+/*
+ * In a child of fork(): use the parent's enclave @encl as one of its
+ * sharers, if its machine is shared (fork_shared) and it still stands.
+ * Return: whether the child joined it (else it lets go: encl_fork_detach()).
+ * Context: before the child runs anything else; no allocation.
+ */
+bool encl_fork_join(struct encl *encl);
+/* In a child of fork(): @drv's per-process parts are made anew (and a
+ * private driver's locks). */
 void drv_fork_reset(struct drv *drv);
+/* In a child of fork(): @drv lets go of the parent's enclave @e, which the
+ * child did not join (a private driver takes its EPC pages back). */
+void drv_fork_forget(struct drv *drv, struct encl *e);
+
+/*
+ * The table of who uses each shared enclave (drv.c).  drv_owner_add()
+ * enters the enclave whose SECS is @secs with this process as its user:
+ * the entry, or -ENOSPC.  drv_owner_join() adds this process to entry
+ * @owner if it still holds @secs: whether it did.  drv_owner_leave()
+ * takes this process out: whether it was the last alive, which then
+ * tears the enclave down and frees the entry (drv_owner_free()).  drv_reap_dead() gives back the EPC pages of enclaves whose
+ * processes are all gone, and those threads that died had taken (at most
+ * every 50 ms unless @now_too; async-signal-safe).
+ */
+int drv_owner_add(struct drv *drv, void *secs);
+bool drv_owner_join(struct drv *drv, int owner, void *secs);
+bool drv_owner_leave(struct drv *drv, int owner);
+void drv_owner_free(struct drv *drv, int owner);
+void drv_reap_dead(struct drv *drv, bool now_too);
+/* The pages of the enclave whose SECS is @secs, which nobody alive uses,
+ * go back (platform_epc_reap()). */
+void drv_reap_enclave(struct drv *drv, void *secs);
+/* The EPC page @epc, from drv_epc_alloc() or paging_alloc(), is where the
+ * driver keeps it (a page table, the VA pool): no longer the allocating
+ * thread's alone. */
+void drv_epc_commit(struct drv *drv, void *epc);
+/* The EPC page @epc leaves where the driver kept it, to go back to the
+ * free list: the calling thread's until drv_epc_free(). */
+void drv_epc_take(struct drv *drv, void *epc);
+/* drv_epc_take() of a page a thread that died may have held: false when
+ * the reaper got it first (drv_reap_dead() gives it back). */
+bool drv_epc_claim(struct drv *drv, void *epc);
+/*
+ * paging_grow() and paging_shrink() for a page of @encl: its entry in
+ * drv->owners counts what it holds of the VA pool, which goes back if its
+ * processes all die.  encl_grow(): 0 or -ENOMEM.
+ */
+int encl_grow(struct encl *encl);
+void encl_shrink(struct encl *encl, u64 n);
+/* The VA slots of the enclave at entry @owner of drv->owners go back. */
+void paging_forget_owner(struct drv *drv, int owner);
+/* Whether the VA pool holds the EPC page @epc. */
+bool paging_has_va(struct drv *drv, void *epc);
+
+/*
+ * The enclave's lock.  A holder that died (a process of a shared machine
+ * killed, or exiting while another of its threads worked) leaves it to
+ * the next, which first makes whole what it left half done.
+ * encl_trylock(): 0, or -EBUSY while a live thread holds it.
+ */
+void encl_lock(struct encl *encl);
+int encl_trylock(struct encl *encl);
+void encl_unlock(struct encl *encl);
+/* After a takeover of @encl's lock: the eviction its holder left. */
+void paging_repair(struct encl *encl);
 
 void encl_set_file(struct encl *encl, struct drv_file *f);
 /* Keep a mapping the process made before ECREATE.  Return: 0, -ENOMEM. */
@@ -271,13 +402,16 @@ void paging_register(struct encl *encl, u64 addr, u64 len);
 void paging_release(struct encl *encl);
 /* Keep @encl's statistics after it is gone (drv_encl_stats). */
 void paging_retire(struct encl *encl);
-void paging_destroy(struct drv *drv);
+/* @last: no other process shares the machine: its VA pages go too. */
+void paging_destroy(struct drv *drv, bool last);
 void paging_fork_reset(struct drv *drv);
 /* One batch: 1 if pages were evicted, -EBUSY if every candidate enclave
  * was locked by someone else, 0 if nothing can be evicted. */
 int paging_evict_one(struct drv *drv);
 /* Start the background reclaimer (from normal context, once enclaves exist). */
 void paging_start(struct drv *drv);
+/* In a child of fork(), before anything else of paging. */
+void paging_fork_child(void);
 /* The free count dropped: wake the reclaimer if it is below the low mark. */
 void paging_note_free(struct drv *drv, u64 nr_free);
 /*

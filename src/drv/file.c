@@ -171,7 +171,7 @@ static int encl_file_mmap(struct drv_file *f, u64 addr, u64 len, int prot, int f
 	u64 base = encl_base(encl), size = encl_size(encl), end;
 	int err;
 
-	if (encl->forked)
+	if (encl->proc->forked)
 		return (int)encl_forked_error(encl);
 	if (!size) {
 		/* Before ECREATE nothing is mapped yet; what the process maps
@@ -222,7 +222,7 @@ static long encl_file_ioctl(struct drv_file *f, unsigned int cmd, u64 arg)
 
 	if (cmd != SGX_IOC_ENCLAVE_PROVISION)
 		return encl_ioctl(f->encl, cmd, arg);
-	if (f->encl->forked)
+	if (f->encl->proc->forked)
 		return encl_forked_error(f->encl);
 	if (uaccess_copy_from(&pv, arg, sizeof(pv)))
 		return -EFAULT;

@@ -261,7 +261,7 @@ int encl_ioctl(struct encl *encl, unsigned int cmd, u64 arg)
 {
 	int ret;
 
-	if (encl->forked)
+	if (encl->proc->forked)
 		return encl_forked_error(encl);
 	/* Linux serialises ioctls on one enclave with a flag, not a lock. */
 	if (atomic_exchange(&encl->in_ioctl, true))

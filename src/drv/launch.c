@@ -10,39 +10,46 @@
 #include "arch/x86.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "base/shm.h"
 #include "cpu/crypto.h"
 #include "drv/encl.h"
 #include "drv/machine.h"
 
-int launch_init(struct launch *l, unsigned int nr_lps)
+int launch_init(struct launch *l, unsigned int nr_lps, bool fork_shared)
 {
 	unsigned int i;
+	int err = 0;
 
 	memset(l, 0, sizeof(*l));
-	l->lps = calloc(nr_lps, sizeof(*l->lps));
+	l->lps = shm_zalloc(nr_lps * sizeof(*l->lps), fork_shared);
 	if (!l->lps)
 		return -ENOMEM;
 	l->nr_lps = nr_lps;
-	for (i = 0; i < nr_lps; i++)
-		pthread_mutex_init(&l->lps[i].lock, NULL);
+	for (i = 0; i < nr_lps && !err; i++)
+		err = shm_mutex_init(&l->lps[i].lock, fork_shared, false);
+	if (err) {
+		shm_free(l->lps, nr_lps * sizeof(*l->lps));
+		l->lps = NULL;
+		return err;
+	}
 	l->allow_all = true;
 	return 0;
 }
 
-static void free_lps(struct launch *l)
+static void free_lps(struct launch *l, bool last)
 {
 	unsigned int i;
 
 	if (l->shared)
 		return;
-	for (i = 0; i < l->nr_lps; i++)
+	for (i = 0; last && l->lps && i < l->nr_lps; i++)
 		pthread_mutex_destroy(&l->lps[i].lock);
-	free(l->lps);
+	shm_free(l->lps, l->nr_lps * sizeof(*l->lps));
 }
 
-void launch_destroy(struct launch *l)
+void launch_destroy(struct launch *l, bool last)
 {
-	free_lps(l);
+	free_lps(l, last);
 	free(l->allowed);
 	memset(l, 0, sizeof(*l));
 }
@@ -51,7 +58,7 @@ int launch_share(struct launch *l, struct machine *m)
 {
 	if (machine_config(m)->nr_lps != l->nr_lps)
 		return -EINVAL;
-	free_lps(l);
+	free_lps(l, true);
 	l->lps = machine_lp(m, 0);
 	l->shared = true;
 	return 0;

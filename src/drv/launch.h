@@ -35,8 +35,11 @@ struct launch {
 
 struct machine;
 
-int launch_init(struct launch *l, unsigned int nr_lps) __must_check;
-void launch_destroy(struct launch *l);
+/* @fork_shared: the LPs' caches live in memory children of fork() share
+ * (base/shm.h). */
+int launch_init(struct launch *l, unsigned int nr_lps, bool fork_shared) __must_check;
+/* @last: no other process shares @l's LPs (fork_shared): destroy their locks. */
+void launch_destroy(struct launch *l, bool last);
 /* From now on @l's LPs are those of the machine @m (one cache, one set of
  * counters for every client).  Return: 0, or -EINVAL if the counts differ. */
 int launch_share(struct launch *l, struct machine *m) __must_check;

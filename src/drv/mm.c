@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
+#include "base/shm.h"
 #include "base/sys.h"
 #include "drv/encl.h"
 
@@ -60,15 +61,18 @@ void mm_remove_drv(struct drv *drv)
 /**
  * drv_fork_child() - what a child of fork() inherits, made safe for both.
  *
- * The child has copies of the drivers, sharing the enclaves' memory files
- * with the parent.  Used from the child, they would evict, punch and write
- * the parent's pages and wait for threads the child does not have.  So the
- * child lets go of every enclave it inherited: its mappings of them
- * become inaccessible (a touch is the fault Linux gives where a page
- * cannot be used), the page walk and the reclaimer no longer see them,
- * and their files refuse further work.  Enclaves the child makes itself
- * are its own.  Locks other threads of the parent held are made anew:
- * those threads do not exist here.
+ * On a machine whose memory children of fork() share (fork_shared), the
+ * child joins each enclave it inherited, as Linux shares the enclave
+ * object: both processes use it, page it, and the last to let go tears
+ * it down.  Otherwise the child has copies of the drivers, sharing the
+ * enclaves' memory files with the parent; used from the child, they would
+ * evict, punch and write the parent's pages and wait for threads the child
+ * does not have.  So the child lets go of every enclave it inherited: its
+ * mappings of them become inaccessible (a touch is the fault Linux gives
+ * where a page cannot be used), the page walk and the reclaimer no longer
+ * see them, and their files refuse further work.  Enclaves the child
+ * makes itself are its own.  Locks other threads of the parent held in
+ * private memory are made anew: those threads do not exist here.
  *
  * Context: the child, right after fork(), before it runs anything else
  * (the shim calls it from the trapped fork; libsgxemu from pthread_atfork).
@@ -76,21 +80,48 @@ void mm_remove_drv(struct drv *drv)
  */
 void drv_fork_child(void)
 {
-	unsigned int i, n = atomic_load(&mm.used);
+	unsigned int i, n = atomic_load(&mm.used), used = 0;
 
+	shm_fork_child();
+	paging_fork_child();
 	pthread_mutex_init(&mm.lock, NULL);
 	atomic_store(&mm.readers, 0);
 	atomic_store(&mm.waiting, 0);
-	for (i = 0; i < n; i++) {
-		struct encl *e = atomic_exchange(&mm.encls[i], NULL);
-
-		if (e)
-			encl_fork_detach(e);
-	}
-	atomic_store(&mm.used, 0);
+	/* The drivers' own parts first: a joined enclave registers with the
+	 * child's userfaultfd. */
 	for (i = 0; i < MM_MAX_DRVS; i++)
 		if (mm.drvs[i])
 			drv_fork_reset(mm.drvs[i]);
+	for (i = 0; i < n; i++) {
+		struct encl *e = atomic_load(&mm.encls[i]);
+
+		if (!e)
+			continue;
+		if (encl_fork_join(e)) {
+			used = i + 1;
+			continue;
+		}
+		atomic_store(&mm.encls[i], NULL);
+		encl_fork_detach(e);
+		drv_fork_forget(e->drv, e);
+	}
+	atomic_store(&mm.used, used);
+}
+
+void drv_fork_settled(void)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < MM_MAX_DRVS; i++) {
+		struct drv *drv = mm.drvs[i];
+
+		for (k = 0; drv && k < DRV_MAX_ENCLAVES; k++) {
+			if (atomic_load(&drv->proc->encls[k])) {
+				paging_start(drv);
+				break;
+			}
+		}
+	}
 }
 
 void mm_read_enter(void)

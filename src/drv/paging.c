@@ -36,21 +36,24 @@
 #include "arch/x86.h"
 #include "base/fork.h"
 #include "base/log.h"
+#include "base/shm.h"
 #include "base/sys.h"
 #include "drv/encl.h"
 #include "drv/machine.h"
 
-#define BATCH 16
+#define BATCH PAGING_BATCH
 
 /* --- the userfaultfd ------------------------------------------------------ */
 
-static struct drv *uffd_drv;
+/* Serialise the openings of userfaultfds and the starts of reclaimers.  A
+ * child of fork() makes them anew: the parent's threads may have held them. */
+static pthread_mutex_t uffd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void uffd_open(void)
+static int uffd_open(void)
 {
 	struct uffdio_api api = { .api = UFFD_API,
 				  .features = UFFD_FEATURE_SIGBUS | UFFD_FEATURE_MISSING_SHMEM };
-	struct drv *drv = uffd_drv;
 	long fd;
 
 	/* User-mode faults only: allowed without privilege. */
@@ -60,17 +63,25 @@ static void uffd_open(void)
 		sys_close((int)fd);
 		fd = -1;
 	}
-	drv->uffd = fd >= 0 ? (int)fd : -1;
+	return fd >= 0 ? (int)fd : -1;
 }
 
 static void uffd_ensure(struct drv *drv)
 {
-	static pthread_mutex_t once_lock = PTHREAD_MUTEX_INITIALIZER;
+	if (atomic_load(&drv->proc->uffd_ready))
+		return;
+	pthread_mutex_lock(&uffd_lock);
+	if (!atomic_load(&drv->proc->uffd_ready)) {
+		drv->proc->uffd = uffd_open();
+		atomic_store(&drv->proc->uffd_ready, true);
+	}
+	pthread_mutex_unlock(&uffd_lock);
+}
 
-	pthread_mutex_lock(&once_lock);
-	uffd_drv = drv;
-	pthread_once(&drv->uffd_once, uffd_open);
-	pthread_mutex_unlock(&once_lock);
+void paging_fork_child(void)
+{
+	(void)!shm_mutex_init(&uffd_lock, false, false);
+	(void)!shm_mutex_init(&start_lock, false, false);
 }
 
 void paging_register(struct encl *encl, u64 addr, u64 len)
@@ -80,7 +91,7 @@ void paging_register(struct encl *encl, u64 addr, u64 len)
 				       .mode = UFFDIO_REGISTER_MODE_MISSING };
 
 	uffd_ensure(drv);
-	if (drv->uffd >= 0 && ioctl(drv->uffd, UFFDIO_REGISTER, &reg))
+	if (drv->proc->uffd >= 0 && ioctl(drv->proc->uffd, UFFDIO_REGISTER, &reg))
 		log_warn("cannot watch enclave memory at %#llx for paging: %s",
 			 (unsigned long long)addr, strerror(errno));
 }
@@ -112,10 +123,28 @@ bool drv_paging_available(char *why, size_t whylen)
  * Like Linux's sgx_encl_grow(): a VA page for every 512 pages added, taken
  * when the pages are added, so that eviction never needs EPC to evict.
  */
+
 /* VA page @i.  Context: drv->va_lock held, @i below drv->nr_vas. */
 static struct va_page *va_at(struct drv *drv, unsigned int i)
 {
 	return &drv->va_chunks[i / DRV_VA_CHUNK][i % DRV_VA_CHUNK];
+}
+
+/* The VA pool's lock.  A holder that died may have left a page's count
+ * and its bitmap apart: the counts are made again from the bitmaps. */
+static void va_lock(struct drv *drv)
+{
+	unsigned int i, w;
+
+	if (!shm_lock(&drv->va_lock))
+		return;
+	for (i = 0; i < drv->nr_vas; i++) {
+		struct va_page *v = va_at(drv, i);
+
+		v->nr_used = 0;
+		for (w = 0; w < SGX_VA_SLOT_COUNT / 64; w++)
+			v->nr_used += (unsigned int)__builtin_popcountll(v->used[w]);
+	}
 }
 
 int paging_grow(struct drv *drv)
@@ -124,9 +153,9 @@ int paging_grow(struct drv *drv)
 	void *epc = NULL;
 	bool need;
 
-	pthread_mutex_lock(&drv->va_lock);
+	va_lock(drv);
 	need = drv->nr_added + 1 > (u64)drv->nr_vas * SGX_VA_SLOT_COUNT;
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 	if (need) {
 		epc = paging_alloc(drv);
 		if (!epc || encls_epa(drv_lp(drv), SGX_PT_VA, epc)) {
@@ -135,7 +164,7 @@ int paging_grow(struct drv *drv)
 			return -ENOMEM;
 		}
 	}
-	pthread_mutex_lock(&drv->va_lock);
+	va_lock(drv);
 	if (epc) {
 		struct va_page **chunk;
 
@@ -145,22 +174,23 @@ int paging_grow(struct drv *drv)
 		if (!*chunk) {
 			/* mmap, not malloc: this may run in a signal handler (an
 			 * EAUG at a touch). */
-			void *m = sys_mmap(NULL, DRV_VA_CHUNK * sizeof(**chunk),
-					   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			void *m = shm_zalloc(DRV_VA_CHUNK * sizeof(**chunk),
+					     platform_config(drv->plat)->fork_shared);
 
-			if (sys_failed(m))
+			if (!m)
 				goto nomem;
 			*chunk = m;
 		}
 		v = va_at(drv, drv->nr_vas++);
 		memset(v, 0, sizeof(*v));
 		v->epc = epc;
+		drv_epc_commit(drv, epc);
 	}
 	drv->nr_added++;
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 	return 0;
 nomem:
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 	if (!encls_eremove(drv_lp(drv), epc))
 		drv_epc_free(drv, epc);
 	return -ENOMEM;
@@ -170,7 +200,7 @@ nomem:
  * no longer needed, from the end of the pool (slots name pages by index). */
 void paging_shrink(struct drv *drv, u64 n)
 {
-	pthread_mutex_lock(&drv->va_lock);
+	va_lock(drv);
 	drv->nr_added = drv->nr_added > n ? drv->nr_added - n : 0;
 	while (drv->nr_vas &&
 	       (u64)(drv->nr_vas - 1) * SGX_VA_SLOT_COUNT >= drv->nr_added &&
@@ -180,7 +210,7 @@ void paging_shrink(struct drv *drv, u64 n)
 		if (!encls_eremove(drv_lp(drv), epc))
 			drv_epc_free(drv, epc);
 	}
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 }
 
 /* In a child of fork(): the VA pages hold the parent's versions; give
@@ -200,12 +230,14 @@ void paging_fork_reset(struct drv *drv)
 	drv->nr_added = 0;
 }
 
-static int va_get(struct drv *drv, u32 *out)
+/* A free VA slot for a page of the enclave at entry @owner of drv->owners
+ * (-1: none) in *@out.  Return: 0 or -ENOMEM. */
+static int va_get(struct drv *drv, int owner, u32 *out)
 {
 	struct va_page *v;
 	unsigned int i, w, b;
 
-	pthread_mutex_lock(&drv->va_lock);
+	va_lock(drv);
 	for (i = 0; i < drv->nr_vas; i++)
 		if (va_at(drv, i)->nr_used < SGX_VA_SLOT_COUNT)
 			break;
@@ -214,14 +246,17 @@ static int va_get(struct drv *drv, u32 *out)
 	v = va_at(drv, i);
 	for (w = 0; w < SGX_VA_SLOT_COUNT / 64 && v->used[w] == ~0ULL; w++)
 		;
+	if (w == SGX_VA_SLOT_COUNT / 64)
+		goto nomem;
 	b = (unsigned int)__builtin_ctzll(~v->used[w]);
 	v->used[w] |= 1ULL << b;
+	v->owner[w * 64 + b] = (u16)(owner + 1);
 	v->nr_used++;
 	*out = i << 9 | (w * 64 + b);
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 	return 0;
 nomem:
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 	return -ENOMEM;
 }
 
@@ -229,9 +264,9 @@ static u64 *va_slot(struct drv *drv, u32 va)
 {
 	u64 *slots;
 
-	pthread_mutex_lock(&drv->va_lock);
+	va_lock(drv);
 	slots = va_at(drv, va >> 9)->epc;
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 	return slots + (va & 511);
 }
 
@@ -240,34 +275,66 @@ static void va_put(struct drv *drv, u32 va)
 	struct va_page *v;
 	unsigned int s = va & 511;
 
-	pthread_mutex_lock(&drv->va_lock);
+	va_lock(drv);
 	v = va_at(drv, va >> 9);
 	v->used[s / 64] &= ~(1ULL << (s % 64));
+	v->owner[s] = 0;
 	v->nr_used--;
-	pthread_mutex_unlock(&drv->va_lock);
+	shm_unlock(&drv->va_lock);
 }
 
-void paging_destroy(struct drv *drv)
+bool paging_has_va(struct drv *drv, void *epc)
+{
+	unsigned int i;
+	bool has = false;
+
+	va_lock(drv);
+	for (i = 0; i < drv->nr_vas && !has; i++)
+		has = va_at(drv, i)->epc == epc;
+	shm_unlock(&drv->va_lock);
+	return has;
+}
+
+void paging_forget_owner(struct drv *drv, int owner)
+{
+	unsigned int i, s;
+
+	va_lock(drv);
+	for (i = 0; i < drv->nr_vas; i++) {
+		struct va_page *v = va_at(drv, i);
+
+		for (s = 0; s < SGX_VA_SLOT_COUNT; s++) {
+			if (v->owner[s] != owner + 1 || !(v->used[s / 64] & (1ULL << (s % 64))))
+				continue;
+			v->used[s / 64] &= ~(1ULL << (s % 64));
+			v->owner[s] = 0;
+			v->nr_used--;
+		}
+	}
+	shm_unlock(&drv->va_lock);
+}
+
+void paging_destroy(struct drv *drv, bool last)
 {
 	unsigned int i;
 	u64 one = 1;
 
-	if (drv->reclaimer_running) {
-		atomic_store(&drv->stop, true);
-		if (sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
+	if (drv->proc->reclaimer_running) {
+		atomic_store(&drv->proc->stop, true);
+		if (sys_call6(SYS_write, drv->proc->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
 			(void)0;
-		pthread_join(drv->reclaimer, NULL);
+		pthread_join(drv->proc->reclaimer, NULL);
 	}
-	if (drv->wake_fd >= 0)
-		sys_close(drv->wake_fd);
+	if (drv->proc->wake_fd >= 0)
+		sys_close(drv->proc->wake_fd);
 
-	for (i = 0; i < drv->nr_vas; i++)
+	for (i = 0; last && i < drv->nr_vas; i++)
 		if (!encls_eremove(drv_lp(drv), va_at(drv, i)->epc))
 			drv_epc_free(drv, va_at(drv, i)->epc);
 	for (i = 0; i < DRV_VA_CHUNKS && drv->va_chunks[i]; i++)
 		sys_munmap(drv->va_chunks[i], DRV_VA_CHUNK * sizeof(*drv->va_chunks[i]));
-	if (drv->uffd >= 0)
-		sys_close(drv->uffd);
+	if (drv->proc->uffd >= 0)
+		sys_close(drv->proc->uffd);
 }
 
 /* --- eviction ------------------------------------------------------------- */
@@ -285,7 +352,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 	struct lp *lp = drv_lp(drv);
 	bool said = false, out[BATCH];
 	time_t start = time(NULL);
-	unsigned int k, run;
+	unsigned int k, run, waits;
 	int ret;
 
 	/* Nothing may write a page while EWB reads it: the enclave's threads
@@ -294,13 +361,16 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 	 * EBLOCK and ETRACK keeps them off blocked pages on hardware.  Closing
 	 * each page's mapping instead cost two mprotects per run, each
 	 * rewriting page tables and flushing every TLB. */
-	platform_vmm_hold(drv->plat, encl->secs);
-	for (;;) {
+	platform_evict_hold(drv->plat, encl->secs);
+	for (waits = 0;; waits++) {
 		u32 seen = platform_exit_seq(drv->plat, encl->secs);
 
 		/* Kicks the threads inside, if any. */
 		if (platform_vmm_quiet(drv->plat, encl->secs))
 			break;
+		/* Threads of a process that died inside never leave. */
+		if (waits % 8 == 7)
+			platform_reap_inside(drv->plat, encl->secs);
 		if (!said && time(NULL) - start > 2) {
 			log_warn("paging waits for threads to leave the enclave at %#llx",
 				 (unsigned long long)encl->base);
@@ -331,7 +401,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
 		pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[idx[k]];
 		/* No room for a version: the page stays. */
-		if (va_get(drv, &p->va))
+		if (va_get(drv, encl->owner, &p->va))
 			continue;
 		for (;;) {
 			u32 seen = platform_exit_seq(drv->plat, encl->secs);
@@ -346,6 +416,8 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			/* Threads that were inside must leave first: interrupt
 			 * them, as Linux's IPIs do; they AEX and resume. */
 			exec_kick(drv->plat, encl->secs);
+			if (++waits % 8 == 0)
+				platform_reap_inside(drv->plat, encl->secs);
 			if (!said && time(NULL) - start > 2) {
 				log_warn("paging waits for threads to leave the enclave at %#llx",
 					 (unsigned long long)encl->base);
@@ -380,6 +452,9 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			atomic_store(&p->state, PAGE_PRESENT);
 			continue;
 		}
+		/* Ours until it is on the free list: dying between, we leave
+		 * it to the reaper, not lost and not twice. */
+		drv_epc_take(drv, epc);
 		atomic_store(&p->epc, 0);
 		atomic_store(&p->state, PAGE_EVICTED);
 		drv_epc_free(drv, epc);
@@ -392,7 +467,8 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 	 * went; this is for those that stayed). */
 	paging_event(drv);
 	/* A touch of an evicted page now finds the hole (SIGBUS). */
-	platform_vmm_release(drv->plat, encl->secs);
+	platform_evict_release(drv->plat, encl->secs);
+	atomic_store(&encl->nr_evicting, 0);
 }
 
 /* Code pages stay too: the emulator decodes ENCLU at RIP from a signal
@@ -417,22 +493,23 @@ static bool evictable(const struct encl *encl, const struct encl_page *p)
  */
 static int evict_one(struct drv *drv, bool background)
 {
-	u64 idx[BATCH];
 	unsigned int tries, n = 0;
 	int done = 0;
 	bool skipped = false;
 
 	uffd_ensure(drv);
-	if (drv->uffd < 0) {
+	if (drv->proc->uffd < 0) {
 		static atomic_bool said;
 
 		if (!atomic_exchange(&said, true))
 			log_warn("the EPC is full and paging is off on this host (see sgxemu info)");
 		return 0;
 	}
-	pthread_mutex_lock(&drv->reclaim_lock);
+	/* Enclaves whose processes all died, pages dead threads took. */
+	drv_reap_dead(drv, false);
+	shm_lock(&drv->reclaim_lock);
 	for (tries = 0; tries < 2 * DRV_MAX_ENCLAVES && !done; tries++) {
-		struct encl *encl = atomic_load(&drv->encls[drv->hand_encl % DRV_MAX_ENCLAVES]);
+		struct encl *encl = atomic_load(&drv->proc->encls[drv->proc->hand_encl % DRV_MAX_ENCLAVES]);
 		u64 nr, seen;
 
 		/* Try-lock: the thread adding pages holds its enclave's lock
@@ -440,46 +517,52 @@ static int evict_one(struct drv *drv, bool background)
 		 * being recursive, when it reclaims). */
 		if (!encl || !encl->backing ||
 		    (background && platform_secs_busy(drv->plat, encl->secs)) ||
-		    pthread_mutex_trylock(&encl->lock)) {
+		    encl_trylock(encl)) {
 			skipped |= encl && encl->backing;
-			drv->hand_encl++;
-			drv->hand_page = 0;
+			drv->proc->hand_encl++;
+			drv->proc->hand_page = 0;
 			continue;
 		}
 		/* Over the live chunks only: the rest hold no page. */
 		nr = atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES;
 		/* Two turns: the first may only clear referenced bits. */
 		for (seen = 0; nr && seen < 2 * nr && n < BATCH; seen++) {
-			u64 i = encl_live_page(encl, drv->hand_page % nr);
+			u64 i = encl_live_page(encl, drv->proc->hand_page % nr);
 			struct encl_page *p = &encl->pages[i];
 
 			if (i < encl->size / SGX_PAGE_SIZE && evictable(encl, p)) {
 				if (p->referenced) {
 					p->referenced = false;
 				} else {
+					/* Recorded before it is marked: an evictor
+					 * that dies leaves each page it marked in the
+					 * record (paging_repair()). */
+					encl->evicting[n] = i;
+					atomic_store(&encl->nr_evicting, n + 1);
 					/* Against paging_pin(): whoever looks second
 					 * sees the other's mark. */
 					atomic_store(&p->state, PAGE_BUSY);
 					if (atomic_load(&p->pins)) {
 						atomic_store(&p->state, PAGE_PRESENT);
+						atomic_store(&encl->nr_evicting, n);
 						paging_event(drv);
 					} else {
-						idx[n++] = i;
+						n++;
 					}
 				}
 			}
-			drv->hand_page++;
+			drv->proc->hand_page++;
 		}
 		if (n) {
-			evict_batch(encl, idx, n);
+			evict_batch(encl, encl->evicting, n);
 			done = 1;
 		} else {
-			drv->hand_encl++;
-			drv->hand_page = 0;
+			drv->proc->hand_encl++;
+			drv->proc->hand_page = 0;
 		}
-		pthread_mutex_unlock(&encl->lock);
+		encl_unlock(encl);
 	}
-	pthread_mutex_unlock(&drv->reclaim_lock);
+	shm_unlock(&drv->reclaim_lock);
 	return done ? 1 : skipped ? -EBUSY : 0;
 }
 
@@ -496,17 +579,17 @@ void paging_note_free(struct drv *drv, u64 nr_free)
 	 * handler, unlike a condition variable.  Once, as the count crosses
 	 * the mark: the reclaimer then evicts up to the high mark, and a
 	 * system call per allocation below it would only repeat the news. */
-	if (nr_free >= drv->low_pages || !drv->reclaimer_running)
+	if (nr_free >= drv->low_pages || !drv->proc->reclaimer_running)
 		return;
 	if (!drv->mach) {
 		if (nr_free == drv->low_pages - 1 &&
-		    sys_call6(SYS_write, drv->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
+		    sys_call6(SYS_write, drv->proc->wake_fd, (long)&one, sizeof(one), 0, 0, 0) < 0)
 			(void)0;
 		return;
 	}
 	/* On a machine other clients move the count too, past the mark
 	 * maybe: once until the reclaimer's next turn. */
-	if (!atomic_exchange(&drv->reclaim_kicked, true))
+	if (!atomic_exchange(&drv->proc->reclaim_kicked, true))
 		machine_wake(drv->mach);
 }
 
@@ -514,7 +597,7 @@ void paging_note_free(struct drv *drv, u64 nr_free)
  * request; at most a second. */
 static void reclaimer_wait(struct drv *drv, u32 seen)
 {
-	struct pollfd pfd = { .fd = drv->wake_fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = drv->proc->wake_fd, .events = POLLIN };
 	u64 v;
 
 	if (drv->mach) {
@@ -522,7 +605,7 @@ static void reclaimer_wait(struct drv *drv, u32 seen)
 		return;
 	}
 	if (poll(&pfd, 1, 1000) > 0 &&
-	    sys_call6(SYS_read, drv->wake_fd, (long)&v, sizeof(v), 0, 0, 0) < 0)
+	    sys_call6(SYS_read, drv->proc->wake_fd, (long)&v, sizeof(v), 0, 0, 0) < 0)
 		(void)0;
 }
 
@@ -541,12 +624,12 @@ static void *reclaimer(void *arg)
 {
 	struct drv *drv = arg;
 
-	while (!atomic_load(&drv->stop)) {
+	while (!atomic_load(&drv->proc->stop)) {
 		u32 seen = drv->mach ? machine_work_seq(drv->mach) : 0;
 		int r = 1;
 
-		atomic_store(&drv->reclaim_kicked, false);
-		while (!atomic_load(&drv->stop) && reclaim_wanted(drv) &&
+		atomic_store(&drv->proc->reclaim_kicked, false);
+		while (!atomic_load(&drv->proc->stop) && reclaim_wanted(drv) &&
 		       (r = evict_one(drv, true)) > 0)
 			;
 		/* Nothing of ours to give: the asker must look elsewhere. */
@@ -559,18 +642,17 @@ static void *reclaimer(void *arg)
 
 void paging_start(struct drv *drv)
 {
-	exec_ticker_start();
-	static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 	sigset_t all, old;
 
+	exec_ticker_start();
 	pthread_mutex_lock(&start_lock);
-	if (!drv->reclaimer_running && drv->low_pages) {
-		drv->wake_fd = (int)sys_call6(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
+	if (!drv->proc->reclaimer_running && drv->low_pages) {
+		drv->proc->wake_fd = (int)sys_call6(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
 		/* Signals are the program's business, not the reclaimer's. */
 		sigfillset(&all);
 		pthread_sigmask(SIG_BLOCK, &all, &old);
-		if (drv->wake_fd >= 0 && !pthread_create(&drv->reclaimer, NULL, reclaimer, drv))
-			drv->reclaimer_running = true;
+		if (drv->proc->wake_fd >= 0 && !pthread_create(&drv->proc->reclaimer, NULL, reclaimer, drv))
+			drv->proc->reclaimer_running = true;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	pthread_mutex_unlock(&start_lock);
@@ -617,6 +699,9 @@ void *paging_alloc(struct drv *drv)
 		epc = drv_epc_alloc(drv);
 		if (epc)
 			return epc;
+		/* Enclaves whose processes all died hold pages nobody will
+		 * give back but us. */
+		drv_reap_dead(drv, false);
 		/* Linux's reclaimer takes pages from any process's enclaves:
 		 * on a machine, a client below its share asks one above it,
 		 * whose own driver evicts them (for a second at most, then it
@@ -700,12 +785,14 @@ static int reload_into(struct encl *encl, u64 i, void *epc)
 {
 	struct drv *drv = encl->drv;
 	struct encl_page *p = &encl->pages[i];
-	u8 stage[SGX_PAGE_SIZE] __aligned(SGX_PAGE_SIZE);
+	/* Not the stack: a process that dies after ELDU leaves the page
+	 * there for whoever takes the lock over (paging_repair()). */
+	u8 *stage = encl->stage;
 	u64 off = i * SGX_PAGE_SIZE, la = encl->base + off;
 	int mapped = atomic_load(&p->prot), was, now, err;
 	struct uffdio_copy copy;
 
-	if (!mapped || drv->uffd < 0 || !platform_epc_can_rehome(drv->plat)) {
+	if (!mapped || drv->proc->uffd < 0 || !platform_epc_can_rehome(drv->plat)) {
 		/* Nobody sees the page until it is all there. */
 		if (mapped)
 			sys_mprotect((void *)(uintptr_t)la, SGX_PAGE_SIZE, PROT_NONE);
@@ -725,7 +812,7 @@ static int reload_into(struct encl *encl, u64 i, void *epc)
 	do {
 		copy = (struct uffdio_copy){ .dst = la, .src = (u64)(uintptr_t)stage,
 					     .len = SGX_PAGE_SIZE };
-		err = ioctl(drv->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
+		err = ioctl(drv->proc->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
 	} while (err == -EAGAIN);
 	if (!err) {
 		rehome(drv, epc, encl->view + off);
@@ -737,6 +824,52 @@ static int reload_into(struct encl *encl, u64 i, void *epc)
 	memcpy(encl->view + off, stage, SGX_PAGE_SIZE);
 	rehome(drv, epc, encl->view + off);
 	return 1;
+}
+
+/* Page @i is in @epc: the driver's again.  @sync: its mapping's
+ * protection is to be set.  Context: @encl's lock held. */
+static void reload_done(struct encl *encl, u64 i, void *epc, int sync)
+{
+	struct drv *drv = encl->drv;
+	struct encl_page *p = &encl->pages[i];
+
+	p->referenced = true;
+	atomic_store(&p->epc, (u64)(uintptr_t)epc);
+	drv_epc_commit(drv, epc);
+	atomic_store(&p->state, PAGE_PRESENT);
+	/* The spent version's slot last: one that dies before leaves the
+	 * slot taken (it goes with the enclave), never given back twice. */
+	va_put(drv, p->va);
+	atomic_store(&encl->reloading, 0);
+	if (sync)
+		encl_sync_prot(encl, i);
+}
+
+/* A reload whose thread died: if ELDU took the page in, it goes on from
+ * where it was (the file has it, or the stage does); if not, the page is
+ * still out, its version unspent, and the EPC page goes back with its
+ * allocating thread (drv_reap_dead()).  Context: @encl's lock taken over. */
+static void reload_repair(struct encl *encl)
+{
+	u64 r = atomic_load(&encl->reloading), off;
+	void *epc = encl->reload_epc;
+	struct encl_page *p;
+
+	if (!r || !encl->pages || r - 1 >= encl->size / SGX_PAGE_SIZE)
+		return;
+	off = (r - 1) * SGX_PAGE_SIZE;
+	p = &encl->pages[r - 1];
+	if (atomic_load(&p->state) != PAGE_EVICTED || !epc ||
+	    !platform_epc_valid(encl->drv->plat, epc)) {
+		atomic_store(&encl->reloading, 0);
+		return;
+	}
+	/* Not in the file yet: the stage has it (UFFDIO_COPY puts it there
+	 * in one step; after, the file is what other processes use). */
+	if (lseek(encl->memfd, (off_t)off, SEEK_DATA) != (off_t)off)
+		memcpy(encl->view + off, encl->stage, SGX_PAGE_SIZE);
+	rehome(encl->drv, epc, encl->view + off);
+	reload_done(encl, r - 1, epc, 1);
 }
 
 int paging_reload(struct encl *encl, u64 i)
@@ -753,8 +886,13 @@ int paging_reload(struct encl *encl, u64 i)
 		if (atomic_load(&p->state) != PAGE_BUSY)
 			break;
 		/* Every way out of PAGE_BUSY is a paging_event(); the bound is
-		 * a safety net, for one this file may someday miss. */
+		 * a safety net, for one this file may someday miss, and for an
+		 * evictor that died: taking its lock repairs what it left. */
 		paging_event_wait(drv, seen, 100);
+		if (atomic_load(&p->state) == PAGE_BUSY) {
+			encl_lock(encl);
+			encl_unlock(encl);
+		}
 	}
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		return 0;
@@ -762,27 +900,26 @@ int paging_reload(struct encl *encl, u64 i)
 	epc = paging_alloc(drv);
 	if (!epc)
 		return -ENOMEM;
-	pthread_mutex_lock(&encl->lock);
+	encl_lock(encl);
 	ret = 0;
 	if (atomic_load(&p->state) != PAGE_EVICTED)
 		goto out_free;
+	encl->reload_epc = epc;
+	atomic_store(&encl->reloading, i + 1);
 	ret = reload_into(encl, i, epc);
-	if (ret < 0)
+	if (ret < 0) {
+		atomic_store(&encl->reloading, 0);
 		goto out_free;
-	va_put(drv, p->va);
-	p->referenced = true;
-	atomic_store(&p->epc, (u64)(uintptr_t)epc);
-	atomic_store(&p->state, PAGE_PRESENT);
-	if (ret)
-		encl_sync_prot(encl, i);
+	}
+	reload_done(encl, i, epc, ret);
 	atomic_fetch_add(&encl->nr_reloaded, 1);
 	atomic_fetch_add(&drv->nr_reloaded, 1);
 	if (encl->drv->mach)
 		machine_count_paging(encl->drv->mach, 0, 1);
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	return 0;
 out_free:
-	pthread_mutex_unlock(&encl->lock);
+	encl_unlock(encl);
 	drv_epc_free(drv, epc);
 	return ret;
 }
@@ -796,6 +933,54 @@ int paging_reload_parked(struct encl *encl, u64 i)
 	err = paging_reload(encl, i);
 	exec_unpark(0);
 	return err;
+}
+
+void paging_repair(struct encl *encl)
+{
+	struct drv *drv = encl->drv;
+	unsigned int k, n = atomic_load(&encl->nr_evicting);
+
+	/* A leaf that died holds its VA page's entry lock. */
+	va_lock(drv);
+	for (k = 0; k < drv->nr_vas; k++)
+		(void)platform_epc_valid(drv->plat, va_at(drv, k)->epc);
+	shm_unlock(&drv->va_lock);
+	reload_repair(encl);
+
+	for (k = 0; k < n && k < BATCH; k++) {
+		u64 i = encl->evicting[k];
+		struct encl_page *p;
+		void *epc;
+
+		if (!encl->pages || i >= encl->size / SGX_PAGE_SIZE)
+			continue;
+		p = &encl->pages[i];
+		if (atomic_load(&p->state) != PAGE_BUSY)
+			continue;
+		epc = (void *)(uintptr_t)atomic_load(&p->epc);
+		if (epc && platform_epc_valid(drv->plat, epc)) {
+			/* Not written back: it stays (blocked, maybe; a later
+			 * pass evicts it). */
+			atomic_store(&p->state, PAGE_PRESENT);
+			continue;
+		}
+		/* Written back: its version is in its VA slot, its data in the
+		 * backing store. */
+		fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  (off_t)(i * SGX_PAGE_SIZE), SGX_PAGE_SIZE);
+		if (epc && !drv_epc_claim(drv, epc))
+			epc = NULL;
+		atomic_store(&p->epc, 0);
+		atomic_store(&p->state, PAGE_EVICTED);
+		if (epc) {
+			drv_epc_free(drv, epc);
+			atomic_fetch_add(&encl->nr_evicted, 1);
+			atomic_fetch_add(&drv->nr_evicted, 1);
+		}
+	}
+	atomic_store(&encl->nr_evicting, 0);
+	platform_evict_release(drv->plat, encl->secs);
+	paging_event(drv);
 }
 
 static int fault(struct encl *encl, u64 la, u32 error_code)
@@ -932,7 +1117,7 @@ int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out)
 	int err = -ENOENT;
 
 	for (k = 0; k < DRV_MAX_ENCLAVES; k++) {
-		struct encl *e = atomic_load(&drv->encls[k]);
+		struct encl *e = atomic_load(&drv->proc->encls[k]);
 
 		if (!e)
 			continue;
@@ -941,13 +1126,13 @@ int drv_encl_stats(struct drv *drv, unsigned int i, struct drv_encl_stats *out)
 			return 0;
 		}
 	}
-	pthread_mutex_lock(&drv->history_lock);
+	shm_lock(&drv->history_lock);
 	past = drv->nr_history < 64 ? drv->nr_history : 64;
 	if (i - n < past) {
 		*out = drv->history[(drv->nr_history - 1 - (i - n)) % 64];
 		err = 0;
 	}
-	pthread_mutex_unlock(&drv->history_lock);
+	shm_unlock(&drv->history_lock);
 	return err;
 }
 
@@ -955,7 +1140,7 @@ void paging_retire(struct encl *encl)
 {
 	struct drv *drv = encl->drv;
 
-	pthread_mutex_lock(&drv->history_lock);
+	shm_lock(&drv->history_lock);
 	drv->history[drv->nr_history++ % 64] = encl_stats(encl, false);
-	pthread_mutex_unlock(&drv->history_lock);
+	shm_unlock(&drv->history_lock);
 }

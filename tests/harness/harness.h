@@ -77,6 +77,7 @@ long harness_voluntary_switches(int tid);
 #define ASSERT_GE(a, b) CHECK_CMP_(harness_fail, a, >=, b, "%lld", long long)
 #define EXPECT_EQ(a, b) CHECK_CMP_(harness_expect_fail, a, ==, b, "%#llx", unsigned long long)
 #define EXPECT_NE(a, b) CHECK_CMP_(harness_expect_fail, a, !=, b, "%#llx", unsigned long long)
+#define EXPECT_TRUE(c) EXPECT_NE(!!(c), 0)
 #define ASSERT_TRUE(c) ASSERT_NE(!!(c), 0)
 #define ASSERT_FALSE(c) ASSERT_EQ(!!(c), 0)
 

@@ -261,7 +261,7 @@ int cli_check_env(void)
 {
 	static const char *const bools[] = { "SGXEMU_SGX2",    "SGXEMU_AEXNOTIFY", "SGXEMU_CPUID",
 					     "SGXEMU_SECCOMP", "SGXEMU_SUD",	   "SGXEMU_NO_FSGSBASE",
-					     "SGXEMU_NOTES" };
+					     "SGXEMU_NOTES",   "SGXEMU_FORK_SHARE" };
 	size_t i;
 
 	/* These stop the program on a bad value, with the line. */

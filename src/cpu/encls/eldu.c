@@ -89,8 +89,6 @@ static int eld(struct lp *lp, bool blocked, bool cstatus, struct sgx_pageinfo *p
 	}
 	if (err)
 		goto out_unlock_secs;
-	/* The version is spent: the same ciphertext cannot be loaded twice. */
-	*vslot = 0;
 	page->epcm.pt = pt;
 	page->epcm.flags = (u16)(pcmd.secinfo.flags & (SGX_SECINFO_PERM_MASK |
 						       SGX_SECINFO_STATE_MASK));
@@ -115,6 +113,10 @@ static int eld(struct lp *lp, bool blocked, bool cstatus, struct sgx_pageinfo *p
 		track_reset(page);
 	}
 	page->epcm.valid = true;
+	/* The version is spent: the same ciphertext cannot be loaded twice.
+	 * Last: a process that dies in the leaf leaves the page either
+	 * loaded or still loadable, never neither. */
+	*vslot = 0;
 	ret = SGX_SUCCESS;
 out_unlock_secs:
 	if (secs_page)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "base/shm.h"
 #include "cpu/enclu/enclu.h"
 #include "cpu/track.h"
 #include "cpu/leaf.h"
@@ -334,13 +335,13 @@ bool enclu_copy(struct tcb *t, u64 la, void *buf, size_t len, bool to_enclave)
 void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_entry *e,
 		      u64 tcs_la, u64 aep)
 {
-	(void)plat;
 	t->tcs = e->tcs_page;
 	t->tcs_linaddr = tcs_la;
 	t->aep = aep;
 	atomic_fetch_add(&e->secs_page->nr_active, 1);
+	atomic_store(&e->tcs_page->tcs_tid, shm_self_tid());
 	/* Waits while a VMM holds the enclave (platform_vmm_hold()). */
-	track_enter_unheld(e->secs_page, e->tcs_page);
+	track_enter_unheld(plat, e->secs_page, e->tcs_page);
 	/* The caller turns on t->in_enclave at the point where it can no longer
 	 * be interrupted by a signal in host code (see entry.S). */
 }
@@ -354,8 +355,10 @@ void enclu_leave_mode(struct tcb *t)
 	t->load_encl = 0;
 	if (!atomic_exchange(&t->parked, false))
 		track_exit(t->secs, t->tcs);
+	/* Taken, not read: see platform_reap_inside(). */
+	if (atomic_exchange(&t->tcs->tcs_tid, 0))
+		atomic_fetch_sub(&t->secs->nr_active, 1);
 	atomic_store(&t->tcs->tcs_active, false);
-	atomic_fetch_sub(&t->secs->nr_active, 1);
 }
 
 int enclu_claim_tcs(struct tcb *t, u64 tcs_la, bool resume, struct platform **platp,

@@ -380,7 +380,7 @@ void exec_unpark(int tid)
 	/* An AEX while parked already counted it out for good. */
 	if (!t || !atomic_exchange(&t->parked, false))
 		return;
-	track_enter_unheld(t->secs, t->tcs);
+	track_enter_unheld(t->plat, t->secs, t->tcs);
 }
 
 struct tcb *tcb_from_ucontext(const ucontext_t *uc)

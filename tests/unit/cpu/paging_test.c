@@ -236,6 +236,7 @@ TEST(etrack, a_waiter_wakes_when_the_thread_leaves)
 /* ---- a VMM's hold ------------------------------------------------------------ */
 
 struct enterer {
+	struct platform *plat;
 	struct epc_page *secs, *tcs;
 	atomic_int tid;
 	atomic_bool entered;
@@ -247,7 +248,7 @@ static void *enter_held(void *arg)
 	struct enterer *e = arg;
 
 	atomic_store(&e->tid, (int)syscall(SYS_gettid));
-	track_enter_unheld(e->secs, e->tcs);
+	track_enter_unheld(e->plat, e->secs, e->tcs);
 	e->inside = atomic_load(&e->secs->inside[0]) + atomic_load(&e->secs->inside[1]);
 	atomic_store(&e->entered, true);
 	track_exit(e->secs, e->tcs);
@@ -267,6 +268,7 @@ TEST(vmm_hold, an_entering_thread_sleeps_until_the_release)
 	u32 seen;
 
 	setup_tcs(&fx, &e.secs, &e.tcs);
+	e.plat = fx.plat;
 	platform_vmm_hold(fx.plat, fx.secs);
 	platform_vmm_hold(fx.plat, fx.secs);
 	seen = platform_exit_seq(fx.plat, fx.secs);

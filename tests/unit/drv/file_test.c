@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../cpu/fixture.h"
 #include "arch/sgx_status.h"
@@ -31,10 +33,18 @@ struct dfx {
 
 /* A platform, its driver, /dev/sgx_enclave open, and an ELRANGE reserved
  * the way Linux's selftests reserve theirs; the SECS not yet created. */
-static void dfx_open(struct dfx *d)
+static void dfx_open_machine(struct dfx *d, bool fork_shared)
 {
+	struct platform_config cfg;
+	char why[256];
+
 	memset(d, 0, sizeof(*d));
-	fx_platform(&d->fx, 64);
+	platform_config_default(&cfg);
+	cfg.epc_size = 64 * 4096;
+	cfg.fork_shared = fork_shared;
+	if (platform_create(&cfg, &d->fx.plat, why, sizeof(why)))
+		harness_fail(__FILE__, __LINE__, "platform_create: %s", why);
+	d->fx.lp = platform_lp(d->fx.plat, 0);
 	ASSERT_EQ(drv_create(d->fx.plat, &d->drv), 0);
 	ASSERT_EQ(drv_open(d->drv, DRV_NODE_ENCLAVE, &d->f), 0);
 	d->reserved = mmap(NULL, 2 * ENCL_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -46,6 +56,11 @@ static void dfx_open(struct dfx *d)
 	d->secs.attributes.flags = SGX_ATTR_MODE64BIT | SGX_ATTR_DEBUG;
 	d->secs.attributes.xfrm = 3;
 	d->si.flags = (u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT | SGX_SECINFO_R | SGX_SECINFO_W;
+}
+
+static void dfx_open(struct dfx *d)
+{
+	dfx_open_machine(d, false);
 }
 
 static void dfx_close(struct dfx *d)
@@ -225,4 +240,61 @@ TEST(drv_paging, event_wakes_a_waiter)
 	ASSERT_EQ(pthread_join(t, NULL), 0);
 	ASSERT_NE(paging_event_seq(d.drv), seen);
 	dfx_close(&d);
+}
+
+/*
+ * A machine made to be shared with children of fork() (base/shm.h) is one
+ * object in both processes: a page the child adds to the enclave is in
+ * the parent's enclave and gone from the parent's free EPC, and the
+ * EPCM checker (debug build) sees one EPCM.  A private machine's child
+ * lets go of the parent's enclaves (-EIO) and changes nothing of the
+ * parent's.
+ */
+static void child_adds_a_page(bool fork_shared)
+{
+	u64 count, free_before;
+	struct dfx d;
+	int status;
+	pid_t pid;
+
+	dfx_open_machine(&d, fork_shared);
+	ASSERT_EQ(create(&d), 0);
+	ASSERT_EQ(add(&d, 0, 4096, &count), 0);
+	free_before = drv_epc_free_pages(d.drv);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (!pid) {
+		memset(d.page, 0x5a, sizeof(d.page));
+		if (fork_shared)
+			_exit(add(&d, 4096, 4096, &count) || count != 4096 ||
+			      drv_page_state(d.drv, d.base + 4096) != DRV_PAGE_PRESENT);
+		/* A private machine's child lets go of the parent's enclaves
+		 * (what libsgxemu and the shim do at fork). */
+		drv_fork_child();
+		_exit(add(&d, 4096, 4096, &count) != -EIO);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	if (fork_shared) {
+		ASSERT_EQ(drv_page_state(d.drv, d.base + 4096), DRV_PAGE_PRESENT);
+		ASSERT_EQ(drv_epc_free_pages(d.drv), free_before - 1);
+	} else {
+		ASSERT_EQ(drv_page_state(d.drv, d.base + 4096), DRV_PAGE_NONE);
+		ASSERT_EQ(drv_epc_free_pages(d.drv), free_before);
+	}
+	/* The parent goes on with the enclave either way. */
+	ASSERT_EQ(add(&d, 2 * 4096, 4096, &count), 0);
+	ASSERT_EQ(drv_page_state(d.drv, d.base + 2 * 4096), DRV_PAGE_PRESENT);
+	dfx_close(&d);
+}
+
+TEST(drv_file, a_fork_shared_machine_is_one_object_in_both_processes)
+{
+	child_adds_a_page(true);
+}
+
+TEST(drv_file, a_private_machines_child_lets_go)
+{
+	child_adds_a_page(false);
 }
