@@ -29,12 +29,17 @@ int fork_watch(void (*in_child)(void)) __must_check;
 
 void fork_noticed(void);
 
-/* Whether this process is a child of a fork nobody has told us of: then
- * run the @in_child of fork_watch() first. */
+/* Whether this process is a child of a fork nobody has told us of yet. */
+static inline bool fork_unnoticed(void)
+{
+	return !atomic_load_explicit(atomic_load_explicit(&fork_word, memory_order_relaxed),
+				     memory_order_relaxed);
+}
+
+/* If so, run the @in_child of fork_watch() first. */
 static inline void fork_check(void)
 {
-	if (unlikely(!atomic_load_explicit(atomic_load_explicit(&fork_word, memory_order_relaxed),
-					   memory_order_relaxed)))
+	if (unlikely(fork_unnoticed()))
 		fork_noticed();
 }
 

@@ -69,7 +69,7 @@ void shm_free(void *p, size_t len)
 	sys_munmap(p, pages_of(len));
 }
 
-int shm_mutex_init(pthread_mutex_t *m, bool shared, bool recursive)
+int shm_mutex_init(pthread_mutex_t *m, bool shared)
 {
 	pthread_mutexattr_t a;
 	int err;
@@ -77,8 +77,6 @@ int shm_mutex_init(pthread_mutex_t *m, bool shared, bool recursive)
 	err = pthread_mutexattr_init(&a);
 	if (!err && shared)
 		err = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	if (!err && recursive)
-		err = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	if (!err)
 		err = pthread_mutex_init(m, &a);
 	pthread_mutexattr_destroy(&a);
@@ -107,8 +105,7 @@ int shm_self_tid(void)
 {
 	/* A child of a bare fork that has not noticed yet (base/fork.h) has
 	 * its parent's thread's id cached. */
-	if (unlikely(!atomic_load_explicit(atomic_load_explicit(&fork_word, memory_order_relaxed),
-					   memory_order_relaxed)))
+	if (unlikely(fork_unnoticed()))
 		return (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	if (unlikely(!cached_tid))
 		cached_tid = (int)sys_call6(SYS_gettid, 0, 0, 0, 0, 0, 0);

@@ -30,10 +30,9 @@ void shm_free(void *p, size_t len);
 
 /*
  * A mutex for memory from shm_zalloc(): process-shared when @shared, so a
- * child's thread and its parent's exclude each other; recursive when
- * @recursive.  Return: 0 or -errno.
+ * child's thread and its parent's exclude each other.  Return: 0 or -errno.
  */
-int shm_mutex_init(pthread_mutex_t *m, bool shared, bool recursive) __must_check;
+int shm_mutex_init(pthread_mutex_t *m, bool shared) __must_check;
 int shm_rwlock_init(pthread_rwlock_t *l, bool shared) __must_check;
 
 /*

@@ -114,7 +114,7 @@ err_free:
  * (A private driver's memory is the child's copy.) */
 static void reinit_lock(pthread_mutex_t *m)
 {
-	(void)!shm_mutex_init(m, false, false);
+	(void)!shm_mutex_init(m, false);
 }
 
 /* The EPC page @epc held for the parent: a private driver's child may use

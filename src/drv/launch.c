@@ -26,7 +26,7 @@ int launch_init(struct launch *l, unsigned int nr_lps, bool fork_shared)
 		return -ENOMEM;
 	l->nr_lps = nr_lps;
 	for (i = 0; i < nr_lps && !err; i++)
-		err = shm_mutex_init(&l->lps[i].lock, fork_shared, false);
+		err = shm_mutex_init(&l->lps[i].lock, fork_shared);
 	if (err) {
 		shm_free(l->lps, nr_lps * sizeof(*l->lps));
 		l->lps = NULL;

@@ -80,8 +80,8 @@ static void uffd_ensure(struct drv *drv)
 
 void paging_fork_child(void)
 {
-	(void)!shm_mutex_init(&uffd_lock, false, false);
-	(void)!shm_mutex_init(&start_lock, false, false);
+	(void)!shm_mutex_init(&uffd_lock, false);
+	(void)!shm_mutex_init(&start_lock, false);
 }
 
 void paging_register(struct encl *encl, u64 addr, u64 len)
