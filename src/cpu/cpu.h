@@ -207,6 +207,9 @@ void platform_evict_release(struct platform *plat, void *secs);
  * process that died in a leaf) is let go of first.
  */
 bool platform_epc_valid(struct platform *plat, void *epc);
+/* platform_epc_valid(), and the page is the one at @linaddr of the enclave
+ * whose SECS is @secs (not another's that got the EPC page since). */
+bool platform_epc_holds(struct platform *plat, void *epc, void *secs, u64 linaddr);
 /* Whether @epc is a Version Array page. */
 bool platform_epc_is_va(struct platform *plat, void *epc);
 /*

@@ -61,7 +61,8 @@ struct epc_page {
 	 * thread, for the waiters to let go of if that thread dies. */
 	_Atomic s32 evict_tid;
 	/* For TCS pages: a thread is inside through this TCS, and its kernel
-	 * thread id while it is counted in the SECS's nr_active (0 else), for
+	 * thread id from before it is counted in the SECS's nr_active until
+	 * after it is counted out (0 else; -1 while a reaper clears it), for
 	 * a process that dies with threads inside (platform_reap_inside()). */
 	atomic_bool tcs_active;
 	_Atomic s32 tcs_tid;

@@ -384,6 +384,15 @@ bool platform_epc_valid(struct platform *plat, void *epc)
 	return page->epcm.valid;
 }
 
+bool platform_epc_holds(struct platform *plat, void *epc, void *secs, u64 linaddr)
+{
+	struct epc_page *sp = epc_page_peek(plat, secs);
+
+	return sp && platform_epc_valid(plat, epc) &&
+	       epc_page_peek(plat, epc)->epcm.secs == sp &&
+	       epc_page_peek(plat, epc)->epcm.enclave_address == linaddr;
+}
+
 bool platform_epc_is_va(struct platform *plat, void *epc)
 {
 	struct epc_page *page = epc_page_peek(plat, epc);
@@ -396,33 +405,83 @@ unsigned int platform_reap_inside(struct platform *plat, void *secs)
 	return platform_inside(plat, secs, true);
 }
 
+/* The TCS pages of the enclave whose SECS is @sp that record a thread. */
+#define for_each_recorded_tcs(plat, sp, tcs, i)                                       \
+	for ((i) = 0; (i) < (plat)->root->nr_epc_pages; (i)++)                          \
+		if (((tcs) = &(plat)->root->epc[(i)]), !atomic_load(&(tcs)->tcs_tid) || \
+			 !(tcs)->epcm.valid || (tcs)->epcm.pt != SGX_PT_TCS ||            \
+			 (tcs)->epcm.secs != (sp))                                        \
+			;                                                                 \
+		else
+
+/* Lower @count to @c if it is above it and has not moved since it read @v. */
+static void recount_one(atomic_uint *count, unsigned int v, unsigned int c)
+{
+	if (v > c)
+		atomic_compare_exchange_strong(count, &v, c);
+}
+
+/*
+ * Make @sp's counts of threads inside (nr_active, and inside[] by epoch)
+ * again from the TCSs of the threads that live.  A thread records itself
+ * on its TCS before it counts itself in and counts itself out before it
+ * clears the record (track_enter(), enclu_enter_mode()), so a count read
+ * before the records are can only be above what the live records add up
+ * to by the counts of threads that died: it is lowered, never raised.  A
+ * thread that has recorded itself and not yet counted makes the sum too
+ * high for a moment, and the count stays above the truth until the next
+ * recount, which the waits that call this make.
+ */
+static void platform_recount(struct platform *plat, struct epc_page *sp)
+{
+	unsigned int v0 = atomic_load(&sp->inside[0]), v1 = atomic_load(&sp->inside[1]);
+	unsigned int va = atomic_load(&sp->nr_active), c0 = 0, c1 = 0, ca = 0;
+	struct epc_page *tcs;
+	u64 i;
+
+	for_each_recorded_tcs(plat, sp, tcs, i) {
+		u64 e;
+
+		if (!shm_tid_alive(atomic_load(&tcs->tcs_tid)))
+			continue;
+		ca++;
+		e = atomic_load(&tcs->counted);
+		if (e)
+			*((e - 1) & 1 ? &c1 : &c0) += 1;
+	}
+	recount_one(&sp->inside[0], v0, c0);
+	recount_one(&sp->inside[1], v1, c1);
+	recount_one(&sp->nr_active, va, ca);
+	sys_event_signal(&sp->exits);
+}
+
 unsigned int platform_inside(struct platform *plat, void *secs, bool reap)
 {
-	struct epc_page *sp = epc_page_peek(plat, secs), *root_epc;
+	struct epc_page *sp = epc_page_peek(plat, secs), *tcs;
 	unsigned int n = 0;
 	u64 i;
 
 	if (!sp || !plat->root->epc)
 		return 0;
-	root_epc = plat->root->epc;
-	for (i = 0; i < plat->root->nr_epc_pages; i++) {
-		struct epc_page *tcs = &root_epc[i];
+	for_each_recorded_tcs(plat, sp, tcs, i) {
 		s32 tid = atomic_load(&tcs->tcs_tid);
 
-		if (!tid || !tcs->epcm.valid || tcs->epcm.pt != SGX_PT_TCS ||
-		    tcs->epcm.secs != sp)
-			continue;
 		if (!reap) {
 			n++;
 			continue;
 		}
-		if (shm_tid_alive(tid) || !atomic_compare_exchange_strong(&tcs->tcs_tid, &tid, 0))
+		/* -1: another reaper has it.  Its record of the epoch goes
+		 * before the TCS is free for another thread to record its own. */
+		if (tid <= 0 || shm_tid_alive(tid) ||
+		    !atomic_compare_exchange_strong(&tcs->tcs_tid, &tid, -1))
 			continue;
-		track_exit(sp, tcs);
-		atomic_fetch_sub(&sp->nr_active, 1);
+		atomic_store(&tcs->counted, 0);
+		atomic_store(&tcs->tcs_tid, 0);
 		atomic_store(&tcs->tcs_active, false);
 		n++;
 	}
+	if (reap)
+		platform_recount(plat, sp);
 	return n;
 }
 

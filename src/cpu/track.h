@@ -17,32 +17,39 @@
 #include "base/sys.h"
 #include "cpu/epc.h"
 
-/* A thread enters through @tcs.  Lock-free: an ETRACK that races with us
- * makes us count again in the new epoch. */
+/*
+ * A thread enters through @tcs.  Lock-free: an ETRACK that races with us
+ * makes us count again in the new epoch.  The TCS records the epoch before
+ * the count is made, and track_exit() unmakes the count before it clears
+ * the record, so a count always has its record: a thread killed between
+ * the two steps leaves a record too many, never a count no TCS accounts
+ * for, and platform_recount() can make the counts again from the records
+ * of the threads that live.
+ */
 static inline void track_enter(struct epc_page *secs, struct epc_page *tcs)
 {
 	for (;;) {
 		u64 e = atomic_load(&secs->epoch);
 
+		atomic_store(&tcs->counted, e + 1);
 		atomic_fetch_add(&secs->inside[e & 1], 1);
-		if (atomic_load(&secs->epoch) == e) {
-			atomic_store(&tcs->counted, e + 1);
+		if (atomic_load(&secs->epoch) == e)
 			return;
-		}
 		atomic_fetch_sub(&secs->inside[e & 1], 1);
 	}
 }
 
 /* A thread leaves: the exit is signalled after it is out of @inside,
- * which platform_exit_wait()'s callers look at (struct sys_event). */
+ * which platform_exit_wait()'s callers look at (struct sys_event).  Only
+ * the thread on @tcs (or whoever parked it, exec_park()) comes here. */
 static inline void track_exit(struct epc_page *secs, struct epc_page *tcs)
 {
-	/* Taken, not read: a thread that counts out a dead one's TCS
-	 * (platform_reap_inside()) and the thread itself never both do. */
-	u64 e = atomic_exchange(&tcs->counted, 0);
+	u64 e = atomic_load(&tcs->counted);
 
-	if (e)
+	if (e) {
 		atomic_fetch_sub(&secs->inside[(e - 1) & 1], 1);
+		atomic_store(&tcs->counted, 0);
+	}
 	sys_event_signal(&secs->exits);
 }
 

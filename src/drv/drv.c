@@ -245,6 +245,17 @@ static void free_push(struct drv *drv, u64 i)
 	drv->nr_free = n + 1;
 }
 
+/* Context: drv->lock held. */
+static bool free_has(const struct drv *drv, u64 i)
+{
+	u64 f;
+
+	for (f = 0; f < drv->nr_free; f++)
+		if (drv->free[f] == i)
+			return true;
+	return false;
+}
+
 void *drv_epc_alloc(struct drv *drv)
 {
 	void *page = NULL;
@@ -403,13 +414,20 @@ void drv_epc_take(struct drv *drv, void *epc)
 bool drv_epc_claim(struct drv *drv, void *epc)
 {
 	s64 i = platform_epc_index(drv->plat, epc);
+	bool mine;
 	u32 tid;
 
 	if (i < 0 || drv->mach)
 		return i >= 0;
+	/* Under the lock the reaper frees under: a page it gave back is on
+	 * the list, or someone else's since (theirs alive, or valid). */
+	shm_lock(&drv->lock);
 	tid = atomic_load(&drv->alloc_tid[i]);
-	return (!tid || !shm_tid_alive((int)tid)) &&
+	mine = (!tid || !shm_tid_alive((int)tid)) && !free_has(drv, (u64)i) &&
+	       !platform_epc_valid(drv->plat, epc) &&
 	       atomic_compare_exchange_strong(&drv->alloc_tid[i], &tid, (u32)shm_self_tid());
+	shm_unlock(&drv->lock);
+	return mine;
 }
 
 void drv_epc_commit(struct drv *drv, void *epc)
@@ -495,7 +513,6 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 	for (k = 0; k < platform_epc_pages(drv->plat); k++) {
 		u32 tid = atomic_load(&drv->alloc_tid[k]);
 		void *epc = platform_epc_page(drv->plat, k);
-		u64 f;
 
 		if (!tid || shm_tid_alive((int)tid))
 			continue;
@@ -508,10 +525,8 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		/* It may have died with the page on the list (taking it, or
 		 * giving it back). */
 		shm_lock(&drv->lock);
-		for (f = 0; f < drv->nr_free && drv->free[f] != k; f++)
-			;
 		if (atomic_compare_exchange_strong(&drv->alloc_tid[k], &tid, 0) &&
-		    f == drv->nr_free && !platform_epc_bind(drv->plat, epc, NULL))
+		    !free_has(drv, k) && !platform_epc_bind(drv->plat, epc, NULL))
 			free_push(drv, k);
 		shm_unlock(&drv->lock);
 	}
@@ -570,3 +585,4 @@ bool drv_launch_single(struct drv *drv, u8 out[SGX_HASH_SIZE])
 	memcpy(out, l->allowed[0], SGX_HASH_SIZE);
 	return true;
 }
+

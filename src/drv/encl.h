@@ -290,8 +290,9 @@ void drv_epc_commit(struct drv *drv, void *epc);
 /* The EPC page @epc leaves where the driver kept it, to go back to the
  * free list: the calling thread's until drv_epc_free(). */
 void drv_epc_take(struct drv *drv, void *epc);
-/* drv_epc_take() of a page a thread that died may have held: false when
- * the reaper got it first (drv_reap_dead() gives it back). */
+/* drv_epc_take() of a page no longer valid that a thread that died may
+ * have held: false when it is back on the free list (the reaper got it
+ * first, drv_reap_dead()) or someone else's since. */
 bool drv_epc_claim(struct drv *drv, void *epc);
 /*
  * paging_grow() and paging_shrink() for a page of @encl: its entry in

@@ -958,14 +958,17 @@ void paging_repair(struct encl *encl)
 		if (atomic_load(&p->state) != PAGE_BUSY)
 			continue;
 		epc = (void *)(uintptr_t)atomic_load(&p->epc);
-		if (epc && platform_epc_valid(drv->plat, epc)) {
+		if (epc && platform_epc_holds(drv->plat, epc, encl->secs,
+					      encl->base + i * SGX_PAGE_SIZE)) {
 			/* Not written back: it stays (blocked, maybe; a later
 			 * pass evicts it). */
 			atomic_store(&p->state, PAGE_PRESENT);
 			continue;
 		}
 		/* Written back: its version is in its VA slot, its data in the
-		 * backing store. */
+		 * backing store.  The EPC page may have gone back already (a
+		 * reaper found it taken by the dead evictor) and even be
+		 * another enclave's since: drv_epc_claim() says. */
 		fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			  (off_t)(i * SGX_PAGE_SIZE), SGX_PAGE_SIZE);
 		if (epc && !drv_epc_claim(drv, epc))

@@ -1242,9 +1242,24 @@ static void *storm_run(void *arg)
 	uint64_t v = 0x100;
 
 	while (!atomic_load(&s->stop)) {
-		if (big_op(s->x, ENCL_OP_FILL, s->big, s->pages, v) == ~0ULL ||
-		    big_op(s->x, ENCL_OP_CHECK, s->big, s->pages, v))
+		struct encl_op op = { .type = ENCL_OP_FILL, .a = s->big, .b = s->pages, .r4 = v };
+		struct sgx_enclave_run run;
+		uint64_t bad = 0;
+		int ret = xf_call(xf_tcs(s->x, 0), &op, &run);
+
+		if (!ret && run.function == EEXIT) {
+			op.type = ENCL_OP_CHECK;
+			ret = xf_call(xf_tcs(s->x, 0), &op, &run);
+			bad = op.r0;
+		}
+		if (ret || run.function != EEXIT || bad) {
+			/* What failed: the call (its error, or how it left:
+			 * an AEX and its vector) or the pages (how many). */
+			printf("# round %d: %s: %d, leaf %d, vector %d, %llu pages bad\n",
+			       atomic_load(&s->rounds), op.type == ENCL_OP_FILL ? "fill" : "check",
+			       ret, run.function, run.exception_vector, (unsigned long long)bad);
 			atomic_fetch_add(&s->bad, 1);
+		}
 		atomic_fetch_add(&s->rounds, 1);
 		v++;
 	}

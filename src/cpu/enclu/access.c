@@ -338,8 +338,9 @@ void enclu_enter_mode(struct tcb *t, struct platform *plat, const struct enclu_e
 	t->tcs = e->tcs_page;
 	t->tcs_linaddr = tcs_la;
 	t->aep = aep;
-	atomic_fetch_add(&e->secs_page->nr_active, 1);
+	/* The record first, the count after, as in track_enter(). */
 	atomic_store(&e->tcs_page->tcs_tid, shm_self_tid());
+	atomic_fetch_add(&e->secs_page->nr_active, 1);
 	/* Waits while a VMM holds the enclave (platform_vmm_hold()). */
 	track_enter_unheld(plat, e->secs_page, e->tcs_page);
 	/* The caller turns on t->in_enclave at the point where it can no longer
@@ -355,9 +356,9 @@ void enclu_leave_mode(struct tcb *t)
 	t->load_encl = 0;
 	if (!atomic_exchange(&t->parked, false))
 		track_exit(t->secs, t->tcs);
-	/* Taken, not read: see platform_reap_inside(). */
-	if (atomic_exchange(&t->tcs->tcs_tid, 0))
-		atomic_fetch_sub(&t->secs->nr_active, 1);
+	/* The count first, the record after: see track_exit(). */
+	atomic_fetch_sub(&t->secs->nr_active, 1);
+	atomic_store(&t->tcs->tcs_tid, 0);
 	atomic_store(&t->tcs->tcs_active, false);
 }
 
