@@ -393,6 +393,10 @@ void exec_unpark(int tid);
  * IPI.  Return: how many were kicked.
  */
 unsigned int exec_kick(struct platform *plat, void *secs);
+/* exec_kick() for the threads of process @pid, which shares the machine
+ * (its children of fork()): each of its threads in enclave mode, whatever
+ * enclave, takes an AEX.  Return: whether the interrupt was sent. */
+bool exec_kick_process(int pid);
 /* Start the timer interrupt (idempotent; SGXEMU_TICK_HZ, 0 to
  * EXEC_MAX_TICK_HZ, tcb.c) once the process has enclaves.  Context: normal
  * context. */

@@ -347,6 +347,21 @@ int drv_owner_add(struct drv *drv, void *secs)
 	return ret;
 }
 
+void drv_kick_sharers(struct drv *drv, int owner)
+{
+	s32 pids[ENCL_MAX_SHARERS], me = drv_pid();
+	unsigned int i;
+
+	if (owner < 0)
+		return;
+	shm_lock(&drv->owners_lock);
+	memcpy(pids, drv->owners[owner].sharers, sizeof(pids));
+	shm_unlock(&drv->owners_lock);
+	for (i = 0; i < ENCL_MAX_SHARERS; i++)
+		if (pids[i] > 0 && pids[i] != me)
+			exec_kick_process(pids[i]);
+}
+
 bool drv_owner_join(struct drv *drv, int owner, void *secs)
 {
 	struct drv_owner *o = &drv->owners[owner];

@@ -1153,6 +1153,66 @@ TEST_T(exec, fork_shares_the_enclave_under_paging, 240)
 	       (unsigned long long)re);
 }
 
+struct fill_job {
+	struct xf *x;
+	uint64_t big, pages, r0;
+	atomic_bool done;
+};
+
+static void *fill_run(void *arg)
+{
+	struct fill_job *j = arg;
+
+	j->r0 = big_op(j->x, ENCL_OP_FILL, j->big, j->pages, 0x77);
+	atomic_store(&j->done, true);
+	return NULL;
+}
+
+/*
+ * SGXEMU_FORK_SHARE=1, no timer interrupts (SGXEMU_TICK_HZ=0): a child's
+ * thread spins inside the enclave it shares while the parent fills a
+ * buffer twice the EPC, which evicts pages of that enclave: the eviction
+ * interrupts the child's thread as Linux's IPI would reach another mm's
+ * CPU (it takes an AEX and waits at ERESUME), rather than wait for it to
+ * leave, which it never does on its own.
+ */
+TEST_T(exec, eviction_interrupts_threads_of_a_sharing_process, 120)
+{
+	static struct xf x;
+	static struct fill_job j;
+	volatile uint64_t *flags = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t big, pages;
+	pthread_t th;
+	pid_t pid;
+	int i;
+
+	ASSERT_NE(flags, MAP_FAILED);
+	setenv("SGXEMU_FORK_SHARE", "1", 1);
+	setenv("SGXEMU_TICK_HZ", "0", 1);
+	big_setup(&x, &big, &pages);
+	pid = fork();
+	if (pid == 0)
+		_exit(big_op_on(&x, 1, ENCL_OP_SPIN, (uint64_t)(uintptr_t)flags, 0, 0) == ~0ULL);
+	ASSERT_GT(pid, 0);
+	for (i = 0; i < 2000 && !flags[1]; i++)
+		usleep(10000);
+	ASSERT_NE(flags[1], 0);
+	j.x = &x;
+	j.big = big;
+	j.pages = pages;
+	ASSERT_EQ(pthread_create(&th, NULL, fill_run, &j), 0);
+	for (i = 0; i < 1500 && !atomic_load(&j.done); i++)
+		usleep(10000);
+	EXPECT_TRUE(atomic_load(&j.done));
+	/* Let the child go, and with it the eviction if it waited. */
+	flags[0] = 1;
+	pthread_join(th, NULL);
+	EXPECT_NE(j.r0, ~0ULL);
+	EXPECT_EQ(big_op(&x, ENCL_OP_CHECK, big, pages, 0x77), 0);
+	EXPECT_EQ(wait_or_kill(pid, 20), 0);
+}
+
 /*
  * SGXEMU_FORK_SHARE=1: a shared enclave goes with its last process: a child
  * that joined it and
