@@ -224,6 +224,9 @@ unsigned int platform_reap_inside(struct platform *plat, void *secs);
 /* platform_reap_inside(), or (@reap false) how many threads are inside,
  * alive or not, by their TCSs rather than the tracking counts. */
 unsigned int platform_inside(struct platform *plat, void *secs, bool reap);
+/* The kernel thread ids of up to @max threads inside the enclave whose
+ * SECS is @secs, by their TCSs.  Return: how many. */
+unsigned int platform_inside_tids(struct platform *plat, void *secs, s32 *tids, unsigned int max);
 /*
  * Threads leaving the enclave whose SECS is the EPC page @secs (EEXIT or
  * AEX), for whoever waits for them to (a VMM's hold, ETRACK, EWB's
@@ -393,10 +396,12 @@ void exec_unpark(int tid);
  * IPI.  Return: how many were kicked.
  */
 unsigned int exec_kick(struct platform *plat, void *secs);
-/* exec_kick() for the threads of process @pid, which shares the machine
- * (its children of fork()): each of its threads in enclave mode, whatever
- * enclave, takes an AEX.  Return: whether the interrupt was sent. */
-bool exec_kick_process(int pid);
+/* exec_kick() for thread @tid of process @pid, another process of a machine
+ * children of fork() share (platform_inside_tids() names the threads):
+ * if it runs enclave code, it takes an AEX.  Thread-directed, as an IPI
+ * is: a process-directed signal could interrupt any thread's system call.
+ * Return: whether @tid is a thread of @pid. */
+bool exec_kick_thread(int pid, int tid);
 /* Start the timer interrupt (idempotent; SGXEMU_TICK_HZ, 0 to
  * EXEC_MAX_TICK_HZ, tcb.c) once the process has enclaves.  Context: normal
  * context. */

@@ -485,6 +485,23 @@ unsigned int platform_inside(struct platform *plat, void *secs, bool reap)
 	return n;
 }
 
+unsigned int platform_inside_tids(struct platform *plat, void *secs, s32 *tids, unsigned int max)
+{
+	struct epc_page *sp = epc_page_peek(plat, secs), *tcs;
+	unsigned int n = 0;
+	u64 i;
+
+	if (!sp || !plat->root->epc)
+		return 0;
+	for_each_recorded_tcs(plat, sp, tcs, i) {
+		s32 tid = atomic_load(&tcs->tcs_tid);
+
+		if (tid > 0 && n < max)
+			tids[n++] = tid;
+	}
+	return n;
+}
+
 bool platform_vmm_quiet(struct platform *plat, void *secs)
 {
 	struct epc_page *page = epc_page_peek(plat, secs);

@@ -347,19 +347,25 @@ int drv_owner_add(struct drv *drv, void *secs)
 	return ret;
 }
 
-void drv_kick_sharers(struct drv *drv, int owner)
+void drv_kick_sharers(struct drv *drv, int owner, void *secs)
 {
-	s32 pids[ENCL_MAX_SHARERS], me = drv_pid();
-	unsigned int i;
+	s32 pids[ENCL_MAX_SHARERS], tids[64], me = drv_pid();
+	unsigned int i, k, n, nr_pids = 0;
 
 	if (owner < 0)
 		return;
 	shm_lock(&drv->owners_lock);
-	memcpy(pids, drv->owners[owner].sharers, sizeof(pids));
-	shm_unlock(&drv->owners_lock);
 	for (i = 0; i < ENCL_MAX_SHARERS; i++)
-		if (pids[i] > 0 && pids[i] != me)
-			exec_kick_process(pids[i]);
+		if (drv->owners[owner].sharers[i] > 0 && drv->owners[owner].sharers[i] != me)
+			pids[nr_pids++] = drv->owners[owner].sharers[i];
+	shm_unlock(&drv->owners_lock);
+	if (!nr_pids)
+		return;
+	/* Each thread inside is one process's: the kernel says which. */
+	n = platform_inside_tids(drv->plat, secs, tids, ARRAY_SIZE(tids));
+	for (k = 0; k < n; k++)
+		for (i = 0; i < nr_pids && !exec_kick_thread(pids[i], tids[k]); i++)
+			;
 }
 
 bool drv_owner_join(struct drv *drv, int owner, void *secs)

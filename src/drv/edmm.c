@@ -105,7 +105,7 @@ static int etrack_until_done(struct encl *encl)
 		    (now.tv_sec - start.tv_sec == 1 && now.tv_nsec >= start.tv_nsec))
 			return -EFAULT;
 		exec_kick(drv->plat, encl->secs);
-		drv_kick_sharers(drv, encl->owner);
+		drv_kick_sharers(drv, encl->owner, encl->secs);
 		paging_wait_exit(encl, seen);
 	}
 	return ret ? -EFAULT : 0;

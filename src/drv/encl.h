@@ -279,9 +279,10 @@ int drv_owner_add(struct drv *drv, void *secs);
 bool drv_owner_join(struct drv *drv, int owner, void *secs);
 bool drv_owner_leave(struct drv *drv, int owner);
 void drv_owner_free(struct drv *drv, int owner);
-/* exec_kick() for the threads of the other processes in entry @owner (none
- * for -1): Linux's IPIs reach every CPU the enclave's mms run on. */
-void drv_kick_sharers(struct drv *drv, int owner);
+/* exec_kick() for the threads inside the enclave whose SECS is @secs that
+ * belong to the other processes in entry @owner (none for -1): Linux's
+ * IPIs reach every CPU the enclave's mms run on. */
+void drv_kick_sharers(struct drv *drv, int owner, void *secs);
 void drv_reap_dead(struct drv *drv, bool now_too);
 /* The pages of the enclave whose SECS is @secs, which nobody alive uses,
  * go back (platform_epc_reap()). */

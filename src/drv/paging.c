@@ -368,7 +368,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		/* Kicks the threads inside, if any. */
 		if (platform_vmm_quiet(drv->plat, encl->secs))
 			break;
-		drv_kick_sharers(drv, encl->owner);
+		drv_kick_sharers(drv, encl->owner, encl->secs);
 		/* Threads of a process that died inside never leave. */
 		if (waits % 8 == 7)
 			platform_reap_inside(drv->plat, encl->secs);
@@ -417,7 +417,7 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			/* Threads that were inside must leave first: interrupt
 			 * them, as Linux's IPIs do; they AEX and resume. */
 			exec_kick(drv->plat, encl->secs);
-			drv_kick_sharers(drv, encl->owner);
+			drv_kick_sharers(drv, encl->owner, encl->secs);
 			if (++waits % 8 == 0)
 				platform_reap_inside(drv->plat, encl->secs);
 			if (!said && time(NULL) - start > 2) {

@@ -1023,9 +1023,10 @@ static int own_enclave_pages(struct xf *x, uint64_t big, uint64_t pages)
 }
 
 /*
- * A child made by the fork system call itself, which runs no
- * pthread_atfork() handler (syscall(SYS_fork), or clone() with SIGCHLD, as
- * some runtimes fork): it must let go of the parent's enclaves all the same.
+ * SGXEMU_FORK_SHARE=0: a child made by the fork system call itself, which
+ * runs no pthread_atfork() handler (syscall(SYS_fork), or clone() with
+ * SIGCHLD, as some runtimes fork): it must let go of the parent's enclaves
+ * all the same.
  * It runs the parent's enclave over a buffer twice the EPC; it writes the
  * enclave's memory from host code; and it pages an enclave of its own,
  * for which the drivers it inherited would evict the parent's pages and
@@ -1038,6 +1039,7 @@ TEST_T(exec, a_raw_fork_never_corrupts_the_parent, 120)
 	uint64_t big, pages;
 	int st, how;
 
+	setenv("SGXEMU_FORK_SHARE", "0", 1);
 	big_setup(&x, &big, &pages);
 	ASSERT_GT(pages * 4096, (uint64_t)512 << 10);
 	ASSERT_NE(big_op(&x, ENCL_OP_FILL, big, pages, 0x55), ~0ULL);
@@ -1333,6 +1335,9 @@ TEST_T(exec, raw_forks_during_a_paging_storm, 300)
 	pthread_t th;
 	int i, hung = 0, ok = 0, kinds[8] = { 0 };
 
+	/* Children that let go: what they do to the enclave never reaches
+	 * the parent's storm (sharers_killed_at_random shares it). */
+	setenv("SGXEMU_FORK_SHARE", "0", 1);
 	big_setup(&x, &s.big, &s.pages);
 	s.x = &x;
 	ASSERT_EQ(pthread_create(&th, NULL, storm_run, &s), 0);

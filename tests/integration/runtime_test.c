@@ -59,19 +59,36 @@ TEST(runtime, threads_take_pages_on_demand_and_page)
 	ASSERT_EQ(r.status, 0);
 }
 
-/* fork() while one thread is inside an enclave that pages: the child
- * builds and pages an enclave of its own without stalling on the thread
- * it does not have and without touching the parent's pages, and the
- * parent's enclave memory is not writable from the child (Linux's fault). */
+/* SGXEMU_FORK_SHARE=0: fork() while one thread is inside an enclave that
+ * pages: the child builds and pages an enclave of its own without
+ * stalling on the thread it does not have and without touching the
+ * parent's pages, and the parent's enclave memory is not writable from the
+ * child (Linux's fault). */
 TEST(runtime, fork_never_corrupts_the_parent)
 {
 	struct run r;
 
+	setenv("SGXEMU_FORK_SHARE", "0", 1);
 	scenario(&r, "fork", "--epc", "512K", NULL);
 	ASSERT_STR_CONTAINS(r.out, "child: the parent's enclave file: Input/output error");
 	ASSERT_STR_CONTAINS(r.err, "a forked child cannot use its parent's enclaves");
 	ASSERT_STR_CONTAINS(r.out, "child: faulted on the parent's enclave");
 	ASSERT_STR_CONTAINS(r.out, "fork: the parent's enclave is intact");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
+/* fork() shares the enclave, as on Linux: the child of a process with a
+ * thread inside reads the parent's pages of a buffer larger than the EPC
+ * and writes half of it while paging an enclave of its own; the parent
+ * reads the child's half. */
+TEST(runtime, fork_shares_the_enclave)
+{
+	struct run r;
+
+	scenario(&r, "fork-share", "--epc", "512K", NULL);
+	ASSERT_STR_CONTAINS(r.out, "child: read the parent's pages, wrote its half");
+	ASSERT_STR_CONTAINS(r.out, "fork-share: the parent reads the child's half");
 	ASSERT_STR_CONTAINS(r.out, "PASSED");
 	ASSERT_EQ(r.status, 0);
 }

@@ -735,11 +735,6 @@ static struct tcb *signal_in(int sig, siginfo_t *info, ucontext_t *uc, struct tc
 {
 	greg_t *ip = &uc->uc_mcontext.gregs[REG_RIP];
 
-	/* Another process evicts from an enclave this one shares: whichever
-	 * thread the kernel chose passes the interrupt on, and takes it
-	 * itself below if it runs enclave code. */
-	if (exec_is_remote_kick(sig, info))
-		exec_kick_others(in_encl ? t : NULL);
 	/* exec_copy_user() met an unreadable byte: it returns what it has. */
 	if ((sig == SIGSEGV || sig == SIGBUS) && *ip == (greg_t)(uintptr_t)exec_copy_user_load) {
 		*ip = (greg_t)(uintptr_t)exec_copy_user_fixup;

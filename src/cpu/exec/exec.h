@@ -247,9 +247,9 @@ struct tcb *tcb_from_ucontext(const ucontext_t *uc);
  */
 #define EXEC_KICK_SIG 63 /* SIGRTMAX - 1 */
 #define EXEC_KICK_MAGIC ((void *)0x4b49434b53474558ULL) /* "XEGSKICK" */
-/* The same interrupt sent to another process of a machine that children of
- * fork() share (exec_kick_process()): it carries its own value, as its
- * sender is not the process. */
+/* The same interrupt sent by another process of a machine that children of
+ * fork() share (exec_kick_thread()): it carries its own value, as its
+ * sender is not this process. */
 #define EXEC_KICK_REMOTE_MAGIC ((void *)0x4b49434b52474558ULL) /* "XEGRKICK" */
 
 static inline bool exec_is_remote_kick(int sig, const siginfo_t *info)
@@ -264,10 +264,6 @@ static inline bool exec_is_kick(int sig, const siginfo_t *info)
 		info->si_value.sival_ptr == EXEC_KICK_MAGIC && info->si_pid == getpid()) ||
 	       exec_is_remote_kick(sig, info);
 }
-
-/* A remote kick came to @self (NULL: a thread without a TCB): interrupt
- * this process's other threads in enclave mode.  Async-signal-safe. */
-void exec_kick_others(const struct tcb *self);
 
 /* Process-wide setup: our handlers for the synchronous signals.  Idempotent. */
 int exec_init_process(void);

@@ -440,17 +440,7 @@ unsigned int exec_kick(struct platform *plat, void *secs)
 	return n;
 }
 
-void exec_kick_others(const struct tcb *self)
-{
-	unsigned int i, nr = atomic_load(&exec_nr_tcbs);
-	int pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
-
-	for (i = 0; i < nr; i++)
-		if (atomic_load(&tcbs[i]) != self)
-			kick_one(atomic_load(&tcbs[i]), NULL, pid);
-}
-
-bool exec_kick_process(int pid)
+bool exec_kick_thread(int pid, int tid)
 {
 	siginfo_t si;
 
@@ -460,7 +450,7 @@ bool exec_kick_process(int pid)
 	si.si_pid = (int)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	si.si_uid = (uid_t)sys_call6(SYS_getuid, 0, 0, 0, 0, 0, 0);
 	si.si_value.sival_ptr = EXEC_KICK_REMOTE_MAGIC;
-	return !sys_call6(SYS_rt_sigqueueinfo, pid, EXEC_KICK_SIG, (long)&si, 0, 0, 0);
+	return !sys_call6(SYS_rt_tgsigqueueinfo, pid, tid, EXEC_KICK_SIG, (long)&si, 0, 0);
 }
 
 /*

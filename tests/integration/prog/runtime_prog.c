@@ -384,6 +384,73 @@ static int fork_scenario(void)
 	return 0;
 }
 
+/*
+ * fork() as Linux does it: the child shares the enclave (SGXEMU_FORK_SHARE
+ * is on by default).  A thread of the parent is inside while the process
+ * forks; the child reads what the parent wrote over a buffer larger than
+ * the EPC, writes the second half, and pages an enclave of its own beside
+ * it, evicting pages of the one it shares; the parent reads the child's
+ * half.
+ */
+static int fork_share_child(const struct encl *parent)
+{
+	uint64_t half = parent->big_size / 4096 / 2;
+	struct encl e;
+	int err;
+
+	if (op3(parent, 2, ENCL_OP_CHECK, parent->big, half * 2, 0x55) != 0) {
+		printf("child: the parent's pages are not what it wrote\n");
+		return 1;
+	}
+	if (op3(parent, 2, ENCL_OP_FILL, parent->big + half * 4096, half, 0x66) == ~0ULL) {
+		printf("child: the shared enclave refused an ECALL\n");
+		return 1;
+	}
+	err = build(&e);
+	if (err) {
+		printf("child: build: %s\n", strerror(-err));
+		return 1;
+	}
+	find_big(&e);
+	if (op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x77) == ~0ULL ||
+	    op3(&e, 0, ENCL_OP_CHECK, e.big, e.big_size / 4096, 0x77) != 0) {
+		printf("child: its own enclave does not hold its data\n");
+		return 1;
+	}
+	printf("child: read the parent's pages, wrote its half, paged its own enclave\n");
+	return 5;
+}
+
+static int fork_share_scenario(void)
+{
+	struct encl e;
+	pthread_t th;
+	uint64_t half;
+	int status, err = build(&e);
+	pid_t pid;
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	find_big(&e);
+	half = e.big_size / 4096 / 2;
+	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, half * 2, 0x55) != ~0ULL, "fill");
+	pthread_create(&th, NULL, spinner, &e);
+	while (!atomic_load(&spin_flag[1]))
+		sched_yield();
+	pid = fork();
+	if (pid == 0)
+		_exit(fork_share_child(&e));
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	atomic_store(&spin_flag[0], 1);
+	pthread_join(th, NULL);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5, "child status %#x", status);
+	CHECK(op3(&e, 0, ENCL_OP_CHECK, e.big, half, 0x55) == 0, "the parent's half");
+	CHECK(op3(&e, 0, ENCL_OP_CHECK, e.big + half * 4096, half, 0x66) == 0, "the child's half");
+	printf("fork-share: the parent reads the child's half, and its own\n");
+	return 0;
+}
+
 /* --- threads made with a raw clone(), sharing their parent's TLS ------- */
 
 static char clone_stack[65536] __attribute__((aligned(16)));
@@ -777,6 +844,8 @@ int main(int argc, char **argv)
 		ret = threads();
 	else if (!strcmp(argv[1], "fork"))
 		ret = fork_scenario();
+	else if (!strcmp(argv[1], "fork-share"))
+		ret = fork_share_scenario();
 	else if (!strcmp(argv[1], "clone-notls"))
 		ret = clone_notls();
 	else if (!strcmp(argv[1], "altstack-enclu"))
