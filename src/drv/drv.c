@@ -69,7 +69,8 @@ int drv_create(struct platform *plat, struct drv **out)
 	drv->proc = shm_zalloc(sizeof(*drv->proc), false);
 	drv->free = shm_zalloc(n * sizeof(*drv->free), drv_shared(plat));
 	drv->alloc_tid = shm_zalloc(n * sizeof(*drv->alloc_tid), drv_shared(plat));
-	if (!drv->proc || !drv->free || !drv->alloc_tid) {
+	drv->vas = shm_zalloc(n * sizeof(*drv->vas), drv_shared(plat));
+	if (!drv->proc || !drv->free || !drv->alloc_tid || !drv->vas) {
 		err = -ENOMEM;
 		goto err_free;
 	}
@@ -106,6 +107,7 @@ err_free:
 	shm_free(drv->proc, sizeof(*drv->proc));
 	shm_free(drv->free, n * sizeof(*drv->free));
 	shm_free(drv->alloc_tid, n * sizeof(*drv->alloc_tid));
+	shm_free(drv->vas, n * sizeof(*drv->vas));
 	shm_free(drv, sizeof(*drv));
 	return err;
 }
@@ -193,11 +195,12 @@ void drv_destroy(struct drv *drv)
 	others = platform_shared_with_others(drv->plat);
 	mm_remove_drv(drv);
 	paging_destroy(drv, !others);
-	launch_destroy(&drv->launch, !others);
+	launch_destroy(&drv->launch);
 	machine_detach(drv->mach);
 	shm_free(drv->proc, sizeof(*drv->proc));
 	shm_free(drv->free, platform_epc_pages(drv->plat) * sizeof(*drv->free));
 	shm_free(drv->alloc_tid, platform_epc_pages(drv->plat) * sizeof(*drv->alloc_tid));
+	shm_free(drv->vas, platform_epc_pages(drv->plat) * sizeof(*drv->vas));
 	shm_free(drv, sizeof(*drv));
 }
 

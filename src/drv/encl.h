@@ -16,8 +16,6 @@
 #define PAGING_BATCH 16
 /* Processes that may share one enclave after fork(). */
 #define ENCL_MAX_SHARERS 64
-#define DRV_VA_CHUNK 256                 /* VA pages per chunk */
-#define DRV_VA_CHUNKS 4096
 
 struct drv {
 	struct platform *plat;
@@ -29,11 +27,13 @@ struct drv {
 	u64 *free;                  /* free EPC page indices, a stack */
 	u64 nr_free;
 	struct launch launch;
-	/* Paging (paging.c).  Version Array pages, never evicted themselves,
-	 * in chunks mapped as needed (a reload in a signal handler may need
-	 * one, and must not allocate). */
+	/* Paging (paging.c).  Version Array pages, never evicted themselves:
+	 * room for as many as the EPC holds, reserved when the driver is
+	 * made, touched as needed (a reload in a signal handler may need one,
+	 * and must not allocate; and memory a child of fork() mapped later
+	 * would not be its parent's). */
 	struct shm_lock va_lock;
-	struct va_page *va_chunks[DRV_VA_CHUNKS];
+	struct va_page *vas;
 	unsigned int nr_vas;
 	u64 nr_added;               /* enclave pages ever added: VA slots needed */
 	/* One reclaimer at a time, in any process. */

@@ -17,39 +17,24 @@
 
 int launch_init(struct launch *l, unsigned int nr_lps, bool fork_shared)
 {
-	unsigned int i;
-	int err = 0;
-
 	memset(l, 0, sizeof(*l));
 	l->lps = shm_zalloc(nr_lps * sizeof(*l->lps), fork_shared);
 	if (!l->lps)
 		return -ENOMEM;
 	l->nr_lps = nr_lps;
-	for (i = 0; i < nr_lps && !err; i++)
-		err = shm_mutex_init(&l->lps[i].lock, fork_shared);
-	if (err) {
-		shm_free(l->lps, nr_lps * sizeof(*l->lps));
-		l->lps = NULL;
-		return err;
-	}
 	l->allow_all = true;
 	return 0;
 }
 
-static void free_lps(struct launch *l, bool last)
+static void free_lps(struct launch *l)
 {
-	unsigned int i;
-
-	if (l->shared)
-		return;
-	for (i = 0; last && l->lps && i < l->nr_lps; i++)
-		pthread_mutex_destroy(&l->lps[i].lock);
-	shm_free(l->lps, l->nr_lps * sizeof(*l->lps));
+	if (!l->shared)
+		shm_free(l->lps, l->nr_lps * sizeof(*l->lps));
 }
 
-void launch_destroy(struct launch *l, bool last)
+void launch_destroy(struct launch *l)
 {
-	free_lps(l, last);
+	free_lps(l);
 	free(l->allowed);
 	memset(l, 0, sizeof(*l));
 }
@@ -58,23 +43,34 @@ int launch_share(struct launch *l, struct machine *m)
 {
 	if (machine_config(m)->nr_lps != l->nr_lps)
 		return -EINVAL;
-	free_lps(l, true);
+	free_lps(l);
 	l->lps = machine_lp(m, 0);
 	l->shared = true;
 	return 0;
 }
 
 /*
- * Lock @c.  A machine's lock is robust: if a client died holding it (in
+ * Lock @c, one of @l's.  Both kinds survive their holder: if it died (in
  * the middle of the writes, maybe), the cache no longer knows what the
  * MSRs hold.
  */
-static void lp_lock(struct launch_lp *c)
+static void lp_lock(const struct launch *l, struct launch_lp *c)
 {
-	if (pthread_mutex_lock(&c->lock) == EOWNERDEAD) {
+	if (!l->shared) {
+		if (shm_lock(&c->own) == 1)
+			c->known = false;
+	} else if (pthread_mutex_lock(&c->lock) == EOWNERDEAD) {
 		c->known = false;
 		pthread_mutex_consistent(&c->lock);
 	}
+}
+
+static void lp_unlock(const struct launch *l, struct launch_lp *c)
+{
+	if (!l->shared)
+		shm_unlock(&c->own);
+	else
+		pthread_mutex_unlock(&c->lock);
 }
 
 static bool allowed(const struct launch *l, const u8 mrsigner[SGX_HASH_SIZE])
@@ -189,10 +185,10 @@ int drv_einit_guest(struct drv *drv, const struct sgx_sigstruct *sig, void *secs
 	int ret;
 
 	c = this_lp(drv, &lp);
-	lp_lock(c);
+	lp_lock(drv_launch(drv), c);
 	ret = cached_einit(c, drv_launch(drv)->shared, lp, lehash, sig, secs,
 			   (struct sgx_einittoken *)token);
-	pthread_mutex_unlock(&c->lock);
+	lp_unlock(drv_launch(drv), c);
 	*ran_on = lp;
 	return ret;
 }
@@ -213,7 +209,7 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 	crypto_sha256(sig->modulus, sizeof(sig->modulus), mrsigner);
 	memcpy(want, mrsigner, sizeof(want));
 	c = this_lp(drv, &lp);
-	lp_lock(c);
+	lp_lock(l, c);
 	if (!allowed(l, mrsigner) && token && le_signer && allowed(l, le_signer)) {
 		/* Not listed, but it carries a token: EINIT checks the token's
 		 * MAC under the key of the LE whose hash the MSRs hold. */
@@ -223,7 +219,7 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 		char hex[2 * SGX_HASH_SIZE + 1];
 
 		c->stats.refused++;
-		pthread_mutex_unlock(&c->lock);
+		lp_unlock(l, c);
 		hex_encode(hex, mrsigner, sizeof(mrsigner));
 		log_err("EINIT refused by the host launch policy: signer (MRSIGNER) %s is not "
 			"allowed",
@@ -232,7 +228,7 @@ int launch_einit(struct drv *drv, const struct sgx_sigstruct *sig, void *secs,
 		return -EPERM;
 	}
 	ret = cached_einit(c, l->shared, lp, want, sig, secs, tok);
-	pthread_mutex_unlock(&c->lock);
+	lp_unlock(l, c);
 	if (encls_faulted(ret))
 		return -EIO;
 	*status = ret;
@@ -264,8 +260,8 @@ int drv_lp_stats(struct drv *drv, unsigned int lp, struct drv_lp_stats *out)
 
 	if (lp >= l->nr_lps)
 		return -EINVAL;
-	lp_lock(&l->lps[lp]);
+	lp_lock(l, &l->lps[lp]);
 	*out = l->lps[lp].stats;
-	pthread_mutex_unlock(&l->lps[lp].lock);
+	lp_unlock(l, &l->lps[lp]);
 	return 0;
 }

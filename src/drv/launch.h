@@ -10,18 +10,25 @@
 #include <pthread.h>
 
 #include "arch/sgx_arch.h"
+#include "base/shm.h"
 #include "drv/drv.h"
 
 /*
- * One per logical processor.  A private driver's are its own; a machine
- * client's are the machine's (machine.h), in memory every client shares,
- * where @lock is robust and process-shared.
+ * One per logical processor, with a lock held across the MSR compare,
+ * writes and EINIT.  A machine client's are the machine's (machine.h), in
+ * memory every client shares, where @lock is the C library's robust,
+ * process-shared mutex (it knows its holders in any pid namespace).  A
+ * private driver's are its own, shared with its children of fork(), where
+ * @own is a lock a bare fork's child can take over too (base/shm.h).
  */
 struct launch_lp {
-	pthread_mutex_t lock;       /* held across the MSR compare, writes and EINIT */
+	union {
+		pthread_mutex_t lock;
+		struct shm_lock own;
+	};
 	bool known;                 /* hash holds what the MSRs hold */
 	u64 hash[4];
-	struct drv_lp_stats stats;  /* under @lock */
+	struct drv_lp_stats stats;  /* under the lock */
 };
 
 struct launch {
@@ -38,8 +45,7 @@ struct machine;
 /* @fork_shared: the LPs' caches live in memory children of fork() share
  * (base/shm.h). */
 int launch_init(struct launch *l, unsigned int nr_lps, bool fork_shared) __must_check;
-/* @last: no other process shares @l's LPs (fork_shared): destroy their locks. */
-void launch_destroy(struct launch *l, bool last);
+void launch_destroy(struct launch *l);
 /* From now on @l's LPs are those of the machine @m (one cache, one set of
  * counters for every client).  Return: 0, or -EINVAL if the counts differ. */
 int launch_share(struct launch *l, struct machine *m) __must_check;

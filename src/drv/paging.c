@@ -127,7 +127,7 @@ bool drv_paging_available(char *why, size_t whylen)
 /* VA page @i.  Context: drv->va_lock held, @i below drv->nr_vas. */
 static struct va_page *va_at(struct drv *drv, unsigned int i)
 {
-	return &drv->va_chunks[i / DRV_VA_CHUNK][i % DRV_VA_CHUNK];
+	return &drv->vas[i];
 }
 
 /* The VA pool's lock.  A holder that died may have left a page's count
@@ -166,21 +166,8 @@ int paging_grow(struct drv *drv)
 	}
 	va_lock(drv);
 	if (epc) {
-		struct va_page **chunk;
-
-		if (drv->nr_vas / DRV_VA_CHUNK >= DRV_VA_CHUNKS)
+		if (drv->nr_vas >= platform_epc_pages(drv->plat))
 			goto nomem;
-		chunk = &drv->va_chunks[drv->nr_vas / DRV_VA_CHUNK];
-		if (!*chunk) {
-			/* mmap, not malloc: this may run in a signal handler (an
-			 * EAUG at a touch). */
-			void *m = shm_zalloc(DRV_VA_CHUNK * sizeof(**chunk),
-					     platform_config(drv->plat)->fork_shared);
-
-			if (!m)
-				goto nomem;
-			*chunk = m;
-		}
 		v = va_at(drv, drv->nr_vas++);
 		memset(v, 0, sizeof(*v));
 		v->epc = epc;
@@ -331,8 +318,6 @@ void paging_destroy(struct drv *drv, bool last)
 	for (i = 0; last && i < drv->nr_vas; i++)
 		if (!encls_eremove(drv_lp(drv), va_at(drv, i)->epc))
 			drv_epc_free(drv, va_at(drv, i)->epc);
-	for (i = 0; i < DRV_VA_CHUNKS && drv->va_chunks[i]; i++)
-		sys_munmap(drv->va_chunks[i], DRV_VA_CHUNK * sizeof(*drv->va_chunks[i]));
 	if (drv->proc->uffd >= 0)
 		sys_close(drv->proc->uffd);
 }

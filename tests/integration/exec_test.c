@@ -1216,6 +1216,48 @@ TEST_T(exec, eviction_interrupts_threads_of_a_sharing_process, 120)
 }
 
 /*
+ * Children that share a one-LP machine are SIGKILLed at random while they
+ * hold the LP's lock (held across the launch hash compare, the MSR writes
+ * and EINIT, and while its counters are read): half of them make enclaves
+ * over and over, half read the counters.  The parent's next EINIT on that
+ * LP takes the lock over rather than wait for ever, and each of its EADDs
+ * finds the pages the children left whole.
+ */
+TEST_T(exec, a_child_killed_holding_the_lp_leaves_it, 120)
+{
+	struct sgxemu_platform_options o = { .epc_size = 4 << 20, .nr_lps = 1 };
+	static struct xf x;
+	struct timespec t;
+	int i, st;
+
+	setenv("SGXEMU_FORK_SHARE", "1", 1);
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(sgxemu_platform_create(&o, &x.plat), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	srand((unsigned int)t.tv_nsec);
+	for (i = 0; i < 40; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct sgxemu_lp_stats ls;
+
+			for (;;) {
+				if (i & 1)
+					(void)sgxemu_lp_stats(x.plat, 0, &ls);
+				else
+					sgxemu_enclave_destroy(
+						xf_load(&x, "test_enclave_a", "test_enclave_a.sig"));
+			}
+		}
+		ASSERT_GT(pid, 0);
+		usleep((useconds_t)(rand() % 20000));
+		kill(pid, SIGKILL);
+		ASSERT_EQ(waitpid(pid, &st, 0), pid);
+		sgxemu_enclave_destroy(xf_load(&x, "test_enclave_a", "test_enclave_a.sig"));
+	}
+}
+
+/*
  * SGXEMU_FORK_SHARE=1: a shared enclave goes with its last process: a child
  * that joined it and
  * is gone (exited, killed, a zombie not yet reaped, or one that let go of
