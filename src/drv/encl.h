@@ -32,7 +32,7 @@ struct drv {
 	/* Paging (paging.c).  Version Array pages, never evicted themselves,
 	 * in chunks mapped as needed (a reload in a signal handler may need
 	 * one, and must not allocate). */
-	struct shm_lock va_lock;
+	struct shm_lock va_lock;    /* the pool; held across each EWB and ELDU */
 	struct va_page *va_chunks[DRV_VA_CHUNKS];
 	unsigned int nr_vas;
 	u64 nr_added;               /* enclave pages ever added: VA slots needed */

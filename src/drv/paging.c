@@ -260,14 +260,24 @@ nomem:
 	return -ENOMEM;
 }
 
-static u64 *va_slot(struct drv *drv, u32 va)
+/*
+ * The VA slot @va, the pool's lock held until va_slot_unlock().  The leaf
+ * that uses the slot (EWB, ELDU) holds its VA page's EPCM entry lock, and
+ * another leaf on that VA page meanwhile would conflict (#GP): Linux's VA
+ * pages are each enclave's, used under its lock, but this pool is the
+ * driver's, shared by its enclaves (and by the processes of a fork_shared
+ * machine), whose locks do not exclude each other.  An ELDU that met
+ * another enclave's EWB so failed its reload for good.
+ */
+static u64 *va_slot_lock(struct drv *drv, u32 va)
 {
-	u64 *slots;
-
 	va_lock(drv);
-	slots = va_at(drv, va >> 9)->epc;
+	return (u64 *)va_at(drv, va >> 9)->epc + (va & 511);
+}
+
+static void va_slot_unlock(struct drv *drv)
+{
 	shm_unlock(&drv->va_lock);
-	return slots + (va & 511);
 }
 
 static void va_put(struct drv *drv, u32 va)
@@ -406,7 +416,8 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		for (;;) {
 			u32 seen = platform_exit_seq(drv->plat, encl->secs);
 
-			ret = encls_ewb(lp, &pginfo, epc, va_slot(drv, p->va));
+			ret = encls_ewb(lp, &pginfo, epc, va_slot_lock(drv, p->va));
+			va_slot_unlock(drv);
 			if (ret != SGX_NOT_TRACKED)
 				break;
 			/* A new cycle, in case the last started before the block
@@ -747,7 +758,8 @@ static int eldu(struct encl *encl, u64 i, void *epc, void *mem)
 	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
 	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
 	pginfo.secs = (u64)(uintptr_t)encl->secs;
-	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, encl->pages[i].va));
+	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot_lock(drv, encl->pages[i].va));
+	va_slot_unlock(drv);
 	if (ret) {
 		/* Never accepted: the page stays out and the access fails. */
 		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
