@@ -871,8 +871,11 @@ static void reload_repair(struct encl *encl)
 		return;
 	off = (r - 1) * SGX_PAGE_SIZE;
 	p = &encl->pages[r - 1];
+	/* Not just valid: ours, this page.  One ELDU never filled went back
+	 * to the free list (drv_reap_dead(), any process, no lock of ours)
+	 * and may be another enclave's page by now. */
 	if (atomic_load(&p->state) != PAGE_EVICTED || !epc ||
-	    !platform_epc_valid(encl->drv->plat, epc)) {
+	    !platform_epc_holds(encl->drv->plat, epc, encl->secs, encl->base + off)) {
 		atomic_store(&encl->reloading, 0);
 		return;
 	}
