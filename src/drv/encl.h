@@ -281,7 +281,9 @@ bool drv_owner_leave(struct drv *drv, int owner);
 void drv_owner_free(struct drv *drv, int owner);
 void drv_reap_dead(struct drv *drv, bool now_too);
 /* The pages of the enclave whose SECS is @secs, which nobody alive uses,
- * go back (platform_epc_reap()). */
+ * go back (platform_epc_reap()); the SECS becomes the caller's
+ * (drv_epc_take()), to give back once no entry of the owners' table names
+ * it: drv_reap_dead() would reap it again through a stale entry. */
 void drv_reap_enclave(struct drv *drv, void *secs);
 /* The EPC page @epc, from drv_epc_alloc() or paging_alloc(), is where the
  * driver keeps it (a page table, the VA pool): no longer the allocating
