@@ -413,6 +413,11 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		/* No room for a version: the page stays. */
 		if (va_get(drv, encl->owner, &p->va))
 			continue;
+		/* Ours from before EWB until it is on the free list: dying
+		 * between, we leave it to the reaper (drv_reap_dead()), not lost,
+		 * nor freed twice (paging_repair()).  The enclave may be one
+		 * nobody takes the lock of over: its processes all died. */
+		drv_epc_take(drv, epc);
 		for (;;) {
 			u32 seen = platform_exit_seq(drv->plat, encl->secs);
 
@@ -460,12 +465,10 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			/* The page stays, still EPCM-blocked (EBLOCK cannot be
 			 * undone): the enclave keeps using it natively, ENCLU
 			 * operands on it fault until a later pass evicts it. */
+			drv_epc_commit(drv, epc);
 			atomic_store(&p->state, PAGE_PRESENT);
 			continue;
 		}
-		/* Ours until it is on the free list: dying between, we leave
-		 * it to the reaper, not lost and not twice. */
-		drv_epc_take(drv, epc);
 		atomic_store(&p->epc, 0);
 		atomic_store(&p->state, PAGE_EVICTED);
 		drv_epc_free(drv, epc);
@@ -976,7 +979,8 @@ void paging_repair(struct encl *encl)
 		if (epc && platform_epc_holds(drv->plat, epc, encl->secs,
 					      encl->base + i * SGX_PAGE_SIZE)) {
 			/* Not written back: it stays (blocked, maybe; a later
-			 * pass evicts it). */
+			 * pass evicts it), the driver's again. */
+			drv_epc_commit(drv, epc);
 			atomic_store(&p->state, PAGE_PRESENT);
 			continue;
 		}
