@@ -298,10 +298,12 @@ void drv_epc_free(struct drv *drv, void *page)
 	} else {
 		shm_lock(&drv->lock);
 		free_push(drv, (u64)i);
-		shm_unlock(&drv->lock);
 		/* After: a thread that dies between leaves the page marked as
-		 * its own, and the reaper finds it on the list. */
+		 * its own, and the reaper finds it on the list.  Under the lock:
+		 * after it, a thread that took the page from the list meanwhile
+		 * would lose its mark, and the page with it if it died. */
 		atomic_store(&drv->alloc_tid[i], 0);
+		shm_unlock(&drv->lock);
 	}
 	paging_event(drv);
 }
