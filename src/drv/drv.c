@@ -473,7 +473,10 @@ static void reap_give(void *ctx, void *epc)
 	 * owners' table names it (drv_owner_names()). */
 	if (epc == r->secs)
 		drv_epc_take(r->drv, epc);
-	else
+	/* Invalid now, and maybe marked with a thread that died (one that
+	 * took it for an eviction, or added it): another process's pass over
+	 * such pages may have given it back meanwhile. */
+	else if (drv_epc_claim(r->drv, epc))
 		drv_epc_free(r->drv, epc);
 }
 
