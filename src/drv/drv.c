@@ -301,10 +301,12 @@ void drv_epc_free(struct drv *drv, void *page)
 	} else {
 		shm_lock(&drv->lock);
 		free_push(drv, (u64)i);
-		shm_unlock(&drv->lock);
 		/* After: a thread that dies between leaves the page marked as
-		 * its own, and the reaper finds it on the list. */
+		 * its own, and the reaper finds it on the list.  Under the lock:
+		 * after it, a thread that took the page from the list meanwhile
+		 * would lose its mark, and the page with it if it died. */
 		atomic_store(&drv->alloc_tid[i], 0);
+		shm_unlock(&drv->lock);
 	}
 	paging_event(drv);
 }
@@ -482,14 +484,46 @@ void encl_shrink(struct encl *encl, u64 n)
 	paging_shrink(encl->drv, n);
 }
 
+struct reap {
+	struct drv *drv;
+	void *secs;
+};
+
 static void reap_give(void *ctx, void *epc)
 {
-	drv_epc_free(ctx, epc);
+	struct reap *r = ctx;
+
+	/* The SECS is the caller's, to give back once no entry of the
+	 * owners' table names it (drv_owner_names()). */
+	if (epc == r->secs)
+		drv_epc_take(r->drv, epc);
+	/* Invalid now, and maybe marked with a thread that died (one that
+	 * took it for an eviction, or added it): another process's pass over
+	 * such pages may have given it back meanwhile. */
+	else if (drv_epc_claim(r->drv, epc))
+		drv_epc_free(r->drv, epc);
 }
 
 void drv_reap_enclave(struct drv *drv, void *secs)
 {
-	platform_epc_reap(drv->plat, secs, reap_give, drv);
+	struct reap r = { drv, secs };
+
+	platform_epc_reap(drv->plat, secs, reap_give, &r);
+}
+
+/* Whether an entry of the owners' table names @epc as its SECS (or the
+ * table is busy: ask again later, as drv_reap_dead() does of entries). */
+static bool drv_owner_names(struct drv *drv, void *epc)
+{
+	bool named = false;
+	unsigned int i;
+
+	if (shm_trylock(&drv->owners_lock))
+		return true;
+	for (i = 0; i < DRV_MAX_ENCLAVES && !named; i++)
+		named = drv->owners[i].secs == epc;
+	shm_unlock(&drv->owners_lock);
+	return named;
 }
 
 void drv_reap_dead(struct drv *drv, bool now_too)
@@ -531,6 +565,9 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 			o->secs = NULL;
 			o->reaper = 0;
 			shm_unlock(&drv->owners_lock);
+			/* Only now: a reaper that dies before reaps again, and
+			 * must find the SECS nobody else's. */
+			drv_epc_free(drv, secs);
 		}
 	}
 	/* Pages taken by threads that died before the driver kept them. */
@@ -545,6 +582,13 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		if (platform_epc_valid(drv->plat, epc) &&
 		    (!platform_epc_is_va(drv->plat, epc) || paging_has_va(drv, epc) ||
 		     platform_epc_forget(drv->plat, epc) < 0))
+			continue;
+		/* A SECS an entry of the owners' table names goes back with the
+		 * entry, not before: made (or reaped, or torn down) by a thread
+		 * that died before the entry went, it is reaped through the
+		 * entry, which would otherwise reap whatever the page is by
+		 * then, another enclave's page. */
+		if (drv_owner_names(drv, epc))
 			continue;
 		/* It may have died with the page on the list (taking it, or
 		 * giving it back). */

@@ -839,6 +839,7 @@ static void teardown_page(struct encl *encl, struct lp *lp, void *epc)
 
 void encl_destroy(struct encl *encl)
 {
+	bool secs_gone = false;
 	struct lp *lp;
 	u64 k;
 
@@ -896,20 +897,33 @@ void encl_destroy(struct encl *encl)
 				teardown_page(encl, lp, epc);
 		}
 	}
-	if (encl->secs)
-		teardown_page(encl, lp, encl->secs);
+	/* The SECS stays this thread's until its entry in the owners' table
+	 * is free (drv_reap_dead() reaps a SECS that one names, whatever the
+	 * page is by then). */
+	if (encl->secs) {
+		drv_epc_take(encl->drv, encl->secs);
+		if (!encls_eremove(lp, encl->secs))
+			secs_gone = true;
+		else
+			drv_epc_commit(encl->drv, encl->secs);
+	}
 	/* On a shared machine with no thread inside, what still refuses
 	 * EREMOVE is what a thread that died left (a hold of an EPCM entry, a
 	 * count of threads): the pages go as a dead process's enclave's go. */
-	if (encl->secs && encl_shared(encl) && platform_epc_valid(encl->drv->plat, encl->secs) &&
-	    !platform_inside(encl->drv->plat, encl->secs, false))
+	if (!secs_gone && encl->secs && encl_shared(encl) &&
+	    platform_epc_valid(encl->drv->plat, encl->secs) &&
+	    !platform_inside(encl->drv->plat, encl->secs, false)) {
 		drv_reap_enclave(encl->drv, encl->secs);
+		secs_gone = true;
+	}
 	/* VA slots an evictor that died took for it and never used. */
 	if (encl->owner >= 0)
 		paging_forget_owner(encl->drv, encl->owner);
 	paging_shrink(encl->drv, encl->nr_pages);
 	if (encl->owner >= 0)
 		drv_owner_free(encl->drv, encl->owner);
+	if (secs_gone)
+		drv_epc_free(encl->drv, encl->secs);
 	/* What this enclave's dead sharers took and never gave back. */
 	drv_reap_dead(encl->drv, true);
 	release_memory(encl);

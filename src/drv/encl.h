@@ -32,7 +32,7 @@ struct drv {
 	 * made, touched as needed (a reload in a signal handler may need one,
 	 * and must not allocate; and memory a child of fork() mapped later
 	 * would not be its parent's). */
-	struct shm_lock va_lock;
+	struct shm_lock va_lock;    /* the pool; held across each EWB and ELDU */
 	struct va_page *vas;
 	unsigned int nr_vas;
 	u64 nr_added;               /* enclave pages ever added: VA slots needed */
@@ -285,7 +285,9 @@ void drv_owner_free(struct drv *drv, int owner);
 void drv_kick_sharers(struct drv *drv, int owner, void *secs);
 void drv_reap_dead(struct drv *drv, bool now_too);
 /* The pages of the enclave whose SECS is @secs, which nobody alive uses,
- * go back (platform_epc_reap()). */
+ * go back (platform_epc_reap()); the SECS becomes the caller's
+ * (drv_epc_take()), to give back once no entry of the owners' table names
+ * it: drv_reap_dead() would reap it again through a stale entry. */
 void drv_reap_enclave(struct drv *drv, void *secs);
 /* The EPC page @epc, from drv_epc_alloc() or paging_alloc(), is where the
  * driver keeps it (a page table, the VA pool): no longer the allocating

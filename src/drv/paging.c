@@ -247,14 +247,24 @@ nomem:
 	return -ENOMEM;
 }
 
-static u64 *va_slot(struct drv *drv, u32 va)
+/*
+ * The VA slot @va, the pool's lock held until va_slot_unlock().  The leaf
+ * that uses the slot (EWB, ELDU) holds its VA page's EPCM entry lock, and
+ * another leaf on that VA page meanwhile would conflict (#GP): Linux's VA
+ * pages are each enclave's, used under its lock, but this pool is the
+ * driver's, shared by its enclaves (and by the processes of a fork_shared
+ * machine), whose locks do not exclude each other.  An ELDU that met
+ * another enclave's EWB so failed its reload for good.
+ */
+static u64 *va_slot_lock(struct drv *drv, u32 va)
 {
-	u64 *slots;
-
 	va_lock(drv);
-	slots = va_at(drv, va >> 9)->epc;
+	return (u64 *)va_at(drv, va >> 9)->epc + (va & 511);
+}
+
+static void va_slot_unlock(struct drv *drv)
+{
 	shm_unlock(&drv->va_lock);
-	return slots + (va & 511);
 }
 
 static void va_put(struct drv *drv, u32 va)
@@ -389,10 +399,16 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 		/* No room for a version: the page stays. */
 		if (va_get(drv, encl->owner, &p->va))
 			continue;
+		/* Ours from before EWB until it is on the free list: dying
+		 * between, we leave it to the reaper (drv_reap_dead()), not lost,
+		 * nor freed twice (paging_repair()).  The enclave may be one
+		 * nobody takes the lock of over: its processes all died. */
+		drv_epc_take(drv, epc);
 		for (;;) {
 			u32 seen = platform_exit_seq(drv->plat, encl->secs);
 
-			ret = encls_ewb(lp, &pginfo, epc, va_slot(drv, p->va));
+			ret = encls_ewb(lp, &pginfo, epc, va_slot_lock(drv, p->va));
+			va_slot_unlock(drv);
 			if (ret != SGX_NOT_TRACKED)
 				break;
 			/* A new cycle, in case the last started before the block
@@ -436,12 +452,10 @@ static void evict_batch(struct encl *encl, const u64 *idx, unsigned int n)
 			/* The page stays, still EPCM-blocked (EBLOCK cannot be
 			 * undone): the enclave keeps using it natively, ENCLU
 			 * operands on it fault until a later pass evicts it. */
+			drv_epc_commit(drv, epc);
 			atomic_store(&p->state, PAGE_PRESENT);
 			continue;
 		}
-		/* Ours until it is on the free list: dying between, we leave
-		 * it to the reaper, not lost and not twice. */
-		drv_epc_take(drv, epc);
 		atomic_store(&p->epc, 0);
 		atomic_store(&p->state, PAGE_EVICTED);
 		drv_epc_free(drv, epc);
@@ -734,7 +748,8 @@ static int eldu(struct encl *encl, u64 i, void *epc, void *mem)
 	pginfo.srcpge = (u64)(uintptr_t)(encl->backing + off);
 	pginfo.secinfo = (u64)(uintptr_t)&encl->pcmds[i];
 	pginfo.secs = (u64)(uintptr_t)encl->secs;
-	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot(drv, encl->pages[i].va));
+	ret = encls_eldu(drv_lp(drv), &pginfo, epc, va_slot_lock(drv, encl->pages[i].va));
+	va_slot_unlock(drv);
 	if (ret) {
 		/* Never accepted: the page stays out and the access fails. */
 		log_err("enclave at %#llx: page %#llx does not reload (%s): its backing store "
@@ -846,8 +861,11 @@ static void reload_repair(struct encl *encl)
 		return;
 	off = (r - 1) * SGX_PAGE_SIZE;
 	p = &encl->pages[r - 1];
+	/* Not just valid: ours, this page.  One ELDU never filled went back
+	 * to the free list (drv_reap_dead(), any process, no lock of ours)
+	 * and may be another enclave's page by now. */
 	if (atomic_load(&p->state) != PAGE_EVICTED || !epc ||
-	    !platform_epc_valid(encl->drv->plat, epc)) {
+	    !platform_epc_holds(encl->drv->plat, epc, encl->secs, encl->base + off)) {
 		atomic_store(&encl->reloading, 0);
 		return;
 	}
@@ -948,7 +966,8 @@ void paging_repair(struct encl *encl)
 		if (epc && platform_epc_holds(drv->plat, epc, encl->secs,
 					      encl->base + i * SGX_PAGE_SIZE)) {
 			/* Not written back: it stays (blocked, maybe; a later
-			 * pass evicts it). */
+			 * pass evicts it), the driver's again. */
+			drv_epc_commit(drv, epc);
 			atomic_store(&p->state, PAGE_PRESENT);
 			continue;
 		}

@@ -296,6 +296,38 @@ TEST_T(paging, stress_two_threads, 120)
 	pg_teardown(&g);
 }
 
+/* Two enclaves paging at once share the driver's VA pages: a reload in
+ * one must not fail for an eviction or reload of the other using the same
+ * VA page (the leaves conflict on its EPCM entry: #GP, and the reload
+ * failed for good). */
+TEST_T(paging, two_enclaves_page_at_once, 120)
+{
+	struct worker w[2];
+	pthread_t th[2];
+	struct pg g[2];
+	int i;
+
+	pg_setup(&g[0], 80);
+	g[1] = g[0];
+	if (sgxemu_enclave_load(g[0].plat, TEST_ENCLAVES "/test_enclave_c.sgxs",
+				TEST_ENCLAVES "/test_enclave_c.sig", &g[1].encl))
+		harness_fail(__FILE__, __LINE__, "load: %s", sgxemu_last_error());
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct worker){ .g = &g[i], .n = g[i].big_pages, .seconds = 3.0 };
+		ecall(&g[i], 0, ENCL_OP_FILL, g[i].big, w[i].n, 0);
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(pthread_create(&th[i], NULL, stress, &w[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	ASSERT_EQ(w[0].mismatches, 0);
+	ASSERT_EQ(w[1].mismatches, 0);
+	ASSERT_GT(w[0].ops, 1000);
+	ASSERT_GT(w[1].ops, 1000);
+	sgxemu_enclave_destroy(g[1].encl);
+	pg_teardown(&g[0]);
+}
+
 struct spinner {
 	struct pg *g;
 	volatile u64 flags[2];  /* [0]: go home; [1]: set by the enclave once inside */
