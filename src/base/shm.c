@@ -117,24 +117,33 @@ void shm_fork_child(void)
 	cached_tid = 0;
 }
 
-bool shm_tid_alive(int tid)
+/* Open /proc/@tid/@name.  No snprintf(): this may run in a child of fork()
+ * before the C library has made its locks anew.  Return: fd or -errno. */
+static long proc_open(int tid, const char *name)
 {
-	char path[32] = "/proc/", digits[12], buf[512], *p;
+	char path[48] = "/proc/", digits[12];
 	unsigned int n_digits = 0, at = 6;
 	u32 v = (u32)tid;
-	long fd, n;
 
-	if (tid <= 0 || sys_call6(SYS_kill, tid, 0, 0, 0, 0, 0) == -ESRCH)
-		return false;
-	/* A zombie answers kill().  No snprintf(): this may run in a child of
-	 * fork() before the C library has made its locks anew. */
 	do
 		digits[n_digits++] = (char)('0' + v % 10);
 	while ((v /= 10));
 	while (n_digits)
 		path[at++] = digits[--n_digits];
-	memcpy(path + at, "/stat", 6);
-	fd = sys_call6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	path[at++] = '/';
+	memcpy(path + at, name, strlen(name) + 1);
+	return sys_call6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+}
+
+bool shm_tid_alive(int tid)
+{
+	char buf[512], *p;
+	long fd, n;
+
+	if (tid <= 0 || sys_call6(SYS_kill, tid, 0, 0, 0, 0, 0) == -ESRCH)
+		return false;
+	/* A zombie answers kill(). */
+	fd = proc_open(tid, "stat");
 	if (fd < 0)
 		return fd != -ENOENT;
 	n = sys_call6(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0);
@@ -145,6 +154,45 @@ bool shm_tid_alive(int tid)
 	/* "tid (comm) S ...": the state follows the last parenthesis. */
 	p = strrchr(buf, ')');
 	return !p || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X');
+}
+
+bool shm_maps_at(int pid, const void *addr)
+{
+	u64 want = (u64)(uintptr_t)addr, start = 0;
+	bool line_start = true, in_start = false;
+	char buf[4096];
+	long fd, n, i;
+
+	fd = proc_open(pid, "maps");
+	if (fd < 0)
+		return fd != -ENOENT && fd != -ESRCH;
+	/* Each line begins "start-end ": a byte at a time, across reads. */
+	while ((n = sys_call6(SYS_read, fd, (long)buf, sizeof(buf), 0, 0, 0)) > 0) {
+		for (i = 0; i < n; i++) {
+			char c = buf[i];
+
+			if (line_start) {
+				line_start = false;
+				in_start = true;
+				start = 0;
+			}
+			if (c == '\n') {
+				line_start = true;
+			} else if (in_start && c == '-') {
+				in_start = false;
+				if (start == want) {
+					sys_close((int)fd);
+					return true;
+				}
+			} else if (in_start) {
+				start = start << 4 |
+					(u64)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+			}
+		}
+	}
+	sys_close((int)fd);
+	/* A read that failed says nothing: still there, for all we know. */
+	return n < 0;
 }
 
 int shm_lock(struct shm_lock *l)

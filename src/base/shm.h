@@ -80,6 +80,10 @@ void shm_rlock_unlock(struct shm_rlock *l);
 int shm_self_tid(void);
 /* Whether thread (or process) @tid still runs: alive and not a zombie. */
 bool shm_tid_alive(int tid);
+/* Whether process @pid has a mapping that starts at @addr: a child of
+ * fork() that executed another program no longer has what it shared
+ * (true as well when /proc does not say).  Async-signal-safe. */
+bool shm_maps_at(int pid, const void *addr);
 /* In a child of fork(): the forking thread's id is its own now. */
 void shm_fork_child(void);
 

@@ -373,6 +373,17 @@ void drv_kick_sharers(struct drv *drv, int owner, void *secs)
 			;
 }
 
+/*
+ * Whether process @pid still shares @drv's machine: alive, and not a child
+ * that executed another program since, which dropped the machine with the
+ * rest of its memory (Linux's execve() drops the mm, and with it the
+ * enclave's reference), though its pid lives on.
+ */
+static bool sharer_alive(const struct drv *drv, s32 pid)
+{
+	return pid == drv_pid() || (shm_tid_alive(pid) && shm_maps_at(pid, drv));
+}
+
 bool drv_owner_join(struct drv *drv, int owner, void *secs)
 {
 	struct drv_owner *o = &drv->owners[owner];
@@ -381,7 +392,7 @@ bool drv_owner_join(struct drv *drv, int owner, void *secs)
 
 	shm_lock(&drv->owners_lock);
 	for (i = 0; o->secs == secs && !o->reaper && i < ENCL_MAX_SHARERS && !joined; i++) {
-		if (!o->sharers[i] || !shm_tid_alive(o->sharers[i])) {
+		if (!o->sharers[i] || !sharer_alive(drv, o->sharers[i])) {
 			o->sharers[i] = drv_pid();
 			joined = true;
 		}
@@ -392,13 +403,13 @@ bool drv_owner_join(struct drv *drv, int owner, void *secs)
 
 /* Take out of @o the processes that are gone, and @me: whether any is
  * left.  Context: owners_lock held. */
-static bool owner_prune(struct drv_owner *o, s32 me)
+static bool owner_prune(const struct drv *drv, struct drv_owner *o, s32 me)
 {
 	bool left = false;
 	unsigned int i;
 
 	for (i = 0; i < ENCL_MAX_SHARERS; i++) {
-		if (o->sharers[i] && o->sharers[i] != me && shm_tid_alive(o->sharers[i]))
+		if (o->sharers[i] && o->sharers[i] != me && sharer_alive(drv, o->sharers[i]))
 			left = true;
 		else
 			o->sharers[i] = 0;
@@ -413,7 +424,7 @@ bool drv_owner_leave(struct drv *drv, int owner)
 	bool last;
 
 	shm_lock(&drv->owners_lock);
-	last = !owner_prune(o, me);
+	last = !owner_prune(drv, o, me);
 	/* The last stays in until the enclave is down (drv_owner_free()):
 	 * if it dies tearing it down, what is left is reaped. */
 	if (last)
@@ -550,7 +561,7 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 			continue;
 		/* Its processes all gone, or the reaper that took it before
 		 * us (it dies too: it runs in any process of the machine). */
-		if (o->secs && (o->reaper ? !shm_tid_alive((int)o->reaper) : !owner_prune(o, 0))) {
+		if (o->secs && (o->reaper ? !shm_tid_alive((int)o->reaper) : !owner_prune(drv, o, 0))) {
 			secs = o->secs;
 			pages = atomic_exchange(&o->nr_pages, 0);
 			/* Nobody gets the entry until its VA slots are back. */

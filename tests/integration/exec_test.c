@@ -1303,6 +1303,40 @@ TEST_T(exec, a_shared_enclave_goes_with_its_last_process, 120)
 
 
 /*
+ * A child that executes another program drops its share of the enclave
+ * with the rest of its memory, as Linux's execve() drops the mm: the
+ * parent's teardown, while that program still runs, is the last and gives
+ * every EPC page back.  Both forks, the C library's and the bare one.
+ */
+TEST_T(exec, a_child_that_execs_lets_go_of_the_enclave, 60)
+{
+	static struct xf x;
+	uint64_t big, pages, total, free_pages;
+	int how, st;
+
+	for (how = 0; how < 2; how++) {
+		pid_t pid;
+
+		big_setup(&x, &big, &pages);
+		pid = how ? (pid_t)syscall(SYS_fork) : fork();
+		if (pid == 0) {
+			(void)big_op_on(&x, 1, ENCL_OP_CHECK, big, 1, 0);
+			execl("/bin/sleep", "sleep", "5", (char *)NULL);
+			_exit(127);
+		}
+		ASSERT_GT(pid, 0);
+		usleep(300 * 1000);
+		sgxemu_enclave_destroy(x.encl);
+		x.encl = NULL;
+		sgxemu_epc_stats(x.plat, &total, &free_pages);
+		EXPECT_EQ(free_pages, total);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(waitpid(pid, &st, 0), pid);
+		sgxemu_platform_destroy(x.plat);
+	}
+}
+
+/*
  * A child of the bare fork system call whose first call into the emulator
  * tears down what it inherited (sgxemu_platform_destroy(), as a child
  * cleaning up before exit does): it must let go of the parent's enclaves

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Memory and locks shared with children of fork() (base/shm.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -110,4 +111,38 @@ TEST(shm, tid_alive_tells_the_living)
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT_TRUE(!shm_tid_alive(pid));
 	EXPECT_TRUE(!shm_tid_alive(0));
+}
+
+/* A child of fork() maps what it shares until it executes another
+ * program: shm_maps_at() tells the two apart, by the mapping's start. */
+TEST(shm, maps_at_tells_a_child_that_execed)
+{
+	int *shared = shm_zalloc(4096, true), pipefd[2], st;
+	char c;
+	pid_t pid;
+
+	ASSERT_TRUE(shared != NULL);
+	EXPECT_TRUE(shm_maps_at(getpid(), shared));
+	EXPECT_TRUE(!shm_maps_at(getpid(), (char *)shared + 8));
+	ASSERT_EQ(pipe(pipefd), 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (!pid) {
+		close(pipefd[0]);
+		/* Before exec the child has it; the pipe's end goes at exec. */
+		fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+		usleep(200 * 1000);
+		execl("/bin/sleep", "sleep", "5", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	EXPECT_TRUE(shm_maps_at(pid, shared));
+	/* EOF once the exec closed the child's end. */
+	EXPECT_EQ(read(pipefd[0], &c, 1), 0);
+	EXPECT_TRUE(!shm_maps_at(pid, shared));
+	kill(pid, SIGKILL);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT_TRUE(!shm_maps_at(pid, shared));
+	close(pipefd[0]);
+	shm_free(shared, 4096);
 }
