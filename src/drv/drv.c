@@ -554,7 +554,7 @@ static bool drv_owner_names(struct drv *drv, void *epc)
 void drv_reap_dead(struct drv *drv, bool now_too)
 {
 	struct timespec ts;
-	u64 now, then, k, pages = 0;
+	u64 now, then, k;
 	int i;
 
 	if (!platform_config(drv->plat)->fork_shared)
@@ -577,7 +577,6 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		 * us (it dies too: it runs in any process of the machine). */
 		if (o->secs && (o->reaper ? !shm_tid_alive((int)o->reaper) : !owner_prune(o, 0))) {
 			secs = o->secs;
-			pages = atomic_exchange(&o->nr_pages, 0);
 			/* Nobody gets the entry until its VA slots are back. */
 			o->reaper = (u32)shm_self_tid();
 		}
@@ -585,7 +584,7 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		if (secs) {
 			drv_reap_enclave(drv, secs);
 			paging_forget_owner(drv, i);
-			paging_shrink(drv, pages);
+			paging_shrink_owner(drv, &o->nr_pages);
 			shm_lock(&drv->owners_lock);
 			o->secs = NULL;
 			o->reaper = 0;
