@@ -114,6 +114,11 @@ static void release_memory(struct encl *encl)
 /* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
 static void encl_uncreate(struct encl *encl)
 {
+	/* The SECS ours before its entry goes: a thread that dies after left
+	 * it unmarked (drv_epc_commit() in encl_create()), named by no entry,
+	 * lost; marked, drv_reap_dead() gives it back (before, the entry). */
+	if (encl->secs)
+		drv_epc_take(encl->drv, encl->secs);
 	if (encl->owner >= 0 && drv_owner_leave(encl->drv, encl->owner))
 		drv_owner_free(encl->drv, encl->owner);
 	encl->owner = -1;
