@@ -292,11 +292,14 @@ void platform_fork_join(struct platform *plat);
  * The pages of an enclave every process of which is gone: its SECS @secs
  * and every page whose EPCM entry names it are forgotten (as
  * platform_epc_forget()), and @give gets each one's address for the free
- * list.  Not an architectural operation: the OS of a dead machine's
- * process would have run EREMOVE, which such a process never did.
+ * list.  @take gets each page but the SECS first, while its entry still
+ * names the enclave: a reaper that dies between would otherwise leave a
+ * page nobody's entry names and nobody marked.  Not an architectural
+ * operation: the OS of a dead machine's process would have run EREMOVE,
+ * which such a process never did.
  */
-void platform_epc_reap(struct platform *plat, void *secs, void (*give)(void *ctx, void *epc),
-		       void *ctx);
+void platform_epc_reap(struct platform *plat, void *secs, void (*take)(void *ctx, void *epc),
+		       void (*give)(void *ctx, void *epc), void *ctx);
 bool platform_shared_with_others(const struct platform *plat);
 /*
  * platform_epc_bind() for a page that may be valid: its contents move to

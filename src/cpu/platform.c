@@ -684,8 +684,8 @@ int platform_epc_forget(struct platform *plat, void *addr)
 	return 0;
 }
 
-void platform_epc_reap(struct platform *plat, void *secs, void (*give)(void *ctx, void *epc),
-		       void *ctx)
+void platform_epc_reap(struct platform *plat, void *secs, void (*take)(void *ctx, void *epc),
+		       void (*give)(void *ctx, void *epc), void *ctx)
 {
 	struct epc_page *sp = epc_page_peek(plat, secs);
 	u64 i;
@@ -700,6 +700,7 @@ void platform_epc_reap(struct platform *plat, void *secs, void (*give)(void *ctx
 
 		if (page == sp || !page->epcm.valid || page->epcm.secs != sp)
 			continue;
+		take(ctx, addr);
 		platform_epc_forget(plat, addr);
 		atomic_fetch_sub(&sp->nr_children, 1);
 		give(ctx, addr);

@@ -55,6 +55,9 @@ struct platform {
 	 * checker only ever sees the EPCM between leaves. */
 	pthread_rwlock_t check_lock;
 	bool check_lock_made;
+	/* The thread holding @check_lock to check (0: none, or one that has
+	 * not said yet), for leaves waiting on a checker that died. */
+	_Atomic s32 check_tid;
 	struct lp *lps;
 	struct platform_mmu mmu;
 	u8 report_keyid[SGX_KEYID_SIZE]; /* CR_REPORT_KEYID, per host boot */

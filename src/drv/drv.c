@@ -500,18 +500,43 @@ struct reap {
 	void *secs;
 };
 
+/*
+ * A page of the dead enclave, still valid: ours before it is forgotten.
+ * Unmarked, a reaper that died between the two (its drv_epc_claim() waits
+ * for the free list's lock, which every allocation takes) left it invalid,
+ * named by no SECS and marked by nobody: lost.  Marked, drv_reap_dead()
+ * gives it back.  A thread that died may have marked it (one that took it
+ * for an eviction): a dead mark is as good as none.
+ */
+static void reap_take(void *ctx, void *epc)
+{
+	struct reap *r = ctx;
+	s64 i = platform_epc_index(r->drv->plat, epc);
+	u32 tid;
+
+	if (i < 0 || r->drv->mach)
+		return;
+	tid = atomic_load(&r->drv->alloc_tid[i]);
+	if (!tid || !shm_tid_alive((int)tid))
+		atomic_compare_exchange_strong(&r->drv->alloc_tid[i], &tid,
+					       (u32)shm_self_tid());
+}
+
 static void reap_give(void *ctx, void *epc)
 {
 	struct reap *r = ctx;
+	s64 i = platform_epc_index(r->drv->plat, epc);
 
 	/* The SECS is the caller's, to give back once no entry of the
 	 * owners' table names it (drv_owner_names()). */
 	if (epc == r->secs)
 		drv_epc_take(r->drv, epc);
-	/* Invalid now, and maybe marked with a thread that died (one that
-	 * took it for an eviction, or added it): another process's pass over
-	 * such pages may have given it back meanwhile. */
-	else if (drv_epc_claim(r->drv, epc))
+	/* Ours since reap_take(); or, if a thread alive had it then, maybe
+	 * given back since by another process's pass over dead threads'
+	 * pages: drv_epc_claim() says. */
+	else if ((i >= 0 && !r->drv->mach &&
+		  atomic_load(&r->drv->alloc_tid[i]) == (u32)shm_self_tid()) ||
+		 drv_epc_claim(r->drv, epc))
 		drv_epc_free(r->drv, epc);
 }
 
@@ -519,7 +544,7 @@ void drv_reap_enclave(struct drv *drv, void *secs)
 {
 	struct reap r = { drv, secs };
 
-	platform_epc_reap(drv->plat, secs, reap_give, &r);
+	platform_epc_reap(drv->plat, secs, reap_take, reap_give, &r);
 }
 
 /* Whether an entry of the owners' table names @epc as its SECS (or the
@@ -540,7 +565,7 @@ static bool drv_owner_names(struct drv *drv, void *epc)
 void drv_reap_dead(struct drv *drv, bool now_too)
 {
 	struct timespec ts;
-	u64 now, then, k, pages = 0;
+	u64 now, then, k;
 	int i;
 
 	if (!platform_config(drv->plat)->fork_shared)
@@ -563,7 +588,6 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		 * us (it dies too: it runs in any process of the machine). */
 		if (o->secs && (o->reaper ? !shm_tid_alive((int)o->reaper) : !owner_prune(drv, o, 0))) {
 			secs = o->secs;
-			pages = atomic_exchange(&o->nr_pages, 0);
 			/* Nobody gets the entry until its VA slots are back. */
 			o->reaper = (u32)shm_self_tid();
 		}
@@ -571,7 +595,7 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		if (secs) {
 			drv_reap_enclave(drv, secs);
 			paging_forget_owner(drv, i);
-			paging_shrink(drv, pages);
+			paging_shrink_owner(drv, &o->nr_pages);
 			shm_lock(&drv->owners_lock);
 			o->secs = NULL;
 			o->reaper = 0;

@@ -114,6 +114,11 @@ static void release_memory(struct encl *encl)
 /* Drop what a failed ECREATE left behind, keeping the (empty) enclave. */
 static void encl_uncreate(struct encl *encl)
 {
+	/* The SECS ours before its entry goes: a thread that dies after left
+	 * it unmarked (drv_epc_commit() in encl_create()), named by no entry,
+	 * lost; marked, drv_reap_dead() gives it back (before, the entry). */
+	if (encl->secs)
+		drv_epc_take(encl->drv, encl->secs);
 	if (encl->owner >= 0 && drv_owner_leave(encl->drv, encl->owner))
 		drv_owner_free(encl->drv, encl->owner);
 	encl->owner = -1;
@@ -919,7 +924,14 @@ void encl_destroy(struct encl *encl)
 	/* VA slots an evictor that died took for it and never used. */
 	if (encl->owner >= 0)
 		paging_forget_owner(encl->drv, encl->owner);
-	paging_shrink(encl->drv, encl->nr_pages);
+	/* What its entry counts: the pages of sharers that died adding one
+	 * too (encl_grow() before the page was the enclave's); and taken from
+	 * the entry, so that a reaper of the entry, if we die, gives none of
+	 * it back twice. */
+	if (encl->owner >= 0)
+		paging_shrink_owner(encl->drv, &encl->drv->owners[encl->owner].nr_pages);
+	else
+		paging_shrink(encl->drv, encl->nr_pages);
 	if (encl->owner >= 0)
 		drv_owner_free(encl->drv, encl->owner);
 	if (secs_gone)

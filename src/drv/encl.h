@@ -398,6 +398,9 @@ void *paging_alloc(struct drv *drv);
 int paging_grow(struct drv *drv) __must_check;
 /* The other way: @n pages went (or a paging_grow()'s add failed). */
 void paging_shrink(struct drv *drv, u64 n);
+/* paging_shrink() of the pages an owners' entry counts (drv_owner), which
+ * it takes (*@count becomes 0). */
+void paging_shrink_owner(struct drv *drv, _Atomic u64 *count);
 int paging_reload(struct encl *encl, u64 i) __must_check;
 /* paging_reload() for the calling thread's own access: while it waits it
  * is parked (outside the enclave as far as ETRACK is concerned). */

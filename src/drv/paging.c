@@ -184,19 +184,43 @@ nomem:
 }
 
 /* @n pages went away (or were never added): give back VA pages that are
- * no longer needed, from the end of the pool (slots name pages by index). */
-void paging_shrink(struct drv *drv, u64 n)
+ * no longer needed, from the end of the pool (slots name pages by index).
+ * Context: drv->va_lock held. */
+static void shrink_locked(struct drv *drv, u64 n)
 {
-	va_lock(drv);
 	drv->nr_added = drv->nr_added > n ? drv->nr_added - n : 0;
 	while (drv->nr_vas &&
 	       (u64)(drv->nr_vas - 1) * SGX_VA_SLOT_COUNT >= drv->nr_added &&
 	       !va_at(drv, drv->nr_vas - 1)->nr_used) {
-		void *epc = va_at(drv, --drv->nr_vas)->epc;
+		void *epc = va_at(drv, drv->nr_vas - 1)->epc;
 
+		/* Ours before it leaves the pool: a thread that dies after
+		 * leaves a VA page the pool no longer has, or after EREMOVE an
+		 * invalid one, marked with a dead thread, and drv_reap_dead()
+		 * gives either back.  Unmarked, it was lost. */
+		drv_epc_take(drv, epc);
+		drv->nr_vas--;
 		if (!encls_eremove(drv_lp(drv), epc))
 			drv_epc_free(drv, epc);
+		else
+			drv_epc_commit(drv, epc);
 	}
+}
+
+void paging_shrink(struct drv *drv, u64 n)
+{
+	va_lock(drv);
+	shrink_locked(drv, n);
+	shm_unlock(&drv->va_lock);
+}
+
+void paging_shrink_owner(struct drv *drv, _Atomic u64 *count)
+{
+	va_lock(drv);
+	/* Taken from the entry only here, under the pool's lock: a reaper
+	 * that took it before reaping the enclave, and died doing so, left
+	 * the count nowhere, and the pool a VA page it never gave back. */
+	shrink_locked(drv, atomic_exchange(count, 0));
 	shm_unlock(&drv->va_lock);
 }
 
