@@ -328,7 +328,7 @@ TSAN_EXCLUDE_RAWFORK := exec.a_raw_fork_never_corrupts_the_parent,$(strip \
 	)exec.a_raw_fork_child_may_destroy_the_platform,$(strip \
 	)exec.a_forked_child_keeps_elrange_reserved,exec.raw_forks_during_a_paging_storm,$(strip \
 	)exec.a_raw_fork_child_shares_the_enclave,exec.fork_shares_the_enclave_under_paging,$(strip \
-	)exec.sharers_killed_at_random
+	)exec.sharers_killed_at_random,exec.a_child_that_execs_lets_go_of_the_enclave
 # Signals at every instruction of host code: the emulator's handler, not
 # TSan's, can interrupt TSan's runtime and wait for a lock it holds.
 TSAN_EXCLUDE_STORM := exec.a_signal_storm_that_jumps_out_of_ecalls
