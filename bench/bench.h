@@ -208,6 +208,14 @@ static inline void bench_open(int argc, char **argv)
 	/* Each benchmark says which machine it measures: a private one unless
 	 * it starts its own (bench/machine.c), never one the user runs. */
 	setenv("SGXEMU_MACHINE", "none", 1);
+	/* An option is not a results file (`--help` made one once). */
+	if (argc >= 2 && argv[1][0] == '-') {
+		printf("usage: %s [RESULTS.jsonl]\n"
+		       "Runs this benchmark: JSON lines on stdout, appended to RESULTS.jsonl\n"
+		       "if given, with the host's facts in host.json beside it.\n",
+		       argv[0]);
+		exit(strcmp(argv[1], "--help") && strcmp(argv[1], "-h") ? 2 : 0);
+	}
 	if (argc < 2) {
 		bench_measure_host();
 		return;
