@@ -361,6 +361,22 @@ static int fork_child(const struct encl *parent)
 	return 1;
 }
 
+/* fork() while a thread (*@th) spins inside @e; the child exits with what
+ * @child returns.  The spinner goes on until spin_flag[0] is set. */
+static pid_t fork_with_a_thread_inside(struct encl *e, pthread_t *th,
+				       int (*child)(const struct encl *))
+{
+	pid_t pid;
+
+	pthread_create(th, NULL, spinner, e);
+	while (!atomic_load(&spin_flag[1]))
+		sched_yield();
+	pid = fork();
+	if (pid == 0)
+		_exit(child(e));
+	return pid;
+}
+
 static int fork_scenario(void)
 {
 	struct encl e;
@@ -373,13 +389,7 @@ static int fork_scenario(void)
 		return 1;
 	find_big(&e);
 	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
-	/* A thread inside the enclave while the process forks. */
-	pthread_create(&th, NULL, spinner, &e);
-	while (!atomic_load(&spin_flag[1]))
-		sched_yield();
-	pid = fork();
-	if (pid == 0)
-		_exit(fork_child(&e));
+	pid = fork_with_a_thread_inside(&e, &th, fork_child);
 	atomic_store(&spin_flag[0], 1);
 	pthread_join(th, NULL);
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
@@ -432,12 +442,7 @@ static int fork_share_scenario(void)
 	find_big(&e);
 	half = e.big_size / 4096 / 2;
 	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, half * 2, 0x55) != ~0ULL, "fill");
-	pthread_create(&th, NULL, spinner, &e);
-	while (!atomic_load(&spin_flag[1]))
-		sched_yield();
-	pid = fork();
-	if (pid == 0)
-		_exit(fork_share_child(&e));
+	pid = fork_with_a_thread_inside(&e, &th, fork_share_child);
 	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
 	atomic_store(&spin_flag[0], 1);
 	pthread_join(th, NULL);
