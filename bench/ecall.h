@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "enclave.h"
@@ -81,6 +83,39 @@ static inline double bench_sweeps(struct sgxemu_enclave *e, const char *who, dou
 		t = bench_now() - t0;
 	} while (t < seconds);
 	return t;
+}
+
+/* fork() and waitpid() for a child that exits, after an ECALL through
+ * @tcs if not 0: ns per fork, averaged over @n after a warm-up of n / 10. */
+static inline double bench_fork_ns(uint64_t tcs, int n)
+{
+	double t0 = 0;
+	int i, st;
+
+	for (i = -n / 10; i < n; i++) {
+		pid_t pid;
+
+		if (!i)
+			t0 = bench_now();
+		pid = fork();
+		if (pid < 0)
+			exit(1);
+		if (!pid) {
+			struct encl_op op = { .type = ENCL_OP_NOP };
+			struct sgx_enclave_run run;
+
+			memset(&run, 0, sizeof(run));
+			run.tcs = tcs;
+			if (tcs)
+				sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
+			_exit(tcs && run.function != 4);
+		}
+		if (waitpid(pid, &st, 0) != pid || st) {
+			fprintf(stderr, "fork: a child failed (%#x)\n", st);
+			exit(1);
+		}
+	}
+	return (bench_now() - t0) / n * 1e9;
 }
 
 #endif

@@ -18,46 +18,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "enclave.h"
-#include "sgxemu/sgxemu.h"
+#include "ecall.h"
 
 #define N_FORKS 200
 
-/* fork() and wait for a child that exits (after an ECALL through @tcs if
- * not 0), averaged over N_FORKS after a warm-up. */
-static double fork_ns(uint64_t tcs)
-{
-	double t0 = 0;
-	int i, st;
-
-	for (i = -N_FORKS / 10; i < N_FORKS; i++) {
-		pid_t pid;
-
-		if (!i)
-			t0 = bench_now();
-		pid = fork();
-		if (pid < 0)
-			exit(1);
-		if (!pid) {
-			struct encl_op op = { .type = ENCL_OP_NOP };
-			struct sgx_enclave_run run;
-
-			memset(&run, 0, sizeof(run));
-			run.tcs = tcs;
-			if (tcs)
-				sgxemu_enter_enclave((unsigned long)&op, 0, 0, 2, 0, 0, &run);
-			_exit(tcs && run.function != 4);
-		}
-		if (waitpid(pid, &st, 0) != pid || st) {
-			fprintf(stderr, "fork: a child failed (%#x)\n", st);
-			exit(1);
-		}
-	}
-	return (bench_now() - t0) / N_FORKS * 1e9;
-}
-
-/* fork_ns() with an enclave of a platform made under SGXEMU_FORK_SHARE=@share. */
+/* bench_fork_ns() with an enclave of a platform made under SGXEMU_FORK_SHARE=@share. */
 static double fork_with_enclave_ns(const char *dir, const char *share, bool ecall)
 {
 	struct sgxemu_platform_options opts = { .state_dir = dir };
@@ -72,7 +37,7 @@ static double fork_with_enclave_ns(const char *dir, const char *share, bool ecal
 		fprintf(stderr, "fork: %s\n", sgxemu_last_error());
 		exit(1);
 	}
-	ns = fork_ns(ecall ? sgxemu_enclave_tcs(encl, 1) : 0);
+	ns = bench_fork_ns(ecall ? sgxemu_enclave_tcs(encl, 1) : 0, N_FORKS);
 	sgxemu_enclave_destroy(encl);
 	sgxemu_platform_destroy(plat);
 	return ns;
@@ -86,7 +51,7 @@ int main(int argc, char **argv)
 	bench_open(argc, argv);
 	if (!mkdtemp(dir))
 		return 1;
-	bare = fork_ns(0);
+	bare = bench_fork_ns(0, N_FORKS);
 	detached = fork_with_enclave_ns(dir, "0", false);
 	shared = fork_with_enclave_ns(dir, "1", false);
 	ecall = fork_with_enclave_ns(dir, "1", true);

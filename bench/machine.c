@@ -19,12 +19,17 @@
  *    down with no machine at all, in the kernel (TLB flushes across CPUs
  *    for the backing store's hole punches among it): alone_reload_ns, one
  *    sweep on a private 1 MiB EPC, says by how much
- *    (in_process_over_alone_reload_ratio).
+ *    (in_process_over_alone_reload_ratio);
+ *  - machine_fork_ns beside private_fork_ns: fork() and waitpid() of a
+ *    child that exits, in a process with an enclave it shares with the
+ *    child; on the machine the child also joins its parent's slot (one
+ *    request to the daemon) and its exit ends that connection.
  */
 #include <asm/sgx.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +43,7 @@
 #define ROUNDS 7
 #define PAIR_ROUNDS 3
 #define N_CALLS 20000
+#define N_FORKS 50
 #define SGXS TEST_ENCLAVES "/test_enclave_c.sgxs"
 #define SIG TEST_ENCLAVES "/test_enclave_c.sig"
 
@@ -76,6 +82,8 @@ static pid_t machine_start(const char *sock, u64 epc)
 		struct machine_host *h;
 		char why[256];
 
+		/* A benchmark that fails exits: its machine goes with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		signal(SIGTERM, on_term);
 		if (machine_host_create(&cfg, (gid_t)-1, &h, why, sizeof(why))) {
 			fprintf(stderr, "machine: %s\n", why);
@@ -162,6 +170,18 @@ static double load_s(struct sgxemu_platform *p)
 	return t / n;
 }
 
+/* ns per fork() with an enclave loaded on a platform of @machine's. */
+static double fork_ns(const char *machine)
+{
+	struct sgxemu_platform *p = platform(machine, strcmp(machine, "none") ? 0 : 128ULL << 20);
+	struct sgxemu_enclave *e = load(p);
+	double ns = bench_fork_ns(0, N_FORKS);
+
+	sgxemu_enclave_destroy(e);
+	sgxemu_platform_destroy(p);
+	return ns;
+}
+
 /*
  * The sweep of bench/paging over the big buffer of enclave C on @p for
  * @seconds: ns per page reloaded.
@@ -209,7 +229,7 @@ static double pair_reload_ns(const char *sock, u64 epc, double seconds)
 int main(int argc, char **argv)
 {
 	double pe[ROUNDS], me[ROUNDS], pl[ROUNDS], ml[ROUNDS], alone;
-	double own[PAIR_ROUNDS], cross[PAIR_ROUNDS];
+	double own[PAIR_ROUNDS], cross[PAIR_ROUNDS], pf[ROUNDS], mf[ROUNDS];
 	struct sgxemu_platform *priv, *mach;
 	struct sgxemu_enclave *pe_encl, *me_encl;
 	char sock[600], cmd[700];
@@ -243,6 +263,10 @@ int main(int argc, char **argv)
 	}
 	sgxemu_platform_destroy(mach);
 	sgxemu_platform_destroy(priv);
+	for (r = 0; r < ROUNDS; r++) {
+		pf[r] = fork_ns("none");
+		mf[r] = fork_ns(sock);
+	}
 	machine_end(daemon);
 
 	/* Paging: one alone on a private 1 MiB EPC; then two at once, each
@@ -272,6 +296,10 @@ int main(int argc, char **argv)
 	bench_metric("cross_process_reload_ns", median(cross, PAIR_ROUNDS), "ns");
 	bench_metric("cross_over_in_process_reload_ratio",
 		     median(cross, PAIR_ROUNDS) / median(own, PAIR_ROUNDS), "ratio");
+	bench_metric("private_fork_ns", median(pf, ROUNDS), "ns");
+	bench_metric("machine_fork_ns", median(mf, ROUNDS), "ns");
+	bench_metric("machine_over_private_fork_ratio", median(mf, ROUNDS) / median(pf, ROUNDS),
+		     "ratio");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) ? 1 : 0;
 }

@@ -311,11 +311,11 @@ int sgxemu_platform_create(const struct sgxemu_platform_options *opts,
 		free(p);
 		return err;
 	}
-	/* Children of fork() share a private machine's enclaves, as Linux
-	 * shares the enclave object (SGXEMU_FORK_SHARE=0: they let go of
-	 * them).  Not yet a machine client's, nor a VM host's, whose children
-	 * let go of them (doc/decisions.md). */
-	cfg.fork_shared = !m && !(opts && opts->vm_host) &&
+	/* Children of fork() share the enclaves, as Linux shares the enclave
+	 * object (SGXEMU_FORK_SHARE=0: they let go of them); on a machine,
+	 * its slot too (machine_fork_share()).  Not a VM host's: the VM is
+	 * its process's (doc/decisions.md). */
+	cfg.fork_shared = !(opts && opts->vm_host) &&
 			  parse_env_bool("SGXEMU_FORK_SHARE", true);
 	err = platform_create(&cfg, &p->plat, why, sizeof(why));
 	if (err) {

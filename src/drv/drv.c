@@ -147,8 +147,11 @@ void drv_fork_reset(struct drv *drv)
 	atomic_store(&drv->proc->reclaim_kicked, false);
 	if (drv_shared(drv->plat)) {
 		/* The machine is the parent's too, its locks held by its live
-		 * threads: the child is one more user of it. */
+		 * threads: the child is one more user of it (and of the host
+		 * machine's slot, if it is a client of one). */
 		platform_fork_join(drv->plat);
+		if (drv->mach)
+			machine_fork_share(drv->mach);
 		return;
 	}
 	memset(&drv->lock, 0, sizeof(drv->lock));

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ struct machine {
 	 * exec, a crash).  -1 in a forked child until it attaches again. */
 	int conn;
 	int slot;
+	u64 token;              /* the slot's, for a forked child to join it */
 	const struct machine_config *cfg;
 	struct machine_state *st;
 	u64 cfg_size, st_size;
@@ -131,8 +133,13 @@ static bool peer_trusted(int fd, const char *sock)
 	return cred.uid == getuid() || cred.uid == 0;
 }
 
+/* How long a request waits for the machine: one that stopped (SIGSTOP, a
+ * debugger) must not hang a client's start, or its fork(), for good. */
+#define MACHINE_CALL_SECONDS 10
+
 /* Connect to @sock and make request @req; the reply in @rep, the memory
- * files (if any) in @fds.  Return: the connected socket, or -errno. */
+ * files (if any) in @fds.  Return: the connected socket, or -errno
+ * (-ETIMEDOUT: no answer within MACHINE_CALL_SECONDS). */
 int machine_call(const char *sock, const struct machine_req *req, struct machine_rep *rep,
 		 int fds[2])
 {
@@ -144,6 +151,7 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 	struct iovec iov = { .iov_base = rep, .iov_len = sizeof(*rep) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
+	struct timeval limit = { .tv_sec = MACHINE_CALL_SECONDS };
 	struct cmsghdr *c;
 	long n;
 	int fd, err;
@@ -155,7 +163,14 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 	fd = (int)sys_call6(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
 	if (fd < 0)
 		return fd;
-	err = (int)sys_call6(SYS_connect, fd, (long)&a, sizeof(a), 0, 0, 0);
+	/* The send timeout also bounds connect() on a full backlog. */
+	err = (int)sys_call6(SYS_setsockopt, fd, SOL_SOCKET, SO_RCVTIMEO, (long)&limit,
+			     sizeof(limit), 0);
+	if (!err)
+		err = (int)sys_call6(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO, (long)&limit,
+				     sizeof(limit), 0);
+	if (!err)
+		err = (int)sys_call6(SYS_connect, fd, (long)&a, sizeof(a), 0, 0, 0);
 	if (!err && !peer_trusted(fd, sock))
 		err = -EPERM;
 	if (!err && sys_call6(SYS_sendto, fd, (long)req, sizeof(*req), MSG_NOSIGNAL, 0, 0) !=
@@ -172,6 +187,8 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 			memcpy(fds, CMSG_DATA(c), 2 * sizeof(int));
 	if (err) {
 		sys_close(fd);
+		if (err == -EAGAIN || err == -EINPROGRESS)
+			return -ETIMEDOUT;
 		return err == -ECONNREFUSED ? -ENOENT : err;
 	}
 	return fd;
@@ -373,6 +390,7 @@ static int request_slot(struct machine *m, int fds[2], char *why, size_t whylen)
 		return -EPROTO;
 	}
 	m->slot = rep.slot;
+	m->token = rep.token;
 	m->conn = raise_fd(fd, m->min_fd);
 	conn_set(-1, m->conn);
 	return 0;
@@ -690,6 +708,29 @@ void machine_count_paging(struct machine *m, u64 evicted, u64 reloaded)
 struct launch_lp *machine_lp(struct machine *m, unsigned int i)
 {
 	return i < m->cfg->nr_lps ? &m->lps[i] : NULL;
+}
+
+void machine_fork_share(struct machine *m)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_JOIN,
+				   .slot = m->slot, .token = m->token };
+	struct machine_rep rep;
+	int fds[2], fd, old = m->conn;
+
+	if (m->slot < 0 || old < 0)
+		return;
+	fd = machine_call(m->sock, &req, &rep, fds);
+	if (fd >= 0)
+		close_fds(fds);
+	if (fd >= 0 && (rep.err || rep.slot != m->slot)) {
+		sys_close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		return;
+	m->conn = raise_fd(fd, m->min_fd);
+	conn_set(old, m->conn);
+	sys_close(old);
 }
 
 void machine_fork_child(struct machine *m)

@@ -34,7 +34,7 @@
 #include "drv/launch.h"
 
 #define MACHINE_MAGIC 0x3148434d45584753ULL /* "SGXEMCH1" */
-#define MACHINE_VERSION 1
+#define MACHINE_VERSION 2
 /* Slots; an EPC page's owner is slot + 1 in a byte, 0 when free. */
 #define MACHINE_MAX_CLIENTS 250
 #define MACHINE_MAX_SIGNERS 64
@@ -64,6 +64,7 @@ enum machine_kind { MACHINE_PROCESS = 1, MACHINE_VM };
 /* A client's slot.  Written by the client, read by anyone. */
 struct machine_client {
 	_Atomic s32 pid;            /* 0: free (the daemon frees it) */
+	_Atomic u32 procs;          /* processes sharing it (fork), by the daemon */
 	u32 kind;                   /* enum machine_kind */
 	u8 may_provision;           /* set by the daemon from the peer's groups */
 	char name[MACHINE_NAME_LEN];
@@ -175,6 +176,15 @@ struct launch_lp *machine_lp(struct machine *m, unsigned int i);
  * parent's.  The child attaches again on its first allocation.
  */
 void machine_fork_child(struct machine *m);
+/*
+ * In a child of fork() that shares its parent's enclaves, and so its
+ * slot: a connection of the child's own that holds the slot too, so the
+ * machine knows the child (status, stop --force) and frees the slot when
+ * the last of them ends.  Should the machine not answer, the child keeps
+ * its copy of the parent's connection, which holds the slot as well.
+ * Context: right after fork(); no allocation.
+ */
+void machine_fork_share(struct machine *m);
 
 /* Whether the machine stopped or went away (its clients go on with the
  * shared state they have; nothing frees a dead one's pages any more). */

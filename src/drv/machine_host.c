@@ -39,6 +39,7 @@
 struct conn {
 	int fd;                 /* -1: none */
 	int slot;               /* -1: not attached (yet) */
+	bool joined;            /* a forked child's, to its parent's slot */
 	pid_t pid;
 	u64 deadline;           /* not attached: when it is dropped (now_ms()) */
 };
@@ -54,6 +55,7 @@ struct machine_host {
 	dev_t sock_dev;             /* the socket we bound, to notice its removal */
 	ino_t sock_ino;
 	struct conn conns[MACHINE_CONNS];
+	u64 tokens[MACHINE_MAX_CLIENTS];    /* each slot's, for MACHINE_OP_JOIN */
 };
 
 static u64 now_ms(void)
@@ -294,17 +296,54 @@ static void release_slot(struct machine_host *h, int s)
 	}
 	atomic_store(&c->pages, 0);
 	atomic_store(&c->want, 0);
+	atomic_store(&c->procs, 0);
 	atomic_store(&c->pid, 0);
 	atomic_fetch_add(&h->st->freed, 1);
 	sys_futex_wake(&h->st->freed);
 }
 
-static void reply(int fd, int err, int slot, const int *fds, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void reply(int fd, int err, int slot, const int *fds, const char *fmt, ...)
+static int nr_joined(const struct machine_host *h)
 {
-	struct machine_rep rep = { .magic = MACHINE_MAGIC, .err = err, .slot = slot };
+	int c, n = 0;
+
+	for (c = 0; c < MACHINE_CONNS; c++)
+		n += h->conns[c].fd >= 0 && h->conns[c].joined;
+	return n;
+}
+
+/*
+ * Connection @k ended (exit, exec, a crash): its slot is free once no
+ * other connection holds it (a forked child that shares it, or the
+ * parent), its pages then given back.
+ */
+static void conn_ended(struct machine_host *h, struct conn *k)
+{
+	struct machine_client *c = &h->st->clients[k->slot];
+	int s = k->slot, i;
+	pid_t gone = k->pid;
+
+	drop(k);
+	for (i = 0; i < MACHINE_CONNS; i++) {
+		struct conn *o = &h->conns[i];
+		s32 shown = gone;
+
+		if (o->fd < 0 || o->slot != s)
+			continue;
+		atomic_fetch_sub(&c->procs, 1);
+		/* Status shows a process that is still there. */
+		atomic_compare_exchange_strong(&c->pid, &shown, o->pid);
+		return;
+	}
+	release_slot(h, s);
+}
+
+static void reply(int fd, int err, int slot, u64 token, const int *fds, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void reply(int fd, int err, int slot, u64 token, const int *fds, const char *fmt, ...)
+{
+	struct machine_rep rep = { .magic = MACHINE_MAGIC, .err = err, .slot = slot,
+				   .token = token };
 	union {
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
@@ -401,8 +440,7 @@ static int end_holders(struct machine_host *h)
 				i++;
 				continue;
 			}
-			release_slot(h, k->slot);
-			drop(k);
+			conn_ended(h, k);
 			p[i] = p[--n];
 			map[i] = map[n];
 		}
@@ -436,7 +474,7 @@ static bool handle(struct machine_host *h, struct conn *k)
 
 	if (n != (ssize_t)sizeof(req) || req.magic != MACHINE_MAGIC ||
 	    getsockopt(k->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
-		reply(k->fd, -EPROTO, -1, NULL, "not an sgxemu request");
+		reply(k->fd, -EPROTO, -1, 0, NULL, "not an sgxemu request");
 		return false;
 	}
 	req.name[sizeof(req.name) - 1] = '\0';
@@ -446,8 +484,12 @@ static bool handle(struct machine_host *h, struct conn *k)
 		struct machine_client *c;
 
 		if (s < 0) {
-			reply(k->fd, -EMFILE, -1, NULL, "the machine has %d clients already",
+			reply(k->fd, -EMFILE, -1, 0, NULL, "the machine has %d clients already",
 			      MACHINE_MAX_CLIENTS);
+			return false;
+		}
+		if (crypto_random(&h->tokens[s], sizeof(h->tokens[s]))) {
+			reply(k->fd, -EAGAIN, -1, 0, NULL, "no random bytes for the client's token");
 			return false;
 		}
 		c = &h->st->clients[s];
@@ -456,39 +498,62 @@ static bool handle(struct machine_host *h, struct conn *k)
 		memcpy(c->name, req.name, sizeof(c->name));
 		c->may_provision = h->cfg.provision_gid < 0 || cred.uid == 0 ||
 				   in_group(cred.pid, (gid_t)h->cfg.provision_gid);
+		atomic_store(&c->procs, 1);
 		atomic_store(&c->pid, cred.pid);
 		k->slot = s;
 		k->pid = cred.pid;
-		reply(k->fd, 0, s, fds, "attached");
+		reply(k->fd, 0, s, h->tokens[s], fds, "attached");
+		return false;
+	}
+	case MACHINE_OP_JOIN: {
+		/* The token proves the joiner has its parent's memory: a
+		 * slot number alone would let anyone hold anyone's pages. */
+		int s = req.slot;
+
+		if (s < 0 || s >= MACHINE_MAX_CLIENTS || !atomic_load(&h->st->clients[s].pid) ||
+		    req.token != h->tokens[s]) {
+			reply(k->fd, -ESRCH, -1, 0, NULL, "no such client to join");
+			return false;
+		}
+		if (nr_joined(h) >= MACHINE_MAX_JOINS) {
+			reply(k->fd, -EMFILE, -1, 0, NULL, "%d forked children joined already",
+			      MACHINE_MAX_JOINS);
+			return false;
+		}
+		atomic_fetch_add(&h->st->clients[s].procs, 1);
+		k->slot = s;
+		k->joined = true;
+		k->pid = cred.pid;
+		reply(k->fd, 0, s, h->tokens[s], NULL, "joined");
 		return false;
 	}
 	case MACHINE_OP_OBSERVE:
-		reply(k->fd, 0, -1, fds, "observing");
+		reply(k->fd, 0, -1, 0, fds, "observing");
 		return false;
 	case MACHINE_OP_STOP:
 		/* With --force it ends other users' programs: the machine's
 		 * own user's call (or root's), not every member's of its group. */
 		if (cred.uid && cred.uid != geteuid()) {
-			reply(k->fd, -EPERM, -1, NULL,
+			reply(k->fd, -EPERM, -1, 0, NULL,
 			      "only uid %u (who started the machine) or root may stop it",
 			      (unsigned int)geteuid());
 			return false;
 		}
 		if (holders(h, who, sizeof(who)) && !(req.flags & MACHINE_STOP_FORCE)) {
-			reply(k->fd, -EBUSY, -1, NULL,
+			reply(k->fd, -EBUSY, -1, 0, NULL,
 			      "clients hold enclaves: %s; stop them, or use --force to end them", who);
 			return false;
 		}
 		left = req.flags & MACHINE_STOP_FORCE ? end_holders(h) : 0;
 		if (left)
-			reply(k->fd, 0, -1, NULL,
+			reply(k->fd, 0, -1, 0, NULL,
 			      "stopped; %d of the programs it ended were still there after %d ms "
 			      "and keep their pages", left, MACHINE_END_MS);
 		else
-			reply(k->fd, 0, -1, NULL, "stopped");
+			reply(k->fd, 0, -1, 0, NULL, "stopped");
 		return true;
 	default:
-		reply(k->fd, -EINVAL, -1, NULL, "unknown request %u", req.op);
+		reply(k->fd, -EINVAL, -1, 0, NULL, "unknown request %u", req.op);
 		return false;
 	}
 }
@@ -517,7 +582,7 @@ static int conn_entry(struct machine_host *h)
 			oldest = c;
 	}
 	if (oldest >= 0) {
-		reply(h->conns[oldest].fd, -EAGAIN, -1, NULL, "the machine is busy; try again");
+		reply(h->conns[oldest].fd, -EAGAIN, -1, 0, NULL, "the machine is busy; try again");
 		drop(&h->conns[oldest]);
 	}
 	return oldest;
@@ -572,7 +637,7 @@ int machine_host_serve(struct machine_host *h, volatile int *stop)
 				if (p[i].revents) {
 					done = handle(h, k);
 				} else if (now >= k->deadline) {
-					reply(k->fd, -ETIMEDOUT, -1, NULL, "no request in %d ms",
+					reply(k->fd, -ETIMEDOUT, -1, 0, NULL, "no request in %d ms",
 					      MACHINE_REQUEST_MS);
 				} else {
 					continue;
@@ -587,8 +652,7 @@ int machine_host_serve(struct machine_host *h, volatile int *stop)
 			 * end (exit, exec, a crash, or a detach). */
 			if (recv(k->fd, &b, 1, MSG_DONTWAIT) > 0)
 				continue;
-			release_slot(h, k->slot);
-			drop(k);
+			conn_ended(h, k);
 		}
 		if (!done && (p[0].revents & POLLIN)) {
 			int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), c;
@@ -597,7 +661,7 @@ int machine_host_serve(struct machine_host *h, volatile int *stop)
 				continue;
 			c = conn_entry(h);
 			if (c < 0) {
-				reply(fd, -EMFILE, -1, NULL, "the machine has %d clients already",
+				reply(fd, -EMFILE, -1, 0, NULL, "the machine has %d clients already",
 				      MACHINE_MAX_CLIENTS);
 				close(fd);
 				continue;

@@ -22,22 +22,29 @@ enum machine_op {
 	MACHINE_OP_ATTACH = 1,  /* a slot; the connection stays open as long as the client */
 	MACHINE_OP_OBSERVE,     /* the memory files, read-only use, no slot */
 	MACHINE_OP_STOP,        /* flags: MACHINE_STOP_FORCE */
+	MACHINE_OP_JOIN,        /* slot and token: a forked child's connection to its parent's slot */
 };
 
 #define MACHINE_STOP_FORCE 1
 
 /*
- * The daemon's entries for connections: one per client slot, and some for
- * connections that have not said what they want yet, so a machine whose
- * slots are all taken still hears status and stop.
+ * The daemon's entries for connections: one per client slot, as many for
+ * forked children that joined a slot (past those, a child holds its
+ * parent's connection instead), and some for connections that have not
+ * said what they want yet, so a machine whose slots are all taken still
+ * hears status and stop.
  */
-#define MACHINE_CONNS (MACHINE_MAX_CLIENTS + 16)
+#define MACHINE_MAX_JOINS MACHINE_MAX_CLIENTS
+#define MACHINE_CONNS (MACHINE_MAX_CLIENTS + MACHINE_MAX_JOINS + 16)
 
 struct machine_req {
 	u64 magic;              /* MACHINE_MAGIC */
 	u32 op;
 	u32 kind;               /* enum machine_kind, for MACHINE_OP_ATTACH */
 	u32 flags;
+	s32 slot;               /* for MACHINE_OP_JOIN */
+	u32 pad;
+	u64 token;              /* for MACHINE_OP_JOIN: the attach reply's */
 	char name[MACHINE_NAME_LEN];
 };
 
@@ -45,6 +52,9 @@ struct machine_rep {
 	u64 magic;
 	s32 err;                /* 0 or -errno */
 	s32 slot;
+	/* A slot's secret, for its forked children to join it with: every
+	 * client maps the state, so it cannot live there. */
+	u64 token;
 	char msg[256];          /* a line for the user */
 };
 

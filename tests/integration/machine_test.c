@@ -342,6 +342,145 @@ TEST_T(machine, sigkill_returns_pages, 120)
 	ASSERT_STR_CONTAINS(text, "PASSED");
 }
 
+/* The processes status counts for client @pid, or 0 for no such line. */
+static unsigned int client_procs(const char *status, pid_t pid)
+{
+	char key[32];
+	const char *p;
+	unsigned int procs;
+
+	snprintf(key, sizeof(key), "\n  %d ", (int)pid);
+	p = strstr(status, key);
+	return p && sscanf(p + strlen(key), " %*s %*u %*u %*u %u", &procs) == 1 ? procs : 0;
+}
+
+/* Wait up to @ms for @text in the file @path. */
+static bool file_says(const char *path, const char *text, char *buf, size_t len, int ms)
+{
+	for (; ms > 0; ms -= 20) {
+		slurp(path, buf, len);
+		if (strstr(buf, text))
+			return true;
+		sleep_ms(20);
+	}
+	return false;
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * runtime_prog's fork-outlive under `sgxemu run` on a 512 KiB machine,
+ * its output in @out (a path made here); once it forked and the child
+ * runs: the parent's pid (-1 if they never said so), *@child the child's.
+ */
+static pid_t outlive_start(char *out, size_t len, pid_t *child)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"run", (char *)"--",
+			 (char *)TEST_PROGS "/runtime_prog", (char *)"fork-outlive",
+			 (char *)TEST_ENCLAVES "/test_enclave_c.sgxs",
+			 (char *)TEST_ENCLAVES "/test_enclave_c.sig", NULL };
+	char text[8192];
+	int pid = 0;
+	pid_t parent;
+
+	machine_up("--epc", "512K", NULL);
+	setenv("FORK_HOLD", harness_tmpdir(), 1);
+	snprintf(out, len, "%s/outlive", harness_tmpdir());
+	parent = spawn(argv, out);
+	if (!file_says(out, "forked child ", text, sizeof(text), 30000) ||
+	    sscanf(strstr(text, "forked child "), "forked child %d", &pid) != 1 ||
+	    !file_says(out, "child running", text, sizeof(text), 30000))
+		return -1;
+	*child = pid;
+	return parent;
+}
+
+/*
+ * fork() on a machine follows Linux too: the child shares its parent's
+ * enclave and the machine's slot that holds its pages (status counts two
+ * processes), outlives its parent with every page of a buffer larger than
+ * the EPC (the child pages it alone), and the last of them to exit gives
+ * the pages back.
+ */
+TEST_T(machine, a_forked_child_shares_the_slot_and_outlives_its_parent, 120)
+{
+	char out[600], text[8192];
+	pid_t parent, child;
+	int i, st;
+	struct run r;
+
+	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK) && geteuid())
+		SKIP("no userfaultfd here: the EPC is a hard limit");
+	parent = outlive_start(out, sizeof(out), &child);
+	ASSERT_GT(parent, 0);
+	/* The child joined before it ran anything: its connection is there,
+	 * beside its parent's. */
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(client_procs(r.out, parent), 2);
+	touch(harness_tmpdir(), "parent");
+	ASSERT_EQ(waitpid(parent, &st, 0), parent);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_TRUE(file_says(out, "the enclave outlived its parent, every page intact", text,
+			      sizeof(text), 60000));
+	/* The slot is the child's now, and it still holds pages. */
+	sgxemu(&r, "machine", "status", NULL);
+	ASSERT_EQ(client_procs(r.out, child), 1);
+	ASSERT_GT(field(r.out, "pages in use "), 0);
+	touch(harness_tmpdir(), "child");
+	for (i = 0; i < 50; i++) {
+		sgxemu(&r, "machine", "status", NULL);
+		if (field(r.out, "pages in use ") == 0 && !client_procs(r.out, child))
+			break;
+		sleep_ms(100);
+	}
+	ASSERT_LT(i, 50);
+	ASSERT_TRUE(!strstr(text, "FAIL"));
+}
+
+/* Whether process @pid is gone (or dead, its parent yet to reap it). */
+static bool gone(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	slurp(path, buf, sizeof(buf));
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+/* `stop --force` ends a forked child that shares its parent's slot too:
+ * the machine knows it by its own connection. */
+TEST_T(machine, stop_force_ends_a_forked_child_too, 60)
+{
+	char out[600];
+	pid_t parent, child;
+	int st, i;
+	struct run r;
+
+	if (access("/proc/sys/vm/unprivileged_userfaultfd", F_OK) && geteuid())
+		SKIP("no userfaultfd here: the EPC is a hard limit");
+	parent = outlive_start(out, sizeof(out), &child);
+	ASSERT_GT(parent, 0);
+	sgxemu(&r, "machine", "stop", "--force", NULL);
+	ASSERT_EQ(r.status, 0);
+	ASSERT_TRUE(!strstr(r.out, "still there") && !strstr(r.err, "still there"));
+	ASSERT_EQ(waitpid(parent, &st, 0), parent);
+	ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	for (i = 0; i < 100 && !gone(child); i++)
+		sleep_ms(50);
+	ASSERT_LT(i, 100);
+}
+
 /* A program that closes every descriptor it did not open (as daemons do)
  * keeps its place on the machine: the connection is the emulator's. */
 TEST_T(machine, closing_every_descriptor_keeps_the_pages, 60)
@@ -1001,4 +1140,76 @@ TEST_T(machine, a_full_machine_still_answers_status_and_stop, 120)
 	EXPECT_NE(i, 1000);
 	for (i = 0; i < MACHINE_MAX_CLIENTS; i++)
 		close(att[i]);
+}
+
+/* MACHINE_OP_JOIN for @slot with @token: the connection, or -errno. */
+static int join_raw(int slot, u64 token)
+{
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_JOIN, .slot = slot,
+				   .token = token };
+	struct machine_rep rep;
+	int fds[2], fd = machine_call(sock, &req, &rep, fds);
+
+	if (fd < 0)
+		return fd;
+	if (fds[0] >= 0 || fds[1] >= 0 || rep.err || rep.slot != slot) {
+		close(fd);
+		return rep.err ? rep.err : -EPROTO;
+	}
+	return fd;
+}
+
+/*
+ * Joining a slot takes its token, which only its attach reply carries
+ * (every client maps the state, so it cannot be there); the slot lasts
+ * until the last of its connections ends; and the joins are bounded, so
+ * forked children cannot crowd out new clients.
+ */
+TEST_T(machine, joining_a_slot_takes_its_token, 60)
+{
+	static int joins[MACHINE_MAX_JOINS];
+	struct machine_req req = { .magic = MACHINE_MAGIC, .op = MACHINE_OP_ATTACH,
+				   .kind = MACHINE_PROCESS };
+	struct machine_rep rep;
+	struct run r;
+	int fds[2], fd, j, i;
+
+	machine_up("--epc", "1M", NULL);
+	fd = machine_call(sock, &req, &rep, fds);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(rep.err, 0);
+	close(fds[0]);
+	close(fds[1]);
+	EXPECT_EQ(join_raw(rep.slot, rep.token + 1), -ESRCH);
+	EXPECT_EQ(join_raw(rep.slot + 1, rep.token), -ESRCH);
+	EXPECT_EQ(join_raw(-1, rep.token), -ESRCH);
+	EXPECT_EQ(join_raw(MACHINE_MAX_CLIENTS, rep.token), -ESRCH);
+	j = join_raw(rep.slot, rep.token);
+	ASSERT_GE(j, 0);
+	sgxemu(&r, "machine", "status", NULL);
+	EXPECT_EQ(client_procs(r.out, getpid()), 2);
+	/* The first connection ends: the slot stays, the join's. */
+	close(fd);
+	for (i = 0; i < 100; i++) {
+		sgxemu(&r, "machine", "status", NULL);
+		if (client_procs(r.out, getpid()) == 1)
+			break;
+		sleep_ms(20);
+	}
+	ASSERT_LT(i, 100);
+	for (i = 0; i < MACHINE_MAX_JOINS - 1; i++) {
+		joins[i] = join_raw(rep.slot, rep.token);
+		ASSERT_GE(joins[i], 0);
+	}
+	EXPECT_EQ(join_raw(rep.slot, rep.token), -EMFILE);
+	for (i = 0; i < MACHINE_MAX_JOINS - 1; i++)
+		close(joins[i]);
+	close(j);
+	for (i = 0; i < 100; i++) {
+		sgxemu(&r, "machine", "status", NULL);
+		if (!client_procs(r.out, getpid()))
+			break;
+		sleep_ms(20);
+	}
+	ASSERT_LT(i, 100);
 }

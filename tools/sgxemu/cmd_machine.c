@@ -354,19 +354,20 @@ static int status(const char *sock)
 	printf("  EPC pages in use %llu of %llu (peak %llu)\n",
 	       (unsigned long long)atomic_load(&st->used), (unsigned long long)(c->epc_size / 4096),
 	       (unsigned long long)atomic_load(&st->peak));
-	printf("clients:\n  %-8s %-8s %8s %9s %9s  %s\n", "PID", "KIND", "PAGES", "EVICTED",
-	       "RELOADED", "NAME");
+	printf("clients:\n  %-8s %-8s %8s %9s %9s %5s  %s\n", "PID", "KIND", "PAGES", "EVICTED",
+	       "RELOADED", "PROCS", "NAME");
 	for (s = 0; s < MACHINE_MAX_CLIENTS; s++) {
 		const struct machine_client *k = &st->clients[s];
 		int pid = atomic_load(&k->pid);
 
 		if (!pid)
 			continue;
-		printf("  %-8d %-8s %8llu %9llu %9llu  %s\n", pid,
+		printf("  %-8d %-8s %8llu %9llu %9llu %5u  %s\n", pid,
 		       k->kind == MACHINE_VM ? "vm" : "process",
 		       (unsigned long long)atomic_load(&k->pages),
 		       (unsigned long long)atomic_load(&k->evicted),
-		       (unsigned long long)atomic_load(&k->reloaded), k->name);
+		       (unsigned long long)atomic_load(&k->reloaded), atomic_load(&k->procs),
+		       k->name);
 	}
 	/* Counters are read without the LP's lock: a report, not a decision. */
 	lps = machine_state_lps((struct machine_state *)st);

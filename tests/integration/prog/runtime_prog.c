@@ -453,6 +453,66 @@ static int fork_share_scenario(void)
 	return 0;
 }
 
+/*
+ * The child outlives its parent: on a host machine the two share the
+ * parent's slot, which stays while either lives.  The parent fills a
+ * buffer larger than the EPC, forks, and exits once $FORK_HOLD/parent
+ * exists; the child, once its parent is gone, reads every page back and
+ * exits once $FORK_HOLD/child exists.
+ */
+static int hold_until(const char *name)
+{
+	const char *dir = getenv("FORK_HOLD");
+	char path[512];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : ".", name);
+	for (i = 0; i < 6000 && access(path, F_OK); i++)
+		usleep(10000);
+	return i < 6000 ? 0 : -1;
+}
+
+static int fork_outlive_child(const struct encl *e, pid_t parent)
+{
+	int i;
+
+	/* After what fork() does in the child (it joined the machine's slot
+	 * by now). */
+	printf("child running\n");
+	for (i = 0; i < 6000 && getppid() == parent; i++)
+		usleep(10000);
+	if (getppid() == parent) {
+		printf("child: its parent did not exit\n");
+		return 1;
+	}
+	if (op3(e, 1, ENCL_OP_CHECK, e->big, e->big_size / 4096, 0x55) != 0) {
+		printf("child: the enclave lost pages with its parent\n");
+		return 1;
+	}
+	printf("child %d: the enclave outlived its parent, every page intact\n", (int)getpid());
+	return hold_until("child") ? 1 : 0;
+}
+
+static int fork_outlive(void)
+{
+	struct encl e;
+	int err = build(&e);
+	pid_t pid, parent = getpid();
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	find_big(&e);
+	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
+	pid = fork();
+	if (pid == 0)
+		_exit(fork_outlive_child(&e, parent));
+	CHECK(pid > 0, "fork: %s", strerror(errno));
+	printf("forked child %d\n", (int)pid);
+	CHECK(hold_until("parent") == 0, "nobody said the parent may exit");
+	return 0;
+}
+
 /* --- threads made with a raw clone(), sharing their parent's TLS ------- */
 
 static char clone_stack[65536] __attribute__((aligned(16)));
@@ -848,6 +908,8 @@ int main(int argc, char **argv)
 		ret = fork_scenario();
 	else if (!strcmp(argv[1], "fork-share"))
 		ret = fork_share_scenario();
+	else if (!strcmp(argv[1], "fork-outlive"))
+		ret = fork_outlive();
 	else if (!strcmp(argv[1], "clone-notls"))
 		ret = clone_notls();
 	else if (!strcmp(argv[1], "altstack-enclu"))
