@@ -34,7 +34,7 @@ static int augment(struct encl *encl, u64 i)
 		goto out_unlock;
 	/* Linux: SIGBUS before EINIT, and no fault at all where the process
 	 * mapped nothing (or PROT_NONE). */
-	if (!encl->initialized || !ENCL_PROT(atomic_load(&p->prot))) {
+	if (!encl->initialized || !ENCL_PROT(encl_page_prot(encl, i))) {
 		err = -EFAULT;
 		goto out_unlock;
 	}

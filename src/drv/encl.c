@@ -58,16 +58,32 @@ int encl_alloc(struct drv *drv, struct encl **out)
 	return 0;
 }
 
-/* Bytes of the page table (@part 0), its chunks (1) and the live list (2)
- * for an ELRANGE of @size. */
+/* Bytes of the page table (@part 0), its chunks (1), the live list (2),
+ * and a process's record of its mapping by page (3) and chunk (4), for an
+ * ELRANGE of @size. */
 static size_t encl_table_size(u64 size, int part)
 {
 	u64 pages = size / SGX_PAGE_SIZE, chunks = (pages + ENCL_CHUNK_PAGES - 1) / ENCL_CHUNK_PAGES;
+	static const size_t entry[] = { sizeof(struct encl_page), sizeof(struct encl_chunk),
+					sizeof(u32), sizeof(u8), sizeof(u8) };
 
-	return align_up(part == 0 ? pages * sizeof(struct encl_page) :
-			part == 1 ? chunks * sizeof(struct encl_chunk) :
-				    chunks * sizeof(u32),
-			SGX_PAGE_SIZE);
+	return align_up((part == 0 || part == 3 ? pages : chunks) * entry[part], SGX_PAGE_SIZE);
+}
+
+/* This process's record of its mapping (encl_proc.prot) goes. */
+static void proc_release_prot(struct encl *encl, struct encl_proc *proc)
+{
+	shm_free(proc->prot, encl_table_size(encl->size, 3));
+	shm_free(proc->chunk_prot, encl_table_size(encl->size, 4));
+	proc->prot = NULL;
+	proc->chunk_prot = NULL;
+}
+
+/* This process's part of the enclave goes. */
+static void proc_free(struct encl *encl, struct encl_proc *proc)
+{
+	proc_release_prot(encl, proc);
+	shm_free(proc, sizeof(*proc));
 }
 
 struct encl_page *encl_page_live(struct encl *encl, u64 i)
@@ -75,11 +91,8 @@ struct encl_page *encl_page_live(struct encl *encl, u64 i)
 	struct encl_chunk *c = &encl->chunks[i >> ENCL_CHUNK_SHIFT];
 
 	if (!atomic_load(&c->live)) {
-		u64 first = i & ~(ENCL_CHUNK_PAGES - 1), k, n = atomic_load(&encl->nr_live);
-		u8 prot = atomic_load(&c->prot);
+		u64 n = atomic_load(&encl->nr_live);
 
-		for (k = 0; k < ENCL_CHUNK_PAGES && first + k < encl->size / SGX_PAGE_SIZE; k++)
-			atomic_store(&encl->pages[first + k].prot, prot);
 		encl->live[n] = (u32)(i >> ENCL_CHUNK_SHIFT);
 		atomic_store(&encl->nr_live, n + 1);
 		atomic_store(&c->live, true);
@@ -125,6 +138,7 @@ static void encl_uncreate(struct encl *encl)
 	if (encl->secs)
 		drv_epc_free(encl->drv, encl->secs);
 	encl->secs = NULL;
+	proc_release_prot(encl, encl->proc);
 	release_memory(encl);
 	encl->base = encl->size = 0;
 }
@@ -152,8 +166,12 @@ static int alloc_memory(struct encl *encl, u64 size)
 	encl->pages = shm_zalloc(encl_table_size(size, 0), shared);
 	encl->chunks = shm_zalloc(encl_table_size(size, 1), shared);
 	encl->live = shm_zalloc(encl_table_size(size, 2), shared);
+	/* Private: fork() gives a child a copy (struct encl_proc). */
+	encl->proc->prot = shm_zalloc(encl_table_size(size, 3), false);
+	encl->proc->chunk_prot = shm_zalloc(encl_table_size(size, 4), false);
 	atomic_store(&encl->nr_live, 0);
-	if (!encl->pages || !encl->chunks || !encl->live)
+	if (!encl->pages || !encl->chunks || !encl->live || !encl->proc->prot ||
+	    !encl->proc->chunk_prot)
 		return -ENOMEM;
 	encl->memfd = memfd_create("sgxemu-enclave", MFD_CLOEXEC);
 	if (encl->memfd < 0 || ftruncate(encl->memfd, (off_t)size))
@@ -623,26 +641,31 @@ static bool may_map_locked(const struct encl *encl, u64 addr, u64 end, int prot)
  */
 static void set_prot_locked(struct encl *encl, u64 addr, u64 end, u8 prot)
 {
+	struct encl_proc *proc = encl->proc;
 	u64 i = (addr - encl->base) / SGX_PAGE_SIZE, last = (end - encl->base) / SGX_PAGE_SIZE;
 
 	while (i < last) {
-		struct encl_chunk *c = &encl->chunks[i >> ENCL_CHUNK_SHIFT];
-		u64 n = ENCL_CHUNK_PAGES;
+		_Atomic(u8) *c = &proc->chunk_prot[i >> ENCL_CHUNK_SHIFT];
+		u8 whole = atomic_load(c), old;
+		u64 n = ENCL_CHUNK_PAGES, k, first = i & ~(n - 1);
 
-		if (!(i & (ENCL_CHUNK_PAGES - 1)) && i + n <= last && !atomic_load(&c->live)) {
-			u8 old = atomic_exchange(&c->prot, prot);
-
-			encl->proc->nr_mapped += prot && !old ? n : 0;
-			encl->proc->nr_mapped -= !prot && old ? n : 0;
+		if (i == first && i + n <= last && !(whole & ENCL_PROT_SPLIT)) {
+			atomic_store(c, prot);
+			proc->nr_mapped += prot && !whole ? n : 0;
+			proc->nr_mapped -= !prot && whole ? n : 0;
 			i += n;
 			continue;
 		}
-		{
-			u8 old = atomic_exchange(&encl_page_live(encl, i)->prot, prot);
-
-			encl->proc->nr_mapped += prot && !old;
-			encl->proc->nr_mapped -= !prot && old;
+		/* Each page its own byte, before readers are told to look
+		 * there. */
+		if (!(whole & ENCL_PROT_SPLIT)) {
+			for (k = first; k < first + n && k < encl->size / SGX_PAGE_SIZE; k++)
+				atomic_store(&proc->prot[k], whole);
+			atomic_store(c, ENCL_PROT_SPLIT);
 		}
+		old = atomic_exchange(&proc->prot[i], prot);
+		proc->nr_mapped += prot && !old;
+		proc->nr_mapped -= !prot && old;
 		i++;
 	}
 }
@@ -856,6 +879,7 @@ void encl_destroy(struct encl *encl)
 		 * one, its part; the mappings go when it exits). */
 		struct encl_proc *proc = encl->proc;
 
+		proc_release_prot(encl, proc);
 		if (!encl_shared(encl)) {
 			release_memory(encl);
 			shm_free(encl, sizeof(*encl));
@@ -874,7 +898,7 @@ void encl_destroy(struct encl *encl)
 			shm_lock(&encl->drv->reclaim_lock);
 			shm_unlock(&encl->drv->reclaim_lock);
 		}
-		shm_free(encl->proc, sizeof(*encl->proc));
+		proc_free(encl, encl->proc);
 		return;
 	}
 	if (encl->created) {
@@ -938,6 +962,7 @@ void encl_destroy(struct encl *encl)
 		drv_epc_free(encl->drv, encl->secs);
 	/* What this enclave's dead sharers took and never gave back. */
 	drv_reap_dead(encl->drv, true);
+	proc_release_prot(encl, encl->proc);
 	release_memory(encl);
 	shm_free(encl->proc, sizeof(*encl->proc));
 	shm_free(encl, sizeof(*encl));

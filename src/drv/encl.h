@@ -122,30 +122,29 @@ enum encl_page_state {
 	PAGE_EVICTED,       /* in the backing store, version in a VA slot */
 };
 
-/* In encl_page.prot: the process maps the page (maybe with PROT_NONE). */
+/* In a process's record of its mapping (encl_proc): the process maps the
+ * page (maybe with PROT_NONE); and, in a chunk's byte, that its pages
+ * are mapped differently, each recorded in its own. */
 #define ENCL_MAPPED 0x80
+#define ENCL_PROT_SPLIT 0x40
 #define ENCL_PROT(p) ((p) & (PROT_READ | PROT_WRITE | PROT_EXEC))
 
 /*
  * The page table is sparse: ELRANGE may be 2^47 bytes.  Entries lie in one
  * reserved region the kernel commits as it is written, and are written only
  * in live chunks of 512 pages (2 MiB of ELRANGE): those that hold an
- * enclave page, or a mapping that differs from the rest of the chunk.
- * Until then a chunk's pages are absent, and mapped as its @prot says, so
- * that mapping all of a large ELRANGE writes one byte per 2 MiB.
+ * enclave page.  Until then a chunk's pages are absent.
  */
 #define ENCL_CHUNK_SHIFT 9
 #define ENCL_CHUNK_PAGES (1ULL << ENCL_CHUNK_SHIFT)
 
 struct encl_chunk {
 	atomic_bool live;   /* its entries in the page table are in use */
-	_Atomic(u8) prot;   /* while not live: every page's ENCL_MAPPED | PROT_* */
 };
 
 /* One entry per page of ELRANGE: the driver's page table. */
 struct encl_page {
 	_Atomic(u64) epc;   /* EPC page address, 0 if none */
-	_Atomic(u8) prot;   /* ENCL_MAPPED | PROT_* of the process's mapping; 0: unmapped */
 	u8 max_prot;        /* PROT_* the page's SECINFO allows (vm_max_prot_bits) */
 	u8 type;            /* SGX page type */
 	_Atomic(u8) state;  /* enum encl_page_state */
@@ -215,6 +214,18 @@ struct encl_proc {
 	 */
 	struct drv_file *file;
 	u64 nr_mapped;
+	/*
+	 * How the process maps each page of ELRANGE (ENCL_MAPPED | PROT_*,
+	 * 0: unmapped), as Linux's VMAs are each mm's: a child's munmap or
+	 * mprotect changes its own record only, and a child of fork() starts
+	 * with a copy, as its mm starts with copies of the VMAs.  One byte
+	 * per chunk (@chunk_prot), so that mapping all of a large ELRANGE
+	 * writes one byte per 2 MiB; once part of a chunk is mapped
+	 * differently, the chunk's byte is ENCL_PROT_SPLIT and each page has
+	 * its own (@prot).  Written under the enclave's lock; read without.
+	 */
+	_Atomic(u8) *chunk_prot;
+	_Atomic(u8) *prot;
 	/* What the process mapped before ECREATE: enclave memory from ECREATE
 	 * on, with the protection it asked for.  Protected by the enclave's
 	 * lock. */
@@ -336,16 +347,16 @@ int encl_map_early(struct encl *encl, u64 addr, u64 len, int prot) __must_check;
 int encl_mmap(struct encl *encl, u64 addr, u64 len, int prot, int flags) __must_check;
 int encl_walk(struct encl *encl, u64 la, void **epc, unsigned int *prot);
 
-/* The mapping of page @i (ENCL_MAPPED | PROT_*, or 0), live or not. */
+/* This process's mapping of page @i (ENCL_MAPPED | PROT_*, or 0). */
 static inline u8 encl_page_prot(const struct encl *encl, u64 i)
 {
-	const struct encl_chunk *c = &encl->chunks[i >> ENCL_CHUNK_SHIFT];
+	u8 c = atomic_load(&encl->proc->chunk_prot[i >> ENCL_CHUNK_SHIFT]);
 
-	return atomic_load(&c->live) ? atomic_load(&encl->pages[i].prot) : atomic_load(&c->prot);
+	return c & ENCL_PROT_SPLIT ? atomic_load(&encl->proc->prot[i]) : c;
 }
 
-/* Page @i's entry, for writing: its chunk comes to life (its pages take the
- * chunk's mapping).  Context: @encl's lock held. */
+/* Page @i's entry, for writing: its chunk comes to life.  Context:
+ * @encl's lock held. */
 struct encl_page *encl_page_live(struct encl *encl, u64 i);
 /* Page index of the @k-th page of the live chunks. */
 static inline u64 encl_live_page(const struct encl *encl, u64 k)

@@ -815,7 +815,7 @@ static int reload_into(struct encl *encl, u64 i, void *epc)
 	 * there for whoever takes the lock over (paging_repair()). */
 	u8 *stage = encl->stage;
 	u64 off = i * SGX_PAGE_SIZE, la = encl->base + off;
-	int mapped = atomic_load(&p->prot), was, now, err;
+	int mapped = encl_page_prot(encl, i), was, now, err;
 	struct uffdio_copy copy;
 
 	if (!mapped || drv->proc->uffd < 0 || !platform_epc_can_rehome(drv->plat)) {

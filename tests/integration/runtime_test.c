@@ -93,6 +93,21 @@ TEST(runtime, fork_shares_the_enclave)
 	ASSERT_EQ(r.status, 0);
 }
 
+/* A forked child's munmap and mprotect of ELRANGE are its own, as its VMAs
+ * are its mm's: the parent pages, reads and writes its enclave after the
+ * child made it read-only, unmapped it and exited.  (The record of what
+ * is mapped was shared: the parent's ECALLs took #PF.) */
+TEST(runtime, a_forked_childs_mappings_are_its_own)
+{
+	struct run r;
+
+	scenario(&r, "fork-unmap", "--epc", "512K", NULL);
+	ASSERT_STR_CONTAINS(r.out, "child: made the buffer read-only, unmapped the enclave");
+	ASSERT_STR_CONTAINS(r.out, "fork-unmap: the parent's mappings are its own");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
 /* A thread made with a raw clone() and no TLS of its own (its FS is its
  * parent's) whose first calls are a raw sigaltstack and a raw ENCLU. */
 TEST(runtime, clone_without_tls_enters)

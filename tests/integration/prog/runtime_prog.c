@@ -513,6 +513,44 @@ static int fork_outlive(void)
 	return 0;
 }
 
+/*
+ * A child's mappings are its own, as Linux's VMAs are each mm's: the child
+ * of a process with an enclave makes the enclave's buffer read-only, then
+ * unmaps all of ELRANGE, and exits; the parent, its mappings untouched,
+ * fills and checks the buffer (larger than the EPC: pages reload) and
+ * makes an ECALL.
+ */
+static int fork_unmap(void)
+{
+	struct encl e;
+	int status, err = build(&e), pass;
+	pid_t pid;
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	find_big(&e);
+	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
+	pid = fork();
+	if (pid == 0) {
+		if (mprotect((void *)(uintptr_t)(e.base + e.big), e.big_size, PROT_READ) ||
+		    munmap((void *)(uintptr_t)e.base, encl_size))
+			_exit(1);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	printf("child: made the buffer read-only, unmapped the enclave, exited\n");
+	for (pass = 0; pass < 2; pass++) {
+		CHECK(op3(&e, 0, ENCL_OP_CHECK, e.big, e.big_size / 4096, 0x55 + pass) == 0,
+		      "the parent's pages after the child's munmap (pass %d)", pass);
+		CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x56 + pass) != ~0ULL,
+		      "the parent's fill after the child's munmap (pass %d)", pass);
+	}
+	printf("fork-unmap: the parent's mappings are its own\n");
+	return 0;
+}
+
 /* --- threads made with a raw clone(), sharing their parent's TLS ------- */
 
 static char clone_stack[65536] __attribute__((aligned(16)));
@@ -910,6 +948,8 @@ int main(int argc, char **argv)
 		ret = fork_share_scenario();
 	else if (!strcmp(argv[1], "fork-outlive"))
 		ret = fork_outlive();
+	else if (!strcmp(argv[1], "fork-unmap"))
+		ret = fork_unmap();
 	else if (!strcmp(argv[1], "clone-notls"))
 		ret = clone_notls();
 	else if (!strcmp(argv[1], "altstack-enclu"))
