@@ -26,6 +26,27 @@ static void drv_update(void *ctx, u64 la)
 	mm_read_exit();
 }
 
+/* A thread is about to enter the enclave whose TCS is at @la: this
+ * process's mappings first take in what a sharer restricted. */
+static void drv_entering(void *ctx, u64 la)
+{
+	struct drv *drv = ctx;
+	u32 changes = atomic_load(&drv->prot_changes);
+	struct encl *e;
+
+	(void)la;
+	if (changes == drv->proc->prot_changes_seen)
+		return;
+	/* Each of this process's enclaves of the driver, whose count it is
+	 * (through the ELRANGE index, which keeps them while we look). */
+	mm_read_enter();
+	for (e = mm_first(0, ~0ULL); e; e = mm_first(e->base + e->size, ~0ULL))
+		if (e->drv == drv && atomic_load(&e->prot_seq) != e->proc->prot_seen)
+			encl_prot_catch_up(e);
+	mm_read_exit();
+	drv->proc->prot_changes_seen = changes;
+}
+
 /* The driver's memory: shared with children of fork() when its platform
  * is (base/shm.h). */
 static bool drv_shared(const struct platform *plat)
@@ -92,6 +113,7 @@ int drv_create(struct platform *plat, struct drv **out)
 	mmu.pin = paging_pin;
 	mmu.unpin = paging_unpin;
 	mmu.update = drv_update;
+	mmu.entering = drv_entering;
 	mmu.evictor_died = drv_evictor_died;
 	mmu.ctx = drv;
 	err = platform_set_mmu(plat, &mmu);

@@ -164,8 +164,8 @@ int edmm_restrict(struct encl *encl, u64 i, u64 perms, u64 *result)
 	if (err)
 		goto out_unlock;
 	/* Linux keeps the mapping's limit (vm_max_prot_bits); the EPCM now
-	 * allows less, and the host mapping shows it. */
-	encl_sync_prot(encl, i);
+	 * allows less, and the host mappings show it. */
+	encl_prot_restricted(encl, i);
 	err = track(encl);
 out_unlock:
 	encl_unlock(encl);
@@ -203,7 +203,7 @@ int edmm_modify_type(struct encl *encl, u64 i, u8 type, u64 *result)
 		goto out_unlock;
 	}
 	/* No access at all until accepted, and none to a TCS or trim after. */
-	encl_sync_prot(encl, i);
+	encl_prot_restricted(encl, i);
 	err = track(encl);
 	if (err)
 		goto out_unlock;
@@ -261,7 +261,7 @@ int edmm_remove(struct encl *encl, u64 i)
 	p->max_prot = 0;
 	p->pinned = false;
 	p->referenced = false;
-	encl_sync_prot(encl, i);
+	encl_prot_restricted(encl, i);
 	/* The page's memory goes too; the next touch EAUGs a zeroed one. */
 	fallocate(encl->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		  (off_t)(i * SGX_PAGE_SIZE), SGX_PAGE_SIZE);

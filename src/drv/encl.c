@@ -503,6 +503,47 @@ void encl_sync_prot_parked(struct encl *encl, u64 i)
 	exec_unpark(0);
 }
 
+void encl_prot_restricted(struct encl *encl, u64 i)
+{
+	u32 seq = atomic_load(&encl->prot_seq);
+
+	encl_sync_prot(encl, i);
+	if (!encl_shared(encl))
+		return;
+	encl->prot_log[seq % ENCL_PROT_LOG] = i;
+	atomic_store(&encl->prot_seq, seq + 1);
+	/* Ours is narrowed already, unless we were behind. */
+	if (encl->proc->prot_seen == seq)
+		encl->proc->prot_seen = seq + 1;
+	atomic_fetch_add(&encl->drv->prot_changes, 1);
+}
+
+void encl_prot_catch_up(struct encl *encl)
+{
+	u32 seq, s;
+	u64 k;
+
+	exec_park(0);
+	encl_lock(encl);
+	seq = atomic_load(&encl->prot_seq);
+	s = encl->proc->prot_seen;
+	if (seq - s > ENCL_PROT_LOG) {
+		/* Too far behind to know which: every page there is. */
+		for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
+			u64 i = encl_live_page(encl, k);
+
+			if (i < encl->size / SGX_PAGE_SIZE)
+				encl_sync_prot(encl, i);
+		}
+	} else {
+		for (; s != seq; s++)
+			encl_sync_prot(encl, encl->prot_log[s % ENCL_PROT_LOG]);
+	}
+	encl->proc->prot_seen = seq;
+	encl_unlock(encl);
+	exec_unpark(0);
+}
+
 long encl_forked_error(const struct encl *encl)
 {
 	static atomic_bool said;
@@ -962,9 +1003,8 @@ void encl_destroy(struct encl *encl)
 		drv_epc_free(encl->drv, encl->secs);
 	/* What this enclave's dead sharers took and never gave back. */
 	drv_reap_dead(encl->drv, true);
-	proc_release_prot(encl, encl->proc);
+	proc_free(encl, encl->proc);
 	release_memory(encl);
-	shm_free(encl->proc, sizeof(*encl->proc));
 	shm_free(encl, sizeof(*encl));
 }
 

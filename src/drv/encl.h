@@ -16,6 +16,9 @@
 #define PAGING_BATCH 16
 /* Processes that may share one enclave after fork(). */
 #define ENCL_MAX_SHARERS 64
+/* Restrictions remembered for the processes that share an enclave; one
+ * further behind makes its whole mapping again. */
+#define ENCL_PROT_LOG 64
 
 struct drv {
 	struct platform *plat;
@@ -42,6 +45,9 @@ struct drv {
 	/* Something a waiting reclaimer or reloader looks for happened: a page
 	 * left PAGE_BUSY, went free, or lost its last pin (paging_event()). */
 	struct sys_event page_events;
+	/* Restrictions of any of its enclaves' pages (encl.prot_seq), so that
+	 * an entry finds there is nothing to catch up with in two loads. */
+	_Atomic u32 prot_changes;
 	/* The reclaimer's marks: woken below low_pages free, it evicts until
 	 * high_pages are. */
 	u64 low_pages, high_pages;
@@ -99,6 +105,8 @@ struct drv_proc {
 	atomic_bool stop;
 	bool reclaimer_running;
 	pthread_t reclaimer;
+	/* The driver's prot_changes this process caught up with. */
+	u32 prot_changes_seen;
 };
 
 struct va_page {
@@ -194,6 +202,13 @@ struct encl {
 	_Atomic u64 reloading;
 	void *reload_epc;
 	u8 *stage;
+	/* Pages whose EPCM permissions a process restricted (EMODPR, EMODT,
+	 * a trim's removal), so that the other processes sharing the enclave
+	 * narrow their mappings before they next enter it
+	 * (encl_prot_catch_up()), as Linux zaps the page's PTEs in every mm:
+	 * how many ever, and the last ENCL_PROT_LOG.  Under @lock. */
+	_Atomic u32 prot_seq;
+	u64 prot_log[ENCL_PROT_LOG];
 	/* What is this process's: private memory, which fork() copies. */
 	struct encl_proc *proc;
 };
@@ -226,6 +241,8 @@ struct encl_proc {
 	 */
 	_Atomic(u8) *chunk_prot;
 	_Atomic(u8) *prot;
+	/* The enclave's prot_seq this process's mapping has caught up with. */
+	u32 prot_seen;
 	/* What the process mapped before ECREATE: enclave memory from ECREATE
 	 * on, with the protection it asked for.  Protected by the enclave's
 	 * lock. */
@@ -378,6 +395,13 @@ void encl_sync_prot(struct encl *encl, u64 i);
  * handler): it is parked while it waits for the lock, or a reclaimer
  * holding the lock would wait for it to leave.  Takes the lock. */
 void encl_sync_prot_parked(struct encl *encl, u64 i);
+/* encl_sync_prot() after a restriction of page @i's EPCM permissions, which
+ * the other processes sharing the enclave catch up with.  Context: @encl's
+ * lock held. */
+void encl_prot_restricted(struct encl *encl, u64 i);
+/* This process's mappings of @encl narrowed as its sharers restricted its
+ * pages, before a thread enters it (takes the lock, parked). */
+void encl_prot_catch_up(struct encl *encl);
 /* Keep the SSA frames of @tcs in the EPC (AEX writes them from a signal
  * handler).  Context: @encl's lock held. */
 int encl_pin_ssa(struct encl *encl, const struct sgx_tcs *tcs) __must_check;

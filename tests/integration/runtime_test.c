@@ -108,6 +108,21 @@ TEST(runtime, a_forked_childs_mappings_are_its_own)
 	ASSERT_EQ(r.status, 0);
 }
 
+/* A page the parent restricts to read-only (EMODPR, EACCEPT) after fork()
+ * is read-only in the child too, as Linux zaps its PTEs in every mm: the
+ * child's write faults.  (Only the restricting process's mapping was
+ * narrowed: the child's write went through.) */
+TEST(runtime, a_restriction_reaches_a_forked_child)
+{
+	struct run r;
+
+	scenario(&r, "fork-restrict", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "child: writes the page its parent made read-only");
+	ASSERT_STR_CONTAINS(r.out, "fork-restrict: the child's write faulted too");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
 /* A thread made with a raw clone() and no TLS of its own (its FS is its
  * parent's) whose first calls are a raw sigaltstack and a raw ENCLU. */
 TEST(runtime, clone_without_tls_enters)
