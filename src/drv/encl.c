@@ -100,9 +100,11 @@ struct encl_page *encl_page_live(struct encl *encl, u64 i)
 	return &encl->pages[i];
 }
 
-/* Unmap and close the enclave's memory: its file, the driver's view of
- * it, the backing store and the page table (not the EPC pages). */
-static void release_memory(struct encl *encl)
+/* This process's mappings of the enclave's memory go, and its descriptor
+ * of the memory file: the driver's view, the backing store and the page
+ * table (not the EPC pages).  Of a shared enclave, what the others map
+ * stays theirs. */
+static void unmap_memory(struct encl *encl)
 {
 	if (encl->view)
 		sys_munmap(encl->view, encl->size);
@@ -114,6 +116,12 @@ static void release_memory(struct encl *encl)
 	shm_free(encl->pages, encl_table_size(encl->size, 0));
 	shm_free(encl->chunks, encl_table_size(encl->size, 1));
 	shm_free(encl->live, encl_table_size(encl->size, 2));
+}
+
+/* Unmap and close the enclave's memory (unmap_memory()), for good. */
+static void release_memory(struct encl *encl)
+{
+	unmap_memory(encl);
 	encl->view = NULL;
 	encl->backing = NULL;
 	encl->pcmds = NULL;
@@ -929,15 +937,16 @@ void encl_destroy(struct encl *encl)
 		return;
 	}
 	if (encl->owner >= 0 && !drv_owner_leave(encl->drv, encl->owner)) {
-		/* Others use it: this process's part only.  Its mappings of the
-		 * enclave's memory stay until it exits (a reclaimer here may
-		 * still be sweeping it). */
+		/* Others use it: this process's part only, as an mm that drops
+		 * its last VMA of a file; its mappings of the enclave's memory
+		 * go once nothing here can be using them. */
 		if (encl->created) {
 			mm_remove(encl);
 			drv_remove_encl(encl->drv, encl);
 			/* A reclaim pass that found it here is over after this. */
 			shm_lock(&encl->drv->reclaim_lock);
 			shm_unlock(&encl->drv->reclaim_lock);
+			unmap_memory(encl);
 		}
 		proc_free(encl, encl->proc);
 		return;

@@ -123,6 +123,20 @@ TEST(runtime, a_restriction_reaches_a_forked_child)
 	ASSERT_EQ(r.status, 0);
 }
 
+/* A process that lets go of an enclave it shares lets go of its memory
+ * file too, as an mm that drops its last VMA of a file: none of its
+ * mappings or descriptors are left while the child goes on reading every
+ * page.  (They stayed until the process exited.) */
+TEST(runtime, letting_go_of_a_shared_enclave_lets_go_of_its_memory)
+{
+	struct run r;
+
+	scenario(&r, "fork-letgo", "--epc", "512K", NULL);
+	ASSERT_STR_CONTAINS(r.out, "fork-letgo: the parent let go of the enclave's memory");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
 /* A thread made with a raw clone() and no TLS of its own (its FS is its
  * parent's) whose first calls are a raw sigaltstack and a raw ENCLU. */
 TEST(runtime, clone_without_tls_enters)

@@ -608,6 +608,70 @@ static int fork_restrict(void)
 	return 0;
 }
 
+/* Lines of /proc/self/maps, and links in /proc/self/fd, naming @what. */
+static int self_mentions(const char *what)
+{
+	char line[512], path[64], target[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, fd;
+	ssize_t len;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	for (fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			n += strstr(target, what) != NULL;
+		}
+	}
+	return n;
+}
+
+/*
+ * A process that lets go of an enclave it shares lets go of its memory
+ * too, as an mm that drops its last VMA of a file does: the parent closes
+ * the enclave's file and unmaps ELRANGE while its child still uses the
+ * enclave; the parent then holds nothing of the enclave's memory file,
+ * and the child reads every page.
+ */
+static int fork_letgo(void)
+{
+	int go[2], status, err, before;
+	struct encl e;
+	pid_t pid;
+	char c;
+
+	before = self_mentions("sgxemu-enclave");
+	err = build(&e);
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err || pipe(go))
+		return 1;
+	find_big(&e);
+	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
+	pid = fork();
+	if (pid == 0) {
+		if (read(go[0], &c, 1) != 1 ||
+		    op3(&e, 1, ENCL_OP_CHECK, e.big, e.big_size / 4096, 0x55) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	CHECK(self_mentions("sgxemu-enclave") > before, "the enclave's memory file is not seen");
+	close(e.fd);
+	munmap((void *)(uintptr_t)e.base, encl_size);
+	CHECK(self_mentions("sgxemu-enclave") == before,
+	      "the parent still holds %d mappings or descriptors of the enclave's memory",
+	      self_mentions("sgxemu-enclave") - before);
+	CHECK(write(go[1], "x", 1) == 1, "go");
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	printf("fork-letgo: the parent let go of the enclave's memory, the child read it all\n");
+	return 0;
+}
+
 /* --- threads made with a raw clone(), sharing their parent's TLS ------- */
 
 static char clone_stack[65536] __attribute__((aligned(16)));
@@ -1009,6 +1073,8 @@ int main(int argc, char **argv)
 		ret = fork_unmap();
 	else if (!strcmp(argv[1], "fork-restrict"))
 		ret = fork_restrict();
+	else if (!strcmp(argv[1], "fork-letgo"))
+		ret = fork_letgo();
 	else if (!strcmp(argv[1], "clone-notls"))
 		ret = clone_notls();
 	else if (!strcmp(argv[1], "altstack-enclu"))
