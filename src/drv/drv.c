@@ -35,16 +35,16 @@ static void drv_entering(void *ctx, u64 la)
 	struct encl *e;
 
 	(void)la;
-	if (changes == drv->proc->prot_changes_seen)
+	if (changes == atomic_load_explicit(&drv->proc->prot_changes_seen, memory_order_relaxed))
 		return;
 	/* Each of this process's enclaves of the driver, whose count it is
 	 * (through the ELRANGE index, which keeps them while we look). */
 	mm_read_enter();
 	for (e = mm_first(0, ~0ULL); e; e = mm_first(e->base + e->size, ~0ULL))
-		if (e->drv == drv && atomic_load(&e->prot_seq) != e->proc->prot_seen)
+		if (e->drv == drv && atomic_load(&e->prot_seq) != atomic_load(&e->proc->prot_seen))
 			encl_prot_catch_up(e);
 	mm_read_exit();
-	drv->proc->prot_changes_seen = changes;
+	atomic_store(&drv->proc->prot_changes_seen, changes);
 }
 
 /* The driver's memory: shared with children of fork() when its platform

@@ -521,8 +521,8 @@ void encl_prot_restricted(struct encl *encl, u64 i)
 	encl->prot_log[seq % ENCL_PROT_LOG] = i;
 	atomic_store(&encl->prot_seq, seq + 1);
 	/* Ours is narrowed already, unless we were behind. */
-	if (encl->proc->prot_seen == seq)
-		encl->proc->prot_seen = seq + 1;
+	if (atomic_load(&encl->proc->prot_seen) == seq)
+		atomic_store(&encl->proc->prot_seen, seq + 1);
 	atomic_fetch_add(&encl->drv->prot_changes, 1);
 }
 
@@ -534,7 +534,7 @@ void encl_prot_catch_up(struct encl *encl)
 	exec_park(0);
 	encl_lock(encl);
 	seq = atomic_load(&encl->prot_seq);
-	s = encl->proc->prot_seen;
+	s = atomic_load(&encl->proc->prot_seen);
 	if (seq - s > ENCL_PROT_LOG) {
 		/* Too far behind to know which: every page there is. */
 		for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
@@ -547,7 +547,7 @@ void encl_prot_catch_up(struct encl *encl)
 		for (; s != seq; s++)
 			encl_sync_prot(encl, encl->prot_log[s % ENCL_PROT_LOG]);
 	}
-	encl->proc->prot_seen = seq;
+	atomic_store(&encl->proc->prot_seen, seq);
 	encl_unlock(encl);
 	exec_unpark(0);
 }

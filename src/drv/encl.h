@@ -105,8 +105,9 @@ struct drv_proc {
 	atomic_bool stop;
 	bool reclaimer_running;
 	pthread_t reclaimer;
-	/* The driver's prot_changes this process caught up with. */
-	u32 prot_changes_seen;
+	/* The driver's prot_changes this process caught up with (any of its
+	 * entering threads writes it). */
+	_Atomic u32 prot_changes_seen;
 };
 
 struct va_page {
@@ -241,8 +242,9 @@ struct encl_proc {
 	 */
 	_Atomic(u8) *chunk_prot;
 	_Atomic(u8) *prot;
-	/* The enclave's prot_seq this process's mapping has caught up with. */
-	u32 prot_seen;
+	/* The enclave's prot_seq this process's mapping has caught up with
+	 * (written under the enclave's lock, read without). */
+	_Atomic u32 prot_seen;
 	/* What the process mapped before ECREATE: enclave memory from ECREATE
 	 * on, with the protection it asked for.  Protected by the enclave's
 	 * lock. */
