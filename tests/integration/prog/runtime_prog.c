@@ -182,6 +182,23 @@ static void find_big(struct encl *e)
 	e->big_size = op.r1;
 }
 
+/* build() and find_big(), and the whole buffer filled with 0x55: 0, or 1
+ * after saying what failed. */
+static int build_filled(struct encl *e)
+{
+	int err = build(e);
+
+	CHECK(err == 0, "build: %s", strerror(-err));
+	if (err)
+		return 1;
+	find_big(e);
+	if (op3(e, 0, ENCL_OP_FILL, e->big, e->big_size / 4096, 0x55) == ~0ULL) {
+		CHECK(0, "fill");
+		return 1;
+	}
+	return 0;
+}
+
 /* --- threads: EDMM and paging on threads other than the main one -------- */
 
 struct worker {
@@ -381,14 +398,11 @@ static int fork_scenario(void)
 {
 	struct encl e;
 	pthread_t th;
-	int status, err = build(&e);
+	int status;
 	pid_t pid;
 
-	CHECK(err == 0, "build: %s", strerror(-err));
-	if (err)
+	if (build_filled(&e))
 		return 1;
-	find_big(&e);
-	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
 	pid = fork_with_a_thread_inside(&e, &th, fork_child);
 	atomic_store(&spin_flag[0], 1);
 	pthread_join(th, NULL);
@@ -496,14 +510,10 @@ static int fork_outlive_child(const struct encl *e, pid_t parent)
 static int fork_outlive(void)
 {
 	struct encl e;
-	int err = build(&e);
 	pid_t pid, parent = getpid();
 
-	CHECK(err == 0, "build: %s", strerror(-err));
-	if (err)
+	if (build_filled(&e))
 		return 1;
-	find_big(&e);
-	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
 	pid = fork();
 	if (pid == 0)
 		_exit(fork_outlive_child(&e, parent));
@@ -523,14 +533,11 @@ static int fork_outlive(void)
 static int fork_unmap(void)
 {
 	struct encl e;
-	int status, err = build(&e), pass;
+	int status, pass;
 	pid_t pid;
 
-	CHECK(err == 0, "build: %s", strerror(-err));
-	if (err)
+	if (build_filled(&e))
 		return 1;
-	find_big(&e);
-	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
 	pid = fork();
 	if (pid == 0) {
 		if (mprotect((void *)(uintptr_t)(e.base + e.big), e.big_size, PROT_READ) ||
@@ -640,18 +647,14 @@ static int self_mentions(const char *what)
  */
 static int fork_letgo(void)
 {
-	int go[2], status, err, before;
+	int go[2], status, before;
 	struct encl e;
 	pid_t pid;
 	char c;
 
 	before = self_mentions("sgxemu-enclave");
-	err = build(&e);
-	CHECK(err == 0, "build: %s", strerror(-err));
-	if (err || pipe(go))
+	if (build_filled(&e) || pipe(go))
 		return 1;
-	find_big(&e);
-	CHECK(op3(&e, 0, ENCL_OP_FILL, e.big, e.big_size / 4096, 0x55) != ~0ULL, "fill");
 	pid = fork();
 	if (pid == 0) {
 		if (read(go[0], &c, 1) != 1 ||
