@@ -669,16 +669,23 @@ int encl_map_early(struct encl *encl, u64 addr, u64 len, int prot)
 	return err;
 }
 
-/* Whether @prot is within what every added page of [@addr, @end) allows. */
+/* Whether @prot is within what every added page of [@addr, @end) allows.
+ * A chunk that is not live has no page, and its entries are not read:
+ * the page table is shared memory, which a read of a hole commits. */
 static bool may_map_locked(const struct encl *encl, u64 addr, u64 end, int prot)
 {
-	u64 off;
+	u64 i = (addr - encl->base) / SGX_PAGE_SIZE, last = (end - encl->base) / SGX_PAGE_SIZE;
 
-	for (off = addr - encl->base; off < end - encl->base; off += SGX_PAGE_SIZE) {
-		const struct encl_page *p = &encl->pages[off / SGX_PAGE_SIZE];
+	while (i < last) {
+		const struct encl_page *p = &encl->pages[i];
 
+		if (!atomic_load(&encl->chunks[i >> ENCL_CHUNK_SHIFT].live)) {
+			i = (i | (ENCL_CHUNK_PAGES - 1)) + 1;
+			continue;
+		}
 		if (atomic_load(&p->state) != PAGE_ABSENT && (prot & ~p->max_prot))
 			return false;
+		i++;
 	}
 	return true;
 }

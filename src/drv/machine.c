@@ -137,6 +137,31 @@ static bool peer_trusted(int fd, const char *sock)
  * debugger) must not hang a client's start, or its fork(), for good. */
 #define MACHINE_CALL_SECONDS 10
 
+static u64 mono_ms(void)
+{
+	struct timespec ts = { 0, 0 };
+
+	sys_call6(SYS_clock_gettime, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0, 0);
+	return (u64)ts.tv_sec * 1000 + (u64)ts.tv_nsec / 1000000;
+}
+
+/*
+ * System call @nr on a socket with a timeout: a signal handler that runs
+ * meanwhile makes it -EINTR even when the program asked for SA_RESTART
+ * (signal(7): the kernel restarts no socket call that has a timeout), and
+ * a program with a fast timer would fail its start or its fork()'s join.
+ * Made again until @until (mono_ms()).
+ */
+static long sock_call(u64 until, long nr, long a, long b, long c, long d)
+{
+	long r;
+
+	do
+		r = sys_call6(nr, a, b, c, d, 0, 0);
+	while (r == -EINTR && mono_ms() < until);
+	return r;
+}
+
 /* Connect to @sock and make request @req; the reply in @rep, the memory
  * files (if any) in @fds.  Return: the connected socket, or -errno
  * (-ETIMEDOUT: no answer within MACHINE_CALL_SECONDS). */
@@ -152,6 +177,7 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
 	struct timeval limit = { .tv_sec = MACHINE_CALL_SECONDS };
+	u64 until = mono_ms() + MACHINE_CALL_SECONDS * 1000;
 	struct cmsghdr *c;
 	long n;
 	int fd, err;
@@ -169,15 +195,19 @@ int machine_call(const char *sock, const struct machine_req *req, struct machine
 	if (!err)
 		err = (int)sys_call6(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDTIMEO, (long)&limit,
 				     sizeof(limit), 0);
-	if (!err)
-		err = (int)sys_call6(SYS_connect, fd, (long)&a, sizeof(a), 0, 0, 0);
+	if (!err) {
+		err = (int)sock_call(until, SYS_connect, fd, (long)&a, sizeof(a), 0);
+		/* (Connected after all, by the call a signal broke.) */
+		if (err == -EISCONN)
+			err = 0;
+	}
 	if (!err && !peer_trusted(fd, sock))
 		err = -EPERM;
-	if (!err && sys_call6(SYS_sendto, fd, (long)req, sizeof(*req), MSG_NOSIGNAL, 0, 0) !=
+	if (!err && sock_call(until, SYS_sendto, fd, (long)req, sizeof(*req), MSG_NOSIGNAL) !=
 			    (long)sizeof(*req))
 		err = -EPIPE;
 	if (!err) {
-		n = sys_call6(SYS_recvmsg, fd, (long)&msg, MSG_CMSG_CLOEXEC, 0, 0, 0);
+		n = sock_call(until, SYS_recvmsg, fd, (long)&msg, MSG_CMSG_CLOEXEC, 0);
 		if (n != (long)sizeof(*rep) || rep->magic != MACHINE_MAGIC)
 			err = n < 0 ? (int)n : -EPROTO;
 	}

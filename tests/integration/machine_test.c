@@ -1213,3 +1213,29 @@ TEST_T(machine, joining_a_slot_takes_its_token, 60)
 	}
 	ASSERT_LT(i, 100);
 }
+
+/*
+ * A program with a fast interval timer (a profiler's, a runtime's tick),
+ * its handler SA_RESTART, starts on a machine: the kernel restarts no
+ * socket call that has a timeout, so since requests to the machine got
+ * one (10 s) a tick during the attach made it fail ("cannot create the
+ * emulated SGX platform: ... Interrupted system call", about one start
+ * in three); the calls are made again until their deadline.
+ */
+TEST_T(machine, a_programs_timer_signals_do_not_break_its_attach, 120)
+{
+	char *argv[] = { (char *)TEST_SGXEMU, (char *)"run", (char *)"--",
+			 (char *)TEST_PROGS "/runtime_prog", (char *)"itimer",
+			 (char *)TEST_ENCLAVES "/test_enclave_c.sgxs",
+			 (char *)TEST_ENCLAVES "/test_enclave_c.sig", NULL };
+	static struct run r;
+	int i;
+
+	machine_up("--epc", "4M", NULL);
+	for (i = 0; i < 10; i++) {
+		r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+		EXPECT_EQ(strstr(r.err, "Interrupted system call"), NULL);
+		ASSERT_STR_CONTAINS(r.out, "PASSED");
+		ASSERT_EQ(r.status, 0);
+	}
+}
