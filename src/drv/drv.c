@@ -409,37 +409,51 @@ static bool sharer_alive(const struct drv *drv, s32 pid)
 	return pid == drv_pid() || (shm_tid_alive(pid) && shm_maps_at(pid, drv));
 }
 
-bool drv_owner_join(struct drv *drv, int owner, void *secs)
+int drv_owner_join(struct drv *drv, int owner, void *secs)
 {
 	struct drv_owner *o = &drv->owners[owner];
-	bool joined = false;
 	unsigned int i;
+	int err = 0;
 
 	shm_lock(&drv->owners_lock);
-	for (i = 0; o->secs == secs && !o->reaper && i < ENCL_MAX_SHARERS && !joined; i++) {
-		if (!o->sharers[i] || !sharer_alive(drv, o->sharers[i])) {
-			o->sharers[i] = drv_pid();
-			joined = true;
-		}
+	if (o->secs != secs || o->reaper) {
+		err = -ENOENT;
+		goto out;
 	}
+	/* A free slot, else one of a process that is gone (a look at
+	 * /proc each: only when every slot is taken). */
+	for (i = 0; i < ENCL_MAX_SHARERS && o->sharers[i]; i++)
+		;
+	if (i == ENCL_MAX_SHARERS)
+		for (i = 0; i < ENCL_MAX_SHARERS && sharer_alive(drv, o->sharers[i]); i++)
+			;
+	if (i < ENCL_MAX_SHARERS)
+		o->sharers[i] = drv_pid();
+	else
+		err = -ENOSPC;
+out:
 	shm_unlock(&drv->owners_lock);
-	return joined;
+	return err;
 }
 
-/* Take out of @o the processes that are gone, and @me: whether any is
- * left.  Context: owners_lock held. */
+/* Take @me out of @o, and processes that are gone until one alive is
+ * found (looking each up in /proc is not free): whether any is left.
+ * Context: owners_lock held. */
 static bool owner_prune(const struct drv *drv, struct drv_owner *o, s32 me)
 {
-	bool left = false;
 	unsigned int i;
 
-	for (i = 0; i < ENCL_MAX_SHARERS; i++) {
-		if (o->sharers[i] && o->sharers[i] != me && sharer_alive(drv, o->sharers[i]))
-			left = true;
-		else
+	for (i = 0; i < ENCL_MAX_SHARERS; i++)
+		if (o->sharers[i] == me)
 			o->sharers[i] = 0;
+	for (i = 0; i < ENCL_MAX_SHARERS; i++) {
+		if (!o->sharers[i])
+			continue;
+		if (sharer_alive(drv, o->sharers[i]))
+			return true;
+		o->sharers[i] = 0;
 	}
-	return left;
+	return false;
 }
 
 bool drv_owner_leave(struct drv *drv, int owner)

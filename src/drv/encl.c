@@ -642,8 +642,16 @@ void encl_unlock(struct encl *encl)
 
 bool encl_fork_join(struct encl *encl)
 {
-	if (!encl_shared(encl) || encl->owner < 0 ||
-	    !drv_owner_join(encl->drv, encl->owner, encl->secs))
+	int err;
+
+	if (!encl_shared(encl) || encl->owner < 0)
+		return false;
+	err = drv_owner_join(encl->drv, encl->owner, encl->secs);
+	if (err == -ENOSPC)
+		log_warn("a forked child cannot share the enclave at %#llx: %d processes share it "
+			 "already; this one lets go of it",
+			 (unsigned long long)encl->base, ENCL_MAX_SHARERS);
+	if (err)
 		return false;
 	/* This process's userfaultfd, for what it inherited mapped
 	 * (userfaultfd registrations do not survive fork()). */

@@ -15,7 +15,7 @@
 /* Pages evicted at a time. */
 #define PAGING_BATCH 16
 /* Processes that may share one enclave after fork(). */
-#define ENCL_MAX_SHARERS 64
+#define ENCL_MAX_SHARERS 256
 /* Restrictions remembered for the processes that share an enclave; one
  * further behind makes its whole mapping again. */
 #define ENCL_PROT_LOG 64
@@ -299,14 +299,16 @@ void drv_fork_forget(struct drv *drv, struct encl *e);
  * The table of who uses each shared enclave (drv.c).  drv_owner_add()
  * enters the enclave whose SECS is @secs with this process as its user:
  * the entry, or -ENOSPC.  drv_owner_join() adds this process to entry
- * @owner if it still holds @secs: whether it did.  drv_owner_leave()
+ * @owner if it still holds @secs: 0, -ENOENT if it does not, -ENOSPC when
+ * ENCL_MAX_SHARERS processes alive share it already.  drv_owner_leave()
  * takes this process out: whether it was the last alive, which then
- * tears the enclave down and frees the entry (drv_owner_free()).  drv_reap_dead() gives back the EPC pages of enclaves whose
+ * tears the enclave down and frees the entry (drv_owner_free()).
+ * drv_reap_dead() gives back the EPC pages of enclaves whose
  * processes are all gone, and those threads that died had taken (at most
  * every 50 ms unless @now_too; async-signal-safe).
  */
 int drv_owner_add(struct drv *drv, void *secs);
-bool drv_owner_join(struct drv *drv, int owner, void *secs);
+int drv_owner_join(struct drv *drv, int owner, void *secs);
 bool drv_owner_leave(struct drv *drv, int owner);
 void drv_owner_free(struct drv *drv, int owner);
 /* exec_kick() for the threads inside the enclave whose SECS is @secs that

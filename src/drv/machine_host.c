@@ -302,6 +302,18 @@ static void release_slot(struct machine_host *h, int s)
 	sys_futex_wake(&h->st->freed);
 }
 
+/* Whether a connection holds slot @s (the daemon's own record: the
+ * state's pid is every client's to write). */
+static bool slot_held(const struct machine_host *h, int s)
+{
+	int c;
+
+	for (c = 0; c < MACHINE_CONNS; c++)
+		if (h->conns[c].fd >= 0 && h->conns[c].slot == s)
+			return true;
+	return false;
+}
+
 static int nr_joined(const struct machine_host *h)
 {
 	int c, n = 0;
@@ -510,7 +522,7 @@ static bool handle(struct machine_host *h, struct conn *k)
 		 * slot number alone would let anyone hold anyone's pages. */
 		int s = req.slot;
 
-		if (s < 0 || s >= MACHINE_MAX_CLIENTS || !atomic_load(&h->st->clients[s].pid) ||
+		if (s < 0 || s >= MACHINE_MAX_CLIENTS || !slot_held(h, s) ||
 		    req.token != h->tokens[s]) {
 			reply(k->fd, -ESRCH, -1, 0, NULL, "no such client to join");
 			return false;

@@ -28,13 +28,14 @@ enum machine_op {
 #define MACHINE_STOP_FORCE 1
 
 /*
- * The daemon's entries for connections: one per client slot, as many for
- * forked children that joined a slot (past those, a child holds its
- * parent's connection instead), and some for connections that have not
- * said what they want yet, so a machine whose slots are all taken still
- * hears status and stop.
+ * The daemon's entries for connections: one per client slot, some for
+ * forked children that joined a slot (twice the processes one enclave may
+ * have, ENCL_MAX_SHARERS; past those a child holds its parent's
+ * connection instead), and some for connections that have not said what
+ * they want yet, so a machine whose slots are all taken still hears
+ * status and stop.  Under the 1024 descriptors a process gets by default.
  */
-#define MACHINE_MAX_JOINS MACHINE_MAX_CLIENTS
+#define MACHINE_MAX_JOINS 512
 #define MACHINE_CONNS (MACHINE_MAX_CLIENTS + MACHINE_MAX_JOINS + 16)
 
 struct machine_req {

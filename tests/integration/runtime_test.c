@@ -137,6 +137,22 @@ TEST(runtime, letting_go_of_a_shared_enclave_lets_go_of_its_memory)
 	ASSERT_EQ(r.status, 0);
 }
 
+/* 256 processes at most share one enclave (ENCL_MAX_SHARERS, the parent
+ * one of them): a further child lets go of it and says why, and the
+ * others, the parent too, go on.  (The 65th was refused without a word:
+ * the review's stress run.) */
+TEST_T(runtime, a_child_past_the_sharers_limit_says_so, 180)
+{
+	struct run r;
+
+	setenv("FORK_N", "255", 1);
+	scenario(&r, "fork-crowd", "--epc", "4M", NULL);
+	ASSERT_STR_CONTAINS(r.out, "fork-crowd: 255 children used the enclave; the next one could not");
+	ASSERT_STR_CONTAINS(r.err, "256 processes share it already; this one lets go of it");
+	ASSERT_STR_CONTAINS(r.out, "PASSED");
+	ASSERT_EQ(r.status, 0);
+}
+
 /* A thread made with a raw clone() and no TLS of its own (its FS is its
  * parent's) whose first calls are a raw sigaltstack and a raw ENCLU. */
 TEST(runtime, clone_without_tls_enters)

@@ -137,8 +137,12 @@ static void init(void)
 	}
 	for (i = 0; i < ARRAY_SIZE(sync_sigs); i++) {
 		sig_adopt(sync_sigs[i]);
+		/* A kick that finds its thread out of the enclave, blocked in
+		 * a system call (it left as the kick was sent), must not make
+		 * the call fail with EINTR: Linux's IPI never does. */
 		init_err = exec_install(sync_sigs[i],
-					(void (*)(int, siginfo_t *, void *))exec_signal_entry, NULL, 0);
+					(void (*)(int, siginfo_t *, void *))exec_signal_entry, NULL,
+					sync_sigs[i] == EXEC_KICK_SIG ? SA_RESTART : 0);
 		if (init_err)
 			return;
 	}

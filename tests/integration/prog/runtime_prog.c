@@ -676,6 +676,44 @@ static int fork_letgo(void)
 	return 0;
 }
 
+/*
+ * More children than may share one enclave: $FORK_N children (one fewer
+ * than the limit, the parent being one) each make an ECALL in turn and
+ * stay; then one more tries.  Each says how it went over a pipe.
+ */
+static int fork_crowd(void)
+{
+	const char *s = getenv("FORK_N");
+	int n = s ? atoi(s) : 0, i, ok = 0, st, status[2], hold[2];
+	struct encl e;
+	char c;
+
+	if (n <= 0 || build_filled(&e) || pipe(status) || pipe(hold))
+		return 1;
+	for (i = 0; i <= n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			close(hold[1]);
+			c = op3(&e, 1, ENCL_OP_CHECK, e.big, 1, 0x55) == 0 ? 'y' : 'n';
+			if (write(status[1], &c, 1) != 1 || read(hold[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		if (pid < 0 || read(status[0], &c, 1) != 1)
+			break;
+		ok += c == 'y';
+		if (i == n)
+			printf("fork-crowd: %d children used the enclave; the next one %s\n", ok,
+			       c == 'y' ? "did too" : "could not");
+	}
+	close(hold[1]);
+	while (wait(&st) > 0)
+		;
+	CHECK(op3(&e, 0, ENCL_OP_CHECK, e.big, e.big_size / 4096, 0x55) == 0, "the parent's pages");
+	return 0;
+}
+
 /* --- threads made with a raw clone(), sharing their parent's TLS ------- */
 
 static char clone_stack[65536] __attribute__((aligned(16)));
@@ -1172,6 +1210,8 @@ int main(int argc, char **argv)
 		ret = fork_restrict();
 	else if (!strcmp(argv[1], "fork-letgo"))
 		ret = fork_letgo();
+	else if (!strcmp(argv[1], "fork-crowd"))
+		ret = fork_crowd();
 	else if (!strcmp(argv[1], "clone-notls"))
 		ret = clone_notls();
 	else if (!strcmp(argv[1], "altstack-enclu"))

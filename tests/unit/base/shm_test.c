@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,5 +145,40 @@ TEST(shm, maps_at_tells_a_child_that_execed)
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
 	EXPECT_TRUE(!shm_maps_at(pid, shared));
 	close(pipefd[0]);
+	shm_free(shared, 4096);
+}
+
+/* A child that maps and unmaps memory all the while (the C library's
+ * arenas, an emulator thread's stack) still maps what it shares: every
+ * look says so. */
+TEST_T(shm, maps_at_is_never_wrong_about_a_busy_child, 60)
+{
+	char *shared = shm_zalloc(4096, true);
+	int i, missed = 0, st;
+	pid_t pid;
+
+	ASSERT_TRUE(shared != NULL);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (!pid) {
+		/* Right beside it too, where a mapping can go and come. */
+		for (i = 0;; i++) {
+			char *want = i & 1 ? shared + 4096 : shared - (1 << 20);
+			void *m = mmap(want, 1 << 20, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS |
+					       (i & 2 ? MAP_FIXED_NOREPLACE : 0),
+				       -1, 0);
+
+			if (m != MAP_FAILED) {
+				mprotect((char *)m + 4096, 4096, PROT_NONE);
+				munmap(m, 1 << 20);
+			}
+		}
+	}
+	for (i = 0; i < 20000; i++)
+		missed += !shm_maps_at(pid, shared);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	EXPECT_EQ(missed, 0);
 	shm_free(shared, 4096);
 }
