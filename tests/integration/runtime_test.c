@@ -273,10 +273,10 @@ TEST(runtime, what_the_sdk_runtime_does)
 /* The same over a 1 TiB ELRANGE, as large as a current server CPU allows
  * (CPUID.(12H,0).EDX, 2^47 by default), sparsely used: it costs what it
  * uses.  A platform configured smaller refuses it at ECREATE. */
-TEST(runtime, edmm_over_a_terabyte)
+/* `sgxemu run --epc 4M -- runtime_prog SCENARIO` with the 1 TiB enclave, in
+ * @argv (kept for runs again with other options). */
+static void run_c1t(struct run *r, char *argv[10], const char *name)
 {
-	char *argv[10];
-	struct run r;
 	int n = 0;
 
 	argv[n++] = (char *)TEST_SGXEMU;
@@ -285,12 +285,20 @@ TEST(runtime, edmm_over_a_terabyte)
 	argv[n++] = (char *)"4M";
 	argv[n++] = (char *)"--";
 	argv[n++] = (char *)TEST_PROGS "/runtime_prog";
-	argv[n++] = (char *)"edmm-whole";
+	argv[n++] = (char *)name;
 	argv[n++] = (char *)TEST_ENCLAVES "/test_enclave_c1t.sgxs";
 	argv[n++] = (char *)TEST_ENCLAVES "/test_enclave_c1t.sig";
 	argv[n] = NULL;
+	r->status = harness_run(argv, r->out, sizeof(r->out), r->err, sizeof(r->err));
+}
+
+TEST(runtime, edmm_over_a_terabyte)
+{
+	char *argv[10];
+	struct run r;
+
 	setenv("ASAN_OPTIONS", "detect_leaks=1", 1);
-	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	run_c1t(&r, argv, "edmm-whole");
 	ASSERT_STR_CONTAINS(r.out, "ELRANGE of 1048576 MiB mapped whole: 64 pages taken on demand");
 	ASSERT_EQ(r.status, 0);
 	setenv("SGXEMU_MAX_ENCLAVE_SIZE", "512G", 1);
@@ -314,23 +322,12 @@ TEST(runtime, mapping_a_large_elrange_late_costs_what_it_uses)
 {
 	char *argv[10];
 	struct run r;
-	int n = 0;
 
-	argv[n++] = (char *)TEST_SGXEMU;
-	argv[n++] = (char *)"run";
-	argv[n++] = (char *)"--epc";
-	argv[n++] = (char *)"4M";
-	argv[n++] = (char *)"--";
-	argv[n++] = (char *)TEST_PROGS "/runtime_prog";
-	argv[n++] = (char *)"map-late";
-	argv[n++] = (char *)TEST_ENCLAVES "/test_enclave_c1t.sgxs";
-	argv[n++] = (char *)TEST_ENCLAVES "/test_enclave_c1t.sig";
-	argv[n] = NULL;
 	/* Not LSan's exit check: after the 64 GiB munmap its StopTheWorld
 	 * fails to mprotect its stack guard (ASan build; open, see the
 	 * review's report). */
 	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-	r.status = harness_run(argv, r.out, sizeof(r.out), r.err, sizeof(r.err));
+	run_c1t(&r, argv, "map-late");
 	ASSERT_STR_CONTAINS(r.out, "map-late: 65536 MiB of ELRANGE mapped after EINIT");
 	ASSERT_STR_CONTAINS(r.out, "PASSED");
 	ASSERT_EQ(r.status, 0);
