@@ -366,13 +366,12 @@ struct platform_mmu {
 	 */
 	void (*update)(void *ctx, u64 linaddr);
 	/*
-	 * A thread of this process is about to enter the enclave through the
-	 * TCS at @tcs_linaddr (EENTER, ERESUME), not yet inside: the OS
-	 * brings this process's page protections up to date with what
-	 * another process sharing the enclave restricted (the PTEs Linux
-	 * zaps in every mm).  May be NULL.
+	 * A thread of this process is about to enter an enclave (EENTER,
+	 * ERESUME), not yet inside: the OS brings this process's page
+	 * protections up to date with what another process sharing its
+	 * enclaves restricted (the PTEs Linux zaps in every mm).  May be NULL.
 	 */
-	void (*entering)(void *ctx, u64 tcs_linaddr);
+	void (*entering)(void *ctx);
 	/*
 	 * The OS's eviction of pages of the enclave whose SECS is the EPC page
 	 * @secs died holding the enclave's threads out (platform_evict_hold();

@@ -26,15 +26,14 @@ static void drv_update(void *ctx, u64 la)
 	mm_read_exit();
 }
 
-/* A thread is about to enter the enclave whose TCS is at @la: this
- * process's mappings first take in what a sharer restricted. */
-static void drv_entering(void *ctx, u64 la)
+/* A thread is about to enter one of @ctx's enclaves: this process's
+ * mappings first take in what a sharer restricted. */
+static void drv_entering(void *ctx)
 {
 	struct drv *drv = ctx;
 	u32 changes = atomic_load(&drv->prot_changes);
 	struct encl *e;
 
-	(void)la;
 	if (changes == atomic_load_explicit(&drv->proc->prot_changes_seen, memory_order_relaxed))
 		return;
 	/* Each of this process's enclaves of the driver, whose count it is
@@ -189,17 +188,15 @@ void drv_fork_reset(struct drv *drv)
 
 void drv_fork_forget(struct drv *drv, struct encl *e)
 {
-	u64 k;
+	u64 k, pg;
 
 	drv_remove_encl(drv, e);
 	if (drv_shared(drv->plat))
 		return;
 	/* A private machine is the child's copy: the parent's enclave's EPC
 	 * pages are the child's to use. */
-	for (k = 0; e->pages && k < atomic_load(&e->nr_live) * ENCL_CHUNK_PAGES; k++) {
-		u64 pg = encl_live_page(e, k);
-
-		if (pg < e->size / SGX_PAGE_SIZE)
+	if (e->pages) {
+		for_each_live_page(e, k, pg)
 			forget(drv, (void *)(uintptr_t)atomic_exchange(&e->pages[pg].epc, 0));
 	}
 	forget(drv, e->secs);

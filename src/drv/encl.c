@@ -529,7 +529,7 @@ void encl_prot_restricted(struct encl *encl, u64 i)
 void encl_prot_catch_up(struct encl *encl)
 {
 	u32 seq, s;
-	u64 k;
+	u64 k, i;
 
 	exec_park(0);
 	encl_lock(encl);
@@ -537,12 +537,8 @@ void encl_prot_catch_up(struct encl *encl)
 	s = atomic_load(&encl->proc->prot_seen);
 	if (seq - s > ENCL_PROT_LOG) {
 		/* Too far behind to know which: every page there is. */
-		for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
-			u64 i = encl_live_page(encl, k);
-
-			if (i < encl->size / SGX_PAGE_SIZE)
-				encl_sync_prot(encl, i);
-		}
+		for_each_live_page(encl, k, i)
+			encl_sync_prot(encl, i);
 	} else {
 		for (; s != seq; s++)
 			encl_sync_prot(encl, encl->prot_log[s % ENCL_PROT_LOG]);
@@ -933,7 +929,7 @@ void encl_destroy(struct encl *encl)
 {
 	bool secs_gone = false;
 	struct lp *lp;
-	u64 k;
+	u64 k, i;
 
 	if (!encl)
 		return;
@@ -981,11 +977,8 @@ void encl_destroy(struct encl *encl)
 		platform_reap_inside(encl->drv->plat, encl->secs);
 	lp = drv_lp(encl->drv);
 	if (encl->pages) {
-		for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
-			u64 i = encl_live_page(encl, k);
-			void *epc = i < encl->size / SGX_PAGE_SIZE ?
-					    (void *)(uintptr_t)atomic_load(&encl->pages[i].epc) :
-					    NULL;
+		for_each_live_page(encl, k, i) {
+			void *epc = (void *)(uintptr_t)atomic_load(&encl->pages[i].epc);
 
 			if (epc)
 				teardown_page(encl, lp, epc);

@@ -388,6 +388,10 @@ static inline u64 encl_live_page(const struct encl *encl, u64 k)
 	       (k & (ENCL_CHUNK_PAGES - 1));
 }
 
+/* Each page @i of @encl's live chunks (@k counts them), leaving out those
+ * of a chunk that ELRANGE, smaller than a chunk, ends inside. */
+#define for_each_live_page(encl, k, i)                                              	for ((k) = 0; (k) < atomic_load(&(encl)->nr_live) * ENCL_CHUNK_PAGES; (k)++)   		if (((i) = encl_live_page(encl, k)) >= (encl)->size / SGX_PAGE_SIZE) 			;                                                          		else
+
 /*
  * What the host mapping of page @p may allow when the process mapped it
  * with @prot: nothing for a page not there, a TCS or a trimmed page;

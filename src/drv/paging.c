@@ -1120,12 +1120,9 @@ void paging_release(struct encl *encl)
 
 	if (!encl->pages)
 		return;
-	for (k = 0; k < atomic_load(&encl->nr_live) * ENCL_CHUNK_PAGES; k++) {
-		i = encl_live_page(encl, k);
-		if (i < encl->size / SGX_PAGE_SIZE &&
-		    atomic_load(&encl->pages[i].state) == PAGE_EVICTED)
+	for_each_live_page(encl, k, i)
+		if (atomic_load(&encl->pages[i].state) == PAGE_EVICTED)
 			va_put(encl->drv, encl->pages[i].va);
-	}
 }
 
 void drv_paging_stats(struct drv *drv, u64 *evicted, u64 *reloaded)

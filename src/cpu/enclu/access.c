@@ -375,7 +375,7 @@ int enclu_claim_tcs(struct tcb *t, u64 tcs_la, bool resume, struct platform **pl
 	if (ret)
 		return ret;
 	if ((*platp)->mmu.entering)
-		(*platp)->mmu.entering((*platp)->mmu.ctx, tcs_la);
+		(*platp)->mmu.entering((*platp)->mmu.ctx);
 	/* SDM: "IF (TCS is not available) THEN #GP(0)": one thread per TCS. */
 	if (atomic_exchange(&e->tcs_page->tcs_active, true))
 		return raise_gp(t);
